@@ -1,0 +1,114 @@
+//! The role-credential cache, `~/.aws/cli/cache/<sha1>.json`, as the AWS CLI keeps it (spec §5).
+use super::{CacheError, Lookup, atomic, json::python_dumps, read_optional};
+use crate::clock::{format_timestamp, parse_timestamp};
+use crate::config::SsoTarget;
+use crate::config::profile::sha1_hex;
+use crate::credentials::Credentials;
+use crate::secret::Secret;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use time::Duration;
+
+/// Cached role credentials are used only while at least this much is left: the CLI's window, and
+/// SDKs refresh credentials with less than 15 minutes left on nearly every call (spec §7.1).
+pub const REUSE_MARGIN: Duration = Duration::minutes(15);
+
+#[derive(Serialize, Deserialize)]
+struct CacheEntry {
+    #[serde(rename = "ProviderType")]
+    provider_type: String,
+    #[serde(rename = "Credentials")]
+    credentials: CachedCredentials,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct CachedCredentials {
+    access_key_id: String,
+    secret_access_key: Secret,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    session_token: Option<Secret>,
+    expiration: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    account_id: Option<String>,
+}
+
+/// sha1 of the compact, key-sorted JSON of account, role and session name (or start URL).
+pub fn cache_key(target: &SsoTarget) -> String {
+    let mut blob = BTreeMap::new();
+    blob.insert("accountId", target.account_id.as_str());
+    blob.insert("roleName", target.role_name.as_str());
+    match &target.session.name {
+        Some(name) => blob.insert("sessionName", name.as_str()),
+        None => blob.insert("startUrl", target.session.start_url.as_str()),
+    };
+    let json = serde_json::to_string(&blob).unwrap_or_default();
+    sha1_hex(&json).replace([':', '/', '\\'], "_")
+}
+
+pub fn path(cache_dir: &Path, target: &SsoTarget) -> PathBuf {
+    cache_dir.join(format!("{}.json", cache_key(target)))
+}
+
+pub fn load(path: &Path) -> Result<Lookup<Credentials>, CacheError> {
+    let Some(bytes) = read_optional(path)? else {
+        return Ok(Lookup::Absent);
+    };
+    let entry: CacheEntry = match serde_json::from_slice(&bytes) {
+        Ok(e) => e,
+        Err(e) => return Ok(Lookup::Corrupt(e.to_string())),
+    };
+    let Some(expiration) = parse_timestamp(&entry.credentials.expiration) else {
+        return Ok(Lookup::Corrupt(format!("Expiration {:?} is not a timestamp", entry.credentials.expiration)));
+    };
+    let c = entry.credentials;
+    Ok(Lookup::Found(Credentials {
+        access_key_id: c.access_key_id,
+        secret_access_key: c.secret_access_key,
+        session_token: c.session_token,
+        expiration: Some(expiration),
+        account_id: c.account_id,
+    }))
+}
+
+pub fn store(path: &Path, creds: &Credentials) -> Result<(), CacheError> {
+    let entry = CacheEntry {
+        provider_type: "sso".into(),
+        credentials: CachedCredentials {
+            access_key_id: creds.access_key_id.clone(),
+            secret_access_key: creds.secret_access_key.clone(),
+            session_token: creds.session_token.clone(),
+            expiration: creds.expiration.map(format_timestamp).unwrap_or_default(),
+            account_id: creds.account_id.clone(),
+        },
+    };
+    atomic::write(path, &python_dumps(&entry))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::SsoSession;
+
+    #[test]
+    fn keys_match_the_cli() {
+        let session = SsoSession { name: Some("my-sso".into()), start_url: "https://my-sso-portal.awsapps.com/start".into(), region: "us-east-1".into(), scopes: None };
+        let t = SsoTarget { session: session.clone(), account_id: "111122223333".into(), role_name: "ReadOnly".into() };
+        assert_eq!(cache_key(&t), "0521d1f6a6c4e68f9e18540309367cc3cccb6305");
+        let legacy = SsoTarget { session: SsoSession { name: None, ..session }, ..t };
+        assert_eq!(cache_key(&legacy), "a86fc0ef036e01b9ff8f964ffab896b19c6ff372");
+    }
+
+    #[test]
+    fn reads_the_cli_file_and_writes_the_same_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.json");
+        let text = include_str!("../../tests/fixtures/awscli/awscli2_role_credentials_cache.json");
+        std::fs::write(&p, text).unwrap();
+        let Lookup::Found(c) = load(&p).unwrap() else { panic!("not found") };
+        assert_eq!(c.access_key_id, "ASIAFAKEPORTAL000001");
+        store(&p, &c).unwrap();
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), text);
+    }
+}

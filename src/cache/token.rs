@@ -1,0 +1,110 @@
+//! The SSO token cache file, `~/.aws/sso/cache/<sha1>.json`, exactly as AWS CLI v2 writes it
+//! (spec §4.1–§4.2): same name, keys, key order, timestamp form and JSON spacing.
+use super::{CacheError, Lookup, atomic, json::python_dumps, read_optional};
+use crate::clock::{format_timestamp, parse_timestamp};
+use crate::config::SsoSession;
+use crate::secret::Secret;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use time::OffsetDateTime;
+
+/// The file's JSON. Unknown keys written by other tools are kept when we rewrite it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenFile {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    pub access_token: Secret,
+    pub expires_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<Secret>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration_expires_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<Secret>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+/// A token read from (or about to be written to) the cache, with its parsed expiry.
+#[derive(Clone, Debug)]
+pub struct SsoToken {
+    pub file: TokenFile,
+    pub expires_at: OffsetDateTime,
+}
+
+impl SsoToken {
+    pub fn from_file(file: TokenFile) -> Result<SsoToken, String> {
+        let expires_at = parse_timestamp(&file.expires_at).ok_or_else(|| format!("expiresAt {:?} is not a timestamp", file.expires_at))?;
+        Ok(SsoToken { file, expires_at })
+    }
+
+    /// Builds what `aws sso login` writes after CreateToken.
+    pub fn issued(session: &SsoSession, reg: &super::registration::Registration, access_token: Secret, expires_at: OffsetDateTime, refresh_token: Option<Secret>) -> SsoToken {
+        let file = TokenFile {
+            start_url: Some(session.start_url.clone()),
+            region: Some(session.region.clone()),
+            access_token,
+            expires_at: format_timestamp(expires_at),
+            client_id: Some(reg.client_id.clone()),
+            client_secret: Some(reg.client_secret.clone()),
+            registration_expires_at: Some(reg.expires_at.clone()),
+            refresh_token,
+            extra: BTreeMap::new(),
+        };
+        SsoToken { file, expires_at }
+    }
+
+    /// Refreshing needs a refresh token and a registration that has not expired (spec §4.4).
+    pub fn refreshable(&self, now: OffsetDateTime) -> bool {
+        let reg_ok = self.file.registration_expires_at.as_deref().and_then(parse_timestamp).is_some_and(|t| t > now);
+        self.file.refresh_token.is_some() && self.file.client_id.is_some() && self.file.client_secret.is_some() && reg_ok
+    }
+}
+
+pub fn path(cache_dir: &Path, session: &SsoSession) -> PathBuf {
+    cache_dir.join(format!("{}.json", session.token_cache_key()))
+}
+
+pub fn load(path: &Path) -> Result<Lookup<SsoToken>, CacheError> {
+    let Some(bytes) = read_optional(path)? else {
+        return Ok(Lookup::Absent);
+    };
+    let parsed = serde_json::from_slice::<TokenFile>(&bytes).map_err(|e| e.to_string()).and_then(SsoToken::from_file);
+    Ok(match parsed {
+        Ok(t) => Lookup::Found(t),
+        Err(why) => Lookup::Corrupt(why),
+    })
+}
+
+pub fn store(path: &Path, token: &SsoToken) -> Result<(), CacheError> {
+    atomic::write(path, &python_dumps(&token.file))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CLI_FILE: &str = include_str!("../../tests/fixtures/awscli/awscli2_sso_login_token_cache.json");
+
+    #[test]
+    fn round_trips_the_cli_file_byte_for_byte() {
+        let file: TokenFile = serde_json::from_str(CLI_FILE).unwrap();
+        let token = SsoToken::from_file(file).unwrap();
+        assert_eq!(String::from_utf8(python_dumps(&token.file)).unwrap(), CLI_FILE);
+        assert_eq!(format!("{token:?}").contains("fake-access"), false);
+    }
+
+    #[test]
+    fn legacy_utc_suffix_and_unknown_keys() {
+        let text = r#"{"startUrl": "https://x", "region": "us-east-1", "accessToken": "t", "expiresAt": "2020-01-01T00:00:00UTC", "futureKey": [1]}"#;
+        let token = SsoToken::from_file(serde_json::from_str(text).unwrap()).unwrap();
+        assert_eq!(token.expires_at.unix_timestamp(), 1577836800);
+        assert!(String::from_utf8(python_dumps(&token.file)).unwrap().ends_with(r#""futureKey": [1]}"#));
+    }
+}

@@ -1,0 +1,204 @@
+//! Command-line types (clap) and nothing else: no defaults from env or config, no I/O.
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "ssoexec",
+    version,
+    about = "Sign in to AWS IAM Identity Center once; hand role credentials to every program that needs them.",
+    args_conflicts_with_subcommands = true,
+    after_help = "Run a command with credentials:  ssoexec --profile dev -- terraform plan"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[command(flatten)]
+    pub login: LoginArgs,
+    /// Log what ssoexec does (requests, cache files, decisions) on stderr; secrets are never shown.
+    #[arg(long, global = true)]
+    pub debug: bool,
+    /// The command to run with credentials in its environment (after `--`).
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command_line: Vec<OsString>,
+}
+
+/// Which identity: a profile, or the config-less flags.
+#[derive(Args, Debug, Default, Clone)]
+pub struct TargetArgs {
+    /// Profile in ~/.aws/config (default: AWS_PROFILE, AWS_DEFAULT_PROFILE, then "default").
+    #[arg(long, short = 'p', global = true)]
+    pub profile: Option<String>,
+    /// Use an [sso-session NAME] directly (login, logout, status, accounts).
+    #[arg(long, global = true)]
+    pub sso_session: Option<String>,
+    /// Config-less: the Identity Center start URL (with --sso-region, --account-id, --role-name).
+    #[arg(long, global = true)]
+    pub start_url: Option<String>,
+    /// Config-less: the Identity Center region.
+    #[arg(long, global = true)]
+    pub sso_region: Option<String>,
+    /// Config-less: the AWS account to get credentials for.
+    #[arg(long, global = true)]
+    pub account_id: Option<String>,
+    /// Config-less: the permission set (role) name.
+    #[arg(long, global = true)]
+    pub role_name: Option<String>,
+    /// Region for outputs and STS (default: AWS_REGION, AWS_DEFAULT_REGION, profile region).
+    #[arg(long, global = true)]
+    pub region: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FlowArg {
+    /// Device authorization: a URL and code to confirm in any browser (SSH, containers, CI).
+    DeviceCode,
+    /// Authorization code with PKCE and a loopback callback (local browser).
+    Pkce,
+}
+
+/// How a login happens when one is needed.
+#[derive(Args, Debug, Default, Clone)]
+pub struct LoginArgs {
+    /// Login flow (default: pkce where a local browser is plausible, device-code elsewhere).
+    #[arg(long, global = true, value_enum)]
+    pub flow: Option<FlowArg>,
+    /// Shorthand for --flow device-code.
+    #[arg(long, global = true, conflicts_with_all = ["flow", "pkce"])]
+    pub device_code: bool,
+    /// Shorthand for --flow pkce.
+    #[arg(long, global = true, conflicts_with = "flow")]
+    pub pkce: bool,
+    /// Do not open a browser; print the URL (and code) on stderr only.
+    #[arg(long, global = true)]
+    pub no_browser: bool,
+    /// Command that opens the login URL (`%s` is replaced by the URL, otherwise it is appended).
+    #[arg(long, global = true, value_name = "CMD")]
+    pub browser_command: Option<String>,
+    /// Allow a background command (no terminal) to start a login when none is cached.
+    #[arg(long, global = true)]
+    pub login_if_needed: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Sign in to IAM Identity Center (always signs in anew) and store the token in the AWS CLI cache.
+    Login,
+    /// Sign out: end the portal session and delete cached tokens and role credentials.
+    Logout(LogoutArgs),
+    /// Print credential_process JSON (for `credential_process = ssoexec credential-process --profile X`).
+    CredentialProcess,
+    /// Print or write credentials in one or more formats from a single retrieval.
+    Export(ExportArgs),
+    /// Run a command with credentials in its environment (same as `ssoexec -- COMMAND`).
+    Exec(ExecArgs),
+    /// Show sessions, token expiry and cached role credentials.
+    Status(StatusArgs),
+    /// List the accounts the signed-in session can reach.
+    Accounts(ListArgs),
+    /// List the roles of an account (`--account-id`, or every account).
+    Roles(ListArgs),
+    /// Print an EKS ExecCredential (for a kubeconfig `exec` entry).
+    EksToken(EksTokenArgs),
+    /// Add or update a kubeconfig cluster, user and context that call `ssoexec eks-token`.
+    Kubeconfig(KubeconfigArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct LogoutArgs {
+    /// Sign out of every session in the cache.
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// The single output format, written to stdout (or --output).
+    #[arg(long, short = 'f')]
+    pub format: Option<String>,
+    /// File for --format (default stdout).
+    #[arg(long, short = 'o', requires = "format")]
+    pub output: Option<PathBuf>,
+    /// FORMAT=PATH (repeatable; `-` is stdout). One retrieval feeds every sink.
+    #[arg(long, value_name = "FORMAT=PATH")]
+    pub emit: Vec<String>,
+    /// Services a `compose-override` file injects the variables into (repeatable).
+    #[arg(long)]
+    pub service: Vec<String>,
+    /// Profile name written by the `ini` format (default: the profile used).
+    #[arg(long)]
+    pub ini_profile: Option<String>,
+    /// EKS cluster name for the `exec-credential` format.
+    #[arg(long)]
+    pub cluster_name: Option<String>,
+    /// Write even where git would not ignore a secrets file.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ExecArgs {
+    /// Serve self-renewing credentials to the child (ECS container-credentials protocol).
+    #[arg(long)]
+    pub renew: bool,
+    /// Run even inside another profile's ssoexec environment.
+    #[arg(long)]
+    pub force: bool,
+    /// The command and its arguments.
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub command_line: Vec<OsString>,
+}
+
+#[derive(Args, Debug)]
+pub struct StatusArgs {
+    /// Machine-readable output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    /// JSON output (default on a pipe is JSON too; a table on a terminal).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct EksTokenArgs {
+    /// EKS cluster name (signed as the x-k8s-aws-id header).
+    #[arg(long, required_unless_present = "cluster_id")]
+    pub cluster_name: Option<String>,
+    /// Cluster id, for EKS local clusters on Outposts.
+    #[arg(long)]
+    pub cluster_id: Option<String>,
+    /// Assume this role first (as `aws eks get-token --role-arn`).
+    #[arg(long)]
+    pub role_arn: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct KubeconfigArgs {
+    #[arg(long)]
+    pub cluster_name: String,
+    /// API server URL (default: from EKS DescribeCluster).
+    #[arg(long)]
+    pub server: Option<String>,
+    /// Base64 CA data (default: from EKS DescribeCluster).
+    #[arg(long)]
+    pub certificate_authority_data: Option<String>,
+    /// kubeconfig to write (default: first path of KUBECONFIG, else ~/.kube/config).
+    #[arg(long)]
+    pub kubeconfig: Option<PathBuf>,
+    /// Name of the context (and user) entry (default: the cluster ARN or name).
+    #[arg(long)]
+    pub alias: Option<String>,
+    /// Print the resulting YAML instead of writing it.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Role to assume before signing (passed to eks-token).
+    #[arg(long)]
+    pub role_arn: Option<String>,
+}

@@ -1,0 +1,47 @@
+//! Commands: each takes the `App` (settings and handles), never raw arguments.
+mod credential_process;
+mod login;
+
+use crate::app::App;
+use crate::cli::{Cli, Command};
+use crate::clock::Clock;
+use crate::config::AwsConfig;
+use crate::env::{self, Env};
+use crate::error::Error;
+use crate::exit::ExitStatus;
+use crate::printer::Printer;
+use crate::settings::Settings;
+use std::path::PathBuf;
+
+pub async fn run(cli: Cli, env: Env, printer: Printer) -> Result<ExitStatus, Error> {
+    let home = home_dir(&env)?;
+    let clock = Clock::from_env(&env).map_err(Error::Usage)?;
+    let config = if cli.target.start_url.is_some() { AwsConfig::empty() } else { AwsConfig::load(&env, &home)? };
+    let settings = Settings::resolve(&cli, &env, config, home)?;
+    let app = App::new(env, clock, printer, settings);
+    match cli.command {
+        Some(Command::Login) => login::login(&app).await,
+        Some(Command::Logout(args)) => login::logout(&app, &args).await,
+        Some(Command::CredentialProcess) => credential_process::run(&app).await,
+        Some(_) => Err(Error::Usage("this command is not available yet".into())),
+        None if cli.command_line.is_empty() => Err(Error::Usage("no command given: use `ssoexec login`, `ssoexec credential-process`, or `ssoexec -- COMMAND ARGS...`".into())),
+        None => Err(Error::Usage("exec is not available yet".into())),
+    }
+}
+
+fn home_dir(env: &Env) -> Result<PathBuf, Error> {
+    env.get(env::HOME)
+        .or_else(|| env.get(env::USERPROFILE))
+        .map(PathBuf::from)
+        .ok_or_else(|| Error::failed("cannot find the home directory (HOME is not set)", Some("set HOME".into())))
+}
+
+/// Writes the one stdout document. A closed pipe (the reader went away) is not an error.
+pub fn write_stdout(bytes: &[u8]) -> Result<(), Error> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::failed(format!("cannot write to stdout: {e}"), None)),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,168 @@
+//! Parses one AWS shared config or credentials file into typed sections, following botocore's
+//! dialect (spec §6.5). Pure: text in, sections out; no file access, env or clock.
+use super::ConfigError;
+use ini::{Ini, ParseOption};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Lower-cased key → value of one section.
+pub type Section = BTreeMap<String, String>;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileKind {
+    /// `~/.aws/config`: `[default]`, `[profile x]`, `[sso-session x]`, `[services x]`.
+    Config,
+    /// `~/.aws/credentials`: `[x]` is profile x.
+    Credentials,
+}
+
+#[derive(Clone, Debug)]
+pub struct ConfigFile {
+    pub path: PathBuf,
+    pub profiles: BTreeMap<String, Section>,
+    pub sso_sessions: BTreeMap<String, Section>,
+    /// `[services x]` → service key (`sso_oidc`) → nested settings (`endpoint_url`).
+    pub services: BTreeMap<String, BTreeMap<String, Section>>,
+}
+
+impl ConfigFile {
+    pub fn empty(path: PathBuf, _kind: FileKind) -> Self {
+        ConfigFile { path, profiles: BTreeMap::new(), sso_sessions: BTreeMap::new(), services: BTreeMap::new() }
+    }
+}
+
+enum SectionName {
+    Profile(String),
+    SsoSession(String),
+    Services(String),
+    /// Not something we use (botocore keeps it as a top-level key; we ignore it).
+    Other,
+}
+
+/// Parses a config or credentials file. Duplicate sections and duplicate keys are errors, as
+/// botocore's strict parser makes them, so a file the AWS CLI refuses is refused here too.
+pub fn parse(text: &str, path: &Path, kind: FileKind) -> Result<ConfigFile, ConfigError> {
+    let fail = |reason: String| ConfigError::Parse { path: path.to_path_buf(), reason };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let opt = ParseOption {
+        enabled_quote: false,
+        enabled_escape: false,
+        enabled_indented_mutiline_value: true,
+        enabled_preserve_key_leading_whitespace: false,
+    };
+    let ini = Ini::load_from_str_opt(text, opt).map_err(|e| fail(e.to_string()))?;
+
+    let mut out = ConfigFile::empty(path.to_path_buf(), kind);
+    let mut seen_headers = std::collections::HashSet::new();
+    for (header, props) in ini.iter() {
+        let Some(header) = header else {
+            if props.iter().next().is_some() {
+                return Err(fail("a key appears before the first [section] header".into()));
+            }
+            continue;
+        };
+        if !seen_headers.insert(header.to_string()) {
+            return Err(fail(format!("section [{header}] appears twice")));
+        }
+        let mut section = Section::new();
+        for (key, value) in props.iter() {
+            let key = key.trim().to_ascii_lowercase();
+            if section.insert(key.clone(), value.to_string()).is_some() {
+                return Err(fail(format!("key {key:?} appears twice in section [{header}]")));
+            }
+        }
+        match classify(header, kind) {
+            // `[default]` and `[profile default]` name the same profile: the later one wins.
+            SectionName::Profile(name) => {
+                out.profiles.insert(name, section);
+            }
+            SectionName::SsoSession(name) => {
+                out.sso_sessions.insert(name, section);
+            }
+            SectionName::Services(name) => {
+                let nested = section.into_iter().map(|(k, v)| (k, parse_nested(&v))).collect();
+                out.services.insert(name, nested);
+            }
+            SectionName::Other => {}
+        }
+    }
+    Ok(out)
+}
+
+fn classify(header: &str, kind: FileKind) -> SectionName {
+    if kind == FileKind::Credentials {
+        return SectionName::Profile(header.to_string());
+    }
+    if header == "default" {
+        return SectionName::Profile("default".into());
+    }
+    for (prefix, make) in [
+        ("profile", SectionName::Profile as fn(String) -> SectionName),
+        ("sso-session", SectionName::SsoSession),
+        ("services", SectionName::Services),
+    ] {
+        if header.starts_with(prefix) {
+            // botocore: shlex-split, exactly two tokens, the first being the prefix.
+            return match shlex::split(header).as_deref() {
+                Some([p, name]) if p == prefix => make(name.clone()),
+                _ => SectionName::Other,
+            };
+        }
+    }
+    SectionName::Other
+}
+
+/// A nested sub-section value (`sso_oidc =\n  endpoint_url = x`): one `k = v` per line.
+fn parse_nested(value: &str) -> Section {
+    value
+        .lines()
+        .filter_map(|line| {
+            let (k, v) = line.split_once('=')?;
+            Some((k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(text: &str) -> Result<ConfigFile, ConfigError> {
+        parse(text, Path::new("/tmp/config"), FileKind::Config)
+    }
+
+    #[test]
+    fn reads_the_aws_dialect() {
+        let f = cfg("# comment\n; also\n[default]\nregion = eu-west-1\n\n[profile dev]\nSSO_Session = corp\nsso_account_id: 111111111111\nsso_role_name = ReadOnly # not a comment\n[profile \"with space\"]\nregion=us-east-1\n[sso-session corp]\nsso_start_url = https://d-1.awsapps.com/start#\nsso_region = us-east-1\nsso_registration_scopes = sso:account:access,\n  codewhisperer:completions\n[services local]\nsso_oidc =\n  endpoint_url = http://127.0.0.1:1\nsts =\n  endpoint_url = http://127.0.0.1:2\n[profile a b]\nregion=x\n[profilefoo]\nregion=y\n[plugins]\nx=y\n").unwrap();
+        assert_eq!(f.profiles.keys().collect::<Vec<_>>(), ["default", "dev", "with space"]);
+        let dev = &f.profiles["dev"];
+        assert_eq!(dev["sso_session"], "corp");
+        assert_eq!(dev["sso_account_id"], "111111111111");
+        assert_eq!(dev["sso_role_name"], "ReadOnly # not a comment");
+        let corp = &f.sso_sessions["corp"];
+        assert_eq!(corp["sso_start_url"], "https://d-1.awsapps.com/start#");
+        assert_eq!(corp["sso_registration_scopes"], "sso:account:access,\ncodewhisperer:completions");
+        assert_eq!(f.services["local"]["sso_oidc"]["endpoint_url"], "http://127.0.0.1:1");
+        assert_eq!(f.services["local"]["sts"]["endpoint_url"], "http://127.0.0.1:2");
+    }
+
+    #[test]
+    fn later_default_wins() {
+        let f = cfg("[profile default]\nregion=a\n[default]\nregion=b\n").unwrap();
+        assert_eq!(f.profiles["default"]["region"], "b");
+    }
+
+    #[test]
+    fn strict_like_botocore() {
+        for bad in ["[profile a]\nx=1\n[profile a]\ny=2\n", "[profile a]\nx=1\nX=2\n", "x=1\n[profile a]\n", "[profile a]\njust-a-word\n"] {
+            let err = cfg(bad).unwrap_err().to_string();
+            assert!(err.starts_with("unable to parse config file /tmp/config: "), "{bad:?} gave {err}");
+        }
+    }
+
+    #[test]
+    fn credentials_file_sections_are_profiles() {
+        let f = parse("[dev]\naws_access_key_id = AKIDEXAMPLE\n", Path::new("c"), FileKind::Credentials).unwrap();
+        assert_eq!(f.profiles["dev"]["aws_access_key_id"], "AKIDEXAMPLE");
+    }
+}

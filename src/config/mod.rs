@@ -1,0 +1,75 @@
+//! AWS shared config: locate and read the files, parse them (pure), normalize to typed profiles.
+pub mod error;
+pub mod file;
+pub mod profile;
+
+pub use error::ConfigError;
+pub use file::{ConfigFile, FileKind, Section};
+pub use profile::{SsoSession, SsoTarget};
+
+use crate::env::{AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, Env};
+use std::path::{Path, PathBuf};
+
+/// The config and credentials files as they were read (a missing file is empty).
+pub struct AwsConfig {
+    pub config: ConfigFile,
+    pub credentials: ConfigFile,
+}
+
+impl AwsConfig {
+    /// Reads `AWS_CONFIG_FILE` (default `~/.aws/config`) and `AWS_SHARED_CREDENTIALS_FILE`
+    /// (default `~/.aws/credentials`). A file that does not exist is an empty file.
+    pub fn load(env: &Env, home: &Path) -> Result<AwsConfig, ConfigError> {
+        let config_path = file_path(env, AWS_CONFIG_FILE, home, "config");
+        let credentials_path = file_path(env, AWS_SHARED_CREDENTIALS_FILE, home, "credentials");
+        Ok(AwsConfig {
+            config: read(&config_path, FileKind::Config)?,
+            credentials: read(&credentials_path, FileKind::Credentials)?,
+        })
+    }
+
+    /// An empty configuration (config-less use with `--start-url` and friends).
+    pub fn empty() -> AwsConfig {
+        AwsConfig { config: ConfigFile::empty(PathBuf::new(), FileKind::Config), credentials: ConfigFile::empty(PathBuf::new(), FileKind::Credentials) }
+    }
+
+    /// The profile section, credentials-file values overriding config-file values (as botocore merges).
+    pub fn profile(&self, name: &str) -> Option<Section> {
+        let a = self.config.profiles.get(name);
+        let b = self.credentials.profiles.get(name);
+        if a.is_none() && b.is_none() {
+            return None;
+        }
+        let mut merged = a.cloned().unwrap_or_default();
+        if let Some(b) = b {
+            merged.extend(b.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        Some(merged)
+    }
+}
+
+fn file_path(env: &Env, var: &str, home: &Path, default_name: &str) -> PathBuf {
+    match env.get(var) {
+        Some(p) => expand_home(p, home),
+        None => home.join(".aws").join(default_name),
+    }
+}
+
+/// `~` and `~/x` expand to the home directory, as `os.path.expanduser` does in botocore.
+pub fn expand_home(p: &str, home: &Path) -> PathBuf {
+    if p == "~" {
+        home.to_path_buf()
+    } else if let Some(rest) = p.strip_prefix("~/") {
+        home.join(rest)
+    } else {
+        PathBuf::from(p)
+    }
+}
+
+fn read(path: &Path, kind: FileKind) -> Result<ConfigFile, ConfigError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => file::parse(&text, path, kind),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ConfigFile::empty(path.to_path_buf(), kind)),
+        Err(e) => Err(ConfigError::Read { path: path.to_path_buf(), source: e }),
+    }
+}

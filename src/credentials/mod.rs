@@ -1,0 +1,15 @@
+//! Role credentials (secrets redacted) and the source chain that produces them.
+pub mod source;
+
+use crate::secret::Secret;
+use time::OffsetDateTime;
+
+/// Temporary AWS credentials. `Debug` shows the key id and expiry only.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Credentials {
+    pub access_key_id: String,
+    pub secret_access_key: Secret,
+    pub session_token: Option<Secret>,
+    pub expiration: Option<OffsetDateTime>,
+    pub account_id: Option<String>,
+}

@@ -1,0 +1,182 @@
+//! The source chain: cached role credentials → SSO token (cache → refresh → login) →
+//! GetRoleCredentials. The fast path reads one file: no lock, no socket, no TLS. Everything slower
+//! runs under a per-key sidecar lock with a re-check after locking, so N callers make one request.
+use super::Credentials;
+use crate::app::App;
+use crate::cache::token::{self, SsoToken};
+use crate::cache::{Lookup, lock, role};
+use crate::clock::needs_refresh;
+use crate::config::{SsoSession, SsoTarget};
+use crate::error::Error;
+use crate::sso::login::{self, warn_corrupt};
+use crate::sso::portal::Portal;
+use std::path::Path;
+use std::time::Duration as StdDuration;
+use time::Duration;
+
+/// A token with less than this left is refreshed first (botocore's window: callers never see a
+/// token expire mid-use, and a failed refresh still leaves time to retry).
+pub const TOKEN_REFRESH_WINDOW: Duration = Duration::minutes(15);
+/// A token is not used at all with less than this left.
+pub const TOKEN_MIN_LEFT: Duration = Duration::minutes(1);
+/// Cached credentials with at least this left are still handed out when a new login would be
+/// needed but cannot happen here (better than failing while they still work).
+pub const FALLBACK_MIN_LEFT: Duration = Duration::minutes(2);
+/// Waiting for another process's login: a device code lives 10 minutes, a PKCE wait 10 minutes.
+pub const LOGIN_LOCK_TIMEOUT: StdDuration = StdDuration::from_secs(15 * 60);
+
+/// May this command start a login?
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LoginPermission {
+    /// `ssoexec login`: always sign in anew, terminal or not.
+    Always,
+    /// Sign in if no usable token is cached (a terminal, or an explicit opt-in).
+    IfNeeded,
+    /// Background caller: fail with exit 3 instead.
+    Never,
+}
+
+impl LoginPermission {
+    /// For commands that use credentials: interactive terminals and opted-in callers may sign in.
+    pub fn for_caller(app: &App) -> LoginPermission {
+        if app.settings.login.login_if_needed || app.interactive { LoginPermission::IfNeeded } else { LoginPermission::Never }
+    }
+}
+
+/// The fast path: valid cached role credentials, or `None`. Reads one file; no lock, no network.
+pub fn cached_role_credentials(app: &App, target: &SsoTarget, margin: Duration) -> Option<Credentials> {
+    let path = role::path(&app.settings.paths.cli_cache, target);
+    match role::load(&path) {
+        Ok(Lookup::Found(c)) if c.expiration.is_some_and(|e| !needs_refresh(e, app.now(), margin)) => {
+            app.printer.debug(format!("role credentials from cache {}", path.display()));
+            Some(c)
+        }
+        Ok(Lookup::Corrupt(why)) => {
+            warn_corrupt(app, &path, &why);
+            None
+        }
+        _ => None,
+    }
+}
+
+/// Role credentials for `target`, from the cache or the portal.
+pub async fn role_credentials(app: &App, target: &SsoTarget, permission: LoginPermission) -> Result<Credentials, Error> {
+    if let Some(c) = cached_role_credentials(app, target, role::REUSE_MARGIN) {
+        return Ok(c);
+    }
+    let key = role::cache_key(target);
+    let _guard = lock::acquire(&app.lock_dir(), &format!("role-{key}"), "fetching these role credentials", LOGIN_LOCK_TIMEOUT, &app.printer).await?;
+    if let Some(c) = cached_role_credentials(app, target, role::REUSE_MARGIN) {
+        return Ok(c);
+    }
+    let token = match sso_token(app, &target.session, permission).await {
+        Ok(t) => t,
+        Err(e @ Error::LoginRequired { .. }) => return fallback(app, target, e),
+        Err(e) => return Err(e),
+    };
+    let portal = Portal::new(app, &target.session.region)?;
+    let creds = match portal.get_role_credentials(&token.file.access_token, &target.account_id, &target.role_name).await {
+        Ok(c) => c,
+        Err(e) if e.api().is_some_and(|a| a.code == "UnauthorizedException") => {
+            // The portal no longer accepts the token (signed out elsewhere, session ended).
+            crate::cache::atomic::remove(&token::path(&app.settings.paths.sso_cache, &target.session))?;
+            if permission == LoginPermission::Never {
+                return fallback(app, target, session_ended(app, &target.session));
+            }
+            app.printer.info(format!("The SSO session for {} has ended; signing in again.", target.session.describe()));
+            let token = sso_token(app, &target.session, permission).await?;
+            portal.get_role_credentials(&token.file.access_token, &target.account_id, &target.role_name).await.map_err(|e| role_error(app, target, e))?
+        }
+        Err(e) => return Err(role_error(app, target, e)),
+    };
+    role::store(&role::path(&app.settings.paths.cli_cache, target), &creds)?;
+    Ok(creds)
+}
+
+/// When a login is needed but cannot happen here, still-valid cached credentials are better
+/// than a failure; otherwise the login-required error stands.
+fn fallback(app: &App, target: &SsoTarget, err: Error) -> Result<Credentials, Error> {
+    match cached_role_credentials(app, target, FALLBACK_MIN_LEFT) {
+        Some(c) => {
+            app.printer.warn(format!("{err}; using cached credentials that expire soon. Run `{}` to renew.", app.settings.login_command()));
+            Ok(c)
+        }
+        None => Err(err),
+    }
+}
+
+fn session_ended(app: &App, session: &SsoSession) -> Error {
+    Error::LoginRequired {
+        reason: format!("the SSO session for {} has expired or was revoked", session.describe()),
+        login_command: app.settings.login_command(),
+    }
+}
+
+fn role_error(app: &App, target: &SsoTarget, e: crate::http::HttpError) -> Error {
+    match e.api().map(|a| a.code.as_str()) {
+        Some("ForbiddenException" | "ResourceNotFoundException" | "AccessDeniedException") => Error::failed(
+            format!("no access to role {} in account {} ({})", target.role_name, target.account_id, e.api().map(|a| a.message.as_str()).unwrap_or_default()),
+            Some(format!("list what you can use with `ssoexec roles --account-id {}{}`", target.account_id, profile_flag(app))),
+        ),
+        Some("UnauthorizedException") => session_ended(app, &target.session),
+        _ => e.into(),
+    }
+}
+
+fn profile_flag(app: &App) -> String {
+    app.settings.profile_name().map(|p| format!(" --profile {}", crate::settings::shell_word(p))).unwrap_or_default()
+}
+
+fn read_token(app: &App, path: &Path) -> Result<Option<SsoToken>, Error> {
+    Ok(match token::load(path)? {
+        Lookup::Found(t) => Some(t),
+        Lookup::Absent => None,
+        Lookup::Corrupt(why) => {
+            warn_corrupt(app, path, &why);
+            None
+        }
+    })
+}
+
+/// A token for `session`: cached, refreshed, or from a new login (as `permission` allows).
+pub async fn sso_token(app: &App, session: &SsoSession, permission: LoginPermission) -> Result<SsoToken, Error> {
+    let path = token::path(&app.settings.paths.sso_cache, session);
+    let now = app.now();
+    let fresh = |t: &SsoToken| !needs_refresh(t.expires_at, now, TOKEN_REFRESH_WINDOW);
+    if permission != LoginPermission::Always
+        && let Some(t) = read_token(app, &path)?.filter(fresh)
+    {
+        return Ok(t);
+    }
+    let key = session.token_cache_key();
+    let _guard = lock::acquire(&app.lock_dir(), &format!("token-{key}"), &format!("signing in to {}", session.describe()), LOGIN_LOCK_TIMEOUT, &app.printer).await?;
+
+    if permission != LoginPermission::Always
+        && let Some(current) = read_token(app, &path)?
+    {
+        let now = app.now();
+        if !needs_refresh(current.expires_at, now, TOKEN_REFRESH_WINDOW) {
+            return Ok(current); // another process refreshed or signed in while we waited
+        }
+        let usable = !needs_refresh(current.expires_at, now, TOKEN_MIN_LEFT);
+        if current.refreshable(now) {
+            match login::refresh(app, session, &current).await {
+                Ok(t) => return Ok(t),
+                Err(e) if usable => {
+                    app.printer.warn(format!("could not refresh the SSO token ({e}); using the current one while it lasts"));
+                    return Ok(current);
+                }
+                Err(e) => app.printer.debug(format!("refresh failed: {e}")),
+            }
+        } else if usable {
+            return Ok(current);
+        }
+    }
+    if permission == LoginPermission::Never {
+        return Err(Error::LoginRequired {
+            reason: format!("login required: no valid SSO token for {} (ssoexec does not start a login without a terminal)", session.describe()),
+            login_command: app.settings.login_command(),
+        });
+    }
+    login::login(app, session).await
+}

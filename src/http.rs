@@ -1,0 +1,215 @@
+//! HTTP for every AWS call: one reqwest client (rustls, proxies from HTTPS_PROXY/NO_PROXY,
+//! AWS_CA_BUNDLE), timeouts, retries for idempotent calls, and the AWS error shapes.
+use crate::env::{AWS_CA_BUNDLE, Env, SSOEXEC_HTTP_TIMEOUT};
+use crate::printer::Printer;
+use std::time::Duration;
+
+/// Default total time for one request; a hanging server never hangs ssoexec past it.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Connecting takes at most this long (a black-holed endpoint fails fast).
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Attempts for idempotent requests on 5xx, 429 and connection failures.
+pub const MAX_ATTEMPTS: u32 = 3;
+
+/// An error returned by an AWS API, with the code as the service named it.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub op: &'static str,
+    pub status: u16,
+    /// Smithy exception name (`AuthorizationPendingException`, `UnauthorizedException`, ...).
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HttpError {
+    #[error("{} failed: {} ({})", .0.op, api_message(.0), .0.code)]
+    Api(ApiError),
+    #[error("{op} could not reach {url}")]
+    Transport { op: &'static str, url: String, source: reqwest::Error },
+    #[error("{op} returned a response ssoexec cannot read: {reason}")]
+    Decode { op: &'static str, reason: String },
+    #[error("cannot set up HTTPS: {0}")]
+    Setup(String),
+}
+
+fn api_message(e: &ApiError) -> String {
+    if e.message.is_empty() { format!("HTTP {}", e.status) } else { e.message.clone() }
+}
+
+impl HttpError {
+    pub fn api(&self) -> Option<&ApiError> {
+        match self {
+            HttpError::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            HttpError::Transport { .. } => Some("check the network, HTTPS_PROXY/NO_PROXY, and any AWS_ENDPOINT_URL_* override".into()),
+            HttpError::Api(e) if e.status >= 500 => Some("the service is having trouble; try again in a minute".into()),
+            HttpError::Setup(_) => Some("check AWS_CA_BUNDLE / ca_bundle".into()),
+            _ => None,
+        }
+    }
+}
+
+/// Builds the client. Called only on the slow path: a cache hit never sets up TLS.
+pub fn client(env: &Env) -> Result<reqwest::Client, HttpError> {
+    let timeout = env
+        .get(SSOEXEC_HTTP_TIMEOUT)
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|s| *s > 0.0)
+        .map(Duration::from_secs_f64)
+        .unwrap_or(DEFAULT_TIMEOUT);
+    let mut builder = reqwest::Client::builder()
+        .user_agent(concat!("ssoexec/", env!("CARGO_PKG_VERSION")))
+        .timeout(timeout)
+        .connect_timeout(CONNECT_TIMEOUT.min(timeout))
+        .redirect(reqwest::redirect::Policy::none());
+    if let Some(bundle) = env.get(AWS_CA_BUNDLE) {
+        let pem = std::fs::read(bundle).map_err(|e| HttpError::Setup(format!("cannot read AWS_CA_BUNDLE {bundle}: {e}")))?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| HttpError::Setup(format!("AWS_CA_BUNDLE {bundle}: {e}")))?;
+        for cert in certs {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    builder.build().map_err(|e| HttpError::Setup(e.to_string()))
+}
+
+/// Whether a failed attempt may be tried again (idempotent calls only).
+fn retryable(result: &Result<reqwest::Response, reqwest::Error>) -> bool {
+    match result {
+        Ok(r) => r.status().is_server_error() || r.status().as_u16() == 429,
+        Err(e) => e.is_connect() || e.is_timeout() || e.is_request(),
+    }
+}
+
+/// Sends a request built by `make`, retrying idempotent calls with jittered exponential backoff.
+pub async fn send(
+    printer: &Printer,
+    op: &'static str,
+    idempotent: bool,
+    make: impl Fn() -> reqwest::RequestBuilder,
+) -> Result<reqwest::Response, HttpError> {
+    let mut attempt = 1;
+    loop {
+        let request = make();
+        let url = request.try_clone().and_then(|r| r.build().ok()).map(|r| redact_url(r.url())).unwrap_or_default();
+        printer.debug(format!("{op}: {url} (attempt {attempt})"));
+        let result = request.send().await;
+        if idempotent && attempt < MAX_ATTEMPTS && retryable(&result) {
+            let delay = backoff(attempt);
+            printer.debug(format!("{op}: retrying in {} ms ({})", delay.as_millis(), describe(&result)));
+            tokio::time::sleep(delay).await;
+            attempt += 1;
+            continue;
+        }
+        return result.map_err(|source| HttpError::Transport { op, url, source });
+    }
+}
+
+fn describe(result: &Result<reqwest::Response, reqwest::Error>) -> String {
+    match result {
+        Ok(r) => format!("HTTP {}", r.status().as_u16()),
+        Err(e) => e.to_string(),
+    }
+}
+
+fn backoff(attempt: u32) -> Duration {
+    let base = 200u64 << (attempt - 1);
+    let jitter = rand::random_range(0..=base);
+    Duration::from_millis(base / 2 + jitter)
+}
+
+/// URLs are logged without query values that could carry secrets (presigned tokens).
+fn redact_url(url: &url::Url) -> String {
+    let mut u = url.clone();
+    if u.query().is_some() {
+        let keys: Vec<String> = u.query_pairs().map(|(k, _)| k.into_owned()).collect();
+        u.set_query(Some(&keys.iter().map(|k| format!("{k}=…")).collect::<Vec<_>>().join("&")));
+    }
+    u.to_string()
+}
+
+/// Reads a JSON body of a successful response, or turns an error response into `ApiError`
+/// (error type from `x-amzn-ErrorType`, else `__type`/`code`, else the OAuth `error` field).
+pub async fn json<T: serde::de::DeserializeOwned>(op: &'static str, response: reqwest::Response) -> Result<T, HttpError> {
+    let status = response.status();
+    let header_type = response.headers().get("x-amzn-errortype").and_then(|v| v.to_str().ok()).map(String::from);
+    let body = response.bytes().await.map_err(|e| HttpError::Decode { op, reason: e.to_string() })?;
+    if status.is_success() {
+        return serde_json::from_slice(&body).map_err(|e| HttpError::Decode { op, reason: e.to_string() });
+    }
+    Err(HttpError::Api(api_error(op, status.as_u16(), header_type.as_deref(), &body)))
+}
+
+/// Accepts only a 2xx status, discarding the body.
+pub async fn empty(op: &'static str, response: reqwest::Response) -> Result<(), HttpError> {
+    let status = response.status();
+    if status.is_success() {
+        return Ok(());
+    }
+    let header_type = response.headers().get("x-amzn-errortype").and_then(|v| v.to_str().ok()).map(String::from);
+    let body = response.bytes().await.unwrap_or_default();
+    Err(HttpError::Api(api_error(op, status.as_u16(), header_type.as_deref(), &body)))
+}
+
+pub fn api_error(op: &'static str, status: u16, header_type: Option<&str>, body: &[u8]) -> ApiError {
+    let v: serde_json::Value = serde_json::from_slice(body).unwrap_or(serde_json::Value::Null);
+    let field = |k: &str| v.get(k).and_then(|x| x.as_str()).map(String::from);
+    let code = header_type
+        .map(String::from)
+        .or_else(|| field("__type"))
+        .or_else(|| field("code"))
+        .or_else(|| field("Code"))
+        .map(|c| clean_code(&c))
+        .or_else(|| field("error").map(|e| oauth_to_exception(&e)))
+        .unwrap_or_else(|| format!("HTTP{status}"));
+    let message = field("error_description").or_else(|| field("message")).or_else(|| field("Message")).unwrap_or_default();
+    ApiError { op, status, code, message }
+}
+
+/// `aws.protocoltests#FooException:http://...` → `FooException` (botocore's rule).
+fn clean_code(c: &str) -> String {
+    let c = c.split(':').next().unwrap_or(c);
+    c.rsplit('#').next().unwrap_or(c).to_string()
+}
+
+/// The OAuth `error` values of SSO OIDC mapped to the exception names (spec §1.3).
+fn oauth_to_exception(e: &str) -> String {
+    match e {
+        "authorization_pending" => "AuthorizationPendingException",
+        "slow_down" => "SlowDownException",
+        "expired_token" => "ExpiredTokenException",
+        "access_denied" => "AccessDeniedException",
+        "invalid_grant" => "InvalidGrantException",
+        "invalid_client" => "InvalidClientException",
+        "unauthorized_client" => "UnauthorizedClientException",
+        "unsupported_grant_type" => "UnsupportedGrantTypeException",
+        "invalid_scope" => "InvalidScopeException",
+        "invalid_request" => "InvalidRequestException",
+        "invalid_client_metadata" => "InvalidClientMetadataException",
+        "invalid_redirect_uri" => "InvalidRedirectUriException",
+        "server_error" => "InternalServerException",
+        other => other,
+    }
+    .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_code_sources_in_order() {
+        let e = api_error("CreateToken", 400, Some("AuthorizationPendingException:http://internal"), br#"{"error":"x"}"#);
+        assert_eq!(e.code, "AuthorizationPendingException");
+        let e = api_error("CreateToken", 400, None, br#"{"error":"slow_down","error_description":"wait"}"#);
+        assert_eq!((e.code.as_str(), e.message.as_str()), ("SlowDownException", "wait"));
+        let e = api_error("GetRoleCredentials", 401, None, br#"{"message":"Session token not found or invalid","__type":"com.amazonaws.switchboard.portal#UnauthorizedException"}"#);
+        assert_eq!((e.code.as_str(), e.message.as_str()), ("UnauthorizedException", "Session token not found or invalid"));
+        assert_eq!(api_error("X", 502, None, b"<html>").code, "HTTP502");
+    }
+}

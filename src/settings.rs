@@ -1,0 +1,272 @@
+//! Settings: flags > SSOEXEC_* env > AWS_* env > profile > default, each value remembering where
+//! it came from. Pure: takes the parsed CLI, an `Env` and the parsed config; does no I/O.
+use crate::cli::{Cli, FlowArg};
+use crate::config::profile::{self, SsoSession, SsoTarget};
+use crate::config::{AwsConfig, ConfigError};
+use crate::env::{self, Env};
+use std::fmt;
+use std::path::PathBuf;
+
+/// Where a setting came from, for error messages ("region `x` from AWS_REGION is not valid").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    Flag(&'static str),
+    Env(&'static str),
+    Profile(String),
+    Default,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Flag(n) => write!(f, "from {n}"),
+            Source::Env(n) => write!(f, "from {n}"),
+            Source::Profile(p) => write!(f, "from profile {p}"),
+            Source::Default => f.write_str("by default"),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sourced<T> {
+    pub value: T,
+    pub source: Source,
+}
+
+impl<T> Sourced<T> {
+    fn new(value: T, source: Source) -> Self {
+        Sourced { value, source }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flow {
+    DeviceCode,
+    Pkce,
+}
+
+/// How a login may happen.
+#[derive(Clone, Debug)]
+pub struct LoginPolicy {
+    /// An explicit flow choice, or `None` to pick from the environment.
+    pub flow: Option<Sourced<Flow>>,
+    pub no_browser: bool,
+    pub browser_command: Option<String>,
+    /// Background callers may log in (`--login-if-needed`, env, or profile `ssoexec_login_if_needed`).
+    pub login_if_needed: bool,
+}
+
+/// Files and directories ssoexec reads and writes.
+#[derive(Clone, Debug)]
+pub struct Paths {
+    pub home: PathBuf,
+    /// `~/.aws/sso/cache`: tokens and client registrations, shared with the AWS CLI.
+    pub sso_cache: PathBuf,
+    /// `~/.aws/cli/cache`: role credentials, shared with the AWS CLI.
+    pub cli_cache: PathBuf,
+    /// ssoexec's own 0700 directory: locks, markers, EKS tokens.
+    pub own: PathBuf,
+}
+
+/// Which identity a command acts for.
+#[derive(Clone, Debug)]
+pub enum Selection {
+    /// A profile in ~/.aws/config, with optional account/role overrides from flags.
+    Profile { name: Sourced<String>, account_id: Option<String>, role_name: Option<String> },
+    /// `--sso-session NAME`.
+    Session(String),
+    /// `--start-url --sso-region [--account-id --role-name]`, no config needed.
+    Flags { start_url: String, sso_region: String, account_id: Option<String>, role_name: Option<String> },
+}
+
+pub struct Settings {
+    pub selection: Selection,
+    pub region: Option<Sourced<String>>,
+    pub login: LoginPolicy,
+    pub paths: Paths,
+    pub debug: bool,
+    pub config: AwsConfig,
+}
+
+impl Settings {
+    pub fn resolve(cli: &Cli, env: &Env, config: AwsConfig, home: PathBuf) -> Result<Settings, ConfigError> {
+        let t = &cli.target;
+        let selection = if let Some(url) = &t.start_url {
+            let region = t.sso_region.clone().ok_or_else(|| ConfigError::MissingKeys { what: "--start-url".into(), keys: vec!["--sso-region"] })?;
+            profile::validate_start_url(url, "--start-url")?;
+            profile::validate_region("--sso-region", &region, "--sso-region")?;
+            Selection::Flags { start_url: url.clone(), sso_region: region, account_id: t.account_id.clone(), role_name: t.role_name.clone() }
+        } else if let (Some(session), None) = (&t.sso_session, &t.profile) {
+            Selection::Session(session.clone())
+        } else {
+            let name = if let Some(p) = &t.profile {
+                Sourced::new(p.clone(), Source::Flag("--profile"))
+            } else if let Some(p) = env.get(env::AWS_PROFILE) {
+                Sourced::new(p.to_string(), Source::Env(env::AWS_PROFILE))
+            } else if let Some(p) = env.get(env::AWS_DEFAULT_PROFILE) {
+                Sourced::new(p.to_string(), Source::Env(env::AWS_DEFAULT_PROFILE))
+            } else {
+                Sourced::new("default".to_string(), Source::Default)
+            };
+            Selection::Profile { name, account_id: t.account_id.clone(), role_name: t.role_name.clone() }
+        };
+
+        let profile_section = match &selection {
+            Selection::Profile { name, .. } => config.profile(&name.value),
+            _ => None,
+        };
+        let profile_value = |key: &str| profile_section.as_ref().and_then(|s| s.get(key)).cloned();
+        let profile_source = || match &selection {
+            Selection::Profile { name, .. } => Source::Profile(name.value.clone()),
+            _ => Source::Default,
+        };
+
+        let region = if let Some(r) = &t.region {
+            Some(Sourced::new(r.clone(), Source::Flag("--region")))
+        } else if let Some(r) = env.get(env::AWS_REGION) {
+            Some(Sourced::new(r.to_string(), Source::Env(env::AWS_REGION)))
+        } else if let Some(r) = env.get(env::AWS_DEFAULT_REGION) {
+            Some(Sourced::new(r.to_string(), Source::Env(env::AWS_DEFAULT_REGION)))
+        } else {
+            profile_value("region").map(|r| Sourced::new(r, profile_source()))
+        };
+        if let Some(r) = &region {
+            profile::validate_region("region", &r.value, &r.source.to_string())?;
+        }
+
+        let flow = match (cli.login.flow, cli.login.device_code, cli.login.pkce) {
+            (Some(f), _, _) => Some(Sourced::new(flow_of(f), Source::Flag("--flow"))),
+            (None, true, _) => Some(Sourced::new(Flow::DeviceCode, Source::Flag("--device-code"))),
+            (None, _, true) => Some(Sourced::new(Flow::Pkce, Source::Flag("--pkce"))),
+            _ => match env.get(env::SSOEXEC_LOGIN_FLOW) {
+                Some(v) => Some(Sourced::new(parse_flow(v, env::SSOEXEC_LOGIN_FLOW)?, Source::Env(env::SSOEXEC_LOGIN_FLOW))),
+                None => match profile_value("ssoexec_login_flow").or_else(|| session_value(&config, &profile_section, "ssoexec_login_flow")) {
+                    Some(v) => Some(Sourced::new(parse_flow(&v, "ssoexec_login_flow")?, profile_source())),
+                    None => None,
+                },
+            },
+        };
+        let login = LoginPolicy {
+            flow,
+            no_browser: cli.login.no_browser || env.flag(env::SSOEXEC_NO_BROWSER),
+            browser_command: cli.login.browser_command.clone(),
+            login_if_needed: cli.login.login_if_needed
+                || env.flag(env::SSOEXEC_LOGIN_IF_NEEDED)
+                || profile_value("ssoexec_login_if_needed").is_some_and(|v| env::is_truthy(&v)),
+        };
+
+        let own = match env.get(env::XDG_CACHE_HOME) {
+            Some(x) => PathBuf::from(x).join("ssoexec"),
+            None => home.join(".cache").join("ssoexec"),
+        };
+        let paths = Paths {
+            sso_cache: home.join(".aws").join("sso").join("cache"),
+            cli_cache: home.join(".aws").join("cli").join("cache"),
+            own,
+            home: home.clone(),
+        };
+        Ok(Settings { selection, region, login, paths, debug: cli.debug, config })
+    }
+
+    /// The profile name when a profile was selected.
+    pub fn profile_name(&self) -> Option<&str> {
+        match &self.selection {
+            Selection::Profile { name, .. } => Some(&name.value),
+            _ => None,
+        }
+    }
+
+    /// The session to sign in to.
+    pub fn session(&self) -> Result<SsoSession, ConfigError> {
+        match &self.selection {
+            Selection::Profile { name, .. } => profile::session_for_profile(&self.config, &name.value),
+            Selection::Session(s) => profile::session_named(&self.config, s),
+            Selection::Flags { start_url, sso_region, .. } => {
+                Ok(SsoSession { name: None, start_url: start_url.clone(), region: sso_region.clone(), scopes: None })
+            }
+        }
+    }
+
+    /// Session, account and role to get credentials for.
+    pub fn target(&self) -> Result<SsoTarget, ConfigError> {
+        match &self.selection {
+            Selection::Profile { name, account_id, role_name } => {
+                if let (Some(a), Some(r)) = (account_id, role_name) {
+                    let session = profile::session_for_profile(&self.config, &name.value)?;
+                    return Ok(SsoTarget { session, account_id: a.clone(), role_name: r.clone() });
+                }
+                let mut t = profile::target_for_profile(&self.config, &name.value)?;
+                if let Some(a) = account_id {
+                    t.account_id = a.clone();
+                }
+                if let Some(r) = role_name {
+                    t.role_name = r.clone();
+                }
+                Ok(t)
+            }
+            Selection::Session(s) => Err(ConfigError::MissingKeys { what: format!("--sso-session {s}"), keys: vec!["--account-id", "--role-name"] }),
+            Selection::Flags { account_id, role_name, .. } => {
+                let mut missing = Vec::new();
+                if account_id.is_none() {
+                    missing.push("--account-id");
+                }
+                if role_name.is_none() {
+                    missing.push("--role-name");
+                }
+                if !missing.is_empty() {
+                    return Err(ConfigError::MissingKeys { what: "--start-url".into(), keys: missing });
+                }
+                Ok(SsoTarget { session: self.session()?, account_id: account_id.clone().unwrap_or_default(), role_name: role_name.clone().unwrap_or_default() })
+            }
+        }
+    }
+
+    /// The command a person runs to sign in for this selection.
+    pub fn login_command(&self) -> String {
+        match &self.selection {
+            Selection::Profile { name, .. } if name.source == Source::Default => "ssoexec login".into(),
+            Selection::Profile { name, .. } => format!("ssoexec login --profile {}", shell_word(&name.value)),
+            Selection::Session(s) => format!("ssoexec login --sso-session {}", shell_word(s)),
+            Selection::Flags { start_url, sso_region, .. } => format!("ssoexec login --start-url {} --sso-region {sso_region}", shell_word(start_url)),
+        }
+    }
+
+    /// A profile value (for ssoexec's own keys), if a profile was selected.
+    pub fn profile_value(&self, key: &str) -> Option<String> {
+        self.profile_name().and_then(|p| self.config.profile(p)).and_then(|s| s.get(key).cloned())
+    }
+
+    /// The profile's `services` section name, if any.
+    pub fn services_section(&self) -> Option<String> {
+        self.profile_value("services")
+    }
+}
+
+fn session_value(config: &AwsConfig, profile: &Option<crate::config::Section>, key: &str) -> Option<String> {
+    let session = profile.as_ref()?.get("sso_session")?;
+    config.config.sso_sessions.get(session)?.get(key).cloned()
+}
+
+fn flow_of(f: FlowArg) -> Flow {
+    match f {
+        FlowArg::DeviceCode => Flow::DeviceCode,
+        FlowArg::Pkce => Flow::Pkce,
+    }
+}
+
+fn parse_flow(v: &str, origin: &'static str) -> Result<Flow, ConfigError> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "device-code" | "device_code" | "device" => Ok(Flow::DeviceCode),
+        "pkce" | "authorization-code" | "auth-code" => Ok(Flow::Pkce),
+        _ => Err(ConfigError::Invalid { key: "login flow", value: v.into(), origin: format!("from {origin}"), why: "use device-code or pkce" }),
+    }
+}
+
+/// Quotes a word for a copy-pasteable command line when it needs quoting.
+pub fn shell_word(w: &str) -> String {
+    if !w.is_empty() && w.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_./:@%+=,".contains(&b)) {
+        w.to_string()
+    } else {
+        format!("'{}'", w.replace('\'', r"'\''"))
+    }
+}

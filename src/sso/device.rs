@@ -1,0 +1,88 @@
+//! The device authorization flow (RFC 8628 as the AWS CLI runs it, spec §1.4): start, show the
+//! URL and code on stderr, open the browser, poll CreateToken honouring pending / slow_down.
+use super::browser;
+use super::oidc::{CreateTokenRequest, GRANT_DEVICE_CODE, Oidc, TokenResponse};
+use crate::app::App;
+use crate::cache::registration::Registration;
+use crate::config::SsoSession;
+use crate::error::Error;
+use std::time::{Duration, Instant};
+
+/// Poll interval when the service does not say (RFC 8628 default).
+const DEFAULT_INTERVAL: i64 = 5;
+/// Added to the interval on every `slow_down` (cumulative, as RFC 8628 and the CLI do).
+const SLOW_DOWN_STEP: i64 = 5;
+
+pub async fn run(app: &App, oidc: &Oidc<'_>, session: &SsoSession, reg: &Registration) -> Result<TokenResponse, Error> {
+    let da = oidc.start_device_authorization(&reg.client_id, &reg.client_secret, &session.start_url).await?;
+    let p = &app.printer;
+    let url = da.verification_uri_complete.clone().unwrap_or_else(|| da.verification_uri.clone());
+    p.info(format!("Sign in to {} in a browser:\n\n    {url}\n\nand check that it shows the code:\n\n    {}\n", session.describe(), da.user_code));
+    if da.verification_uri_complete.is_some() {
+        p.info(format!("(On another device, open {} and enter the code.)", da.verification_uri));
+    }
+    match browser::open(app, &url) {
+        Ok(line) => p.info(line),
+        Err(line) => p.debug(line),
+    }
+
+    let mut interval = da.interval.filter(|i| *i > 0).unwrap_or(DEFAULT_INTERVAL);
+    let lifetime = Duration::from_secs(da.expires_in.max(1) as u64);
+    let started = Instant::now();
+    let request = CreateTokenRequest {
+        client_id: reg.client_id.clone(),
+        client_secret: Some(reg.client_secret.clone()),
+        grant_type: GRANT_DEVICE_CODE,
+        device_code: Some(da.device_code.clone()),
+        ..Default::default()
+    };
+    loop {
+        let left = lifetime.saturating_sub(started.elapsed());
+        progress(app, left);
+        tokio::time::sleep(Duration::from_secs(interval as u64)).await;
+        match oidc.create_token(&request).await {
+            Ok(token) => {
+                clear_progress(app);
+                return Ok(token);
+            }
+            Err(e) => match e.api().map(|a| a.code.as_str()) {
+                Some("AuthorizationPendingException") => {}
+                Some("SlowDownException") => interval += SLOW_DOWN_STEP,
+                Some("ExpiredTokenException") => return Err(expired(app)),
+                Some("AccessDeniedException") => {
+                    clear_progress(app);
+                    return Err(Error::LoginFailed { message: "the sign-in request was denied in the browser".into(), hint: Some(format!("run `{}` to try again", app.settings.login_command())) });
+                }
+                _ => {
+                    clear_progress(app);
+                    return Err(e.into());
+                }
+            },
+        }
+        if started.elapsed() >= lifetime {
+            return Err(expired(app));
+        }
+    }
+}
+
+fn expired(app: &App) -> Error {
+    clear_progress(app);
+    Error::LoginFailed {
+        message: "the sign-in code expired before it was approved".into(),
+        hint: Some(format!("run `{}` again and approve within the time shown", app.settings.login_command())),
+    }
+}
+
+/// A one-line countdown, only on a terminal.
+fn progress(app: &App, left: Duration) {
+    if app.printer.is_terminal() {
+        let s = left.as_secs();
+        app.printer.raw(&format!("\rWaiting for approval… {}:{:02} left ", s / 60, s % 60));
+    }
+}
+
+fn clear_progress(app: &App) {
+    if app.printer.is_terminal() {
+        app.printer.raw("\r\x1b[2K");
+    }
+}

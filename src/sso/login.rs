@@ -1,0 +1,122 @@
+//! Signing in: choose the flow, reuse or make the client registration, run the flow, store the
+//! token; and refreshing a token with its refresh token. Callers hold the session lock.
+use super::oidc::{CreateTokenRequest, GRANT_REFRESH_TOKEN, Oidc, RegisterRequest, TokenResponse};
+use super::{device, pkce};
+use crate::app::App;
+use crate::cache::registration::{self, AUTH_CODE_GRANTS, Registration};
+use crate::cache::token::{self, SsoToken};
+use crate::cache::Lookup;
+use crate::clock::{describe_remaining, format_timestamp};
+use crate::config::SsoSession;
+use crate::env;
+use crate::error::Error;
+use crate::settings::Flow;
+use time::{Duration, OffsetDateTime};
+
+/// The flow to use and why (said on stderr so a surprising choice can be overridden).
+pub fn choose_flow(app: &App) -> (Flow, String) {
+    if let Some(f) = &app.settings.login.flow {
+        return (f.value, format!("chosen {}", f.source));
+    }
+    if super::browser::configured_command(app).is_some() {
+        return (Flow::Pkce, "a browser command is configured".into());
+    }
+    if app.settings.login.no_browser {
+        return (Flow::DeviceCode, "--no-browser".into());
+    }
+    let e = &app.env;
+    let remote = [
+        (e.is_set(env::SSH_CONNECTION) || e.is_set(env::SSH_TTY), "an SSH session"),
+        (e.is_set(env::WSL_DISTRO_NAME), "WSL"),
+        (e.is_set(env::CI), "CI"),
+        (std::path::Path::new("/.dockerenv").exists() || std::path::Path::new("/run/.containerenv").exists(), "a container"),
+        (cfg!(all(unix, not(target_os = "macos"))) && !e.is_set(env::DISPLAY) && !e.is_set(env::WAYLAND_DISPLAY), "no display"),
+    ];
+    match remote.iter().find(|(hit, _)| *hit) {
+        Some((_, why)) => (Flow::DeviceCode, format!("{why} was detected")),
+        None => (Flow::Pkce, "a local browser is likely".into()),
+    }
+}
+
+/// Signs in anew and stores the token in the AWS CLI cache.
+pub async fn login(app: &App, session: &SsoSession) -> Result<SsoToken, Error> {
+    let (flow, why) = choose_flow(app);
+    let name = match flow {
+        Flow::DeviceCode => "device-code",
+        Flow::Pkce => "pkce",
+    };
+    app.printer.debug(format!("login flow {name} ({why})"));
+    let oidc = Oidc::new(app, &session.region)?;
+    let auth_code = flow == Flow::Pkce;
+    let reg = registration(app, &oidc, session, auth_code).await?;
+    let response = match flow {
+        Flow::DeviceCode => device::run(app, &oidc, session, &reg).await?,
+        Flow::Pkce => pkce::run(app, &oidc, session, &reg).await?,
+    };
+    let token = issued(app, session, &reg, response);
+    token::store(&token::path(&app.settings.paths.sso_cache, session), &token)?;
+    let refreshable = if token.file.refresh_token.is_some() { ", refreshable" } else { "" };
+    app.printer.info(format!("Signed in to {} (token valid for {}{refreshable}).", session.start_url, describe_remaining(token.expires_at, app.now())));
+    Ok(token)
+}
+
+fn issued(app: &App, session: &SsoSession, reg: &Registration, r: TokenResponse) -> SsoToken {
+    SsoToken::issued(session, reg, r.access_token, app.now() + Duration::seconds(r.expires_in), r.refresh_token)
+}
+
+/// A cached registration of the right kind with time left, or a new one (stored for reuse).
+async fn registration(app: &App, oidc: &Oidc<'_>, session: &SsoSession, auth_code: bool) -> Result<Registration, Error> {
+    let path = registration::path(&app.settings.paths.sso_cache, session);
+    match registration::load(&path)? {
+        Lookup::Found(r) if r.reusable(app.now(), auth_code) => {
+            app.printer.debug(format!("reusing client registration {}", path.display()));
+            return Ok(r);
+        }
+        Lookup::Corrupt(why) => warn_corrupt(app, &path, &why),
+        _ => {}
+    }
+    let scopes = session.registration_scopes();
+    let req = RegisterRequest {
+        client_name: format!("ssoexec-{}", session.name.as_deref().unwrap_or("client")),
+        client_type: "public",
+        scopes: Some(scopes.clone()),
+        grant_types: auth_code.then(|| AUTH_CODE_GRANTS.iter().map(|s| s.to_string()).collect()),
+        redirect_uris: auth_code.then(|| vec![pkce::REGISTERED_REDIRECT_URI.to_string()]),
+        issuer_url: auth_code.then(|| session.start_url.clone()),
+    };
+    let r = oidc.register(&req).await?;
+    let expires = OffsetDateTime::from_unix_timestamp(r.client_secret_expires_at).unwrap_or_else(|_| app.now() + Duration::days(90));
+    let reg = Registration { client_id: r.client_id, client_secret: r.client_secret, expires_at: format_timestamp(expires), scopes: Some(scopes), grant_types: req.grant_types };
+    registration::store(&path, &reg)?;
+    Ok(reg)
+}
+
+/// Exchanges the refresh token for a new access token (spec §4.4). The old refresh token is kept
+/// when the service returns none (as the Rust SDK does), and unknown keys are preserved.
+pub async fn refresh(app: &App, session: &SsoSession, current: &SsoToken) -> Result<SsoToken, Error> {
+    let f = &current.file;
+    let oidc = Oidc::new(app, &session.region)?;
+    let req = CreateTokenRequest {
+        client_id: f.client_id.clone().unwrap_or_default(),
+        client_secret: f.client_secret.clone(),
+        grant_type: GRANT_REFRESH_TOKEN,
+        refresh_token: f.refresh_token.clone(),
+        ..Default::default()
+    };
+    let r = oidc.create_token(&req).await?;
+    let expires_at = app.now() + Duration::seconds(r.expires_in);
+    let mut file = f.clone();
+    file.access_token = r.access_token;
+    file.expires_at = format_timestamp(expires_at);
+    if r.refresh_token.is_some() {
+        file.refresh_token = r.refresh_token;
+    }
+    let token = SsoToken { file, expires_at };
+    token::store(&token::path(&app.settings.paths.sso_cache, session), &token)?;
+    app.printer.debug(format!("refreshed the SSO token for {}", session.describe()));
+    Ok(token)
+}
+
+pub fn warn_corrupt(app: &App, path: &std::path::Path, why: &str) {
+    app.printer.warn(format!("ignoring unreadable cache file {} ({why}); it will be replaced", path.display()));
+}

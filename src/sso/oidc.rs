@@ -1,0 +1,110 @@
+//! SSO OIDC API calls (spec §1): RegisterClient, StartDeviceAuthorization, CreateToken.
+//! Unsigned JSON requests; errors become `ApiError` with the smithy exception name.
+use crate::app::App;
+use crate::config::ConfigError;
+use crate::endpoint::Service;
+use crate::http::{self, HttpError};
+use crate::secret::Secret;
+use serde::{Deserialize, Serialize};
+
+pub const GRANT_DEVICE_CODE: &str = "urn:ietf:params:oauth:grant-type:device_code";
+pub const GRANT_REFRESH_TOKEN: &str = "refresh_token";
+pub const GRANT_AUTHORIZATION_CODE: &str = "authorization_code";
+
+#[derive(Serialize, Debug)]
+#[serde(rename_all = "camelCase")]
+pub struct RegisterRequest {
+    pub client_name: String,
+    pub client_type: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grant_types: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redirect_uris: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issuer_url: Option<String>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(rename_all = "camelCase")]
+pub struct RegisterResponse {
+    pub client_id: String,
+    pub client_secret: Secret,
+    pub client_secret_expires_at: i64,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceAuthorization {
+    pub device_code: Secret,
+    pub user_code: String,
+    pub verification_uri: String,
+    pub verification_uri_complete: Option<String>,
+    pub expires_in: i64,
+    pub interval: Option<i64>,
+}
+
+#[derive(Serialize, Debug, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateTokenRequest {
+    pub client_id: String,
+    pub client_secret: Option<Secret>,
+    pub grant_type: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_code: Option<Secret>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<Secret>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<Secret>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redirect_uri: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code_verifier: Option<Secret>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenResponse {
+    pub access_token: Secret,
+    pub expires_in: i64,
+    pub refresh_token: Option<Secret>,
+}
+
+/// A client for one session's OIDC endpoint.
+pub struct Oidc<'a> {
+    app: &'a App,
+    pub base: String,
+}
+
+impl<'a> Oidc<'a> {
+    pub fn new(app: &'a App, sso_region: &str) -> Result<Oidc<'a>, ConfigError> {
+        Ok(Oidc { app, base: app.endpoint(Service::SsoOidc, sso_region)? })
+    }
+
+    async fn post<B: Serialize, T: serde::de::DeserializeOwned>(&self, op: &'static str, path: &str, body: &B, idempotent: bool) -> Result<T, HttpError> {
+        let http = self.app.http()?;
+        let url = format!("{}{path}", self.base);
+        let response = http::send(&self.app.printer, op, idempotent, || http.post(&url).json(body)).await?;
+        http::json(op, response).await
+    }
+
+    pub async fn register(&self, req: &RegisterRequest) -> Result<RegisterResponse, HttpError> {
+        self.post("RegisterClient", "/client/register", req, true).await
+    }
+
+    pub async fn start_device_authorization(&self, client_id: &str, client_secret: &Secret, start_url: &str) -> Result<DeviceAuthorization, HttpError> {
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Body<'b> {
+            client_id: &'b str,
+            client_secret: &'b Secret,
+            start_url: &'b str,
+        }
+        self.post("StartDeviceAuthorization", "/device_authorization", &Body { client_id, client_secret, start_url }, true).await
+    }
+
+    pub async fn create_token(&self, req: &CreateTokenRequest) -> Result<TokenResponse, HttpError> {
+        self.post("CreateToken", "/token", req, false).await
+    }
+}

@@ -1,0 +1,2 @@
+//! Test support: the mock Identity Center and the hermetic command builder.
+pub mod mock;
