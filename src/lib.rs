@@ -11,12 +11,15 @@ pub mod endpoint;
 pub mod env;
 pub mod error;
 pub mod exit;
+pub mod exec;
 pub mod http;
+pub mod kube;
 pub mod output;
 pub mod printer;
 pub mod secret;
 pub mod settings;
 pub mod sso;
+pub mod sts;
 
 use clap::Parser;
 use exit::ExitStatus;

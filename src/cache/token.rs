@@ -97,7 +97,7 @@ mod tests {
         let file: TokenFile = serde_json::from_str(CLI_FILE).unwrap();
         let token = SsoToken::from_file(file).unwrap();
         assert_eq!(String::from_utf8(python_dumps(&token.file)).unwrap(), CLI_FILE);
-        assert_eq!(format!("{token:?}").contains("fake-access"), false);
+        assert!(!format!("{token:?}").contains("fake-access"));
     }
 
     #[test]

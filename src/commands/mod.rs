@@ -1,6 +1,10 @@
 //! Commands: each takes the `App` (settings and handles), never raw arguments.
 mod credential_process;
+mod exec;
+mod export;
+mod kube;
 mod login;
+mod status;
 
 use crate::app::App;
 use crate::cli::{Cli, Command};
@@ -23,9 +27,15 @@ pub async fn run(cli: Cli, env: Env, printer: Printer) -> Result<ExitStatus, Err
         Some(Command::Login) => login::login(&app).await,
         Some(Command::Logout(args)) => login::logout(&app, &args).await,
         Some(Command::CredentialProcess) => credential_process::run(&app).await,
-        Some(_) => Err(Error::Usage("this command is not available yet".into())),
+        Some(Command::Export(args)) => export::run(&app, &args).await,
+        Some(Command::Exec(args)) => exec::run(&app, &args.command_line, args.renew, args.force).await,
+        Some(Command::Status(args)) => status::status(&app, &args).await,
+        Some(Command::Accounts(args)) => status::accounts(&app, &args).await,
+        Some(Command::Roles(args)) => status::roles(&app, &args).await,
+        Some(Command::EksToken(args)) => kube::eks_token(&app, &args).await,
+        Some(Command::Kubeconfig(args)) => kube::kubeconfig(&app, &args).await,
         None if cli.command_line.is_empty() => Err(Error::Usage("no command given: use `ssoexec login`, `ssoexec credential-process`, or `ssoexec -- COMMAND ARGS...`".into())),
-        None => Err(Error::Usage("exec is not available yet".into())),
+        None => exec::run(&app, &cli.command_line, false, false).await,
     }
 }
 

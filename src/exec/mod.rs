@@ -1,0 +1,1 @@
+//! exec: build the child's environment (pure), then run it.

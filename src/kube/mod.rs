@@ -1,0 +1,1 @@
+//! Kubernetes: ExecCredential, the EKS token (aws-sigv4 presign), kubeconfig entries.

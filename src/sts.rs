@@ -1,0 +1,1 @@
+//! STS calls (query protocol, XML responses).

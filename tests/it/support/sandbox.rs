@@ -1,0 +1,186 @@
+//! The hermetic test sandbox: a temp HOME with an AWS config, the mock Identity Center, a fake
+//! browser, and a builder for `ssoexec` commands that see only what the test gives them.
+#![allow(dead_code)]
+
+use super::mock::MockIdc;
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+use tempfile::TempDir;
+
+/// The pinned "now" of every test: 2026-11-26T10:00:00Z.
+pub const NOW: i64 = 1_795_687_200;
+pub const NOW_RFC3339: &str = "2026-11-26T10:00:00Z";
+pub const START_URL: &str = "https://d-1234567890.awsapps.com/start";
+
+/// The config most tests use: an sso-session profile pair, a legacy profile, a non-SSO profile.
+pub const CONFIG: &str = "\
+[default]
+sso_session = corp
+sso_account_id = 111111111111
+sso_role_name = ReadOnly
+region = eu-west-1
+
+[profile dev]
+sso_session = corp
+sso_account_id = 111111111111
+sso_role_name = ReadOnly
+region = eu-west-1
+
+[profile prod]
+sso_session = corp
+sso_account_id = 222222222222
+sso_role_name = ReadOnly
+region = eu-central-1
+
+[profile legacy]
+sso_start_url = https://d-1234567890.awsapps.com/start
+sso_region = us-east-1
+sso_account_id = 111111111111
+sso_role_name = Admin
+
+[profile static]
+region = us-west-2
+
+[sso-session corp]
+sso_start_url = https://d-1234567890.awsapps.com/start
+sso_region = us-east-1
+sso_registration_scopes = sso:account:access
+";
+
+pub struct Sandbox {
+    pub home: TempDir,
+    pub mock: MockIdc,
+}
+
+impl Sandbox {
+    /// A started mock (clock pinned to [`NOW`]) and a HOME holding [`CONFIG`] and a fake browser.
+    pub async fn new() -> Sandbox {
+        let mock = MockIdc::start().await;
+        mock.set_now(NOW);
+        let home = tempfile::tempdir().expect("temp home");
+        let sb = Sandbox { home, mock };
+        sb.write_config(CONFIG);
+        sb.install_fake_browser();
+        sb
+    }
+
+    pub fn home(&self) -> &Path {
+        self.home.path()
+    }
+
+    pub fn write_config(&self, text: &str) {
+        let dir = self.home().join(".aws");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("config"), text).unwrap();
+    }
+
+    pub fn sso_cache(&self) -> PathBuf {
+        self.home().join(".aws/sso/cache")
+    }
+
+    pub fn cli_cache(&self) -> PathBuf {
+        self.home().join(".aws/cli/cache")
+    }
+
+    /// `~/.aws/sso/cache/<sha1(name)>.json` of an sso-session.
+    pub fn token_file(&self, session: &str) -> PathBuf {
+        self.sso_cache().join(format!("{}.json", sha1_hex(session)))
+    }
+
+    /// The fake browser: visits the URL with curl (following the PKCE redirect to our loopback
+    /// listener) and appends it to `browser.log`, so tests can count browser opens.
+    fn install_fake_browser(&self) {
+        let bin = self.home().join("bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        let script = bin.join("fake-browser");
+        let log = self.home().join("browser.log");
+        std::fs::write(&script, format!("#!/bin/sh\necho \"$1\" >> '{}'\nexec curl -fsSL -o /dev/null \"$1\"\n", log.display())).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+    }
+
+    pub fn fake_browser(&self) -> String {
+        self.home().join("bin/fake-browser").display().to_string()
+    }
+
+    /// How many URLs the fake browser was asked to open.
+    pub fn browser_opens(&self) -> usize {
+        std::fs::read_to_string(self.home().join("browser.log")).map(|s| s.lines().count()).unwrap_or(0)
+    }
+
+    /// An `ssoexec` command with a clean environment: HOME is the sandbox, every endpoint is the
+    /// mock, the clock is pinned, the fake browser is the browser. Nothing else leaks in but PATH.
+    pub fn cmd(&self) -> Command {
+        let mut cmd = Command::cargo_bin("ssoexec").unwrap();
+        cmd.env_clear();
+        cmd.env("PATH", std::env::var("PATH").unwrap_or_default());
+        cmd.env("HOME", self.home());
+        cmd.env("SSOEXEC_TEST_NOW", NOW.to_string());
+        cmd.env("BROWSER", self.fake_browser());
+        for var in ["AWS_ENDPOINT_URL_SSO_OIDC", "AWS_ENDPOINT_URL_SSO", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_EKS"] {
+            cmd.env(var, self.mock.uri());
+        }
+        cmd.timeout(std::time::Duration::from_secs(60));
+        cmd
+    }
+
+    /// The same environment for a `std::process::Command` (concurrency tests spawn many).
+    pub fn std_cmd(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("ssoexec"));
+        cmd.env_clear();
+        cmd.env("PATH", std::env::var("PATH").unwrap_or_default());
+        cmd.env("HOME", self.home());
+        cmd.env("SSOEXEC_TEST_NOW", NOW.to_string());
+        cmd.env("BROWSER", self.fake_browser());
+        for var in ["AWS_ENDPOINT_URL_SSO_OIDC", "AWS_ENDPOINT_URL_SSO", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_EKS"] {
+            cmd.env(var, self.mock.uri());
+        }
+        cmd
+    }
+
+    /// Signs in through the device flow with the fake browser; panics with stderr on failure.
+    pub fn login(&self, profile: &str) {
+        let out = self.cmd().args(["login", "--profile", profile, "--device-code"]).output().unwrap();
+        assert!(out.status.success(), "login failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    /// Writes a token cache file for the `corp` session that is valid for `secs` from NOW.
+    pub fn seed_token(&self, access: &str, refresh: Option<&str>, secs: i64) {
+        let expires = fmt_epoch(NOW + secs);
+        let mut v = serde_json::json!({
+            "startUrl": START_URL, "region": "us-east-1", "accessToken": access, "expiresAt": expires,
+            "clientId": "seed-client", "clientSecret": "seed-secret", "registrationExpiresAt": "2027-02-24T09:19:23Z",
+        });
+        if let Some(r) = refresh {
+            v["refreshToken"] = r.into();
+            self.mock.accept_refresh_token(r);
+        }
+        self.mock.accept_client("seed-client", "seed-secret");
+        self.mock.accept_access_token(access, NOW + secs);
+        std::fs::create_dir_all(self.sso_cache()).unwrap();
+        std::fs::write(self.token_file("corp"), serde_json::to_string(&v).unwrap()).unwrap();
+    }
+}
+
+pub fn sha1_hex(s: &str) -> String {
+    use sha1::Digest;
+    hex::encode(sha1::Sha1::digest(s.as_bytes()))
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` of an epoch second.
+pub fn fmt_epoch(secs: i64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp(secs).unwrap();
+    let f = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    t.format(&f).unwrap()
+}
+
+pub fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
