@@ -8,7 +8,6 @@ use std::path::PathBuf;
     name = "ssoexec",
     version,
     about = "Sign in to AWS IAM Identity Center once; hand role credentials to every program that needs them.",
-    args_conflicts_with_subcommands = true,
     after_help = "Run a command with credentials:  ssoexec --profile dev -- terraform plan"
 )]
 pub struct Cli {
@@ -105,6 +104,19 @@ pub enum Command {
     EksToken(EksTokenArgs),
     /// Add or update a kubeconfig cluster, user and context that call `ssoexec eks-token`.
     Kubeconfig(KubeconfigArgs),
+    /// Serve self-renewing credentials over the ECS container-credentials protocol.
+    Serve(ServeArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on (default 127.0.0.1 with a random port). A non-loopback address also
+    /// needs a token in SSOEXEC_SERVE_TOKEN.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub bind: Option<String>,
+    /// Internal (exec --renew): print the port, then serve until stdin closes.
+    #[arg(long, hide = true)]
+    pub lifeline_stdin: bool,
 }
 
 #[derive(Args, Debug)]

@@ -49,6 +49,8 @@ pub const SSOEXEC_HTTP_TIMEOUT: &str = "SSOEXEC_HTTP_TIMEOUT";
 pub const SSOEXEC_TEST_NOW: &str = "SSOEXEC_TEST_NOW";
 /// Set by `ssoexec exec` in the child: the profile whose credentials it carries.
 pub const SSOEXEC_PROFILE: &str = "SSOEXEC_PROFILE";
+/// Bearer token the credentials server (`serve`, `exec --renew`) requires; random when unset.
+pub const SSOEXEC_SERVE_TOKEN: &str = "SSOEXEC_SERVE_TOKEN";
 /// SSH session markers: a browser here is probably not on the user's screen.
 pub const SSH_CONNECTION: &str = "SSH_CONNECTION";
 /// See [`SSH_CONNECTION`].

@@ -22,6 +22,9 @@ pub enum Error {
     Usage(String),
     #[error("interrupted")]
     Interrupted,
+    /// The command to run could not be started; `code` is the shell's (127 not found, 126 not executable).
+    #[error("{message}")]
+    Exec { message: String, code: i32 },
     /// Any other user-fixable failure, with an optional next step.
     #[error("{message}")]
     Failed { message: String, hint: Option<String> },
@@ -37,6 +40,7 @@ impl Error {
             Error::LoginRequired { .. } => ExitStatus::LoginRequired,
             Error::Usage(_) => ExitStatus::Usage,
             Error::Interrupted => ExitStatus::Interrupted,
+            Error::Exec { code, .. } => ExitStatus::Child(*code),
             _ => ExitStatus::Failure,
         }
     }
@@ -50,7 +54,7 @@ impl Error {
             Error::Http(e) => e.hint(),
             Error::Cache(e) => e.hint(),
             Error::Usage(_) => Some("see `ssoexec --help`".into()),
-            Error::Interrupted => None,
+            Error::Interrupted | Error::Exec { .. } => None,
         }
     }
 }

@@ -22,7 +22,7 @@ pub async fn run(cli: Cli, env: Env, printer: Printer) -> Result<ExitStatus, Err
     let clock = Clock::from_env(&env).map_err(Error::Usage)?;
     let config = if cli.target.start_url.is_some() { AwsConfig::empty() } else { AwsConfig::load(&env, &home)? };
     let settings = Settings::resolve(&cli, &env, config, home)?;
-    let app = App::new(env, clock, printer, settings);
+    let app = std::sync::Arc::new(App::new(env, clock, printer, settings));
     match cli.command {
         Some(Command::Login) => login::login(&app).await,
         Some(Command::Logout(args)) => login::logout(&app, &args).await,
@@ -34,6 +34,7 @@ pub async fn run(cli: Cli, env: Env, printer: Printer) -> Result<ExitStatus, Err
         Some(Command::Roles(args)) => status::roles(&app, &args).await,
         Some(Command::EksToken(args)) => kube::eks_token(&app, &args).await,
         Some(Command::Kubeconfig(args)) => kube::kubeconfig(&app, &args).await,
+        Some(Command::Serve(args)) => exec::serve(app.clone(), &args).await,
         None if cli.command_line.is_empty() => Err(Error::Usage("no command given: use `ssoexec login`, `ssoexec credential-process`, or `ssoexec -- COMMAND ARGS...`".into())),
         None => exec::run(&app, &cli.command_line, false, false).await,
     }

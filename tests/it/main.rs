@@ -1,6 +1,7 @@
 //! The one integration-test binary: every module drives the real `ssoexec` binary against the mock.
 // Tests are not domain code: they may read the real environment and clock, and print.
 #![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
+mod exec;
 mod foundation;
 mod mock_selftest;
 mod support;

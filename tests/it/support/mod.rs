@@ -1,2 +1,3 @@
-//! Test support: the mock Identity Center and the hermetic command builder.
+//! Test support: the mock Identity Center and the hermetic command sandbox.
 pub mod mock;
+pub mod sandbox;

@@ -1,0 +1,116 @@
+//! The child's environment, computed purely from the parent's and the credentials: what to set
+//! and what to remove so the child cannot mix identities. Does no I/O.
+use crate::clock::format_timestamp;
+use crate::credentials::Credentials;
+use crate::env::{Env, SSOEXEC_PROFILE};
+
+/// Variables that select or carry another identity; the child must not see them.
+pub const REMOVED: &[&str] = &[
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+    "AWS_ACCOUNT_ID",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_ROLE_ARN",
+    "AWS_ROLE_SESSION_NAME",
+];
+
+/// How the child gets credentials.
+pub enum Supply<'a> {
+    /// Static keys in the environment.
+    Static(&'a Credentials),
+    /// The ECS container-credentials endpoint of our helper server.
+    Server { url: String, token: &'a str },
+}
+
+/// The complete environment changes for the child.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ChildEnv {
+    pub remove: Vec<&'static str>,
+    /// Values may be secrets: never log this list's values.
+    pub set: Vec<(&'static str, String)>,
+}
+
+pub fn child_env(supply: Supply<'_>, region: Option<&str>, marker: &str) -> ChildEnv {
+    let mut set = Vec::new();
+    match supply {
+        Supply::Static(c) => {
+            set.push(("AWS_ACCESS_KEY_ID", c.access_key_id.clone()));
+            set.push(("AWS_SECRET_ACCESS_KEY", c.secret_access_key.expose().to_string()));
+            if let Some(t) = &c.session_token {
+                set.push(("AWS_SESSION_TOKEN", t.expose().to_string()));
+            }
+            if let Some(e) = c.expiration {
+                set.push(("AWS_CREDENTIAL_EXPIRATION", format_timestamp(e)));
+            }
+        }
+        Supply::Server { url, token } => {
+            set.push(("AWS_CONTAINER_CREDENTIALS_FULL_URI", url));
+            set.push(("AWS_CONTAINER_AUTHORIZATION_TOKEN", token.to_string()));
+        }
+    }
+    if let Some(r) = region {
+        set.push(("AWS_REGION", r.to_string()));
+        set.push(("AWS_DEFAULT_REGION", r.to_string()));
+    }
+    set.push((SSOEXEC_PROFILE, marker.to_string()));
+    let remove = REMOVED.iter().copied().filter(|r| !set.iter().any(|(k, _)| k == r)).collect();
+    ChildEnv { remove, set }
+}
+
+/// What to do given an existing ssoexec environment in the parent.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Nesting {
+    /// Not inside ssoexec: proceed.
+    Fresh,
+    /// Already inside ssoexec for this same identity: run the command as it is.
+    PassThrough,
+    /// Inside ssoexec for another identity: refuse unless forced.
+    Conflict(String),
+}
+
+pub fn nesting(parent: &Env, marker: &str) -> Nesting {
+    match parent.get(SSOEXEC_PROFILE) {
+        None => Nesting::Fresh,
+        Some(m) if m == marker => Nesting::PassThrough,
+        Some(m) => Nesting::Conflict(m.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::Secret;
+    use time::macros::datetime;
+
+    #[test]
+    fn static_environment_in_the_cli_order() {
+        let c = Credentials {
+            access_key_id: "ASIAX".into(),
+            secret_access_key: Secret::new("sek"),
+            session_token: Some(Secret::new("tok")),
+            expiration: Some(datetime!(2026-11-26 11:00 UTC)),
+            account_id: None,
+        };
+        let e = child_env(Supply::Static(&c), Some("eu-west-1"), "dev");
+        let names: Vec<_> = e.set.iter().map(|(k, _)| *k).collect();
+        assert_eq!(names, ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION", "AWS_REGION", "AWS_DEFAULT_REGION", "SSOEXEC_PROFILE"]);
+        assert!(e.remove.contains(&"AWS_PROFILE") && !e.remove.contains(&"AWS_ACCESS_KEY_ID"));
+        assert_eq!(e.set[3].1, "2026-11-26T11:00:00Z");
+    }
+
+    #[test]
+    fn nesting_rules() {
+        assert_eq!(nesting(&Env::from_pairs([("X", "1")]), "dev"), Nesting::Fresh);
+        assert_eq!(nesting(&Env::from_pairs([(SSOEXEC_PROFILE, "dev")]), "dev"), Nesting::PassThrough);
+        assert_eq!(nesting(&Env::from_pairs([(SSOEXEC_PROFILE, "prod")]), "dev"), Nesting::Conflict("prod".into()));
+    }
+}

@@ -1,0 +1,98 @@
+//! Running the child: on Unix the process is replaced (execvp), so PID, signals, job control and
+//! exit status are the child's own; elsewhere the child is spawned and its exit code returned.
+//! Also starts the `--renew` helper whose lifeline the child inherits.
+use super::environment::ChildEnv;
+use crate::error::Error;
+use crate::exit::ExitStatus;
+use std::ffi::OsString;
+use std::io::BufRead;
+use std::process::{Command, Stdio};
+
+fn command(argv: &[OsString], env: &ChildEnv) -> Command {
+    let mut cmd = Command::new(&argv[0]);
+    cmd.args(&argv[1..]);
+    for k in &env.remove {
+        cmd.env_remove(k);
+    }
+    for (k, v) in &env.set {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+fn start_error(argv: &[OsString], e: std::io::Error) -> Error {
+    let name = argv[0].to_string_lossy();
+    match e.kind() {
+        std::io::ErrorKind::NotFound => Error::Exec { message: format!("command not found: {name}"), code: 127 },
+        std::io::ErrorKind::PermissionDenied => Error::Exec { message: format!("permission denied: {name} is not executable"), code: 126 },
+        _ => Error::Exec { message: format!("cannot run {name}: {e}"), code: 126 },
+    }
+}
+
+/// Replaces this process with the child. Returns only if the child could not be started.
+#[cfg(unix)]
+pub fn exec(argv: &[OsString], env: &ChildEnv) -> Result<ExitStatus, Error> {
+    use std::os::unix::process::CommandExt;
+    let e = command(argv, env).exec();
+    Err(start_error(argv, e))
+}
+
+/// Runs the child and returns its exit code (platforms without execvp).
+#[cfg(not(unix))]
+pub fn exec(argv: &[OsString], env: &ChildEnv) -> Result<ExitStatus, Error> {
+    let status = command(argv, env).status().map_err(|e| start_error(argv, e))?;
+    Ok(ExitStatus::Child(status.code().unwrap_or(1)))
+}
+
+/// The `--renew` helper: `ssoexec serve --lifeline-stdin` with the same selection. Its stdin pipe
+/// is the lifeline: our end is inherited across exec by the child, so when the child (and any
+/// process it handed the descriptor to) exits, the helper reads end-of-file and exits too.
+pub struct Helper {
+    pub port: u16,
+    /// Kept open (and inheritable) for the child.
+    _lifeline: std::process::ChildStdin,
+}
+
+pub fn spawn_helper(args: &[String], token_env: (&str, &str)) -> Result<Helper, Error> {
+    let exe = std::env::current_exe().map_err(|e| Error::failed(format!("cannot find the ssoexec executable: {e}"), None))?;
+    let mut child = Command::new(exe)
+        .arg("serve")
+        .arg("--lifeline-stdin")
+        .args(args)
+        .env(token_env.0, token_env.1)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| Error::failed(format!("cannot start the credentials helper: {e}"), None))?;
+    let stdout = child.stdout.take().ok_or_else(|| Error::failed("the credentials helper has no stdout", None))?;
+    let mut line = String::new();
+    let _ = std::io::BufReader::new(stdout).read_line(&mut line);
+    let port: u16 = match line.trim().parse() {
+        Ok(p) => p,
+        Err(_) => {
+            let status = child.wait().ok().and_then(|s| s.code()).unwrap_or(1);
+            return Err(Error::failed(format!("the credentials helper did not start (exit {status})"), None));
+        }
+    };
+    let lifeline = child.stdin.take().ok_or_else(|| Error::failed("the credentials helper has no stdin", None))?;
+    make_inheritable(&lifeline)?;
+    // The helper is not waited for: it outlives this process image and is reaped by init or the child.
+    std::mem::forget(child);
+    Ok(Helper { port, _lifeline: lifeline })
+}
+
+#[cfg(unix)]
+fn make_inheritable(fd: &impl std::os::fd::AsRawFd) -> Result<(), Error> {
+    // SAFETY: F_SETFD on a descriptor we own; clears FD_CLOEXEC so the exec'd child inherits it.
+    let rc = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFD, 0) };
+    if rc == -1 {
+        return Err(Error::failed(format!("cannot hand the helper's lifeline to the child: {}", std::io::Error::last_os_error()), None));
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn make_inheritable<T>(_fd: &T) -> Result<(), Error> {
+    Ok(())
+}

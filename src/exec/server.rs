@@ -1,0 +1,100 @@
+//! The credentials server: ECS container-credentials protocol on a loopback port, a random bearer
+//! token compared in constant time, credentials renewed from the cache or the portal on demand.
+use crate::app::App;
+use crate::clock::format_timestamp;
+use crate::config::SsoTarget;
+use crate::credentials::source::{LoginPermission, role_credentials};
+use crate::error::Error;
+use crate::secret::Secret;
+use http_body_util::Full;
+use hyper::body::Bytes;
+use hyper::{Request, Response, StatusCode};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use subtle::ConstantTimeEq;
+use tokio::net::TcpListener;
+
+/// Upper bound for one connection, long enough for a renewal that needs an interactive login.
+const CONNECTION_TIMEOUT: Duration = Duration::from_secs(15 * 60);
+
+/// A fresh random token: 32 bytes, hex.
+pub fn random_token() -> Secret {
+    Secret::new(hex::encode(rand::random::<[u8; 32]>()))
+}
+
+/// Constant-time comparison of the presented token with ours.
+fn authorized(presented: Option<&[u8]>, token: &Secret) -> bool {
+    presented.is_some_and(|p| p.ct_eq(token.expose().as_bytes()).into())
+}
+
+/// Serves until `stop` completes. Each connection is its own task; concurrent renewals are
+/// single-flight through the role-credential lock.
+pub async fn serve(app: Arc<App>, target: Arc<SsoTarget>, listener: TcpListener, token: Arc<Secret>, permission: LoginPermission, stop: impl Future<Output = ()>) -> Result<(), Error> {
+    let accept_loop = async {
+        loop {
+            let Ok((stream, peer)) = listener.accept().await else { continue };
+            app.printer.debug(format!("credentials request from {peer}"));
+            let (app, target, token) = (app.clone(), target.clone(), token.clone());
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
+                    let (app, target, token) = (app.clone(), target.clone(), token.clone());
+                    async move {
+                        let (status, body) = respond(&app, &target, &token, permission, &req).await;
+                        Response::builder().status(status).header("content-type", "application/json").body(Full::new(Bytes::from(body)))
+                    }
+                });
+                let io = hyper_util::rt::TokioIo::new(stream);
+                let conn = hyper::server::conn::http1::Builder::new().keep_alive(false).serve_connection(io, service);
+                let _ = tokio::time::timeout(CONNECTION_TIMEOUT, conn).await;
+            });
+        }
+    };
+    tokio::select! {
+        _ = accept_loop => Ok(()),
+        _ = stop => Ok(()),
+    }
+}
+
+async fn respond(app: &App, target: &SsoTarget, token: &Secret, permission: LoginPermission, req: &Request<hyper::body::Incoming>) -> (StatusCode, String) {
+    let presented = req.headers().get("authorization").map(|v| v.as_bytes());
+    if !authorized(presented, token) {
+        return (StatusCode::FORBIDDEN, error_body("AccessDenied", "missing or wrong Authorization token"));
+    }
+    match role_credentials(app, target, permission).await {
+        Ok(c) => {
+            let body = serde_json::json!({
+                "AccessKeyId": c.access_key_id,
+                "SecretAccessKey": c.secret_access_key.expose(),
+                "Token": c.session_token.as_ref().map(|t| t.expose()),
+                "Expiration": c.expiration.map(format_timestamp),
+                "AccountId": c.account_id,
+            });
+            (StatusCode::OK, body.to_string())
+        }
+        Err(e) => {
+            app.printer.warn(format!("credentials server: {e}"));
+            let code = if matches!(e, Error::LoginRequired { .. }) { "LoginRequired" } else { "CredentialsUnavailable" };
+            (StatusCode::INTERNAL_SERVER_ERROR, error_body(code, &format!("{e}{}", e.hint().map(|h| format!(" ({h})")).unwrap_or_default())))
+        }
+    }
+}
+
+fn error_body(code: &str, message: &str) -> String {
+    serde_json::json!({ "Code": code, "Message": message }).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_check() {
+        let t = Secret::new("abc");
+        assert!(authorized(Some(b"abc"), &t));
+        assert!(!authorized(Some(b"abd"), &t));
+        assert!(!authorized(Some(b"ab"), &t));
+        assert!(!authorized(None, &t));
+        assert_eq!(random_token().expose().len(), 64);
+    }
+}
