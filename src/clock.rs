@@ -73,7 +73,7 @@ pub fn needs_refresh(expires_at: OffsetDateTime, now: OffsetDateTime, margin: Du
 pub fn describe_remaining(expires_at: OffsetDateTime, now: OffsetDateTime) -> String {
     let left = expires_at - now;
     let fmt = |d: Duration| {
-        let mins = d.whole_minutes();
+        let mins = (d.whole_seconds() + 30) / 60;
         if mins >= 60 { format!("{}h{:02}m", mins / 60, mins % 60) } else { format!("{mins}m") }
     };
     if left.is_negative() { format!("expired {} ago", fmt(-left)) } else { fmt(left) }

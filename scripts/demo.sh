@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# End-to-end demo against the bundled mock IAM Identity Center; needs no AWS account.
+# Builds ssoexec and the mock, signs in (a fake browser approves the device code), prints
+# credential_process JSON, serves the second call from the cache, and runs a child with credentials.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cargo build --quiet --bin ssoexec --example mock_idc
+bin="$PWD/target/debug/ssoexec"
+work="$(mktemp -d)"
+cleanup() { [ -n "${mock_pid:-}" ] && kill "$mock_pid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+# The mock prints its URL on the first line of stdout.
+mkfifo "$work/url"
+target/debug/examples/mock_idc --port 0 >"$work/url" 2>/dev/null &
+mock_pid=$!
+read -r mock_url <"$work/url"
+
+export HOME="$work/home" AWS_ENDPOINT_URL_SSO_OIDC="$mock_url" AWS_ENDPOINT_URL_SSO="$mock_url" AWS_ENDPOINT_URL_STS="$mock_url"
+unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN SSOEXEC_PROFILE
+mkdir -p "$HOME/.aws"
+cat >"$HOME/.aws/config" <<CONFIG
+[profile demo]
+sso_session = demo
+sso_account_id = 111111111111
+sso_role_name = ReadOnly
+region = eu-west-1
+
+[sso-session demo]
+sso_start_url = https://d-1234567890.awsapps.com/start
+sso_region = us-east-1
+sso_registration_scopes = sso:account:access
+CONFIG
+# The "browser": visits the verification URL, which approves the code in the mock.
+printf '#!/bin/sh\nexec curl -fsS -o /dev/null "$1"\n' >"$work/browser"
+chmod +x "$work/browser"
+export BROWSER="$work/browser"
+
+step() { printf '\n\033[1m$ %s\033[0m\n' "$*" >&2; }
+step ssoexec login --profile demo --device-code
+"$bin" login --profile demo --device-code
+step ssoexec credential-process --profile demo
+"$bin" credential-process --profile demo
+step "ssoexec credential-process --profile demo   # again: from the cache, no request"
+before=$(curl -fsS "$mock_url/__mock/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
+"$bin" credential-process --profile demo >/dev/null
+after=$(curl -fsS "$mock_url/__mock/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
+echo "requests to the mock during the cached call: $((after - before))" >&2
+step "ssoexec --profile demo -- sh -c 'echo \$AWS_ACCESS_KEY_ID \$AWS_REGION \$SSOEXEC_PROFILE'"
+"$bin" --profile demo -- sh -c 'echo "$AWS_ACCESS_KEY_ID $AWS_REGION $SSOEXEC_PROFILE"'
+step ls ~/.aws/sso/cache ~/.aws/cli/cache
+ls -l "$HOME/.aws/sso/cache" "$HOME/.aws/cli/cache" >&2
