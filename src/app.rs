@@ -24,7 +24,14 @@ pub struct App {
 impl App {
     pub fn new(env: Env, clock: Clock, printer: Printer, settings: Settings) -> App {
         let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
-        App { env, clock, printer, settings, interactive, http: OnceLock::new() }
+        App {
+            env,
+            clock,
+            printer,
+            settings,
+            interactive,
+            http: OnceLock::new(),
+        }
     }
 
     pub fn now(&self) -> OffsetDateTime {

@@ -16,9 +16,9 @@ impl Clock {
     pub fn from_env(env: &Env) -> Result<Clock, String> {
         match env.get(SSOEXEC_TEST_NOW) {
             None => Ok(Clock::System),
-            Some(v) => parse_instant(v)
-                .map(Clock::Pinned)
-                .ok_or_else(|| format!("{SSOEXEC_TEST_NOW}={v:?} is neither epoch seconds nor RFC 3339")),
+            Some(v) => parse_instant(v).map(Clock::Pinned).ok_or_else(|| {
+                format!("{SSOEXEC_TEST_NOW}={v:?} is neither epoch seconds nor RFC 3339")
+            }),
         }
     }
 
@@ -49,7 +49,9 @@ pub fn parse_timestamp(v: &str) -> Option<OffsetDateTime> {
     } else {
         v
     };
-    OffsetDateTime::parse(v, &Rfc3339).ok().map(|t| t.to_offset(UtcOffset::UTC))
+    OffsetDateTime::parse(v, &Rfc3339)
+        .ok()
+        .map(|t| t.to_offset(UtcOffset::UTC))
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ` in UTC: what botocore writes in caches and every SDK reads.
@@ -74,9 +76,17 @@ pub fn describe_remaining(expires_at: OffsetDateTime, now: OffsetDateTime) -> St
     let left = expires_at - now;
     let fmt = |d: Duration| {
         let mins = (d.whole_seconds() + 30) / 60;
-        if mins >= 60 { format!("{}h{:02}m", mins / 60, mins % 60) } else { format!("{mins}m") }
+        if mins >= 60 {
+            format!("{}h{:02}m", mins / 60, mins % 60)
+        } else {
+            format!("{mins}m")
+        }
     };
-    if left.is_negative() { format!("expired {} ago", fmt(-left)) } else { fmt(left) }
+    if left.is_negative() {
+        format!("expired {} ago", fmt(-left))
+    } else {
+        fmt(left)
+    }
 }
 
 #[cfg(test)]
@@ -87,10 +97,18 @@ mod tests {
     #[test]
     fn parses_every_cache_form() {
         let want = datetime!(2026-11-26 17:19:24 UTC);
-        for v in ["2026-11-26T17:19:24Z", "2026-11-26T17:19:24UTC", "2026-11-26T17:19:24+00:00", "2026-11-26T18:19:24+01:00"] {
+        for v in [
+            "2026-11-26T17:19:24Z",
+            "2026-11-26T17:19:24UTC",
+            "2026-11-26T17:19:24+00:00",
+            "2026-11-26T18:19:24+01:00",
+        ] {
             assert_eq!(parse_timestamp(v), Some(want), "{v}");
         }
-        assert_eq!(parse_timestamp("2026-11-26T17:19:24.500Z").map(|t| t.unix_timestamp()), Some(want.unix_timestamp()));
+        assert_eq!(
+            parse_timestamp("2026-11-26T17:19:24.500Z").map(|t| t.unix_timestamp()),
+            Some(want.unix_timestamp())
+        );
         assert_eq!(parse_timestamp("yesterday"), None);
     }
 
@@ -104,8 +122,20 @@ mod tests {
     #[test]
     fn refresh_window() {
         let now = datetime!(2026-01-01 00:00 UTC);
-        assert!(needs_refresh(now + Duration::minutes(14), now, Duration::minutes(15)));
-        assert!(!needs_refresh(now + Duration::minutes(15), now, Duration::minutes(15)));
-        assert!(needs_refresh(now - Duration::minutes(1), now, Duration::ZERO));
+        assert!(needs_refresh(
+            now + Duration::minutes(14),
+            now,
+            Duration::minutes(15)
+        ));
+        assert!(!needs_refresh(
+            now + Duration::minutes(15),
+            now,
+            Duration::minutes(15)
+        ));
+        assert!(needs_refresh(
+            now - Duration::minutes(1),
+            now,
+            Duration::ZERO
+        ));
     }
 }

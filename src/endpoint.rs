@@ -55,24 +55,43 @@ pub fn dns_suffix(region: &str) -> &'static str {
 
 /// The regional default endpoint, e.g. `https://oidc.eu-west-1.amazonaws.com`.
 pub fn default_url(service: Service, region: &str) -> String {
-    format!("https://{}.{region}.{}", service.host_prefix(), dns_suffix(region))
+    format!(
+        "https://{}.{region}.{}",
+        service.host_prefix(),
+        dns_suffix(region)
+    )
 }
 
 /// The base URL (no trailing slash) to call `service` in `region`.
-pub fn resolve(settings: &Settings, env: &Env, service: Service, region: &str) -> Result<String, ConfigError> {
+pub fn resolve(
+    settings: &Settings,
+    env: &Env,
+    service: Service,
+    region: &str,
+) -> Result<String, ConfigError> {
     let ignore = env.flag(env::AWS_IGNORE_CONFIGURED_ENDPOINT_URLS)
-        || settings.profile_value("ignore_configured_endpoint_urls").is_some_and(|v| env::is_truthy(&v));
+        || settings
+            .profile_value("ignore_configured_endpoint_urls")
+            .is_some_and(|v| env::is_truthy(&v));
     if !ignore {
-        if let Some(url) = env.get(service.env_var()).or_else(|| env.get(env::AWS_ENDPOINT_URL)) {
+        if let Some(url) = env
+            .get(service.env_var())
+            .or_else(|| env.get(env::AWS_ENDPOINT_URL))
+        {
             return Ok(trim(url));
         }
         if let Some(name) = settings.services_section() {
-            let section = settings.config.config.services.get(&name).ok_or_else(|| ConfigError::ServicesNotFound {
-                profile: settings.profile_name().unwrap_or_default().into(),
-                services: name.clone(),
-                path: settings.config.config.path.clone(),
+            let section = settings.config.config.services.get(&name).ok_or_else(|| {
+                ConfigError::ServicesNotFound {
+                    profile: settings.profile_name().unwrap_or_default().into(),
+                    services: name.clone(),
+                    path: settings.config.config.path.clone(),
+                }
             })?;
-            if let Some(url) = section.get(service.services_key()).and_then(|s| s.get("endpoint_url")) {
+            if let Some(url) = section
+                .get(service.services_key())
+                .and_then(|s| s.get("endpoint_url"))
+            {
                 return Ok(trim(url));
             }
         }
@@ -93,8 +112,17 @@ mod tests {
 
     #[test]
     fn regional_defaults() {
-        assert_eq!(default_url(Service::SsoOidc, "us-east-1"), "https://oidc.us-east-1.amazonaws.com");
-        assert_eq!(default_url(Service::Sso, "eu-west-1"), "https://portal.sso.eu-west-1.amazonaws.com");
-        assert_eq!(default_url(Service::Sts, "cn-north-1"), "https://sts.cn-north-1.amazonaws.com.cn");
+        assert_eq!(
+            default_url(Service::SsoOidc, "us-east-1"),
+            "https://oidc.us-east-1.amazonaws.com"
+        );
+        assert_eq!(
+            default_url(Service::Sso, "eu-west-1"),
+            "https://portal.sso.eu-west-1.amazonaws.com"
+        );
+        assert_eq!(
+            default_url(Service::Sts, "cn-north-1"),
+            "https://sts.cn-north-1.amazonaws.com.cn"
+        );
     }
 }

@@ -43,6 +43,9 @@ pub const SSOEXEC_LOGIN_FLOW: &str = "SSOEXEC_LOGIN_FLOW";
 pub const SSOEXEC_LOGIN_IF_NEEDED: &str = "SSOEXEC_LOGIN_IF_NEEDED";
 /// `1`/`true`: never open a browser, only print the URL (same as `--no-browser`).
 pub const SSOEXEC_NO_BROWSER: &str = "SSOEXEC_NO_BROWSER";
+/// Upper bound in seconds on waiting for a login to be approved (default: the device code's
+/// lifetime, or 10 minutes for the PKCE callback).
+pub const SSOEXEC_LOGIN_TIMEOUT: &str = "SSOEXEC_LOGIN_TIMEOUT";
 /// Seconds to wait for one HTTP request before giving up (default 30).
 pub const SSOEXEC_HTTP_TIMEOUT: &str = "SSOEXEC_HTTP_TIMEOUT";
 /// Hidden: pins the clock (epoch seconds or RFC 3339) so subprocess tests are deterministic.
@@ -81,7 +84,9 @@ impl Env {
     #[allow(clippy::disallowed_methods)] // the one place that reads the process environment
     pub fn from_process() -> Self {
         let vars = std::env::vars_os()
-            .filter_map(|(k, v): (OsString, OsString)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .filter_map(|(k, v): (OsString, OsString)| {
+                Some((k.into_string().ok()?, v.into_string().ok()?))
+            })
             .collect();
         Env { vars }
     }
@@ -92,12 +97,20 @@ impl Env {
         K: Into<String>,
         V: Into<String>,
     {
-        Env { vars: pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect() }
+        Env {
+            vars: pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        }
     }
 
     /// The variable's value; an empty value counts as unset, as in the AWS SDKs.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.vars.get(name).map(String::as_str).filter(|v| !v.is_empty())
+        self.vars
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
     }
 
     /// `1`, `true`, `yes` or `on` (any case).
@@ -116,5 +129,8 @@ impl Env {
 
 /// The truth values accepted in env vars and config keys.
 pub fn is_truthy(value: &str) -> bool {
-    matches!(value.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on")
+    matches!(
+        value.trim().to_ascii_lowercase().as_str(),
+        "1" | "true" | "yes" | "on"
+    )
 }

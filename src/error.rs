@@ -14,10 +14,16 @@ pub enum Error {
     Http(#[from] HttpError),
     /// A login is needed and may not happen here; `login_command` is what the person should run.
     #[error("{reason}")]
-    LoginRequired { reason: String, login_command: String },
+    LoginRequired {
+        reason: String,
+        login_command: String,
+    },
     /// A login was attempted and did not complete (denied, expired, timed out).
     #[error("{message}")]
-    LoginFailed { message: String, hint: Option<String> },
+    LoginFailed {
+        message: String,
+        hint: Option<String>,
+    },
     #[error("{0}")]
     Usage(String),
     #[error("interrupted")]
@@ -27,12 +33,18 @@ pub enum Error {
     Exec { message: String, code: i32 },
     /// Any other user-fixable failure, with an optional next step.
     #[error("{message}")]
-    Failed { message: String, hint: Option<String> },
+    Failed {
+        message: String,
+        hint: Option<String>,
+    },
 }
 
 impl Error {
     pub fn failed(message: impl Into<String>, hint: Option<String>) -> Self {
-        Error::Failed { message: message.into(), hint }
+        Error::Failed {
+            message: message.into(),
+            hint,
+        }
     }
 
     pub fn exit_status(&self) -> ExitStatus {
@@ -48,7 +60,9 @@ impl Error {
     /// What to run or check next.
     pub fn hint(&self) -> Option<String> {
         match self {
-            Error::LoginRequired { login_command, .. } => Some(format!("run `{login_command}` in a terminal, then try again")),
+            Error::LoginRequired { login_command, .. } => Some(format!(
+                "run `{login_command}` in a terminal, then try again"
+            )),
             Error::LoginFailed { hint, .. } | Error::Failed { hint, .. } => hint.clone(),
             Error::Config(e) => Some(config_hint(e)),
             Error::Http(e) => e.hint(),

@@ -26,7 +26,11 @@ pub enum HttpError {
     #[error("{} failed: {} ({})", .0.op, api_message(.0), .0.code)]
     Api(ApiError),
     #[error("{op} could not reach {url}")]
-    Transport { op: &'static str, url: String, source: reqwest::Error },
+    Transport {
+        op: &'static str,
+        url: String,
+        source: reqwest::Error,
+    },
     #[error("{op} returned a response ssoexec cannot read: {reason}")]
     Decode { op: &'static str, reason: String },
     #[error("cannot set up HTTPS: {0}")]
@@ -34,7 +38,11 @@ pub enum HttpError {
 }
 
 fn api_message(e: &ApiError) -> String {
-    if e.message.is_empty() { format!("HTTP {}", e.status) } else { e.message.clone() }
+    if e.message.is_empty() {
+        format!("HTTP {}", e.status)
+    } else {
+        e.message.clone()
+    }
 }
 
 impl HttpError {
@@ -47,8 +55,13 @@ impl HttpError {
 
     pub fn hint(&self) -> Option<String> {
         match self {
-            HttpError::Transport { .. } => Some("check the network, HTTPS_PROXY/NO_PROXY, and any AWS_ENDPOINT_URL_* override".into()),
-            HttpError::Api(e) if e.status >= 500 => Some("the service is having trouble; try again in a minute".into()),
+            HttpError::Transport { .. } => Some(
+                "check the network, HTTPS_PROXY/NO_PROXY, and any AWS_ENDPOINT_URL_* override"
+                    .into(),
+            ),
+            HttpError::Api(e) if e.status >= 500 => {
+                Some("the service is having trouble; try again in a minute".into())
+            }
             HttpError::Setup(_) => Some("check AWS_CA_BUNDLE / ca_bundle".into()),
             _ => None,
         }
@@ -69,8 +82,10 @@ pub fn client(env: &Env) -> Result<reqwest::Client, HttpError> {
         .connect_timeout(CONNECT_TIMEOUT.min(timeout))
         .redirect(reqwest::redirect::Policy::none());
     if let Some(bundle) = env.get(AWS_CA_BUNDLE) {
-        let pem = std::fs::read(bundle).map_err(|e| HttpError::Setup(format!("cannot read AWS_CA_BUNDLE {bundle}: {e}")))?;
-        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| HttpError::Setup(format!("AWS_CA_BUNDLE {bundle}: {e}")))?;
+        let pem = std::fs::read(bundle)
+            .map_err(|e| HttpError::Setup(format!("cannot read AWS_CA_BUNDLE {bundle}: {e}")))?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem)
+            .map_err(|e| HttpError::Setup(format!("AWS_CA_BUNDLE {bundle}: {e}")))?;
         for cert in certs {
             builder = builder.add_root_certificate(cert);
         }
@@ -96,12 +111,20 @@ pub async fn send(
     let mut attempt = 1;
     loop {
         let request = make();
-        let url = request.try_clone().and_then(|r| r.build().ok()).map(|r| redact_url(r.url())).unwrap_or_default();
+        let url = request
+            .try_clone()
+            .and_then(|r| r.build().ok())
+            .map(|r| redact_url(r.url()))
+            .unwrap_or_default();
         printer.debug(format!("{op}: {url} (attempt {attempt})"));
         let result = request.send().await;
         if idempotent && attempt < MAX_ATTEMPTS && retryable(&result) {
             let delay = backoff(attempt);
-            printer.debug(format!("{op}: retrying in {} ms ({})", delay.as_millis(), describe(&result)));
+            printer.debug(format!(
+                "{op}: retrying in {} ms ({})",
+                delay.as_millis(),
+                describe(&result)
+            ));
             tokio::time::sleep(delay).await;
             attempt += 1;
             continue;
@@ -128,21 +151,45 @@ fn redact_url(url: &url::Url) -> String {
     let mut u = url.clone();
     if u.query().is_some() {
         let keys: Vec<String> = u.query_pairs().map(|(k, _)| k.into_owned()).collect();
-        u.set_query(Some(&keys.iter().map(|k| format!("{k}=…")).collect::<Vec<_>>().join("&")));
+        u.set_query(Some(
+            &keys
+                .iter()
+                .map(|k| format!("{k}=…"))
+                .collect::<Vec<_>>()
+                .join("&"),
+        ));
     }
     u.to_string()
 }
 
 /// Reads a JSON body of a successful response, or turns an error response into `ApiError`
 /// (error type from `x-amzn-ErrorType`, else `__type`/`code`, else the OAuth `error` field).
-pub async fn json<T: serde::de::DeserializeOwned>(op: &'static str, response: reqwest::Response) -> Result<T, HttpError> {
+pub async fn json<T: serde::de::DeserializeOwned>(
+    op: &'static str,
+    response: reqwest::Response,
+) -> Result<T, HttpError> {
     let status = response.status();
-    let header_type = response.headers().get("x-amzn-errortype").and_then(|v| v.to_str().ok()).map(String::from);
-    let body = response.bytes().await.map_err(|e| HttpError::Decode { op, reason: e.to_string() })?;
+    let header_type = response
+        .headers()
+        .get("x-amzn-errortype")
+        .and_then(|v| v.to_str().ok())
+        .map(String::from);
+    let body = response.bytes().await.map_err(|e| HttpError::Decode {
+        op,
+        reason: e.to_string(),
+    })?;
     if status.is_success() {
-        return serde_json::from_slice(&body).map_err(|e| HttpError::Decode { op, reason: e.to_string() });
+        return serde_json::from_slice(&body).map_err(|e| HttpError::Decode {
+            op,
+            reason: e.to_string(),
+        });
     }
-    Err(HttpError::Api(api_error(op, status.as_u16(), header_type.as_deref(), &body)))
+    Err(HttpError::Api(api_error(
+        op,
+        status.as_u16(),
+        header_type.as_deref(),
+        &body,
+    )))
 }
 
 /// Accepts only a 2xx status, discarding the body.
@@ -151,12 +198,26 @@ pub async fn empty(op: &'static str, response: reqwest::Response) -> Result<(), 
     if status.is_success() {
         return Ok(());
     }
-    let header_type = response.headers().get("x-amzn-errortype").and_then(|v| v.to_str().ok()).map(String::from);
+    let header_type = response
+        .headers()
+        .get("x-amzn-errortype")
+        .and_then(|v| v.to_str().ok())
+        .map(String::from);
     let body = response.bytes().await.unwrap_or_default();
-    Err(HttpError::Api(api_error(op, status.as_u16(), header_type.as_deref(), &body)))
+    Err(HttpError::Api(api_error(
+        op,
+        status.as_u16(),
+        header_type.as_deref(),
+        &body,
+    )))
 }
 
-pub fn api_error(op: &'static str, status: u16, header_type: Option<&str>, body: &[u8]) -> ApiError {
+pub fn api_error(
+    op: &'static str,
+    status: u16,
+    header_type: Option<&str>,
+    body: &[u8],
+) -> ApiError {
     let v: serde_json::Value = serde_json::from_slice(body).unwrap_or(serde_json::Value::Null);
     let field = |k: &str| v.get(k).and_then(|x| x.as_str()).map(String::from);
     let code = header_type
@@ -167,8 +228,16 @@ pub fn api_error(op: &'static str, status: u16, header_type: Option<&str>, body:
         .map(|c| clean_code(&c))
         .or_else(|| field("error").map(|e| oauth_to_exception(&e)))
         .unwrap_or_else(|| format!("HTTP{status}"));
-    let message = field("error_description").or_else(|| field("message")).or_else(|| field("Message")).unwrap_or_default();
-    ApiError { op, status, code, message }
+    let message = field("error_description")
+        .or_else(|| field("message"))
+        .or_else(|| field("Message"))
+        .unwrap_or_default();
+    ApiError {
+        op,
+        status,
+        code,
+        message,
+    }
 }
 
 /// `aws.protocoltests#FooException:http://...` → `FooException` (botocore's rule).
@@ -204,12 +273,31 @@ mod tests {
 
     #[test]
     fn error_code_sources_in_order() {
-        let e = api_error("CreateToken", 400, Some("AuthorizationPendingException:http://internal"), br#"{"error":"x"}"#);
+        let e = api_error(
+            "CreateToken",
+            400,
+            Some("AuthorizationPendingException:http://internal"),
+            br#"{"error":"x"}"#,
+        );
         assert_eq!(e.code, "AuthorizationPendingException");
-        let e = api_error("CreateToken", 400, None, br#"{"error":"slow_down","error_description":"wait"}"#);
-        assert_eq!((e.code.as_str(), e.message.as_str()), ("SlowDownException", "wait"));
+        let e = api_error(
+            "CreateToken",
+            400,
+            None,
+            br#"{"error":"slow_down","error_description":"wait"}"#,
+        );
+        assert_eq!(
+            (e.code.as_str(), e.message.as_str()),
+            ("SlowDownException", "wait")
+        );
         let e = api_error("GetRoleCredentials", 401, None, br#"{"message":"Session token not found or invalid","__type":"com.amazonaws.switchboard.portal#UnauthorizedException"}"#);
-        assert_eq!((e.code.as_str(), e.message.as_str()), ("UnauthorizedException", "Session token not found or invalid"));
+        assert_eq!(
+            (e.code.as_str(), e.message.as_str()),
+            (
+                "UnauthorizedException",
+                "Session token not found or invalid"
+            )
+        );
         assert_eq!(api_error("X", 502, None, b"<html>").code, "HTTP502");
     }
 }

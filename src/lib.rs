@@ -10,8 +10,8 @@ pub mod credentials;
 pub mod endpoint;
 pub mod env;
 pub mod error;
-pub mod exit;
 pub mod exec;
+pub mod exit;
 pub mod http;
 pub mod kube;
 pub mod output;
@@ -29,7 +29,10 @@ pub fn main_entry() -> i32 {
     let cli = cli::Cli::parse();
     let env = env::Env::from_process();
     let printer = printer::Printer::new(cli.debug);
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             printer.info(format!("error: cannot start the async runtime: {e}"));

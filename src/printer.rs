@@ -10,7 +10,10 @@ pub struct Printer {
 
 impl Printer {
     pub fn new(debug: bool) -> Self {
-        Printer { debug, stderr_tty: std::io::stderr().is_terminal() }
+        Printer {
+            debug,
+            stderr_tty: std::io::stderr().is_terminal(),
+        }
     }
 
     /// A line for the person at the terminal (progress, prompts).

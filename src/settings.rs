@@ -54,6 +54,8 @@ pub struct LoginPolicy {
     pub browser_command: Option<String>,
     /// Background callers may log in (`--login-if-needed`, env, or profile `ssoexec_login_if_needed`).
     pub login_if_needed: bool,
+    /// Upper bound on waiting for approval (`SSOEXEC_LOGIN_TIMEOUT`).
+    pub timeout: Option<std::time::Duration>,
 }
 
 /// Files and directories ssoexec reads and writes.
@@ -72,11 +74,20 @@ pub struct Paths {
 #[derive(Clone, Debug)]
 pub enum Selection {
     /// A profile in ~/.aws/config, with optional account/role overrides from flags.
-    Profile { name: Sourced<String>, account_id: Option<String>, role_name: Option<String> },
+    Profile {
+        name: Sourced<String>,
+        account_id: Option<String>,
+        role_name: Option<String>,
+    },
     /// `--sso-session NAME`.
     Session(String),
     /// `--start-url --sso-region [--account-id --role-name]`, no config needed.
-    Flags { start_url: String, sso_region: String, account_id: Option<String>, role_name: Option<String> },
+    Flags {
+        start_url: String,
+        sso_region: String,
+        account_id: Option<String>,
+        role_name: Option<String>,
+    },
 }
 
 pub struct Settings {
@@ -89,13 +100,29 @@ pub struct Settings {
 }
 
 impl Settings {
-    pub fn resolve(cli: &Cli, env: &Env, config: AwsConfig, home: PathBuf) -> Result<Settings, ConfigError> {
+    pub fn resolve(
+        cli: &Cli,
+        env: &Env,
+        config: AwsConfig,
+        home: PathBuf,
+    ) -> Result<Settings, ConfigError> {
         let t = &cli.target;
         let selection = if let Some(url) = &t.start_url {
-            let region = t.sso_region.clone().ok_or_else(|| ConfigError::MissingKeys { what: "--start-url".into(), keys: vec!["--sso-region"] })?;
+            let region = t
+                .sso_region
+                .clone()
+                .ok_or_else(|| ConfigError::MissingKeys {
+                    what: "--start-url".into(),
+                    keys: vec!["--sso-region"],
+                })?;
             profile::validate_start_url(url, "--start-url")?;
             profile::validate_region("--sso-region", &region, "--sso-region")?;
-            Selection::Flags { start_url: url.clone(), sso_region: region, account_id: t.account_id.clone(), role_name: t.role_name.clone() }
+            Selection::Flags {
+                start_url: url.clone(),
+                sso_region: region,
+                account_id: t.account_id.clone(),
+                role_name: t.role_name.clone(),
+            }
         } else if let (Some(session), None) = (&t.sso_session, &t.profile) {
             Selection::Session(session.clone())
         } else {
@@ -108,7 +135,11 @@ impl Settings {
             } else {
                 Sourced::new("default".to_string(), Source::Default)
             };
-            Selection::Profile { name, account_id: t.account_id.clone(), role_name: t.role_name.clone() }
+            Selection::Profile {
+                name,
+                account_id: t.account_id.clone(),
+                role_name: t.role_name.clone(),
+            }
         };
 
         let profile_section = match &selection {
@@ -126,7 +157,10 @@ impl Settings {
         } else if let Some(r) = env.get(env::AWS_REGION) {
             Some(Sourced::new(r.to_string(), Source::Env(env::AWS_REGION)))
         } else if let Some(r) = env.get(env::AWS_DEFAULT_REGION) {
-            Some(Sourced::new(r.to_string(), Source::Env(env::AWS_DEFAULT_REGION)))
+            Some(Sourced::new(
+                r.to_string(),
+                Source::Env(env::AWS_DEFAULT_REGION),
+            ))
         } else {
             profile_value("region").map(|r| Sourced::new(r, profile_source()))
         };
@@ -136,12 +170,23 @@ impl Settings {
 
         let flow = match (cli.login.flow, cli.login.device_code, cli.login.pkce) {
             (Some(f), _, _) => Some(Sourced::new(flow_of(f), Source::Flag("--flow"))),
-            (None, true, _) => Some(Sourced::new(Flow::DeviceCode, Source::Flag("--device-code"))),
+            (None, true, _) => Some(Sourced::new(
+                Flow::DeviceCode,
+                Source::Flag("--device-code"),
+            )),
             (None, _, true) => Some(Sourced::new(Flow::Pkce, Source::Flag("--pkce"))),
             _ => match env.get(env::SSOEXEC_LOGIN_FLOW) {
-                Some(v) => Some(Sourced::new(parse_flow(v, env::SSOEXEC_LOGIN_FLOW)?, Source::Env(env::SSOEXEC_LOGIN_FLOW))),
-                None => match profile_value("ssoexec_login_flow").or_else(|| session_value(&config, &profile_section, "ssoexec_login_flow")) {
-                    Some(v) => Some(Sourced::new(parse_flow(&v, "ssoexec_login_flow")?, profile_source())),
+                Some(v) => Some(Sourced::new(
+                    parse_flow(v, env::SSOEXEC_LOGIN_FLOW)?,
+                    Source::Env(env::SSOEXEC_LOGIN_FLOW),
+                )),
+                None => match profile_value("ssoexec_login_flow")
+                    .or_else(|| session_value(&config, &profile_section, "ssoexec_login_flow"))
+                {
+                    Some(v) => Some(Sourced::new(
+                        parse_flow(&v, "ssoexec_login_flow")?,
+                        profile_source(),
+                    )),
                     None => None,
                 },
             },
@@ -153,6 +198,20 @@ impl Settings {
             login_if_needed: cli.login.login_if_needed
                 || env.flag(env::SSOEXEC_LOGIN_IF_NEEDED)
                 || profile_value("ssoexec_login_if_needed").is_some_and(|v| env::is_truthy(&v)),
+            timeout: match env.get(env::SSOEXEC_LOGIN_TIMEOUT) {
+                None => None,
+                Some(v) => match v.trim().parse::<u64>() {
+                    Ok(secs) if secs > 0 => Some(std::time::Duration::from_secs(secs)),
+                    _ => {
+                        return Err(ConfigError::Invalid {
+                            key: "login timeout",
+                            value: v.into(),
+                            origin: format!("from {}", env::SSOEXEC_LOGIN_TIMEOUT),
+                            why: "use a whole number of seconds",
+                        });
+                    }
+                },
+            },
         };
 
         let own = match env.get(env::XDG_CACHE_HOME) {
@@ -165,7 +224,14 @@ impl Settings {
             own,
             home: home.clone(),
         };
-        Ok(Settings { selection, region, login, paths, debug: cli.debug, config })
+        Ok(Settings {
+            selection,
+            region,
+            login,
+            paths,
+            debug: cli.debug,
+            config,
+        })
     }
 
     /// The profile name when a profile was selected.
@@ -179,21 +245,38 @@ impl Settings {
     /// The session to sign in to.
     pub fn session(&self) -> Result<SsoSession, ConfigError> {
         match &self.selection {
-            Selection::Profile { name, .. } => profile::session_for_profile(&self.config, &name.value),
-            Selection::Session(s) => profile::session_named(&self.config, s),
-            Selection::Flags { start_url, sso_region, .. } => {
-                Ok(SsoSession { name: None, start_url: start_url.clone(), region: sso_region.clone(), scopes: None })
+            Selection::Profile { name, .. } => {
+                profile::session_for_profile(&self.config, &name.value)
             }
+            Selection::Session(s) => profile::session_named(&self.config, s),
+            Selection::Flags {
+                start_url,
+                sso_region,
+                ..
+            } => Ok(SsoSession {
+                name: None,
+                start_url: start_url.clone(),
+                region: sso_region.clone(),
+                scopes: None,
+            }),
         }
     }
 
     /// Session, account and role to get credentials for.
     pub fn target(&self) -> Result<SsoTarget, ConfigError> {
         match &self.selection {
-            Selection::Profile { name, account_id, role_name } => {
+            Selection::Profile {
+                name,
+                account_id,
+                role_name,
+            } => {
                 if let (Some(a), Some(r)) = (account_id, role_name) {
                     let session = profile::session_for_profile(&self.config, &name.value)?;
-                    return Ok(SsoTarget { session, account_id: a.clone(), role_name: r.clone() });
+                    return Ok(SsoTarget {
+                        session,
+                        account_id: a.clone(),
+                        role_name: r.clone(),
+                    });
                 }
                 let mut t = profile::target_for_profile(&self.config, &name.value)?;
                 if let Some(a) = account_id {
@@ -204,8 +287,15 @@ impl Settings {
                 }
                 Ok(t)
             }
-            Selection::Session(s) => Err(ConfigError::MissingKeys { what: format!("--sso-session {s}"), keys: vec!["--account-id", "--role-name"] }),
-            Selection::Flags { account_id, role_name, .. } => {
+            Selection::Session(s) => Err(ConfigError::MissingKeys {
+                what: format!("--sso-session {s}"),
+                keys: vec!["--account-id", "--role-name"],
+            }),
+            Selection::Flags {
+                account_id,
+                role_name,
+                ..
+            } => {
                 let mut missing = Vec::new();
                 if account_id.is_none() {
                     missing.push("--account-id");
@@ -214,9 +304,16 @@ impl Settings {
                     missing.push("--role-name");
                 }
                 if !missing.is_empty() {
-                    return Err(ConfigError::MissingKeys { what: "--start-url".into(), keys: missing });
+                    return Err(ConfigError::MissingKeys {
+                        what: "--start-url".into(),
+                        keys: missing,
+                    });
                 }
-                Ok(SsoTarget { session: self.session()?, account_id: account_id.clone().unwrap_or_default(), role_name: role_name.clone().unwrap_or_default() })
+                Ok(SsoTarget {
+                    session: self.session()?,
+                    account_id: account_id.clone().unwrap_or_default(),
+                    role_name: role_name.clone().unwrap_or_default(),
+                })
             }
         }
     }
@@ -224,16 +321,39 @@ impl Settings {
     /// The command a person runs to sign in for this selection.
     pub fn login_command(&self) -> String {
         match &self.selection {
-            Selection::Profile { name, .. } if name.source == Source::Default => "ssoexec login".into(),
-            Selection::Profile { name, .. } => format!("ssoexec login --profile {}", shell_word(&name.value)),
+            Selection::Profile { name, .. } if name.source == Source::Default => {
+                "ssoexec login".into()
+            }
+            Selection::Profile { name, .. } => {
+                format!("ssoexec login --profile {}", shell_word(&name.value))
+            }
             Selection::Session(s) => format!("ssoexec login --sso-session {}", shell_word(s)),
-            Selection::Flags { start_url, sso_region, .. } => format!("ssoexec login --start-url {} --sso-region {sso_region}", shell_word(start_url)),
+            Selection::Flags {
+                start_url,
+                sso_region,
+                ..
+            } => format!(
+                "ssoexec login --start-url {} --sso-region {sso_region}",
+                shell_word(start_url)
+            ),
+        }
+    }
+
+    /// `--account-id`, when given.
+    pub fn account_override(&self) -> Option<String> {
+        match &self.selection {
+            Selection::Profile { account_id, .. } | Selection::Flags { account_id, .. } => {
+                account_id.clone()
+            }
+            Selection::Session(_) => None,
         }
     }
 
     /// A profile value (for ssoexec's own keys), if a profile was selected.
     pub fn profile_value(&self, key: &str) -> Option<String> {
-        self.profile_name().and_then(|p| self.config.profile(p)).and_then(|s| s.get(key).cloned())
+        self.profile_name()
+            .and_then(|p| self.config.profile(p))
+            .and_then(|s| s.get(key).cloned())
     }
 
     /// The profile's `services` section name, if any.
@@ -242,7 +362,11 @@ impl Settings {
     }
 }
 
-fn session_value(config: &AwsConfig, profile: &Option<crate::config::Section>, key: &str) -> Option<String> {
+fn session_value(
+    config: &AwsConfig,
+    profile: &Option<crate::config::Section>,
+    key: &str,
+) -> Option<String> {
     let session = profile.as_ref()?.get("sso_session")?;
     config.config.sso_sessions.get(session)?.get(key).cloned()
 }
@@ -258,13 +382,21 @@ fn parse_flow(v: &str, origin: &'static str) -> Result<Flow, ConfigError> {
     match v.trim().to_ascii_lowercase().as_str() {
         "device-code" | "device_code" | "device" => Ok(Flow::DeviceCode),
         "pkce" | "authorization-code" | "auth-code" => Ok(Flow::Pkce),
-        _ => Err(ConfigError::Invalid { key: "login flow", value: v.into(), origin: format!("from {origin}"), why: "use device-code or pkce" }),
+        _ => Err(ConfigError::Invalid {
+            key: "login flow",
+            value: v.into(),
+            origin: format!("from {origin}"),
+            why: "use device-code or pkce",
+        }),
     }
 }
 
 /// Quotes a word for a copy-pasteable command line when it needs quoting.
 pub fn shell_word(w: &str) -> String {
-    if !w.is_empty() && w.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_./:@%+=,".contains(&b)) {
+    if !w.is_empty()
+        && w.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./:@%+=,".contains(&b))
+    {
         w.to_string()
     } else {
         format!("'{}'", w.replace('\'', r"'\''"))

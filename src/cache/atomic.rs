@@ -14,18 +14,34 @@ pub fn ensure_dir(dir: &Path) -> Result<(), CacheError> {
     builder.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir).map_err(|e| CacheError::Dir { path: dir.to_path_buf(), source: e })
+    builder.create(dir).map_err(|e| CacheError::Dir {
+        path: dir.to_path_buf(),
+        source: e,
+    })
 }
 
 /// Replaces `path` with `bytes` atomically; the file is 0600. A symlink at `path` is replaced,
 /// never followed.
 pub fn write(path: &Path, bytes: &[u8]) -> Result<(), CacheError> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     ensure_dir(dir)?;
-    let err = |e: std::io::Error| CacheError::Write { path: path.to_path_buf(), source: e };
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let err = |e: std::io::Error| CacheError::Write {
+        path: path.to_path_buf(),
+        source: e,
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     // tempfile creates the file with O_EXCL and mode 0600.
-    let mut tmp = tempfile::Builder::new().prefix(&format!(".{name}.")).suffix(".tmp").tempfile_in(dir).map_err(err)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(err)?;
     tmp.write_all(bytes).map_err(err)?;
     tmp.as_file().sync_all().map_err(err)?;
     tmp.persist(path).map_err(|e| err(e.error))?;
@@ -41,7 +57,10 @@ pub fn remove(path: &Path) -> Result<(), CacheError> {
     match std::fs::remove_file(path) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(CacheError::Write { path: path.to_path_buf(), source: e }),
+        Err(e) => Err(CacheError::Write {
+            path: path.to_path_buf(),
+            source: e,
+        }),
     }
 }
 
@@ -61,15 +80,34 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
-            assert_eq!(std::fs::metadata(dir.path().join("sub")).unwrap().permissions().mode() & 0o777, 0o700);
+            assert_eq!(
+                std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
+            assert_eq!(
+                std::fs::metadata(dir.path().join("sub"))
+                    .unwrap()
+                    .permissions()
+                    .mode()
+                    & 0o777,
+                0o700
+            );
             let link = dir.path().join("sub").join("link.json");
             std::os::unix::fs::symlink(&target, &link).unwrap();
             write(&link, b"new").unwrap();
             assert_eq!(std::fs::read(&target).unwrap(), b"keep");
-            assert!(!std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+            assert!(
+                !std::fs::symlink_metadata(&link)
+                    .unwrap()
+                    .file_type()
+                    .is_symlink()
+            );
         }
-        let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("sub")).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().ends_with(".tmp")).collect();
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("sub"))
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .collect();
         assert!(leftovers.is_empty());
     }
 }

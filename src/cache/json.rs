@@ -16,7 +16,11 @@ impl Formatter for PythonFormatter {
     fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
         w.write_all(b": ")
     }
-    fn write_string_fragment<W: ?Sized + Write>(&mut self, w: &mut W, fragment: &str) -> io::Result<()> {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
         for c in fragment.chars() {
             if c.is_ascii() {
                 write!(w, "{c}")?;
@@ -47,6 +51,9 @@ mod tests {
     #[test]
     fn matches_python() {
         let v = serde_json::json!({"a": [1, "é"], "b": null});
-        assert_eq!(String::from_utf8(python_dumps(&v)).unwrap(), r#"{"a": [1, "\u00e9"], "b": null}"#);
+        assert_eq!(
+            String::from_utf8(python_dumps(&v)).unwrap(),
+            r#"{"a": [1, "\u00e9"], "b": null}"#
+        );
     }
 }

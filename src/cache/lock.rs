@@ -18,14 +18,23 @@ pub struct LockGuard {
 
 /// Takes the exclusive lock `dir/<key>.lock`. When another process holds it, says once on stderr
 /// what we wait for, then waits up to `timeout`.
-pub async fn acquire(dir: &Path, key: &str, purpose: &str, timeout: Duration, printer: &Printer) -> Result<LockGuard, CacheError> {
+pub async fn acquire(
+    dir: &Path,
+    key: &str,
+    purpose: &str,
+    timeout: Duration,
+    printer: &Printer,
+) -> Result<LockGuard, CacheError> {
     ensure_dir(dir)?;
     let path = dir.join(format!("{key}.lock"));
     let mut opts = OpenOptions::new();
     opts.read(true).write(true).create(true).truncate(false);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    let file = opts.open(&path).map_err(|e| CacheError::Lock { path: path.clone(), source: e })?;
+    let file = opts.open(&path).map_err(|e| CacheError::Lock {
+        path: path.clone(),
+        source: e,
+    })?;
     let started = Instant::now();
     let mut announced = false;
     loop {
@@ -40,7 +49,11 @@ pub async fn acquire(dir: &Path, key: &str, purpose: &str, timeout: Duration, pr
                     announced = true;
                 }
                 if started.elapsed() >= timeout {
-                    return Err(CacheError::LockTimeout { path, purpose: purpose.into(), secs: timeout.as_secs() });
+                    return Err(CacheError::LockTimeout {
+                        path,
+                        purpose: purpose.into(),
+                        secs: timeout.as_secs(),
+                    });
                 }
                 tokio::time::sleep(POLL).await;
             }

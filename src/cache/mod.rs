@@ -3,6 +3,7 @@
 pub mod atomic;
 pub mod json;
 pub mod lock;
+pub mod marker;
 pub mod registration;
 pub mod role;
 pub mod token;
@@ -12,15 +13,31 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum CacheError {
     #[error("cannot write {}", path.display())]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot read {}", path.display())]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot create directory {}", path.display())]
-    Dir { path: PathBuf, source: std::io::Error },
+    Dir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("timed out after {secs} s waiting for another ssoexec ({purpose}); lock file {}", path.display())]
-    LockTimeout { path: PathBuf, purpose: String, secs: u64 },
+    LockTimeout {
+        path: PathBuf,
+        purpose: String,
+        secs: u64,
+    },
     #[error("cannot lock {}", path.display())]
-    Lock { path: PathBuf, source: std::io::Error },
+    Lock {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("refusing to use {}: {why}", path.display())]
     Unsafe { path: PathBuf, why: String },
 }
@@ -52,6 +69,9 @@ pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, CacheError> {
     match std::fs::read(path) {
         Ok(b) => Ok(Some(b)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(CacheError::Read { path: path.to_path_buf(), source: e }),
+        Err(e) => Err(CacheError::Read {
+            path: path.to_path_buf(),
+            source: e,
+        }),
     }
 }

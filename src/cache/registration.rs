@@ -29,7 +29,10 @@ impl Registration {
     /// Valid for reuse by a flow of this kind (auth-code registrations have the authorization_code grant).
     pub fn reusable(&self, now: OffsetDateTime, auth_code: bool) -> bool {
         let fresh = parse_timestamp(&self.expires_at).is_some_and(|t| t - now > REUSE_MARGIN);
-        let is_auth_code = self.grant_types.as_ref().is_some_and(|g| g.iter().any(|x| x == "authorization_code"));
+        let is_auth_code = self
+            .grant_types
+            .as_ref()
+            .is_some_and(|g| g.iter().any(|x| x == "authorization_code"));
         fresh && is_auth_code == auth_code
     }
 }
@@ -79,14 +82,24 @@ mod tests {
 
     #[test]
     fn keys_match_the_cli() {
-        assert_eq!(cache_key(&session(Some("my-sso"), Some(vec!["sso:account:access"]))), "c5cfae6e3e4f067423a532368c8b514b6a4b0ace");
-        assert_eq!(cache_key(&session(Some("my-sso"), None)), "5d2ad48f7ce068c072924f44a42fb81ca0fd6b99");
-        assert_eq!(cache_key(&session(None, None)), "0e093f10f65cee6c5c1898a8e240f5726875bf08");
+        assert_eq!(
+            cache_key(&session(Some("my-sso"), Some(vec!["sso:account:access"]))),
+            "c5cfae6e3e4f067423a532368c8b514b6a4b0ace"
+        );
+        assert_eq!(
+            cache_key(&session(Some("my-sso"), None)),
+            "5d2ad48f7ce068c072924f44a42fb81ca0fd6b99"
+        );
+        assert_eq!(
+            cache_key(&session(None, None)),
+            "0e093f10f65cee6c5c1898a8e240f5726875bf08"
+        );
     }
 
     #[test]
     fn writes_the_cli_bytes() {
-        let text = include_str!("../../tests/fixtures/awscli/awscli2_sso_login_registration_cache.json");
+        let text =
+            include_str!("../../tests/fixtures/awscli/awscli2_sso_login_registration_cache.json");
         let reg: Registration = serde_json::from_str(text).unwrap();
         assert_eq!(String::from_utf8(python_dumps(&reg)).unwrap(), text);
     }

@@ -60,7 +60,10 @@ pub fn load(path: &Path) -> Result<Lookup<Credentials>, CacheError> {
         Err(e) => return Ok(Lookup::Corrupt(e.to_string())),
     };
     let Some(expiration) = parse_timestamp(&entry.credentials.expiration) else {
-        return Ok(Lookup::Corrupt(format!("Expiration {:?} is not a timestamp", entry.credentials.expiration)));
+        return Ok(Lookup::Corrupt(format!(
+            "Expiration {:?} is not a timestamp",
+            entry.credentials.expiration
+        )));
     };
     let c = entry.credentials;
     Ok(Lookup::Found(Credentials {
@@ -93,11 +96,29 @@ mod tests {
 
     #[test]
     fn keys_match_the_cli() {
-        let session = SsoSession { name: Some("my-sso".into()), start_url: "https://my-sso-portal.awsapps.com/start".into(), region: "us-east-1".into(), scopes: None };
-        let t = SsoTarget { session: session.clone(), account_id: "111122223333".into(), role_name: "ReadOnly".into() };
+        let session = SsoSession {
+            name: Some("my-sso".into()),
+            start_url: "https://my-sso-portal.awsapps.com/start".into(),
+            region: "us-east-1".into(),
+            scopes: None,
+        };
+        let t = SsoTarget {
+            session: session.clone(),
+            account_id: "111122223333".into(),
+            role_name: "ReadOnly".into(),
+        };
         assert_eq!(cache_key(&t), "0521d1f6a6c4e68f9e18540309367cc3cccb6305");
-        let legacy = SsoTarget { session: SsoSession { name: None, ..session }, ..t };
-        assert_eq!(cache_key(&legacy), "a86fc0ef036e01b9ff8f964ffab896b19c6ff372");
+        let legacy = SsoTarget {
+            session: SsoSession {
+                name: None,
+                ..session
+            },
+            ..t
+        };
+        assert_eq!(
+            cache_key(&legacy),
+            "a86fc0ef036e01b9ff8f964ffab896b19c6ff372"
+        );
     }
 
     #[test]
@@ -106,7 +127,9 @@ mod tests {
         let p = dir.path().join("x.json");
         let text = include_str!("../../tests/fixtures/awscli/awscli2_role_credentials_cache.json");
         std::fs::write(&p, text).unwrap();
-        let Lookup::Found(c) = load(&p).unwrap() else { panic!("not found") };
+        let Lookup::Found(c) = load(&p).unwrap() else {
+            panic!("not found")
+        };
         assert_eq!(c.access_key_id, "ASIAFAKEPORTAL000001");
         store(&p, &c).unwrap();
         assert_eq!(std::fs::read_to_string(&p).unwrap(), text);

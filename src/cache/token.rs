@@ -40,12 +40,19 @@ pub struct SsoToken {
 
 impl SsoToken {
     pub fn from_file(file: TokenFile) -> Result<SsoToken, String> {
-        let expires_at = parse_timestamp(&file.expires_at).ok_or_else(|| format!("expiresAt {:?} is not a timestamp", file.expires_at))?;
+        let expires_at = parse_timestamp(&file.expires_at)
+            .ok_or_else(|| format!("expiresAt {:?} is not a timestamp", file.expires_at))?;
         Ok(SsoToken { file, expires_at })
     }
 
     /// Builds what `aws sso login` writes after CreateToken.
-    pub fn issued(session: &SsoSession, reg: &super::registration::Registration, access_token: Secret, expires_at: OffsetDateTime, refresh_token: Option<Secret>) -> SsoToken {
+    pub fn issued(
+        session: &SsoSession,
+        reg: &super::registration::Registration,
+        access_token: Secret,
+        expires_at: OffsetDateTime,
+        refresh_token: Option<Secret>,
+    ) -> SsoToken {
         let file = TokenFile {
             start_url: Some(session.start_url.clone()),
             region: Some(session.region.clone()),
@@ -62,8 +69,16 @@ impl SsoToken {
 
     /// Refreshing needs a refresh token and a registration that has not expired (spec §4.4).
     pub fn refreshable(&self, now: OffsetDateTime) -> bool {
-        let reg_ok = self.file.registration_expires_at.as_deref().and_then(parse_timestamp).is_some_and(|t| t > now);
-        self.file.refresh_token.is_some() && self.file.client_id.is_some() && self.file.client_secret.is_some() && reg_ok
+        let reg_ok = self
+            .file
+            .registration_expires_at
+            .as_deref()
+            .and_then(parse_timestamp)
+            .is_some_and(|t| t > now);
+        self.file.refresh_token.is_some()
+            && self.file.client_id.is_some()
+            && self.file.client_secret.is_some()
+            && reg_ok
     }
 }
 
@@ -75,7 +90,9 @@ pub fn load(path: &Path) -> Result<Lookup<SsoToken>, CacheError> {
     let Some(bytes) = read_optional(path)? else {
         return Ok(Lookup::Absent);
     };
-    let parsed = serde_json::from_slice::<TokenFile>(&bytes).map_err(|e| e.to_string()).and_then(SsoToken::from_file);
+    let parsed = serde_json::from_slice::<TokenFile>(&bytes)
+        .map_err(|e| e.to_string())
+        .and_then(SsoToken::from_file);
     Ok(match parsed {
         Ok(t) => Lookup::Found(t),
         Err(why) => Lookup::Corrupt(why),
@@ -90,13 +107,17 @@ pub fn store(path: &Path, token: &SsoToken) -> Result<(), CacheError> {
 mod tests {
     use super::*;
 
-    const CLI_FILE: &str = include_str!("../../tests/fixtures/awscli/awscli2_sso_login_token_cache.json");
+    const CLI_FILE: &str =
+        include_str!("../../tests/fixtures/awscli/awscli2_sso_login_token_cache.json");
 
     #[test]
     fn round_trips_the_cli_file_byte_for_byte() {
         let file: TokenFile = serde_json::from_str(CLI_FILE).unwrap();
         let token = SsoToken::from_file(file).unwrap();
-        assert_eq!(String::from_utf8(python_dumps(&token.file)).unwrap(), CLI_FILE);
+        assert_eq!(
+            String::from_utf8(python_dumps(&token.file)).unwrap(),
+            CLI_FILE
+        );
         assert!(!format!("{token:?}").contains("fake-access"));
     }
 
@@ -105,6 +126,10 @@ mod tests {
         let text = r#"{"startUrl": "https://x", "region": "us-east-1", "accessToken": "t", "expiresAt": "2020-01-01T00:00:00UTC", "futureKey": [1]}"#;
         let token = SsoToken::from_file(serde_json::from_str(text).unwrap()).unwrap();
         assert_eq!(token.expires_at.unix_timestamp(), 1577836800);
-        assert!(String::from_utf8(python_dumps(&token.file)).unwrap().ends_with(r#""futureKey": [1]}"#));
+        assert!(
+            String::from_utf8(python_dumps(&token.file))
+                .unwrap()
+                .ends_with(r#""futureKey": [1]}"#)
+        );
     }
 }

@@ -17,7 +17,9 @@ pub async fn run(app: &App) -> Result<ExitStatus, Error> {
         now: app.now(),
     };
     let mut out = Vec::new();
-    Process.write(&ctx, &mut out).map_err(|e| Error::failed(e.to_string(), None))?;
+    Process
+        .write(&ctx, &mut out)
+        .map_err(|e| Error::failed(e.to_string(), None))?;
     super::write_stdout(&out)?;
     Ok(ExitStatus::Success)
 }

@@ -14,21 +14,41 @@ use std::ffi::OsString;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-pub async fn run(app: &App, argv: &[OsString], renew: bool, force: bool) -> Result<ExitStatus, Error> {
+pub async fn run(
+    app: &App,
+    argv: &[OsString],
+    renew: bool,
+    force: bool,
+) -> Result<ExitStatus, Error> {
     if argv.is_empty() {
-        return Err(Error::Usage("no command to run: use `ssoexec [--profile P] -- COMMAND ARGS...`".into()));
+        return Err(Error::Usage(
+            "no command to run: use `ssoexec [--profile P] -- COMMAND ARGS...`".into(),
+        ));
     }
     let target = app.settings.target()?;
     let marker = marker(app, &target);
     match nesting(&app.env, &marker) {
         Nesting::PassThrough => {
-            app.printer.debug(format!("already inside ssoexec for {marker}; running the command as it is"));
-            return child::exec(argv, &ChildEnv { remove: vec![], set: vec![] });
+            app.printer.debug(format!(
+                "already inside ssoexec for {marker}; running the command as it is"
+            ));
+            return child::exec(
+                argv,
+                &ChildEnv {
+                    remove: vec![],
+                    set: vec![],
+                },
+            );
         }
         Nesting::Conflict(other) if !force => {
             return Err(Error::failed(
-                format!("already inside an ssoexec environment for {other}; refusing to run {marker} credentials inside it"),
-                Some("leave that environment first, or pass --force to replace its credentials".into()),
+                format!(
+                    "already inside an ssoexec environment for {other}; refusing to run {marker} credentials inside it"
+                ),
+                Some(
+                    "leave that environment first, or pass --force to replace its credentials"
+                        .into(),
+                ),
             ));
         }
         _ => {}
@@ -40,7 +60,14 @@ pub async fn run(app: &App, argv: &[OsString], renew: bool, force: bool) -> Resu
         let token = server::random_token();
         let helper = child::spawn_helper(&helper_args(app), (SSOEXEC_SERVE_TOKEN, token.expose()))?;
         let url = format!("http://127.0.0.1:{}/", helper.port);
-        let env = child_env(Supply::Server { url, token: token.expose() }, region, &marker);
+        let env = child_env(
+            Supply::Server {
+                url,
+                token: token.expose(),
+            },
+            region,
+            &marker,
+        );
         let result = child::exec(argv, &env);
         drop(helper);
         return result;
@@ -50,7 +77,10 @@ pub async fn run(app: &App, argv: &[OsString], renew: bool, force: bool) -> Resu
 
 /// What `SSOEXEC_PROFILE` says in the child: the profile, or `account/role`.
 fn marker(app: &App, target: &SsoTarget) -> String {
-    app.settings.profile_name().map(String::from).unwrap_or_else(|| format!("{}/{}", target.account_id, target.role_name))
+    app.settings
+        .profile_name()
+        .map(String::from)
+        .unwrap_or_else(|| format!("{}/{}", target.account_id, target.role_name))
 }
 
 /// The helper must serve exactly the identity we resolved: pass the selection on as flags.
@@ -62,7 +92,11 @@ fn helper_args(app: &App) -> Vec<String> {
         a.push(v.to_string());
     };
     match &s.selection {
-        Selection::Profile { name, account_id, role_name } => {
+        Selection::Profile {
+            name,
+            account_id,
+            role_name,
+        } => {
             push("--profile", &name.value);
             if let Some(x) = account_id {
                 push("--account-id", x);
@@ -71,7 +105,12 @@ fn helper_args(app: &App) -> Vec<String> {
                 push("--role-name", x);
             }
         }
-        Selection::Flags { start_url, sso_region, account_id, role_name } => {
+        Selection::Flags {
+            start_url,
+            sso_region,
+            account_id,
+            role_name,
+        } => {
             push("--start-url", start_url);
             push("--sso-region", sso_region);
             if let Some(x) = account_id {
@@ -98,27 +137,55 @@ fn helper_args(app: &App) -> Vec<String> {
 pub async fn serve(app: Arc<App>, args: &ServeArgs) -> Result<ExitStatus, Error> {
     let target = Arc::new(app.settings.target()?);
     let bind = args.bind.as_deref().unwrap_or("127.0.0.1:0");
-    let addr: SocketAddr = bind.parse().map_err(|_| Error::Usage(format!("--bind {bind:?} is not an address like 127.0.0.1:8080")))?;
+    let addr: SocketAddr = bind.parse().map_err(|_| {
+        Error::Usage(format!(
+            "--bind {bind:?} is not an address like 127.0.0.1:8080"
+        ))
+    })?;
     let given_token = app.env.get(SSOEXEC_SERVE_TOKEN).map(Secret::new);
     if !addr.ip().is_loopback() && given_token.is_none() {
         return Err(Error::failed(
-            format!("refusing to serve credentials on the non-loopback address {addr} without a token you chose"),
-            Some(format!("set {SSOEXEC_SERVE_TOKEN} to a long random value, or bind 127.0.0.1")),
+            format!(
+                "refusing to serve credentials on the non-loopback address {addr} without a token you chose"
+            ),
+            Some(format!(
+                "set {SSOEXEC_SERVE_TOKEN} to a long random value, or bind 127.0.0.1"
+            )),
         ));
     }
     let token = Arc::new(given_token.unwrap_or_else(server::random_token));
     let permission = if args.lifeline_stdin {
-        if app.settings.login.login_if_needed { LoginPermission::IfNeeded } else { LoginPermission::Never }
+        if app.settings.login.login_if_needed {
+            LoginPermission::IfNeeded
+        } else {
+            LoginPermission::Never
+        }
     } else {
         LoginPermission::for_caller(&app)
     };
     role_credentials(&app, &target, permission).await?;
-    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| Error::failed(format!("cannot listen on {addr}: {e}"), None))?;
-    let local = listener.local_addr().map_err(|e| Error::failed(format!("cannot read the listening address: {e}"), None))?;
-    let host = if local.ip().is_unspecified() { "127.0.0.1".to_string() } else { local.ip().to_string() };
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| Error::failed(format!("cannot listen on {addr}: {e}"), None))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| Error::failed(format!("cannot read the listening address: {e}"), None))?;
+    let host = if local.ip().is_unspecified() {
+        "127.0.0.1".to_string()
+    } else {
+        local.ip().to_string()
+    };
     if args.lifeline_stdin {
         super::write_stdout(format!("{}\n", local.port()).as_bytes())?;
-        server::serve(app.clone(), target, listener, token, permission, stdin_closed()).await?;
+        server::serve(
+            app.clone(),
+            target,
+            listener,
+            token,
+            permission,
+            stdin_closed(),
+        )
+        .await?;
     } else {
         let doc = format!(
             "export AWS_CONTAINER_CREDENTIALS_FULL_URI=http://{host}:{}/\nexport AWS_CONTAINER_AUTHORIZATION_TOKEN={}\n",
@@ -126,8 +193,19 @@ pub async fn serve(app: Arc<App>, args: &ServeArgs) -> Result<ExitStatus, Error>
             token.expose()
         );
         super::write_stdout(doc.as_bytes())?;
-        app.printer.info(format!("Serving credentials for {} on {local}; Ctrl-C stops.", marker(&app, &target)));
-        server::serve(app.clone(), target, listener, token, permission, std::future::pending()).await?;
+        app.printer.info(format!(
+            "Serving credentials for {} on {local}; Ctrl-C stops.",
+            marker(&app, &target)
+        ));
+        server::serve(
+            app.clone(),
+            target,
+            listener,
+            token,
+            permission,
+            std::future::pending(),
+        )
+        .await?;
     }
     Ok(ExitStatus::Success)
 }

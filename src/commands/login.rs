@@ -24,9 +24,15 @@ pub async fn logout(app: &App, args: &LogoutArgs) -> Result<ExitStatus, Error> {
     };
     let mut signed_out = 0;
     for path in token_files {
-        let Ok(bytes) = std::fs::read(&path) else { continue };
-        let Ok(v) = serde_json::from_slice::<serde_json::Value>(&bytes) else { continue };
-        let Some(access) = v.get("accessToken").and_then(|t| t.as_str()) else { continue };
+        let Ok(bytes) = std::fs::read(&path) else {
+            continue;
+        };
+        let Ok(v) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+            continue;
+        };
+        let Some(access) = v.get("accessToken").and_then(|t| t.as_str()) else {
+            continue;
+        };
         if let Some(region) = v.get("region").and_then(|r| r.as_str()) {
             let portal = Portal::new(app, region)?;
             if let Err(e) = portal.logout(&crate::secret::Secret::new(access)).await {
@@ -37,20 +43,35 @@ pub async fn logout(app: &App, args: &LogoutArgs) -> Result<ExitStatus, Error> {
         signed_out += 1;
     }
     let role_files: Vec<std::path::PathBuf> = if args.all {
-        json_files(&paths.cli_cache).into_iter().filter(|p| is_sso_role_entry(p)).collect()
+        json_files(&paths.cli_cache)
+            .into_iter()
+            .filter(|p| is_sso_role_entry(p))
+            .collect()
     } else {
-        app.settings.target().map(|t| vec![role::path(&paths.cli_cache, &t)]).unwrap_or_default()
+        app.settings
+            .target()
+            .map(|t| vec![role::path(&paths.cli_cache, &t)])
+            .unwrap_or_default()
     };
     for path in role_files {
         atomic::remove(&path)?;
     }
-    app.printer.info(if signed_out == 0 { "No cached SSO session to sign out of.".to_string() } else { format!("Signed out of {signed_out} SSO session(s).") });
+    app.printer.info(if signed_out == 0 {
+        "No cached SSO session to sign out of.".to_string()
+    } else {
+        format!("Signed out of {signed_out} SSO session(s).")
+    });
     Ok(ExitStatus::Success)
 }
 
 fn json_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     std::fs::read_dir(dir)
-        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "json")).collect())
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "json"))
+                .collect()
+        })
         .unwrap_or_default()
 }
 

@@ -20,7 +20,11 @@ use std::path::PathBuf;
 pub async fn run(cli: Cli, env: Env, printer: Printer) -> Result<ExitStatus, Error> {
     let home = home_dir(&env)?;
     let clock = Clock::from_env(&env).map_err(Error::Usage)?;
-    let config = if cli.target.start_url.is_some() { AwsConfig::empty() } else { AwsConfig::load(&env, &home)? };
+    let config = if cli.target.start_url.is_some() {
+        AwsConfig::empty()
+    } else {
+        AwsConfig::load(&env, &home)?
+    };
     let settings = Settings::resolve(&cli, &env, config, home)?;
     let app = std::sync::Arc::new(App::new(env, clock, printer, settings));
     match cli.command {
@@ -44,7 +48,12 @@ fn home_dir(env: &Env) -> Result<PathBuf, Error> {
     env.get(env::HOME)
         .or_else(|| env.get(env::USERPROFILE))
         .map(PathBuf::from)
-        .ok_or_else(|| Error::failed("cannot find the home directory (HOME is not set)", Some("set HOME".into())))
+        .ok_or_else(|| {
+            Error::failed(
+                "cannot find the home directory (HOME is not set)",
+                Some("set HOME".into()),
+            )
+        })
 }
 
 /// Writes the one stdout document. A closed pipe (the reader went away) is not an error.
@@ -52,7 +61,9 @@ pub fn write_stdout(bytes: &[u8]) -> Result<(), Error> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     match out.write_all(bytes).and_then(|()| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::failed(format!("cannot write to stdout: {e}"), None)),
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Error::failed(format!("cannot write to stdout: {e}"), None))
+        }
         _ => Ok(()),
     }
 }

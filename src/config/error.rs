@@ -4,7 +4,10 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read {}", path.display())]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("unable to parse config file {}: {reason}", path.display())]
     Parse { path: PathBuf, reason: String },
     #[error("the config profile ({profile}) could not be found in {}", path.display())]
@@ -12,15 +15,36 @@ pub enum ConfigError {
     #[error("the profile \"{profile}\" is not an SSO profile (no sso_account_id, sso_role_name or sso_session in {})", path.display())]
     NotSso { profile: String, path: PathBuf },
     #[error("the specified sso-session does not exist: \"{session}\" (referenced by profile \"{profile}\" in {})", path.display())]
-    SessionNotFound { profile: String, session: String, path: PathBuf },
+    SessionNotFound {
+        profile: String,
+        session: String,
+        path: PathBuf,
+    },
     #[error("the sso-session \"{session}\" does not exist in {}", path.display())]
     UnknownSession { session: String, path: PathBuf },
     #[error("the value for {key} is inconsistent between profile ({profile_value}) and sso-session ({session_value}) in {}", path.display())]
-    Inconsistent { key: String, profile_value: String, session_value: String, path: PathBuf },
+    Inconsistent {
+        key: String,
+        profile_value: String,
+        session_value: String,
+        path: PathBuf,
+    },
     #[error("{what} is configured to use SSO but is missing required configuration: {}", keys.join(", "))]
-    MissingKeys { what: String, keys: Vec<&'static str> },
+    MissingKeys {
+        what: String,
+        keys: Vec<&'static str>,
+    },
     #[error("{key} = {value:?} {origin} is not valid: {why}")]
-    Invalid { key: &'static str, value: String, origin: String, why: &'static str },
+    Invalid {
+        key: &'static str,
+        value: String,
+        origin: String,
+        why: &'static str,
+    },
     #[error("profile \"{profile}\" uses services = {services}, but the [services {services}] section does not exist in {}", path.display())]
-    ServicesNotFound { profile: String, services: String, path: PathBuf },
+    ServicesNotFound {
+        profile: String,
+        services: String,
+        path: PathBuf,
+    },
 }

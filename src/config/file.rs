@@ -27,7 +27,12 @@ pub struct ConfigFile {
 
 impl ConfigFile {
     pub fn empty(path: PathBuf, _kind: FileKind) -> Self {
-        ConfigFile { path, profiles: BTreeMap::new(), sso_sessions: BTreeMap::new(), services: BTreeMap::new() }
+        ConfigFile {
+            path,
+            profiles: BTreeMap::new(),
+            sso_sessions: BTreeMap::new(),
+            services: BTreeMap::new(),
+        }
     }
 }
 
@@ -42,7 +47,10 @@ enum SectionName {
 /// Parses a config or credentials file. Duplicate sections and duplicate keys are errors, as
 /// botocore's strict parser makes them, so a file the AWS CLI refuses is refused here too.
 pub fn parse(text: &str, path: &Path, kind: FileKind) -> Result<ConfigFile, ConfigError> {
-    let fail = |reason: String| ConfigError::Parse { path: path.to_path_buf(), reason };
+    let fail = |reason: String| ConfigError::Parse {
+        path: path.to_path_buf(),
+        reason,
+    };
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let opt = ParseOption {
         enabled_quote: false,
@@ -57,7 +65,9 @@ pub fn parse(text: &str, path: &Path, kind: FileKind) -> Result<ConfigFile, Conf
     for (header, props) in ini.iter() {
         let Some(header) = header else {
             if props.iter().next().is_some() {
-                return Err(fail("a key appears before the first [section] header".into()));
+                return Err(fail(
+                    "a key appears before the first [section] header".into(),
+                ));
             }
             continue;
         };
@@ -68,7 +78,9 @@ pub fn parse(text: &str, path: &Path, kind: FileKind) -> Result<ConfigFile, Conf
         for (key, value) in props.iter() {
             let key = key.trim().to_ascii_lowercase();
             if section.insert(key.clone(), value.to_string()).is_some() {
-                return Err(fail(format!("key {key:?} appears twice in section [{header}]")));
+                return Err(fail(format!(
+                    "key {key:?} appears twice in section [{header}]"
+                )));
             }
         }
         match classify(header, kind) {
@@ -80,7 +92,10 @@ pub fn parse(text: &str, path: &Path, kind: FileKind) -> Result<ConfigFile, Conf
                 out.sso_sessions.insert(name, section);
             }
             SectionName::Services(name) => {
-                let nested = section.into_iter().map(|(k, v)| (k, parse_nested(&v))).collect();
+                let nested = section
+                    .into_iter()
+                    .map(|(k, v)| (k, parse_nested(&v)))
+                    .collect();
                 out.services.insert(name, nested);
             }
             SectionName::Other => {}
@@ -134,16 +149,28 @@ mod tests {
     #[test]
     fn reads_the_aws_dialect() {
         let f = cfg("# comment\n; also\n[default]\nregion = eu-west-1\n\n[profile dev]\nSSO_Session = corp\nsso_account_id: 111111111111\nsso_role_name = ReadOnly # not a comment\n[profile \"with space\"]\nregion=us-east-1\n[sso-session corp]\nsso_start_url = https://d-1.awsapps.com/start#\nsso_region = us-east-1\nsso_registration_scopes = sso:account:access,\n  codewhisperer:completions\n[services local]\nsso_oidc =\n  endpoint_url = http://127.0.0.1:1\nsts =\n  endpoint_url = http://127.0.0.1:2\n[profile a b]\nregion=x\n[profilefoo]\nregion=y\n[plugins]\nx=y\n").unwrap();
-        assert_eq!(f.profiles.keys().collect::<Vec<_>>(), ["default", "dev", "with space"]);
+        assert_eq!(
+            f.profiles.keys().collect::<Vec<_>>(),
+            ["default", "dev", "with space"]
+        );
         let dev = &f.profiles["dev"];
         assert_eq!(dev["sso_session"], "corp");
         assert_eq!(dev["sso_account_id"], "111111111111");
         assert_eq!(dev["sso_role_name"], "ReadOnly # not a comment");
         let corp = &f.sso_sessions["corp"];
         assert_eq!(corp["sso_start_url"], "https://d-1.awsapps.com/start#");
-        assert_eq!(corp["sso_registration_scopes"], "sso:account:access,\ncodewhisperer:completions");
-        assert_eq!(f.services["local"]["sso_oidc"]["endpoint_url"], "http://127.0.0.1:1");
-        assert_eq!(f.services["local"]["sts"]["endpoint_url"], "http://127.0.0.1:2");
+        assert_eq!(
+            corp["sso_registration_scopes"],
+            "sso:account:access,\ncodewhisperer:completions"
+        );
+        assert_eq!(
+            f.services["local"]["sso_oidc"]["endpoint_url"],
+            "http://127.0.0.1:1"
+        );
+        assert_eq!(
+            f.services["local"]["sts"]["endpoint_url"],
+            "http://127.0.0.1:2"
+        );
     }
 
     #[test]
@@ -154,15 +181,28 @@ mod tests {
 
     #[test]
     fn strict_like_botocore() {
-        for bad in ["[profile a]\nx=1\n[profile a]\ny=2\n", "[profile a]\nx=1\nX=2\n", "x=1\n[profile a]\n", "[profile a]\njust-a-word\n"] {
+        for bad in [
+            "[profile a]\nx=1\n[profile a]\ny=2\n",
+            "[profile a]\nx=1\nX=2\n",
+            "x=1\n[profile a]\n",
+            "[profile a]\njust-a-word\n",
+        ] {
             let err = cfg(bad).unwrap_err().to_string();
-            assert!(err.starts_with("unable to parse config file /tmp/config: "), "{bad:?} gave {err}");
+            assert!(
+                err.starts_with("unable to parse config file /tmp/config: "),
+                "{bad:?} gave {err}"
+            );
         }
     }
 
     #[test]
     fn credentials_file_sections_are_profiles() {
-        let f = parse("[dev]\naws_access_key_id = AKIDEXAMPLE\n", Path::new("c"), FileKind::Credentials).unwrap();
+        let f = parse(
+            "[dev]\naws_access_key_id = AKIDEXAMPLE\n",
+            Path::new("c"),
+            FileKind::Credentials,
+        )
+        .unwrap();
         assert_eq!(f.profiles["dev"]["aws_access_key_id"], "AKIDEXAMPLE");
     }
 }

@@ -30,7 +30,10 @@ impl AwsConfig {
 
     /// An empty configuration (config-less use with `--start-url` and friends).
     pub fn empty() -> AwsConfig {
-        AwsConfig { config: ConfigFile::empty(PathBuf::new(), FileKind::Config), credentials: ConfigFile::empty(PathBuf::new(), FileKind::Credentials) }
+        AwsConfig {
+            config: ConfigFile::empty(PathBuf::new(), FileKind::Config),
+            credentials: ConfigFile::empty(PathBuf::new(), FileKind::Credentials),
+        }
     }
 
     /// The profile section, credentials-file values overriding config-file values (as botocore merges).
@@ -69,7 +72,12 @@ pub fn expand_home(p: &str, home: &Path) -> PathBuf {
 fn read(path: &Path, kind: FileKind) -> Result<ConfigFile, ConfigError> {
     match std::fs::read_to_string(path) {
         Ok(text) => file::parse(&text, path, kind),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ConfigFile::empty(path.to_path_buf(), kind)),
-        Err(e) => Err(ConfigError::Read { path: path.to_path_buf(), source: e }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Ok(ConfigFile::empty(path.to_path_buf(), kind))
+        }
+        Err(e) => Err(ConfigError::Read {
+            path: path.to_path_buf(),
+            source: e,
+        }),
     }
 }

@@ -54,7 +54,11 @@ pub fn sha1_hex(s: &str) -> String {
 
 /// `sso_registration_scopes`: comma separated, entries trimmed, empty ones dropped.
 pub fn parse_scopes(v: &str) -> Vec<String> {
-    v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()
+    v.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
 }
 
 /// The named `[sso-session]`.
@@ -63,7 +67,10 @@ pub fn session_named(cfg: &AwsConfig, name: &str) -> Result<SsoSession, ConfigEr
         .config
         .sso_sessions
         .get(name)
-        .ok_or_else(|| ConfigError::UnknownSession { session: name.into(), path: cfg.config.path.clone() })?;
+        .ok_or_else(|| ConfigError::UnknownSession {
+            session: name.into(),
+            path: cfg.config.path.clone(),
+        })?;
     let what = format!("sso-session \"{name}\"");
     session_from(section, Some(name.to_string()), &what, &[])
 }
@@ -77,9 +84,17 @@ pub fn session_for_profile(cfg: &AwsConfig, profile: &str) -> Result<SsoSession,
 /// Session, account and role of an SSO profile, validated like the CLI's SSO provider.
 pub fn target_for_profile(cfg: &AwsConfig, profile: &str) -> Result<SsoTarget, ConfigError> {
     let section = profile_section(cfg, profile)?;
-    let sso_keys = ["sso_account_id", "sso_role_name", "sso_session", "sso_start_url"];
+    let sso_keys = [
+        "sso_account_id",
+        "sso_role_name",
+        "sso_session",
+        "sso_start_url",
+    ];
     if !sso_keys.iter().any(|k| section.contains_key(*k)) {
-        return Err(ConfigError::NotSso { profile: profile.into(), path: cfg.config.path.clone() });
+        return Err(ConfigError::NotSso {
+            profile: profile.into(),
+            path: cfg.config.path.clone(),
+        });
     }
     let mut missing = Vec::new();
     for key in ["sso_account_id", "sso_role_name"] {
@@ -88,23 +103,40 @@ pub fn target_for_profile(cfg: &AwsConfig, profile: &str) -> Result<SsoTarget, C
         }
     }
     let session = resolve_session(cfg, profile, &section, &missing)?;
-    Ok(SsoTarget { session, account_id: section["sso_account_id"].clone(), role_name: section["sso_role_name"].clone() })
+    Ok(SsoTarget {
+        session,
+        account_id: section["sso_account_id"].clone(),
+        role_name: section["sso_role_name"].clone(),
+    })
 }
 
 fn profile_section(cfg: &AwsConfig, profile: &str) -> Result<Section, ConfigError> {
-    cfg.profile(profile).ok_or_else(|| ConfigError::ProfileNotFound { profile: profile.into(), path: cfg.config.path.clone() })
+    cfg.profile(profile)
+        .ok_or_else(|| ConfigError::ProfileNotFound {
+            profile: profile.into(),
+            path: cfg.config.path.clone(),
+        })
 }
 
-fn resolve_session(cfg: &AwsConfig, profile: &str, section: &Section, missing: &[&'static str]) -> Result<SsoSession, ConfigError> {
+fn resolve_session(
+    cfg: &AwsConfig,
+    profile: &str,
+    section: &Section,
+    missing: &[&'static str],
+) -> Result<SsoSession, ConfigError> {
     let what = format!("the profile \"{profile}\"");
     let Some(session_name) = section.get("sso_session") else {
         return session_from(section, None, &what, missing);
     };
-    let session = cfg.config.sso_sessions.get(session_name).ok_or_else(|| ConfigError::SessionNotFound {
-        profile: profile.into(),
-        session: session_name.clone(),
-        path: cfg.config.path.clone(),
-    })?;
+    let session =
+        cfg.config
+            .sso_sessions
+            .get(session_name)
+            .ok_or_else(|| ConfigError::SessionNotFound {
+                profile: profile.into(),
+                session: session_name.clone(),
+                path: cfg.config.path.clone(),
+            })?;
     for key in ["sso_start_url", "sso_region"] {
         if let (Some(p), Some(s)) = (section.get(key), session.get(key))
             && p != s
@@ -122,7 +154,12 @@ fn resolve_session(cfg: &AwsConfig, profile: &str, section: &Section, missing: &
     session_from(&merged, Some(session_name.clone()), &what, missing)
 }
 
-fn session_from(section: &Section, name: Option<String>, what: &str, missing: &[&'static str]) -> Result<SsoSession, ConfigError> {
+fn session_from(
+    section: &Section,
+    name: Option<String>,
+    what: &str,
+    missing: &[&'static str],
+) -> Result<SsoSession, ConfigError> {
     let mut missing = missing.to_vec();
     for key in ["sso_start_url", "sso_region"] {
         if !section.contains_key(key) {
@@ -130,30 +167,53 @@ fn session_from(section: &Section, name: Option<String>, what: &str, missing: &[
         }
     }
     if !missing.is_empty() {
-        return Err(ConfigError::MissingKeys { what: what.into(), keys: missing });
+        return Err(ConfigError::MissingKeys {
+            what: what.into(),
+            keys: missing,
+        });
     }
     let start_url = section["sso_start_url"].clone();
     validate_start_url(&start_url, what)?;
     let region = section["sso_region"].clone();
     validate_region("sso_region", &region, what)?;
-    Ok(SsoSession { name, start_url, region, scopes: section.get("sso_registration_scopes").map(|v| parse_scopes(v)) })
+    Ok(SsoSession {
+        name,
+        start_url,
+        region,
+        scopes: section
+            .get("sso_registration_scopes")
+            .map(|v| parse_scopes(v)),
+    })
 }
 
 /// A start URL must be an absolute https URL (the CLI refuses anything else).
 pub fn validate_start_url(url: &str, origin: &str) -> Result<(), ConfigError> {
     match url::Url::parse(url) {
         Ok(u) if u.scheme() == "https" && u.host().is_some() => Ok(()),
-        _ => Err(ConfigError::Invalid { key: "sso_start_url", value: url.into(), origin: format!("in {origin}"), why: "it must be an https URL" }),
+        _ => Err(ConfigError::Invalid {
+            key: "sso_start_url",
+            value: url.into(),
+            origin: format!("in {origin}"),
+            why: "it must be an https URL",
+        }),
     }
 }
 
 /// Region names are lower-case letters, digits and dashes.
 pub fn validate_region(key: &'static str, region: &str, origin: &str) -> Result<(), ConfigError> {
-    let ok = !region.is_empty() && region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    let ok = !region.is_empty()
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
     if ok {
         Ok(())
     } else {
-        Err(ConfigError::Invalid { key, value: region.into(), origin: format!("in {origin}"), why: "a region is lower-case letters, digits and dashes, like eu-west-1" })
+        Err(ConfigError::Invalid {
+            key,
+            value: region.into(),
+            origin: format!("in {origin}"),
+            why: "a region is lower-case letters, digits and dashes, like eu-west-1",
+        })
     }
 }
 
@@ -171,29 +231,69 @@ mod tests {
 
     #[test]
     fn cache_keys_match_the_cli() {
-        let s = SsoSession { name: Some("my-sso".into()), start_url: "https://x".into(), region: "us-east-1".into(), scopes: None };
-        assert_eq!(s.token_cache_key(), "0ad374308c5a4e22f723adf10145eafad7c4031c");
-        let legacy = SsoSession { name: None, start_url: "https://my-sso-portal.awsapps.com/start".into(), ..s };
-        assert_eq!(legacy.token_cache_key(), "c7aaaf71fcc8777ae2475525ed049d39fe16c484");
+        let s = SsoSession {
+            name: Some("my-sso".into()),
+            start_url: "https://x".into(),
+            region: "us-east-1".into(),
+            scopes: None,
+        };
+        assert_eq!(
+            s.token_cache_key(),
+            "0ad374308c5a4e22f723adf10145eafad7c4031c"
+        );
+        let legacy = SsoSession {
+            name: None,
+            start_url: "https://my-sso-portal.awsapps.com/start".into(),
+            ..s
+        };
+        assert_eq!(
+            legacy.token_cache_key(),
+            "c7aaaf71fcc8777ae2475525ed049d39fe16c484"
+        );
     }
 
     #[test]
     fn session_profile_resolves() {
-        let c = cfg("[profile dev]\nsso_session = corp\nsso_account_id = 111111111111\nsso_role_name = ReadOnly\n[sso-session corp]\nsso_start_url = https://d-1.awsapps.com/start\nsso_region = eu-west-1\nsso_registration_scopes = a, ,b\n");
+        let c = cfg(
+            "[profile dev]\nsso_session = corp\nsso_account_id = 111111111111\nsso_role_name = ReadOnly\n[sso-session corp]\nsso_start_url = https://d-1.awsapps.com/start\nsso_region = eu-west-1\nsso_registration_scopes = a, ,b\n",
+        );
         let t = target_for_profile(&c, "dev").unwrap();
         assert_eq!(t.session.name.as_deref(), Some("corp"));
-        assert_eq!(t.session.scopes, Some(vec!["a".to_string(), "b".to_string()]));
-        assert_eq!((t.account_id.as_str(), t.role_name.as_str()), ("111111111111", "ReadOnly"));
+        assert_eq!(
+            t.session.scopes,
+            Some(vec!["a".to_string(), "b".to_string()])
+        );
+        assert_eq!(
+            (t.account_id.as_str(), t.role_name.as_str()),
+            ("111111111111", "ReadOnly")
+        );
     }
 
     #[test]
     fn validation_messages_name_the_fault() {
-        let c = cfg("[profile a]\nsso_session = nope\nsso_account_id=1\nsso_role_name=r\n[profile b]\nsso_account_id = 1\n[profile c]\nsso_session = s\nsso_region = us-east-1\nsso_account_id=1\nsso_role_name=r\n[sso-session s]\nsso_start_url = https://x\nsso_region = eu-west-1\n[profile d]\nregion = x\n");
+        let c = cfg(
+            "[profile a]\nsso_session = nope\nsso_account_id=1\nsso_role_name=r\n[profile b]\nsso_account_id = 1\n[profile c]\nsso_session = s\nsso_region = us-east-1\nsso_account_id=1\nsso_role_name=r\n[sso-session s]\nsso_start_url = https://x\nsso_region = eu-west-1\n[profile d]\nregion = x\n",
+        );
         let msg = |p| target_for_profile(&c, p).unwrap_err().to_string();
-        assert_eq!(msg("a"), "the specified sso-session does not exist: \"nope\" (referenced by profile \"a\" in /home/u/.aws/config)");
-        assert_eq!(msg("b"), "the profile \"b\" is configured to use SSO but is missing required configuration: sso_role_name, sso_start_url, sso_region");
-        assert_eq!(msg("c"), "the value for sso_region is inconsistent between profile (us-east-1) and sso-session (eu-west-1) in /home/u/.aws/config");
-        assert_eq!(msg("d"), "the profile \"d\" is not an SSO profile (no sso_account_id, sso_role_name or sso_session in /home/u/.aws/config)");
-        assert_eq!(msg("zz"), "the config profile (zz) could not be found in /home/u/.aws/config");
+        assert_eq!(
+            msg("a"),
+            "the specified sso-session does not exist: \"nope\" (referenced by profile \"a\" in /home/u/.aws/config)"
+        );
+        assert_eq!(
+            msg("b"),
+            "the profile \"b\" is configured to use SSO but is missing required configuration: sso_role_name, sso_start_url, sso_region"
+        );
+        assert_eq!(
+            msg("c"),
+            "the value for sso_region is inconsistent between profile (us-east-1) and sso-session (eu-west-1) in /home/u/.aws/config"
+        );
+        assert_eq!(
+            msg("d"),
+            "the profile \"d\" is not an SSO profile (no sso_account_id, sso_role_name or sso_session in /home/u/.aws/config)"
+        );
+        assert_eq!(
+            msg("zz"),
+            "the config profile (zz) could not be found in /home/u/.aws/config"
+        );
     }
 }

@@ -4,7 +4,7 @@
 use super::Credentials;
 use crate::app::App;
 use crate::cache::token::{self, SsoToken};
-use crate::cache::{Lookup, lock, role};
+use crate::cache::{Lookup, lock, marker, role};
 use crate::clock::needs_refresh;
 use crate::config::{SsoSession, SsoTarget};
 use crate::error::Error;
@@ -39,16 +39,28 @@ pub enum LoginPermission {
 impl LoginPermission {
     /// For commands that use credentials: interactive terminals and opted-in callers may sign in.
     pub fn for_caller(app: &App) -> LoginPermission {
-        if app.settings.login.login_if_needed || app.interactive { LoginPermission::IfNeeded } else { LoginPermission::Never }
+        if app.settings.login.login_if_needed || app.interactive {
+            LoginPermission::IfNeeded
+        } else {
+            LoginPermission::Never
+        }
     }
 }
 
 /// The fast path: valid cached role credentials, or `None`. Reads one file; no lock, no network.
-pub fn cached_role_credentials(app: &App, target: &SsoTarget, margin: Duration) -> Option<Credentials> {
+pub fn cached_role_credentials(
+    app: &App,
+    target: &SsoTarget,
+    margin: Duration,
+) -> Option<Credentials> {
     let path = role::path(&app.settings.paths.cli_cache, target);
     match role::load(&path) {
-        Ok(Lookup::Found(c)) if c.expiration.is_some_and(|e| !needs_refresh(e, app.now(), margin)) => {
-            app.printer.debug(format!("role credentials from cache {}", path.display()));
+        Ok(Lookup::Found(c))
+            if c.expiration
+                .is_some_and(|e| !needs_refresh(e, app.now(), margin)) =>
+        {
+            app.printer
+                .debug(format!("role credentials from cache {}", path.display()));
             Some(c)
         }
         Ok(Lookup::Corrupt(why)) => {
@@ -60,12 +72,23 @@ pub fn cached_role_credentials(app: &App, target: &SsoTarget, margin: Duration) 
 }
 
 /// Role credentials for `target`, from the cache or the portal.
-pub async fn role_credentials(app: &App, target: &SsoTarget, permission: LoginPermission) -> Result<Credentials, Error> {
+pub async fn role_credentials(
+    app: &App,
+    target: &SsoTarget,
+    permission: LoginPermission,
+) -> Result<Credentials, Error> {
     if let Some(c) = cached_role_credentials(app, target, role::REUSE_MARGIN) {
         return Ok(c);
     }
     let key = role::cache_key(target);
-    let _guard = lock::acquire(&app.lock_dir(), &format!("role-{key}"), "fetching these role credentials", LOGIN_LOCK_TIMEOUT, &app.printer).await?;
+    let _guard = lock::acquire(
+        &app.lock_dir(),
+        &format!("role-{key}"),
+        "fetching these role credentials",
+        LOGIN_LOCK_TIMEOUT,
+        &app.printer,
+    )
+    .await?;
     if let Some(c) = cached_role_credentials(app, target, role::REUSE_MARGIN) {
         return Ok(c);
     }
@@ -75,17 +98,37 @@ pub async fn role_credentials(app: &App, target: &SsoTarget, permission: LoginPe
         Err(e) => return Err(e),
     };
     let portal = Portal::new(app, &target.session.region)?;
-    let creds = match portal.get_role_credentials(&token.file.access_token, &target.account_id, &target.role_name).await {
+    let creds = match portal
+        .get_role_credentials(
+            &token.file.access_token,
+            &target.account_id,
+            &target.role_name,
+        )
+        .await
+    {
         Ok(c) => c,
         Err(e) if e.api().is_some_and(|a| a.code == "UnauthorizedException") => {
             // The portal no longer accepts the token (signed out elsewhere, session ended).
-            crate::cache::atomic::remove(&token::path(&app.settings.paths.sso_cache, &target.session))?;
+            crate::cache::atomic::remove(&token::path(
+                &app.settings.paths.sso_cache,
+                &target.session,
+            ))?;
             if permission == LoginPermission::Never {
                 return fallback(app, target, session_ended(app, &target.session));
             }
-            app.printer.info(format!("The SSO session for {} has ended; signing in again.", target.session.describe()));
+            app.printer.info(format!(
+                "The SSO session for {} has ended; signing in again.",
+                target.session.describe()
+            ));
             let token = sso_token(app, &target.session, permission).await?;
-            portal.get_role_credentials(&token.file.access_token, &target.account_id, &target.role_name).await.map_err(|e| role_error(app, target, e))?
+            portal
+                .get_role_credentials(
+                    &token.file.access_token,
+                    &target.account_id,
+                    &target.role_name,
+                )
+                .await
+                .map_err(|e| role_error(app, target, e))?
         }
         Err(e) => return Err(role_error(app, target, e)),
     };
@@ -98,7 +141,10 @@ pub async fn role_credentials(app: &App, target: &SsoTarget, permission: LoginPe
 fn fallback(app: &App, target: &SsoTarget, err: Error) -> Result<Credentials, Error> {
     match cached_role_credentials(app, target, FALLBACK_MIN_LEFT) {
         Some(c) => {
-            app.printer.warn(format!("{err}; using cached credentials that expire soon. Run `{}` to renew.", app.settings.login_command()));
+            app.printer.warn(format!(
+                "{err}; using cached credentials that expire soon. Run `{}` to renew.",
+                app.settings.login_command()
+            ));
             Ok(c)
         }
         None => Err(err),
@@ -107,24 +153,41 @@ fn fallback(app: &App, target: &SsoTarget, err: Error) -> Result<Credentials, Er
 
 fn session_ended(app: &App, session: &SsoSession) -> Error {
     Error::LoginRequired {
-        reason: format!("the SSO session for {} has expired or was revoked", session.describe()),
+        reason: format!(
+            "the SSO session for {} has expired or was revoked",
+            session.describe()
+        ),
         login_command: app.settings.login_command(),
     }
 }
 
 fn role_error(app: &App, target: &SsoTarget, e: crate::http::HttpError) -> Error {
     match e.api().map(|a| a.code.as_str()) {
-        Some("ForbiddenException" | "ResourceNotFoundException" | "AccessDeniedException") => Error::failed(
-            format!("no access to role {} in account {} ({})", target.role_name, target.account_id, e.api().map(|a| a.message.as_str()).unwrap_or_default()),
-            Some(format!("list what you can use with `ssoexec roles --account-id {}{}`", target.account_id, profile_flag(app))),
-        ),
+        Some("ForbiddenException" | "ResourceNotFoundException" | "AccessDeniedException") => {
+            Error::failed(
+                format!(
+                    "no access to role {} in account {} ({})",
+                    target.role_name,
+                    target.account_id,
+                    e.api().map(|a| a.message.as_str()).unwrap_or_default()
+                ),
+                Some(format!(
+                    "list what you can use with `ssoexec roles --account-id {}{}`",
+                    target.account_id,
+                    profile_flag(app)
+                )),
+            )
+        }
         Some("UnauthorizedException") => session_ended(app, &target.session),
         _ => e.into(),
     }
 }
 
 fn profile_flag(app: &App) -> String {
-    app.settings.profile_name().map(|p| format!(" --profile {}", crate::settings::shell_word(p))).unwrap_or_default()
+    app.settings
+        .profile_name()
+        .map(|p| format!(" --profile {}", crate::settings::shell_word(p)))
+        .unwrap_or_default()
 }
 
 fn read_token(app: &App, path: &Path) -> Result<Option<SsoToken>, Error> {
@@ -139,7 +202,11 @@ fn read_token(app: &App, path: &Path) -> Result<Option<SsoToken>, Error> {
 }
 
 /// A token for `session`: cached, refreshed, or from a new login (as `permission` allows).
-pub async fn sso_token(app: &App, session: &SsoSession, permission: LoginPermission) -> Result<SsoToken, Error> {
+pub async fn sso_token(
+    app: &App,
+    session: &SsoSession,
+    permission: LoginPermission,
+) -> Result<SsoToken, Error> {
     let path = token::path(&app.settings.paths.sso_cache, session);
     let now = app.now();
     let fresh = |t: &SsoToken| !needs_refresh(t.expires_at, now, TOKEN_REFRESH_WINDOW);
@@ -149,7 +216,14 @@ pub async fn sso_token(app: &App, session: &SsoSession, permission: LoginPermiss
         return Ok(t);
     }
     let key = session.token_cache_key();
-    let _guard = lock::acquire(&app.lock_dir(), &format!("token-{key}"), &format!("signing in to {}", session.describe()), LOGIN_LOCK_TIMEOUT, &app.printer).await?;
+    let _guard = lock::acquire(
+        &app.lock_dir(),
+        &format!("token-{key}"),
+        &format!("signing in to {}", session.describe()),
+        LOGIN_LOCK_TIMEOUT,
+        &app.printer,
+    )
+    .await?;
 
     if permission != LoginPermission::Always
         && let Some(current) = read_token(app, &path)?
@@ -174,9 +248,42 @@ pub async fn sso_token(app: &App, session: &SsoSession, permission: LoginPermiss
     }
     if permission == LoginPermission::Never {
         return Err(Error::LoginRequired {
-            reason: format!("login required: no valid SSO token for {} (ssoexec does not start a login without a terminal)", session.describe()),
+            reason: format!(
+                "login required: no valid SSO token for {} (ssoexec does not start a login without a terminal)",
+                session.describe()
+            ),
             login_command: app.settings.login_command(),
         });
     }
-    login::login(app, session).await
+    let marker_path = marker::path(&app.settings.paths.own, &key);
+    if permission == LoginPermission::IfNeeded
+        && !app.interactive
+        && let Some((state, age)) = marker::recent(&marker_path, app.now())
+    {
+        let what = if state == marker::State::Started {
+            "was abandoned"
+        } else {
+            "failed"
+        };
+        return Err(Error::LoginRequired {
+            reason: format!(
+                "a login to {} {what} {} s ago; not opening another browser tab from a background command for {} s",
+                session.describe(),
+                age.whole_seconds(),
+                (marker::RECENT_FAILURE_WINDOW - age).whole_seconds()
+            ),
+            login_command: app.settings.login_command(),
+        });
+    }
+    marker::write(&marker_path, marker::State::Started, app.now())?;
+    match login::login(app, session).await {
+        Ok(t) => {
+            marker::clear(&marker_path);
+            Ok(t)
+        }
+        Err(e) => {
+            marker::write(&marker_path, marker::State::Failed, app.now())?;
+            Err(e)
+        }
+    }
 }

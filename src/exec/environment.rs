@@ -44,7 +44,10 @@ pub fn child_env(supply: Supply<'_>, region: Option<&str>, marker: &str) -> Chil
     match supply {
         Supply::Static(c) => {
             set.push(("AWS_ACCESS_KEY_ID", c.access_key_id.clone()));
-            set.push(("AWS_SECRET_ACCESS_KEY", c.secret_access_key.expose().to_string()));
+            set.push((
+                "AWS_SECRET_ACCESS_KEY",
+                c.secret_access_key.expose().to_string(),
+            ));
             if let Some(t) = &c.session_token {
                 set.push(("AWS_SESSION_TOKEN", t.expose().to_string()));
             }
@@ -62,7 +65,11 @@ pub fn child_env(supply: Supply<'_>, region: Option<&str>, marker: &str) -> Chil
         set.push(("AWS_DEFAULT_REGION", r.to_string()));
     }
     set.push((SSOEXEC_PROFILE, marker.to_string()));
-    let remove = REMOVED.iter().copied().filter(|r| !set.iter().any(|(k, _)| k == r)).collect();
+    let remove = REMOVED
+        .iter()
+        .copied()
+        .filter(|r| !set.iter().any(|(k, _)| k == r))
+        .collect();
     ChildEnv { remove, set }
 }
 
@@ -102,15 +109,35 @@ mod tests {
         };
         let e = child_env(Supply::Static(&c), Some("eu-west-1"), "dev");
         let names: Vec<_> = e.set.iter().map(|(k, _)| *k).collect();
-        assert_eq!(names, ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION", "AWS_REGION", "AWS_DEFAULT_REGION", "SSOEXEC_PROFILE"]);
+        assert_eq!(
+            names,
+            [
+                "AWS_ACCESS_KEY_ID",
+                "AWS_SECRET_ACCESS_KEY",
+                "AWS_SESSION_TOKEN",
+                "AWS_CREDENTIAL_EXPIRATION",
+                "AWS_REGION",
+                "AWS_DEFAULT_REGION",
+                "SSOEXEC_PROFILE"
+            ]
+        );
         assert!(e.remove.contains(&"AWS_PROFILE") && !e.remove.contains(&"AWS_ACCESS_KEY_ID"));
         assert_eq!(e.set[3].1, "2026-11-26T11:00:00Z");
     }
 
     #[test]
     fn nesting_rules() {
-        assert_eq!(nesting(&Env::from_pairs([("X", "1")]), "dev"), Nesting::Fresh);
-        assert_eq!(nesting(&Env::from_pairs([(SSOEXEC_PROFILE, "dev")]), "dev"), Nesting::PassThrough);
-        assert_eq!(nesting(&Env::from_pairs([(SSOEXEC_PROFILE, "prod")]), "dev"), Nesting::Conflict("prod".into()));
+        assert_eq!(
+            nesting(&Env::from_pairs([("X", "1")]), "dev"),
+            Nesting::Fresh
+        );
+        assert_eq!(
+            nesting(&Env::from_pairs([(SSOEXEC_PROFILE, "dev")]), "dev"),
+            Nesting::PassThrough
+        );
+        assert_eq!(
+            nesting(&Env::from_pairs([(SSOEXEC_PROFILE, "prod")]), "dev"),
+            Nesting::Conflict("prod".into())
+        );
     }
 }

@@ -23,9 +23,18 @@ fn command(argv: &[OsString], env: &ChildEnv) -> Command {
 fn start_error(argv: &[OsString], e: std::io::Error) -> Error {
     let name = argv[0].to_string_lossy();
     match e.kind() {
-        std::io::ErrorKind::NotFound => Error::Exec { message: format!("command not found: {name}"), code: 127 },
-        std::io::ErrorKind::PermissionDenied => Error::Exec { message: format!("permission denied: {name} is not executable"), code: 126 },
-        _ => Error::Exec { message: format!("cannot run {name}: {e}"), code: 126 },
+        std::io::ErrorKind::NotFound => Error::Exec {
+            message: format!("command not found: {name}"),
+            code: 127,
+        },
+        std::io::ErrorKind::PermissionDenied => Error::Exec {
+            message: format!("permission denied: {name} is not executable"),
+            code: 126,
+        },
+        _ => Error::Exec {
+            message: format!("cannot run {name}: {e}"),
+            code: 126,
+        },
     }
 }
 
@@ -40,7 +49,9 @@ pub fn exec(argv: &[OsString], env: &ChildEnv) -> Result<ExitStatus, Error> {
 /// Runs the child and returns its exit code (platforms without execvp).
 #[cfg(not(unix))]
 pub fn exec(argv: &[OsString], env: &ChildEnv) -> Result<ExitStatus, Error> {
-    let status = command(argv, env).status().map_err(|e| start_error(argv, e))?;
+    let status = command(argv, env)
+        .status()
+        .map_err(|e| start_error(argv, e))?;
     Ok(ExitStatus::Child(status.code().unwrap_or(1)))
 }
 
@@ -54,7 +65,8 @@ pub struct Helper {
 }
 
 pub fn spawn_helper(args: &[String], token_env: (&str, &str)) -> Result<Helper, Error> {
-    let exe = std::env::current_exe().map_err(|e| Error::failed(format!("cannot find the ssoexec executable: {e}"), None))?;
+    let exe = std::env::current_exe()
+        .map_err(|e| Error::failed(format!("cannot find the ssoexec executable: {e}"), None))?;
     let mut child = Command::new(exe)
         .arg("serve")
         .arg("--lifeline-stdin")
@@ -65,21 +77,33 @@ pub fn spawn_helper(args: &[String], token_env: (&str, &str)) -> Result<Helper, 
         .stderr(Stdio::inherit())
         .spawn()
         .map_err(|e| Error::failed(format!("cannot start the credentials helper: {e}"), None))?;
-    let stdout = child.stdout.take().ok_or_else(|| Error::failed("the credentials helper has no stdout", None))?;
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| Error::failed("the credentials helper has no stdout", None))?;
     let mut line = String::new();
     let _ = std::io::BufReader::new(stdout).read_line(&mut line);
     let port: u16 = match line.trim().parse() {
         Ok(p) => p,
         Err(_) => {
             let status = child.wait().ok().and_then(|s| s.code()).unwrap_or(1);
-            return Err(Error::failed(format!("the credentials helper did not start (exit {status})"), None));
+            return Err(Error::failed(
+                format!("the credentials helper did not start (exit {status})"),
+                None,
+            ));
         }
     };
-    let lifeline = child.stdin.take().ok_or_else(|| Error::failed("the credentials helper has no stdin", None))?;
+    let lifeline = child
+        .stdin
+        .take()
+        .ok_or_else(|| Error::failed("the credentials helper has no stdin", None))?;
     make_inheritable(&lifeline)?;
     // The helper is not waited for: it outlives this process image and is reaped by init or the child.
     std::mem::forget(child);
-    Ok(Helper { port, _lifeline: lifeline })
+    Ok(Helper {
+        port,
+        _lifeline: lifeline,
+    })
 }
 
 #[cfg(unix)]
@@ -87,7 +111,13 @@ fn make_inheritable(fd: &impl std::os::fd::AsRawFd) -> Result<(), Error> {
     // SAFETY: F_SETFD on a descriptor we own; clears FD_CLOEXEC so the exec'd child inherits it.
     let rc = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFD, 0) };
     if rc == -1 {
-        return Err(Error::failed(format!("cannot hand the helper's lifeline to the child: {}", std::io::Error::last_os_error()), None));
+        return Err(Error::failed(
+            format!(
+                "cannot hand the helper's lifeline to the child: {}",
+                std::io::Error::last_os_error()
+            ),
+            None,
+        ));
     }
     Ok(())
 }

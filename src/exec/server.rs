@@ -30,22 +30,39 @@ fn authorized(presented: Option<&[u8]>, token: &Secret) -> bool {
 
 /// Serves until `stop` completes. Each connection is its own task; concurrent renewals are
 /// single-flight through the role-credential lock.
-pub async fn serve(app: Arc<App>, target: Arc<SsoTarget>, listener: TcpListener, token: Arc<Secret>, permission: LoginPermission, stop: impl Future<Output = ()>) -> Result<(), Error> {
+pub async fn serve(
+    app: Arc<App>,
+    target: Arc<SsoTarget>,
+    listener: TcpListener,
+    token: Arc<Secret>,
+    permission: LoginPermission,
+    stop: impl Future<Output = ()>,
+) -> Result<(), Error> {
     let accept_loop = async {
         loop {
-            let Ok((stream, peer)) = listener.accept().await else { continue };
-            app.printer.debug(format!("credentials request from {peer}"));
+            let Ok((stream, peer)) = listener.accept().await else {
+                continue;
+            };
+            app.printer
+                .debug(format!("credentials request from {peer}"));
             let (app, target, token) = (app.clone(), target.clone(), token.clone());
             tokio::spawn(async move {
-                let service = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
-                    let (app, target, token) = (app.clone(), target.clone(), token.clone());
-                    async move {
-                        let (status, body) = respond(&app, &target, &token, permission, &req).await;
-                        Response::builder().status(status).header("content-type", "application/json").body(Full::new(Bytes::from(body)))
-                    }
-                });
+                let service =
+                    hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
+                        let (app, target, token) = (app.clone(), target.clone(), token.clone());
+                        async move {
+                            let (status, body) =
+                                respond(&app, &target, &token, permission, &req).await;
+                            Response::builder()
+                                .status(status)
+                                .header("content-type", "application/json")
+                                .body(Full::new(Bytes::from(body)))
+                        }
+                    });
                 let io = hyper_util::rt::TokioIo::new(stream);
-                let conn = hyper::server::conn::http1::Builder::new().keep_alive(false).serve_connection(io, service);
+                let conn = hyper::server::conn::http1::Builder::new()
+                    .keep_alive(false)
+                    .serve_connection(io, service);
                 let _ = tokio::time::timeout(CONNECTION_TIMEOUT, conn).await;
             });
         }
@@ -56,10 +73,19 @@ pub async fn serve(app: Arc<App>, target: Arc<SsoTarget>, listener: TcpListener,
     }
 }
 
-async fn respond(app: &App, target: &SsoTarget, token: &Secret, permission: LoginPermission, req: &Request<hyper::body::Incoming>) -> (StatusCode, String) {
+async fn respond(
+    app: &App,
+    target: &SsoTarget,
+    token: &Secret,
+    permission: LoginPermission,
+    req: &Request<hyper::body::Incoming>,
+) -> (StatusCode, String) {
     let presented = req.headers().get("authorization").map(|v| v.as_bytes());
     if !authorized(presented, token) {
-        return (StatusCode::FORBIDDEN, error_body("AccessDenied", "missing or wrong Authorization token"));
+        return (
+            StatusCode::FORBIDDEN,
+            error_body("AccessDenied", "missing or wrong Authorization token"),
+        );
     }
     match role_credentials(app, target, permission).await {
         Ok(c) => {
@@ -74,8 +100,21 @@ async fn respond(app: &App, target: &SsoTarget, token: &Secret, permission: Logi
         }
         Err(e) => {
             app.printer.warn(format!("credentials server: {e}"));
-            let code = if matches!(e, Error::LoginRequired { .. }) { "LoginRequired" } else { "CredentialsUnavailable" };
-            (StatusCode::INTERNAL_SERVER_ERROR, error_body(code, &format!("{e}{}", e.hint().map(|h| format!(" ({h})")).unwrap_or_default())))
+            let code = if matches!(e, Error::LoginRequired { .. }) {
+                "LoginRequired"
+            } else {
+                "CredentialsUnavailable"
+            };
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                error_body(
+                    code,
+                    &format!(
+                        "{e}{}",
+                        e.hint().map(|h| format!(" ({h})")).unwrap_or_default()
+                    ),
+                ),
+            )
         }
     }
 }

@@ -6,7 +6,11 @@ use std::process::{Command, Stdio};
 
 /// Which browser command applies, if any: the flag, then `BROWSER`.
 pub fn configured_command(app: &App) -> Option<String> {
-    app.settings.login.browser_command.clone().or_else(|| app.env.get(BROWSER).map(String::from))
+    app.settings
+        .login
+        .browser_command
+        .clone()
+        .or_else(|| app.env.get(BROWSER).map(String::from))
 }
 
 /// Tries to open `url`; returns a line saying what happened, for stderr.
@@ -16,7 +20,11 @@ pub fn open(app: &App, url: &str) -> Result<String, String> {
     }
     let candidates: Vec<Vec<String>> = match configured_command(app) {
         // BROWSER may list several commands separated by ':' (as Python's webbrowser reads it).
-        Some(cmd) => cmd.split(':').filter(|c| !c.trim().is_empty()).filter_map(|c| command_line(c, url)).collect(),
+        Some(cmd) => cmd
+            .split(':')
+            .filter(|c| !c.trim().is_empty())
+            .filter_map(|c| command_line(c, url))
+            .collect(),
         None => platform_opener(url).into_iter().collect(),
     };
     if candidates.is_empty() {
@@ -60,7 +68,12 @@ fn platform_opener(url: &str) -> Option<Vec<String>> {
 }
 
 fn spawn(argv: &[String]) -> std::io::Result<()> {
-    let mut child = Command::new(&argv[0]).args(&argv[1..]).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn()?;
+    let mut child = Command::new(&argv[0])
+        .args(&argv[1..])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
     // Reap it whenever it finishes, so a long-lived ssoexec leaves no zombie behind.
     std::thread::spawn(move || child.wait());
     Ok(())
@@ -72,7 +85,22 @@ mod tests {
 
     #[test]
     fn browser_command_lines() {
-        assert_eq!(command_line("firefox --new-tab", "https://x"), Some(vec!["firefox".into(), "--new-tab".into(), "https://x".into()]));
-        assert_eq!(command_line("open -a 'Google Chrome' %s", "u"), Some(vec!["open".into(), "-a".into(), "Google Chrome".into(), "u".into()]));
+        assert_eq!(
+            command_line("firefox --new-tab", "https://x"),
+            Some(vec![
+                "firefox".into(),
+                "--new-tab".into(),
+                "https://x".into()
+            ])
+        );
+        assert_eq!(
+            command_line("open -a 'Google Chrome' %s", "u"),
+            Some(vec![
+                "open".into(),
+                "-a".into(),
+                "Google Chrome".into(),
+                "u".into()
+            ])
+        );
     }
 }

@@ -13,13 +13,30 @@ const DEFAULT_INTERVAL: i64 = 5;
 /// Added to the interval on every `slow_down` (cumulative, as RFC 8628 and the CLI do).
 const SLOW_DOWN_STEP: i64 = 5;
 
-pub async fn run(app: &App, oidc: &Oidc<'_>, session: &SsoSession, reg: &Registration) -> Result<TokenResponse, Error> {
-    let da = oidc.start_device_authorization(&reg.client_id, &reg.client_secret, &session.start_url).await?;
+pub async fn run(
+    app: &App,
+    oidc: &Oidc<'_>,
+    session: &SsoSession,
+    reg: &Registration,
+) -> Result<TokenResponse, Error> {
+    let da = oidc
+        .start_device_authorization(&reg.client_id, &reg.client_secret, &session.start_url)
+        .await?;
     let p = &app.printer;
-    let url = da.verification_uri_complete.clone().unwrap_or_else(|| da.verification_uri.clone());
-    p.info(format!("Sign in to {} in a browser:\n\n    {url}\n\nand check that it shows the code:\n\n    {}\n", session.describe(), da.user_code));
+    let url = da
+        .verification_uri_complete
+        .clone()
+        .unwrap_or_else(|| da.verification_uri.clone());
+    p.info(format!(
+        "Sign in to {} in a browser:\n\n    {url}\n\nand check that it shows the code:\n\n    {}\n",
+        session.describe(),
+        da.user_code
+    ));
     if da.verification_uri_complete.is_some() {
-        p.info(format!("(On another device, open {} and enter the code.)", da.verification_uri));
+        p.info(format!(
+            "(On another device, open {} and enter the code.)",
+            da.verification_uri
+        ));
     }
     match browser::open(app, &url) {
         Ok(line) => p.info(line),
@@ -27,7 +44,10 @@ pub async fn run(app: &App, oidc: &Oidc<'_>, session: &SsoSession, reg: &Registr
     }
 
     let mut interval = da.interval.filter(|i| *i > 0).unwrap_or(DEFAULT_INTERVAL);
-    let lifetime = Duration::from_secs(da.expires_in.max(1) as u64);
+    let mut lifetime = Duration::from_secs(da.expires_in.max(1) as u64);
+    if let Some(limit) = app.settings.login.timeout {
+        lifetime = lifetime.min(limit);
+    }
     let started = Instant::now();
     let request = CreateTokenRequest {
         client_id: reg.client_id.clone(),
@@ -39,7 +59,7 @@ pub async fn run(app: &App, oidc: &Oidc<'_>, session: &SsoSession, reg: &Registr
     loop {
         let left = lifetime.saturating_sub(started.elapsed());
         progress(app, left);
-        tokio::time::sleep(Duration::from_secs(interval as u64)).await;
+        tokio::time::sleep(Duration::from_secs(interval as u64).min(left)).await;
         match oidc.create_token(&request).await {
             Ok(token) => {
                 clear_progress(app);
@@ -51,7 +71,13 @@ pub async fn run(app: &App, oidc: &Oidc<'_>, session: &SsoSession, reg: &Registr
                 Some("ExpiredTokenException") => return Err(expired(app)),
                 Some("AccessDeniedException") => {
                     clear_progress(app);
-                    return Err(Error::LoginFailed { message: "the sign-in request was denied in the browser".into(), hint: Some(format!("run `{}` to try again", app.settings.login_command())) });
+                    return Err(Error::LoginFailed {
+                        message: "the sign-in request was denied in the browser".into(),
+                        hint: Some(format!(
+                            "run `{}` to try again",
+                            app.settings.login_command()
+                        )),
+                    });
                 }
                 _ => {
                     clear_progress(app);
@@ -69,7 +95,10 @@ fn expired(app: &App) -> Error {
     clear_progress(app);
     Error::LoginFailed {
         message: "the sign-in code expired before it was approved".into(),
-        hint: Some(format!("run `{}` again and approve within the time shown", app.settings.login_command())),
+        hint: Some(format!(
+            "run `{}` again and approve within the time shown",
+            app.settings.login_command()
+        )),
     }
 }
 
@@ -77,7 +106,11 @@ fn expired(app: &App) -> Error {
 fn progress(app: &App, left: Duration) {
     if app.printer.is_terminal() {
         let s = left.as_secs();
-        app.printer.raw(&format!("\rWaiting for approval… {}:{:02} left ", s / 60, s % 60));
+        app.printer.raw(&format!(
+            "\rWaiting for approval… {}:{:02} left ",
+            s / 60,
+            s % 60
+        ));
     }
 }
 

@@ -3,9 +3,9 @@
 use super::oidc::{CreateTokenRequest, GRANT_REFRESH_TOKEN, Oidc, RegisterRequest, TokenResponse};
 use super::{device, pkce};
 use crate::app::App;
+use crate::cache::Lookup;
 use crate::cache::registration::{self, AUTH_CODE_GRANTS, Registration};
 use crate::cache::token::{self, SsoToken};
-use crate::cache::Lookup;
 use crate::clock::{describe_remaining, format_timestamp};
 use crate::config::SsoSession;
 use crate::env;
@@ -26,11 +26,23 @@ pub fn choose_flow(app: &App) -> (Flow, String) {
     }
     let e = &app.env;
     let remote = [
-        (e.is_set(env::SSH_CONNECTION) || e.is_set(env::SSH_TTY), "an SSH session"),
+        (
+            e.is_set(env::SSH_CONNECTION) || e.is_set(env::SSH_TTY),
+            "an SSH session",
+        ),
         (e.is_set(env::WSL_DISTRO_NAME), "WSL"),
         (e.is_set(env::CI), "CI"),
-        (std::path::Path::new("/.dockerenv").exists() || std::path::Path::new("/run/.containerenv").exists(), "a container"),
-        (cfg!(all(unix, not(target_os = "macos"))) && !e.is_set(env::DISPLAY) && !e.is_set(env::WAYLAND_DISPLAY), "no display"),
+        (
+            std::path::Path::new("/.dockerenv").exists()
+                || std::path::Path::new("/run/.containerenv").exists(),
+            "a container",
+        ),
+        (
+            cfg!(all(unix, not(target_os = "macos")))
+                && !e.is_set(env::DISPLAY)
+                && !e.is_set(env::WAYLAND_DISPLAY),
+            "no display",
+        ),
     ];
     match remote.iter().find(|(hit, _)| *hit) {
         Some((_, why)) => (Flow::DeviceCode, format!("{why} was detected")),
@@ -55,21 +67,41 @@ pub async fn login(app: &App, session: &SsoSession) -> Result<SsoToken, Error> {
     };
     let token = issued(app, session, &reg, response);
     token::store(&token::path(&app.settings.paths.sso_cache, session), &token)?;
-    let refreshable = if token.file.refresh_token.is_some() { ", refreshable" } else { "" };
-    app.printer.info(format!("Signed in to {} (token valid for {}{refreshable}).", session.start_url, describe_remaining(token.expires_at, app.now())));
+    let refreshable = if token.file.refresh_token.is_some() {
+        ", refreshable"
+    } else {
+        ""
+    };
+    app.printer.info(format!(
+        "Signed in to {} (token valid for {}{refreshable}).",
+        session.start_url,
+        describe_remaining(token.expires_at, app.now())
+    ));
     Ok(token)
 }
 
 fn issued(app: &App, session: &SsoSession, reg: &Registration, r: TokenResponse) -> SsoToken {
-    SsoToken::issued(session, reg, r.access_token, app.now() + Duration::seconds(r.expires_in), r.refresh_token)
+    SsoToken::issued(
+        session,
+        reg,
+        r.access_token,
+        app.now() + Duration::seconds(r.expires_in),
+        r.refresh_token,
+    )
 }
 
 /// A cached registration of the right kind with time left, or a new one (stored for reuse).
-async fn registration(app: &App, oidc: &Oidc<'_>, session: &SsoSession, auth_code: bool) -> Result<Registration, Error> {
+async fn registration(
+    app: &App,
+    oidc: &Oidc<'_>,
+    session: &SsoSession,
+    auth_code: bool,
+) -> Result<Registration, Error> {
     let path = registration::path(&app.settings.paths.sso_cache, session);
     match registration::load(&path)? {
         Lookup::Found(r) if r.reusable(app.now(), auth_code) => {
-            app.printer.debug(format!("reusing client registration {}", path.display()));
+            app.printer
+                .debug(format!("reusing client registration {}", path.display()));
             return Ok(r);
         }
         Lookup::Corrupt(why) => warn_corrupt(app, &path, &why),
@@ -85,15 +117,26 @@ async fn registration(app: &App, oidc: &Oidc<'_>, session: &SsoSession, auth_cod
         issuer_url: auth_code.then(|| session.start_url.clone()),
     };
     let r = oidc.register(&req).await?;
-    let expires = OffsetDateTime::from_unix_timestamp(r.client_secret_expires_at).unwrap_or_else(|_| app.now() + Duration::days(90));
-    let reg = Registration { client_id: r.client_id, client_secret: r.client_secret, expires_at: format_timestamp(expires), scopes: Some(scopes), grant_types: req.grant_types };
+    let expires = OffsetDateTime::from_unix_timestamp(r.client_secret_expires_at)
+        .unwrap_or_else(|_| app.now() + Duration::days(90));
+    let reg = Registration {
+        client_id: r.client_id,
+        client_secret: r.client_secret,
+        expires_at: format_timestamp(expires),
+        scopes: Some(scopes),
+        grant_types: req.grant_types,
+    };
     registration::store(&path, &reg)?;
     Ok(reg)
 }
 
 /// Exchanges the refresh token for a new access token (spec §4.4). The old refresh token is kept
 /// when the service returns none (as the Rust SDK does), and unknown keys are preserved.
-pub async fn refresh(app: &App, session: &SsoSession, current: &SsoToken) -> Result<SsoToken, Error> {
+pub async fn refresh(
+    app: &App,
+    session: &SsoSession,
+    current: &SsoToken,
+) -> Result<SsoToken, Error> {
     let f = &current.file;
     let oidc = Oidc::new(app, &session.region)?;
     let req = CreateTokenRequest {
@@ -113,10 +156,16 @@ pub async fn refresh(app: &App, session: &SsoSession, current: &SsoToken) -> Res
     }
     let token = SsoToken { file, expires_at };
     token::store(&token::path(&app.settings.paths.sso_cache, session), &token)?;
-    app.printer.debug(format!("refreshed the SSO token for {}", session.describe()));
+    app.printer.debug(format!(
+        "refreshed the SSO token for {}",
+        session.describe()
+    ));
     Ok(token)
 }
 
 pub fn warn_corrupt(app: &App, path: &std::path::Path, why: &str) {
-    app.printer.warn(format!("ignoring unreadable cache file {} ({why}); it will be replaced", path.display()));
+    app.printer.warn(format!(
+        "ignoring unreadable cache file {} ({why}); it will be replaced",
+        path.display()
+    ));
 }

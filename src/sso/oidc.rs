@@ -79,21 +79,39 @@ pub struct Oidc<'a> {
 
 impl<'a> Oidc<'a> {
     pub fn new(app: &'a App, sso_region: &str) -> Result<Oidc<'a>, ConfigError> {
-        Ok(Oidc { app, base: app.endpoint(Service::SsoOidc, sso_region)? })
+        Ok(Oidc {
+            app,
+            base: app.endpoint(Service::SsoOidc, sso_region)?,
+        })
     }
 
-    async fn post<B: Serialize, T: serde::de::DeserializeOwned>(&self, op: &'static str, path: &str, body: &B, idempotent: bool) -> Result<T, HttpError> {
+    async fn post<B: Serialize, T: serde::de::DeserializeOwned>(
+        &self,
+        op: &'static str,
+        path: &str,
+        body: &B,
+        idempotent: bool,
+    ) -> Result<T, HttpError> {
         let http = self.app.http()?;
         let url = format!("{}{path}", self.base);
-        let response = http::send(&self.app.printer, op, idempotent, || http.post(&url).json(body)).await?;
+        let response = http::send(&self.app.printer, op, idempotent, || {
+            http.post(&url).json(body)
+        })
+        .await?;
         http::json(op, response).await
     }
 
     pub async fn register(&self, req: &RegisterRequest) -> Result<RegisterResponse, HttpError> {
-        self.post("RegisterClient", "/client/register", req, true).await
+        self.post("RegisterClient", "/client/register", req, true)
+            .await
     }
 
-    pub async fn start_device_authorization(&self, client_id: &str, client_secret: &Secret, start_url: &str) -> Result<DeviceAuthorization, HttpError> {
+    pub async fn start_device_authorization(
+        &self,
+        client_id: &str,
+        client_secret: &Secret,
+        start_url: &str,
+    ) -> Result<DeviceAuthorization, HttpError> {
         #[derive(Serialize)]
         #[serde(rename_all = "camelCase")]
         struct Body<'b> {
@@ -101,7 +119,17 @@ impl<'a> Oidc<'a> {
             client_secret: &'b Secret,
             start_url: &'b str,
         }
-        self.post("StartDeviceAuthorization", "/device_authorization", &Body { client_id, client_secret, start_url }, true).await
+        self.post(
+            "StartDeviceAuthorization",
+            "/device_authorization",
+            &Body {
+                client_id,
+                client_secret,
+                start_url,
+            },
+            true,
+        )
+        .await
     }
 
     pub async fn create_token(&self, req: &CreateTokenRequest) -> Result<TokenResponse, HttpError> {

@@ -22,7 +22,11 @@ pub const REGISTERED_REDIRECT_URI: &str = "http://127.0.0.1/oauth/callback";
 /// How long we wait for the browser to come back (the CLI's overall timeout).
 pub const CALLBACK_TIMEOUT: Duration = Duration::from_secs(600);
 /// botocore's `percent_encode_sequence`: only `-._~` stay unencoded; space becomes `%20`.
-const QUERY: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+const QUERY: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 const VERIFIER_CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~";
 
 /// What the browser brought back to the callback.
@@ -32,16 +36,30 @@ enum Callback {
     Error(String),
 }
 
-pub async fn run(app: &App, oidc: &Oidc<'_>, session: &SsoSession, reg: &Registration) -> Result<TokenResponse, Error> {
-    let listener = TcpListener::bind(("127.0.0.1", 0)).await.map_err(|e| Error::LoginFailed {
-        message: format!("cannot start the login callback listener on 127.0.0.1: {e}"),
-        hint: Some("use --device-code, which needs no local listener".into()),
-    })?;
+pub async fn run(
+    app: &App,
+    oidc: &Oidc<'_>,
+    session: &SsoSession,
+    reg: &Registration,
+) -> Result<TokenResponse, Error> {
+    let listener = TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .map_err(|e| Error::LoginFailed {
+            message: format!("cannot start the login callback listener on 127.0.0.1: {e}"),
+            hint: Some("use --device-code, which needs no local listener".into()),
+        })?;
     let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
     let redirect_uri = format!("http://127.0.0.1:{port}/oauth/callback");
     let verifier = code_verifier();
     let state = uuid4();
-    let url = authorize_url(&oidc.base, &reg.client_id, &redirect_uri, &state, &session.registration_scopes(), &challenge(&verifier));
+    let url = authorize_url(
+        &oidc.base,
+        &reg.client_id,
+        &redirect_uri,
+        &state,
+        &session.registration_scopes(),
+        &challenge(&verifier),
+    );
 
     let p = &app.printer;
     p.info(format!("Sign in to {} in your browser. If it does not open, open this URL on this machine:\n\n    {url}\n", session.describe()));
@@ -51,12 +69,27 @@ pub async fn run(app: &App, oidc: &Oidc<'_>, session: &SsoSession, reg: &Registr
         Err(line) => p.debug(line),
     }
 
-    let callback = tokio::time::timeout(CALLBACK_TIMEOUT, wait_for_callback(listener)).await.map_err(|_| Error::LoginFailed {
-        message: format!("no sign-in arrived within {} minutes", CALLBACK_TIMEOUT.as_secs() / 60),
-        hint: Some(format!("run `{}` again", app.settings.login_command())),
-    })?;
+    let wait = app
+        .settings
+        .login
+        .timeout
+        .map_or(CALLBACK_TIMEOUT, |t| t.min(CALLBACK_TIMEOUT));
+    let callback = tokio::time::timeout(wait, wait_for_callback(listener))
+        .await
+        .map_err(|_| Error::LoginFailed {
+            message: format!("no sign-in arrived within {} s", wait.as_secs()),
+            hint: Some(format!("run `{}` again", app.settings.login_command())),
+        })?;
     let code = match callback {
-        Callback::Error(e) => return Err(Error::LoginFailed { message: format!("the browser reported a failed sign-in: {e}"), hint: Some(format!("run `{}` to try again", app.settings.login_command())) }),
+        Callback::Error(e) => {
+            return Err(Error::LoginFailed {
+                message: format!("the browser reported a failed sign-in: {e}"),
+                hint: Some(format!(
+                    "run `{}` to try again",
+                    app.settings.login_command()
+                )),
+            });
+        }
         Callback::Code { state: s, .. } if s != state => {
             return Err(Error::LoginFailed { message: "the sign-in callback carried the wrong state parameter; it was not from this login and was refused".into(), hint: Some(format!("run `{}` again", app.settings.login_command())) });
         }
@@ -77,12 +110,20 @@ pub async fn run(app: &App, oidc: &Oidc<'_>, session: &SsoSession, reg: &Registr
 /// 64 characters from the RFC 7636 unreserved set, as the CLI draws them.
 fn code_verifier() -> Secret {
     let mut rng = rand::rng();
-    Secret::new((0..64).map(|_| VERIFIER_CHARS[rand::RngExt::random_range(&mut rng, 0..VERIFIER_CHARS.len())] as char).collect::<String>())
+    Secret::new(
+        (0..64)
+            .map(|_| {
+                VERIFIER_CHARS[rand::RngExt::random_range(&mut rng, 0..VERIFIER_CHARS.len())]
+                    as char
+            })
+            .collect::<String>(),
+    )
 }
 
 /// `base64url(sha256(verifier))` without padding (S256).
 fn challenge(verifier: &Secret) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.expose().as_bytes()))
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(Sha256::digest(verifier.expose().as_bytes()))
 }
 
 /// A random (version 4) UUID, lower-case and hyphenated, as `str(uuid.uuid4())`.
@@ -91,12 +132,28 @@ fn uuid4() -> String {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let h = hex::encode(b);
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 /// `{scheme://host[:port]}/authorize?...` with the CLI's parameter order and encoding (spec §2.4).
-fn authorize_url(oidc_base: &str, client_id: &str, redirect_uri: &str, state: &str, scopes: &[String], challenge: &str) -> String {
-    let origin = url::Url::parse(oidc_base).map(|u| u.origin().ascii_serialization()).unwrap_or_else(|_| oidc_base.to_string());
+fn authorize_url(
+    oidc_base: &str,
+    client_id: &str,
+    redirect_uri: &str,
+    state: &str,
+    scopes: &[String],
+    challenge: &str,
+) -> String {
+    let origin = url::Url::parse(oidc_base)
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_else(|_| oidc_base.to_string());
     let enc = |v: &str| utf8_percent_encode(v, QUERY).to_string();
     format!(
         "{origin}/authorize?response_type=code&client_id={}&redirect_uri={}&state={}&code_challenge_method=S256&scopes={}&code_challenge={challenge}",
@@ -112,22 +169,30 @@ async fn wait_for_callback(listener: TcpListener) -> Callback {
     let (tx, mut rx) = mpsc::channel::<Callback>(1);
     let server = async {
         loop {
-            let Ok((stream, _)) = listener.accept().await else { continue };
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
             let tx = tx.clone();
             tokio::spawn(async move {
-                let service = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
-                    let tx = tx.clone();
-                    async move {
-                        let (status, body, found) = answer(&req);
-                        if let Some(cb) = found {
-                            let _ = tx.send(cb).await;
+                let service =
+                    hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
+                        let tx = tx.clone();
+                        async move {
+                            let (status, body, found) = answer(&req);
+                            if let Some(cb) = found {
+                                let _ = tx.send(cb).await;
+                            }
+                            let resp = Response::builder()
+                                .status(status)
+                                .header("content-type", "text/html; charset=utf-8")
+                                .body(Full::new(Bytes::from(body)));
+                            Ok::<_, hyper::http::Error>(resp.unwrap_or_default())
                         }
-                        let resp = Response::builder().status(status).header("content-type", "text/html; charset=utf-8").body(Full::new(Bytes::from(body)));
-                        Ok::<_, hyper::http::Error>(resp.unwrap_or_default())
-                    }
-                });
+                    });
                 let io = hyper_util::rt::TokioIo::new(stream);
-                let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await;
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(io, service)
+                    .await;
             });
         }
     };
@@ -138,28 +203,66 @@ async fn wait_for_callback(listener: TcpListener) -> Callback {
 }
 
 fn answer(req: &Request<hyper::body::Incoming>) -> (StatusCode, String, Option<Callback>) {
-    let query: Vec<(String, String)> = req.uri().query().map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect()).unwrap_or_default();
+    let query: Vec<(String, String)> = req
+        .uri()
+        .query()
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
+        .unwrap_or_default();
     let get = |k: &str| query.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     if let Some(error) = get("error") {
-        let detail = get("error_description").map(|d| format!("{error}: {d}")).unwrap_or(error);
-        return (StatusCode::OK, page("Sign-in failed", &format!("The sign-in did not complete: {detail}. Return to the terminal.")), Some(Callback::Error(detail)));
+        let detail = get("error_description")
+            .map(|d| format!("{error}: {d}"))
+            .unwrap_or(error);
+        return (
+            StatusCode::OK,
+            page(
+                "Sign-in failed",
+                &format!("The sign-in did not complete: {detail}. Return to the terminal."),
+            ),
+            Some(Callback::Error(detail)),
+        );
     }
     match (get("code"), get("state")) {
         (Some(code), Some(state)) => (
             StatusCode::OK,
-            page("Signed in", "ssoexec has received your sign-in. You can close this tab and return to the terminal."),
-            Some(Callback::Code { code: Secret::new(code), state }),
+            page(
+                "Signed in",
+                "ssoexec has received your sign-in. You can close this tab and return to the terminal.",
+            ),
+            Some(Callback::Code {
+                code: Secret::new(code),
+                state,
+            }),
         ),
-        _ => (StatusCode::NOT_FOUND, page("Not found", "This address only receives the sign-in callback."), None),
+        _ => (
+            StatusCode::NOT_FOUND,
+            page(
+                "Not found",
+                "This address only receives the sign-in callback.",
+            ),
+            None,
+        ),
     }
 }
 
 fn page(title: &str, text: &str) -> String {
-    format!("<!doctype html><html><head><meta charset=\"utf-8\"><title>ssoexec: {0}</title></head><body style=\"font-family:sans-serif;margin:3em\"><h1>{0}</h1><p>{1}</p></body></html>", html_escape(title), html_escape(text))
+    format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>ssoexec: {0}</title></head><body style=\"font-family:sans-serif;margin:3em\"><h1>{0}</h1><p>{1}</p></body></html>",
+        html_escape(title),
+        html_escape(text)
+    )
 }
 
 fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }
 
 #[cfg(test)]
@@ -168,7 +271,10 @@ mod tests {
 
     #[test]
     fn rfc7636_vector() {
-        assert_eq!(challenge(&Secret::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+        assert_eq!(
+            challenge(&Secret::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
         let v = code_verifier();
         assert_eq!(v.expose().len(), 64);
         assert!(v.expose().bytes().all(|b| VERIFIER_CHARS.contains(&b)));
@@ -184,9 +290,25 @@ mod tests {
             &["sso:account:access".into()],
             "5gZeJM4NjikuEKZjZ797pdbqwFvPvcgtR-v-dplr-Rg",
         );
-        assert_eq!(url, "https://oidc.us-east-1.amazonaws.com/authorize?response_type=code&client_id=EXAMPLE-CLIENT-ID&redirect_uri=http%3A%2F%2F127.0.0.1%3A54321%2Foauth%2Fcallback&state=6f1c2a9e-2b7d-4c1e-9a55-0d7f3b8e1a42&code_challenge_method=S256&scopes=sso%3Aaccount%3Aaccess&code_challenge=5gZeJM4NjikuEKZjZ797pdbqwFvPvcgtR-v-dplr-Rg");
-        let two = authorize_url("http://127.0.0.1:9", "c", "r", "s", &["sso:account:access".into(), "codewhisperer:completions".into()], "x");
-        assert!(two.contains("&scopes=sso%3Aaccount%3Aaccess%20codewhisperer%3Acompletions&"), "{two}");
+        assert_eq!(
+            url,
+            "https://oidc.us-east-1.amazonaws.com/authorize?response_type=code&client_id=EXAMPLE-CLIENT-ID&redirect_uri=http%3A%2F%2F127.0.0.1%3A54321%2Foauth%2Fcallback&state=6f1c2a9e-2b7d-4c1e-9a55-0d7f3b8e1a42&code_challenge_method=S256&scopes=sso%3Aaccount%3Aaccess&code_challenge=5gZeJM4NjikuEKZjZ797pdbqwFvPvcgtR-v-dplr-Rg"
+        );
+        let two = authorize_url(
+            "http://127.0.0.1:9",
+            "c",
+            "r",
+            "s",
+            &[
+                "sso:account:access".into(),
+                "codewhisperer:completions".into(),
+            ],
+            "x",
+        );
+        assert!(
+            two.contains("&scopes=sso%3Aaccount%3Aaccess%20codewhisperer%3Acompletions&"),
+            "{two}"
+        );
     }
 
     #[test]

@@ -69,21 +69,50 @@ pub struct Portal<'a> {
 
 impl<'a> Portal<'a> {
     pub fn new(app: &'a App, sso_region: &str) -> Result<Portal<'a>, ConfigError> {
-        Ok(Portal { app, base: app.endpoint(Service::Sso, sso_region)? })
+        Ok(Portal {
+            app,
+            base: app.endpoint(Service::Sso, sso_region)?,
+        })
     }
 
-    async fn get<T: serde::de::DeserializeOwned>(&self, op: &'static str, path: &str, token: &Secret, query: &[(&str, &str)]) -> Result<T, HttpError> {
+    async fn get<T: serde::de::DeserializeOwned>(
+        &self,
+        op: &'static str,
+        path: &str,
+        token: &Secret,
+        query: &[(&str, &str)],
+    ) -> Result<T, HttpError> {
         let http = self.app.http()?;
         let url = format!("{}{path}", self.base);
-        let response = http::send(&self.app.printer, op, true, || http.get(&url).query(query).header(BEARER_HEADER, token.expose())).await?;
+        let response = http::send(&self.app.printer, op, true, || {
+            http.get(&url)
+                .query(query)
+                .header(BEARER_HEADER, token.expose())
+        })
+        .await?;
         http::json(op, response).await
     }
 
-    pub async fn get_role_credentials(&self, token: &Secret, account_id: &str, role_name: &str) -> Result<Credentials, HttpError> {
-        let r: RoleCredentialsResponse = self.get("GetRoleCredentials", "/federation/credentials", token, &[("role_name", role_name), ("account_id", account_id)]).await?;
+    pub async fn get_role_credentials(
+        &self,
+        token: &Secret,
+        account_id: &str,
+        role_name: &str,
+    ) -> Result<Credentials, HttpError> {
+        let r: RoleCredentialsResponse = self
+            .get(
+                "GetRoleCredentials",
+                "/federation/credentials",
+                token,
+                &[("role_name", role_name), ("account_id", account_id)],
+            )
+            .await?;
         let c = r.role_credentials;
         let expiration = OffsetDateTime::from_unix_timestamp(c.expiration.div_euclid(1000))
-            .map_err(|_| HttpError::Decode { op: "GetRoleCredentials", reason: format!("expiration {} is out of range", c.expiration) })?;
+            .map_err(|_| HttpError::Decode {
+                op: "GetRoleCredentials",
+                reason: format!("expiration {} is out of range", c.expiration),
+            })?;
         Ok(Credentials {
             access_key_id: c.access_key_id,
             secret_access_key: c.secret_access_key,
@@ -101,7 +130,9 @@ impl<'a> Portal<'a> {
             if let Some(n) = &next {
                 q.push(("next_token", n));
             }
-            let page: AccountPage = self.get("ListAccounts", "/assignment/accounts", token, &q).await?;
+            let page: AccountPage = self
+                .get("ListAccounts", "/assignment/accounts", token, &q)
+                .await?;
             out.extend(page.account_list);
             match page.next_token.filter(|t| !t.is_empty()) {
                 Some(t) => next = Some(t),
@@ -110,7 +141,11 @@ impl<'a> Portal<'a> {
         }
     }
 
-    pub async fn list_account_roles(&self, token: &Secret, account_id: &str) -> Result<Vec<Role>, HttpError> {
+    pub async fn list_account_roles(
+        &self,
+        token: &Secret,
+        account_id: &str,
+    ) -> Result<Vec<Role>, HttpError> {
         let mut out = Vec::new();
         let mut next: Option<String> = None;
         loop {
@@ -118,7 +153,9 @@ impl<'a> Portal<'a> {
             if let Some(n) = &next {
                 q.push(("next_token", n));
             }
-            let page: RolePage = self.get("ListAccountRoles", "/assignment/roles", token, &q).await?;
+            let page: RolePage = self
+                .get("ListAccountRoles", "/assignment/roles", token, &q)
+                .await?;
             out.extend(page.role_list);
             match page.next_token.filter(|t| !t.is_empty()) {
                 Some(t) => next = Some(t),
@@ -130,7 +167,12 @@ impl<'a> Portal<'a> {
     pub async fn logout(&self, token: &Secret) -> Result<(), HttpError> {
         let http = self.app.http()?;
         let url = format!("{}/logout", self.base);
-        let response = http::send(&self.app.printer, "Logout", true, || http.post(&url).header(BEARER_HEADER, token.expose()).header("content-length", "0")).await?;
+        let response = http::send(&self.app.printer, "Logout", true, || {
+            http.post(&url)
+                .header(BEARER_HEADER, token.expose())
+                .header("content-length", "0")
+        })
+        .await?;
         http::empty("Logout", response).await
     }
 }

@@ -5,14 +5,20 @@ use std::collections::BTreeMap;
 
 fn role_creds(sb: &Sandbox) -> serde_json::Value {
     let key = "{\"accountId\":\"111111111111\",\"roleName\":\"ReadOnly\",\"sessionName\":\"corp\"}";
-    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(sb.cli_cache().join(format!("{}.json", sha1_hex(key)))).unwrap()).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(sb.cli_cache().join(format!("{}.json", sha1_hex(key)))).unwrap(),
+    )
+    .unwrap();
     v["Credentials"].clone()
 }
 
 fn identity_vars(text: &str) -> BTreeMap<String, String> {
     text.lines()
         .filter_map(|l| l.split_once('='))
-        .filter(|(k, _)| (k.starts_with("AWS_") && !k.starts_with("AWS_ENDPOINT_URL")) || k.starts_with("SSOEXEC_PROFILE"))
+        .filter(|(k, _)| {
+            (k.starts_with("AWS_") && !k.starts_with("AWS_ENDPOINT_URL"))
+                || k.starts_with("SSOEXEC_PROFILE")
+        })
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()
 }
@@ -35,9 +41,15 @@ async fn child_sees_exactly_the_identity_variables() {
     let c = role_creds(&sb);
     let want: BTreeMap<String, String> = [
         ("AWS_ACCESS_KEY_ID", c["AccessKeyId"].as_str().unwrap()),
-        ("AWS_SECRET_ACCESS_KEY", c["SecretAccessKey"].as_str().unwrap()),
+        (
+            "AWS_SECRET_ACCESS_KEY",
+            c["SecretAccessKey"].as_str().unwrap(),
+        ),
         ("AWS_SESSION_TOKEN", c["SessionToken"].as_str().unwrap()),
-        ("AWS_CREDENTIAL_EXPIRATION", c["Expiration"].as_str().unwrap()),
+        (
+            "AWS_CREDENTIAL_EXPIRATION",
+            c["Expiration"].as_str().unwrap(),
+        ),
         ("AWS_REGION", "eu-west-1"),
         ("AWS_DEFAULT_REGION", "eu-west-1"),
         ("SSOEXEC_PROFILE", "dev"),
@@ -52,7 +64,18 @@ async fn child_sees_exactly_the_identity_variables() {
 async fn secrets_never_reach_the_childs_argv() {
     let sb = Sandbox::new().await;
     sb.login("dev");
-    let out = sb.cmd().args(["--profile", "dev", "--", "sh", "-c", "tr '\\0' ' ' < /proc/$$/cmdline"]).output().unwrap();
+    let out = sb
+        .cmd()
+        .args([
+            "--profile",
+            "dev",
+            "--",
+            "sh",
+            "-c",
+            "tr '\\0' ' ' < /proc/$$/cmdline",
+        ])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout(&out), "sh -c tr '\\0' ' ' < /proc/$$/cmdline ");
 }
@@ -62,17 +85,46 @@ async fn exit_codes_pass_through() {
     let sb = Sandbox::new().await;
     sb.login("dev");
     for code in [0, 1, 7] {
-        let out = sb.cmd().args(["--profile", "dev", "--", "sh", "-c", &format!("exit {code}")]).output().unwrap();
+        let out = sb
+            .cmd()
+            .args([
+                "--profile",
+                "dev",
+                "--",
+                "sh",
+                "-c",
+                &format!("exit {code}"),
+            ])
+            .output()
+            .unwrap();
         assert_eq!(out.status.code(), Some(code));
     }
-    let out = sb.cmd().args(["--profile", "dev", "--", "no-such-command-xyz"]).output().unwrap();
+    let out = sb
+        .cmd()
+        .args(["--profile", "dev", "--", "no-such-command-xyz"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(127));
-    assert_eq!(stderr(&out), "error: command not found: no-such-command-xyz\n");
+    assert_eq!(
+        stderr(&out),
+        "error: command not found: no-such-command-xyz\n"
+    );
     let script = sb.home().join("not-executable.sh");
     std::fs::write(&script, "#!/bin/sh\necho hi\n").unwrap();
-    let out = sb.cmd().args(["--profile", "dev", "--"]).arg(&script).output().unwrap();
+    let out = sb
+        .cmd()
+        .args(["--profile", "dev", "--"])
+        .arg(&script)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(126));
-    assert_eq!(stderr(&out), format!("error: permission denied: {} is not executable\n", script.display()));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "error: permission denied: {} is not executable\n",
+            script.display()
+        )
+    );
 }
 
 #[cfg(unix)]
@@ -82,18 +134,34 @@ async fn signals_reach_the_child_because_it_is_the_process() {
     let sb = Sandbox::new().await;
     sb.login("dev");
     for signal in [libc::SIGTERM, libc::SIGINT] {
-        let mut child = sb.std_cmd().args(["--profile", "dev", "--", "sleep", "30"]).stdout(std::process::Stdio::null()).spawn().unwrap();
+        let mut child = sb
+            .std_cmd()
+            .args(["--profile", "dev", "--", "sleep", "30"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
         let pid = child.id();
         // Wait until ssoexec has replaced itself with `sleep` (same PID).
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        while !std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default().starts_with(b"sleep\0") {
-            assert!(std::time::Instant::now() < deadline, "ssoexec never became the child");
+        while !std::fs::read(format!("/proc/{pid}/cmdline"))
+            .unwrap_or_default()
+            .starts_with(b"sleep\0")
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "ssoexec never became the child"
+            );
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
         // SAFETY: sending a signal to our own child process.
         unsafe { libc::kill(pid as i32, signal) };
         let status = child.wait().unwrap();
-        assert_eq!(status.signal(), Some(signal), "a shell reports this as {}", 128 + signal);
+        assert_eq!(
+            status.signal(),
+            Some(signal),
+            "a shell reports this as {}",
+            128 + signal
+        );
     }
 }
 
@@ -101,21 +169,43 @@ async fn signals_reach_the_child_because_it_is_the_process() {
 async fn nested_environments_are_guarded() {
     let sb = Sandbox::new().await;
     sb.login("dev");
-    let out = sb.cmd().args(["--profile", "dev", "--", "env"]).env("SSOEXEC_PROFILE", "prod").output().unwrap();
+    let out = sb
+        .cmd()
+        .args(["--profile", "dev", "--", "env"])
+        .env("SSOEXEC_PROFILE", "prod")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         stderr(&out),
         "error: already inside an ssoexec environment for prod; refusing to run dev credentials inside it\nhint: leave that environment first, or pass --force to replace its credentials\n"
     );
-    let out = sb.cmd().args(["--profile", "dev", "exec", "--force", "--", "env"]).env("SSOEXEC_PROFILE", "prod").output().unwrap();
+    let out = sb
+        .cmd()
+        .args(["--profile", "dev", "exec", "--force", "--", "env"])
+        .env("SSOEXEC_PROFILE", "prod")
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(identity_vars(&stdout(&out))["SSOEXEC_PROFILE"], "dev");
 
     // Same profile: a pass-through that touches nothing and calls nothing.
     let before = sb.mock.total_requests();
-    let out = sb.cmd().args(["--profile", "dev", "--", "env"]).env("SSOEXEC_PROFILE", "dev").env("AWS_ACCESS_KEY_ID", "ASIAPARENT").output().unwrap();
+    let out = sb
+        .cmd()
+        .args(["--profile", "dev", "--", "env"])
+        .env("SSOEXEC_PROFILE", "dev")
+        .env("AWS_ACCESS_KEY_ID", "ASIAPARENT")
+        .output()
+        .unwrap();
     assert!(out.status.success());
-    assert_eq!(identity_vars(&stdout(&out)), BTreeMap::from([("AWS_ACCESS_KEY_ID".to_string(), "ASIAPARENT".to_string()), ("SSOEXEC_PROFILE".to_string(), "dev".to_string())]));
+    assert_eq!(
+        identity_vars(&stdout(&out)),
+        BTreeMap::from([
+            ("AWS_ACCESS_KEY_ID".to_string(), "ASIAPARENT".to_string()),
+            ("SSOEXEC_PROFILE".to_string(), "dev".to_string())
+        ])
+    );
     assert_eq!(sb.mock.total_requests(), before);
 }
 
@@ -124,7 +214,11 @@ async fn no_command_explains_usage() {
     let sb = Sandbox::new().await;
     let out = sb.cmd().args(["--profile", "dev"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).starts_with("error: no command given: use `ssoexec login`"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with("error: no command given: use `ssoexec login`"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 /// Pids of live processes whose environment names this sandbox's HOME and that run `serve`.
@@ -137,8 +231,13 @@ fn helpers_alive(sb: &Sandbox) -> Vec<u32> {
             let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
             let env = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
             let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-            let zombie = stat.rsplit(')').next().is_some_and(|s| s.trim_start().starts_with('Z'));
-            !zombie && String::from_utf8_lossy(&cmd).contains("serve\0--lifeline-stdin") && env.split(|b| *b == 0).any(|kv| kv == home.as_bytes())
+            let zombie = stat
+                .rsplit(')')
+                .next()
+                .is_some_and(|s| s.trim_start().starts_with('Z'));
+            !zombie
+                && String::from_utf8_lossy(&cmd).contains("serve\0--lifeline-stdin")
+                && env.split(|b| *b == 0).any(|kv| kv == home.as_bytes())
         })
         .collect()
 }
@@ -158,7 +257,20 @@ get wrong-token
 curl -s -o /dev/null -w '%{http_code}\n' "$AWS_CONTAINER_CREDENTIALS_FULL_URI"
 echo "$AWS_CONTAINER_CREDENTIALS_FULL_URI"
 "#;
-    let out = sb.cmd().args(["--profile", "dev", "exec", "--renew", "--", "sh", "-c", script]).output().unwrap();
+    let out = sb
+        .cmd()
+        .args([
+            "--profile",
+            "dev",
+            "exec",
+            "--renew",
+            "--",
+            "sh",
+            "-c",
+            script,
+        ])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
     let text = stdout(&out);
     let lines: Vec<&str> = text.lines().collect();
@@ -171,10 +283,22 @@ echo "$AWS_CONTAINER_CREDENTIALS_FULL_URI"
     let (first, second) = (doc(lines[0]), doc(lines[1]));
     for d in [&first, &second] {
         let keys: Vec<&str> = d.as_object().unwrap().keys().map(String::as_str).collect();
-        assert_eq!(keys, ["AccessKeyId", "AccountId", "Expiration", "SecretAccessKey", "Token"]);
+        assert_eq!(
+            keys,
+            [
+                "AccessKeyId",
+                "AccountId",
+                "Expiration",
+                "SecretAccessKey",
+                "Token"
+            ]
+        );
         assert_eq!(d["Expiration"], fmt_epoch(NOW + 120));
     }
-    assert_ne!(first["AccessKeyId"], second["AccessKeyId"], "the second request got renewed credentials");
+    assert_ne!(
+        first["AccessKeyId"], second["AccessKeyId"],
+        "the second request got renewed credentials"
+    );
     assert!(lines[2].ends_with(" 403"), "{}", lines[2]);
     assert_eq!(lines[3], "403");
     assert!(lines[4].starts_with("http://127.0.0.1:"));
@@ -182,7 +306,11 @@ echo "$AWS_CONTAINER_CREDENTIALS_FULL_URI"
 
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while !helpers_alive(&sb).is_empty() {
-        assert!(std::time::Instant::now() < deadline, "helper still running: {:?}", helpers_alive(&sb));
+        assert!(
+            std::time::Instant::now() < deadline,
+            "helper still running: {:?}",
+            helpers_alive(&sb)
+        );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
@@ -191,7 +319,11 @@ echo "$AWS_CONTAINER_CREDENTIALS_FULL_URI"
 async fn serve_refuses_a_public_bind_without_a_token() {
     let sb = Sandbox::new().await;
     sb.login("dev");
-    let out = sb.cmd().args(["--profile", "dev", "serve", "--bind", "0.0.0.0:0"]).output().unwrap();
+    let out = sb
+        .cmd()
+        .args(["--profile", "dev", "serve", "--bind", "0.0.0.0:0"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         stderr(&out),

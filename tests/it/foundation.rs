@@ -4,7 +4,10 @@ use crate::support::sandbox::*;
 use serde_json::Value;
 
 fn read_json(path: &std::path::Path) -> Value {
-    serde_json::from_slice(&std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).unwrap()
+    serde_json::from_slice(
+        &std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+    )
+    .unwrap()
 }
 
 /// The one document credential-process must print for the cached credentials in `role_file`.
@@ -21,18 +24,27 @@ fn expected_process_doc(role_file: &std::path::Path, account: &str) -> String {
 
 /// sha1 of the CLI's compact role-cache key JSON.
 fn role_file(sb: &Sandbox, account: &str, role: &str, session: &str) -> std::path::PathBuf {
-    let key = format!("{{\"accountId\":\"{account}\",\"roleName\":\"{role}\",\"sessionName\":\"{session}\"}}");
+    let key = format!(
+        "{{\"accountId\":\"{account}\",\"roleName\":\"{role}\",\"sessionName\":\"{session}\"}}"
+    );
     sb.cli_cache().join(format!("{}.json", sha1_hex(&key)))
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn device_login_then_credential_process_then_cache_hit() {
     let sb = Sandbox::new().await;
-    let out = sb.cmd().args(["login", "--profile", "dev", "--device-code"]).output().unwrap();
+    let out = sb
+        .cmd()
+        .args(["login", "--profile", "dev", "--device-code"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout(&out), "", "login prints nothing on stdout");
     let err = stderr(&out);
-    assert!(err.contains(&format!("{}/device?user_code=", sb.mock.uri())), "{err}");
+    assert!(
+        err.contains(&format!("{}/device?user_code=", sb.mock.uri())),
+        "{err}"
+    );
     assert!(err.contains("Signed in to https://d-1234567890.awsapps.com/start (token valid for 1h00m, refreshable)."), "{err}");
     assert_eq!(sb.mock.count(Op::RegisterClient), 1);
     assert_eq!(sb.mock.count(Op::StartDeviceAuthorization), 1);
@@ -45,27 +57,69 @@ async fn device_login_then_credential_process_then_cache_hit() {
     let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
     let mut sorted = keys.clone();
     sorted.sort();
-    assert_eq!(sorted, ["accessToken", "clientId", "clientSecret", "expiresAt", "refreshToken", "region", "registrationExpiresAt", "startUrl"]);
-    assert!(text.starts_with(&format!("{{\"startUrl\": \"{START_URL}\", \"region\": \"us-east-1\", \"accessToken\": \"")), "{text}");
-    assert!(text.contains(&format!("\"expiresAt\": \"{}\"", fmt_epoch(NOW + 3600))), "{text}");
+    assert_eq!(
+        sorted,
+        [
+            "accessToken",
+            "clientId",
+            "clientSecret",
+            "expiresAt",
+            "refreshToken",
+            "region",
+            "registrationExpiresAt",
+            "startUrl"
+        ]
+    );
+    assert!(
+        text.starts_with(&format!(
+            "{{\"startUrl\": \"{START_URL}\", \"region\": \"us-east-1\", \"accessToken\": \""
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("\"expiresAt\": \"{}\"", fmt_epoch(NOW + 3600))),
+        "{text}"
+    );
     assert_mode_0600(&token_path);
 
-    let out = sb.cmd().args(["credential-process", "--profile", "dev"]).output().unwrap();
+    let out = sb
+        .cmd()
+        .args(["credential-process", "--profile", "dev"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let role = role_file(&sb, "111111111111", "ReadOnly", "corp");
     assert_eq!(stdout(&out), expected_process_doc(&role, "111111111111"));
     assert_eq!(read_json(&role)["ProviderType"], "sso");
-    assert_eq!(read_json(&role)["Credentials"]["Expiration"], fmt_epoch(NOW + 3600));
+    assert_eq!(
+        read_json(&role)["Credentials"]["Expiration"],
+        fmt_epoch(NOW + 3600)
+    );
     assert_mode_0600(&role);
     assert_eq!(sb.mock.count(Op::GetRoleCredentials), 1);
-    let grc = sb.mock.requests().into_iter().find(|r| r.op == Op::GetRoleCredentials).unwrap();
-    assert_eq!(grc.query_param("account_id").as_deref(), Some("111111111111"));
+    let grc = sb
+        .mock
+        .requests()
+        .into_iter()
+        .find(|r| r.op == Op::GetRoleCredentials)
+        .unwrap();
+    assert_eq!(
+        grc.query_param("account_id").as_deref(),
+        Some("111111111111")
+    );
     assert_eq!(grc.query_param("role_name").as_deref(), Some("ReadOnly"));
-    assert!(grc.header("x-amz-sso_bearer_token").is_some_and(|t| v["accessToken"] == t));
+    assert!(
+        grc.header("x-amz-sso_bearer_token")
+            .is_some_and(|t| v["accessToken"] == t)
+    );
 
     // Second call: served from the cache, zero HTTP requests.
     let before = sb.mock.total_requests();
-    let again = sb.cmd().args(["credential-process", "--profile", "dev"]).output().unwrap();
+    let again = sb
+        .cmd()
+        .args(["credential-process", "--profile", "dev"])
+        .output()
+        .unwrap();
     assert!(again.status.success());
     assert_eq!(stdout(&again), stdout(&out));
     assert_eq!(sb.mock.total_requests(), before);
@@ -74,7 +128,12 @@ async fn device_login_then_credential_process_then_cache_hit() {
 #[cfg(unix)]
 fn assert_mode_0600(p: &std::path::Path) {
     use std::os::unix::fs::PermissionsExt;
-    assert_eq!(std::fs::metadata(p).unwrap().permissions().mode() & 0o777, 0o600, "{}", p.display());
+    assert_eq!(
+        std::fs::metadata(p).unwrap().permissions().mode() & 0o777,
+        0o600,
+        "{}",
+        p.display()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -84,19 +143,28 @@ async fn registration_is_reused_on_the_next_login() {
     sb.login("prod");
     assert_eq!(sb.mock.count(Op::RegisterClient), 1);
     assert_eq!(sb.mock.count(Op::StartDeviceAuthorization), 2);
-    let reg = read_json(&sb.sso_cache().join(format!("{}.json", registration_key("corp"))));
+    let reg = read_json(
+        &sb.sso_cache()
+            .join(format!("{}.json", registration_key("corp"))),
+    );
     assert_eq!(reg["scopes"], serde_json::json!(["sso:account:access"]));
 }
 
 fn registration_key(session: &str) -> String {
-    sha1_hex(&format!("{{\"region\": \"us-east-1\", \"scopes\": [\"sso:account:access\"], \"session_name\": \"{session}\", \"startUrl\": \"{START_URL}\", \"tool\": \"botocore\"}}"))
+    sha1_hex(&format!(
+        "{{\"region\": \"us-east-1\", \"scopes\": [\"sso:account:access\"], \"session_name\": \"{session}\", \"startUrl\": \"{START_URL}\", \"tool\": \"botocore\"}}"
+    ))
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn refresh_inside_the_window_rewrites_the_token_once() {
     let sb = Sandbox::new().await;
     sb.seed_token("old-access", Some("old-refresh"), 5 * 60);
-    let out = sb.cmd().args(["credential-process", "--profile", "dev"]).output().unwrap();
+    let out = sb
+        .cmd()
+        .args(["credential-process", "--profile", "dev"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(sb.mock.count(Op::CreateTokenRefresh), 1);
     assert_eq!(sb.mock.count(Op::StartDeviceAuthorization), 0);
@@ -104,9 +172,22 @@ async fn refresh_inside_the_window_rewrites_the_token_once() {
     assert_ne!(token["accessToken"], "old-access");
     assert_eq!(token["expiresAt"], fmt_epoch(NOW + 3600));
     assert_eq!(token["clientId"], "seed-client");
-    assert!(token["refreshToken"].as_str().is_some_and(|r| r.starts_with("mock-refresh")), "{token}");
-    let grc = sb.mock.requests().into_iter().find(|r| r.op == Op::GetRoleCredentials).unwrap();
-    assert_eq!(grc.header("x-amz-sso_bearer_token"), token["accessToken"].as_str());
+    assert!(
+        token["refreshToken"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("mock-refresh")),
+        "{token}"
+    );
+    let grc = sb
+        .mock
+        .requests()
+        .into_iter()
+        .find(|r| r.op == Op::GetRoleCredentials)
+        .unwrap();
+    assert_eq!(
+        grc.header("x-amz-sso_bearer_token"),
+        token["accessToken"].as_str()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -114,11 +195,27 @@ async fn failed_refresh_of_a_still_valid_token_keeps_it() {
     let sb = Sandbox::new().await;
     sb.seed_token("still-good", Some("bad-refresh"), 10 * 60);
     sb.mock.refresh_fails(true);
-    let out = sb.cmd().args(["credential-process", "--profile", "dev"]).output().unwrap();
+    let out = sb
+        .cmd()
+        .args(["credential-process", "--profile", "dev"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stderr(&out).contains("warning: could not refresh the SSO token"), "{}", stderr(&out));
-    assert_eq!(read_json(&sb.token_file("corp"))["accessToken"], "still-good");
-    let grc = sb.mock.requests().into_iter().find(|r| r.op == Op::GetRoleCredentials).unwrap();
+    assert!(
+        stderr(&out).contains("warning: could not refresh the SSO token"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        read_json(&sb.token_file("corp"))["accessToken"],
+        "still-good"
+    );
+    let grc = sb
+        .mock
+        .requests()
+        .into_iter()
+        .find(|r| r.op == Op::GetRoleCredentials)
+        .unwrap();
     assert_eq!(grc.header("x-amz-sso_bearer_token"), Some("still-good"));
 }
 
@@ -128,9 +225,15 @@ async fn legacy_profile_uses_the_start_url_hash() {
     sb.login("legacy");
     let token = sb.sso_cache().join(format!("{}.json", sha1_hex(START_URL)));
     assert!(token.exists());
-    let out = sb.cmd().args(["credential-process", "--profile", "legacy"]).output().unwrap();
+    let out = sb
+        .cmd()
+        .args(["credential-process", "--profile", "legacy"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    let key = format!("{{\"accountId\":\"111111111111\",\"roleName\":\"Admin\",\"startUrl\":\"{START_URL}\"}}");
+    let key = format!(
+        "{{\"accountId\":\"111111111111\",\"roleName\":\"Admin\",\"startUrl\":\"{START_URL}\"}}"
+    );
     let role = sb.cli_cache().join(format!("{}.json", sha1_hex(&key)));
     assert_eq!(stdout(&out), expected_process_doc(&role, "111111111111"));
 }
@@ -140,30 +243,65 @@ async fn config_less_flags() {
     let sb = Sandbox::new().await;
     std::fs::remove_file(sb.home().join(".aws/config")).unwrap();
     let flags = ["--start-url", START_URL, "--sso-region", "us-east-1"];
-    let out = sb.cmd().arg("login").args(flags).arg("--device-code").output().unwrap();
+    let out = sb
+        .cmd()
+        .arg("login")
+        .args(flags)
+        .arg("--device-code")
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    let out = sb.cmd().arg("credential-process").args(flags).args(["--account-id", "333333333333", "--role-name", "Dev"]).output().unwrap();
+    let out = sb
+        .cmd()
+        .arg("credential-process")
+        .args(flags)
+        .args(["--account-id", "333333333333", "--role-name", "Dev"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["AccountId"], "333333333333");
-    let out = sb.cmd().arg("credential-process").args(flags).output().unwrap();
+    let out = sb
+        .cmd()
+        .arg("credential-process")
+        .args(flags)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(stderr(&out).lines().next().unwrap(), "error: --start-url is configured to use SSO but is missing required configuration: --account-id, --role-name");
+    assert_eq!(
+        stderr(&out).lines().next().unwrap(),
+        "error: --start-url is configured to use SSO but is missing required configuration: --account-id, --role-name"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_token_written_by_aws_cli_v2_is_used_without_a_new_login() {
     let sb = Sandbox::new().await;
-    let fixture = std::fs::read_to_string("tests/fixtures/awscli/awscli2_sso_login_token_cache.json").unwrap();
+    let fixture =
+        std::fs::read_to_string("tests/fixtures/awscli/awscli2_sso_login_token_cache.json")
+            .unwrap();
     let v: Value = serde_json::from_str(&fixture).unwrap();
-    sb.mock.accept_access_token(v["accessToken"].as_str().unwrap(), NOW + 7 * 3600);
+    sb.mock
+        .accept_access_token(v["accessToken"].as_str().unwrap(), NOW + 7 * 3600);
     std::fs::create_dir_all(sb.sso_cache()).unwrap();
     std::fs::write(sb.token_file("corp"), &fixture).unwrap();
-    let out = sb.cmd().args(["credential-process", "--profile", "dev"]).output().unwrap();
+    let out = sb
+        .cmd()
+        .args(["credential-process", "--profile", "dev"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(sb.mock.count(Op::GetRoleCredentials), 1);
-    assert_eq!(sb.mock.total_requests(), 1, "no OIDC call: the CLI's token was good");
-    assert_eq!(std::fs::read_to_string(sb.token_file("corp")).unwrap(), fixture, "the CLI's file is untouched");
+    assert_eq!(
+        sb.mock.total_requests(),
+        1,
+        "no OIDC call: the CLI's token was good"
+    );
+    assert_eq!(
+        std::fs::read_to_string(sb.token_file("corp")).unwrap(),
+        fixture,
+        "the CLI's file is untouched"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -178,8 +316,17 @@ cache = JSONFileCache(sys.argv[1] + "/.aws/sso/cache")
 token = SSOTokenLoader(cache)(start_url="https://d-1234567890.awsapps.com/start", session_name="corp")
 print(json.dumps({"expiresAt": token["expiresAt"], "hasRefresh": "refreshToken" in token, "keys": sorted(token)}))
 "#;
-    let out = std::process::Command::new("python3").arg("-c").arg(script).arg(sb.home()).output().expect("python3 with botocore (installed by .ci/run)");
-    assert!(out.status.success(), "botocore could not read our token: {}", stderr(&out));
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(sb.home())
+        .output()
+        .expect("python3 with botocore (installed by .ci/run)");
+    assert!(
+        out.status.success(),
+        "botocore could not read our token: {}",
+        stderr(&out)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["expiresAt"], fmt_epoch(NOW + 3600));
     assert_eq!(v["hasRefresh"], true);
@@ -199,7 +346,11 @@ async fn validation_errors_name_the_fault() {
         ("zz", format!("error: the config profile (zz) could not be found in {cfg}")),
     ];
     for (profile, want) in cases {
-        let out = sb.cmd().args(["credential-process", "--profile", profile]).output().unwrap();
+        let out = sb
+            .cmd()
+            .args(["credential-process", "--profile", profile])
+            .output()
+            .unwrap();
         assert_eq!(out.status.code(), Some(1), "{profile}");
         assert_eq!(stdout(&out), "");
         let err = stderr(&out);
@@ -207,10 +358,22 @@ async fn validation_errors_name_the_fault() {
         assert!(err.lines().last().unwrap().starts_with("hint: "), "{err}");
     }
     sb.write_config("[profile a]\nregion = x\n[profile a]\nregion = y\n");
-    let out = sb.cmd().args(["credential-process", "--profile", "a"]).output().unwrap();
+    let out = sb
+        .cmd()
+        .args(["credential-process", "--profile", "a"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(stderr(&out).lines().next().unwrap(), format!("error: unable to parse config file {cfg}: section [profile a] appears twice"));
-    let out = sb.cmd().args(["credential-process", "--profile", "dev"]).env("AWS_REGION", "Bad Region").output().unwrap();
+    assert_eq!(
+        stderr(&out).lines().next().unwrap(),
+        format!("error: unable to parse config file {cfg}: section [profile a] appears twice")
+    );
+    let out = sb
+        .cmd()
+        .args(["credential-process", "--profile", "dev"])
+        .env("AWS_REGION", "Bad Region")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
 }
 
@@ -218,7 +381,11 @@ async fn validation_errors_name_the_fault() {
 async fn non_interactive_caller_without_a_token_exits_3_at_once() {
     let sb = Sandbox::new().await;
     let started = std::time::Instant::now();
-    let out = sb.cmd().args(["credential-process", "--profile", "dev"]).output().unwrap();
+    let out = sb
+        .cmd()
+        .args(["credential-process", "--profile", "dev"])
+        .output()
+        .unwrap();
     let elapsed = started.elapsed();
     assert_eq!(out.status.code(), Some(3));
     assert_eq!(stdout(&out), "");
@@ -237,16 +404,30 @@ async fn corrupt_caches_are_warned_about_and_replaced() {
     let sb = Sandbox::new().await;
     std::fs::create_dir_all(sb.sso_cache()).unwrap();
     std::fs::write(sb.token_file("corp"), "{\"startUrl\": \"https://d-1").unwrap();
-    let out = sb.cmd().args(["credential-process", "--profile", "dev"]).output().unwrap();
+    let out = sb
+        .cmd()
+        .args(["credential-process", "--profile", "dev"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(3));
     let err = stderr(&out);
-    assert!(err.starts_with(&format!("warning: ignoring unreadable cache file {} (", sb.token_file("corp").display())), "{err}");
+    assert!(
+        err.starts_with(&format!(
+            "warning: ignoring unreadable cache file {} (",
+            sb.token_file("corp").display()
+        )),
+        "{err}"
+    );
 
     sb.login("dev");
     let role = role_file(&sb, "111111111111", "ReadOnly", "corp");
     std::fs::create_dir_all(sb.cli_cache()).unwrap();
     std::fs::write(&role, "").unwrap();
-    let out = sb.cmd().args(["credential-process", "--profile", "dev"]).output().unwrap();
+    let out = sb
+        .cmd()
+        .args(["credential-process", "--profile", "dev"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stderr(&out).contains("warning: ignoring unreadable cache file"));
     assert_eq!(stdout(&out), expected_process_doc(&role, "111111111111"));
@@ -257,7 +438,11 @@ async fn portal_401_drops_the_token_and_asks_for_a_login() {
     let sb = Sandbox::new().await;
     sb.login("dev");
     sb.mock.revoke_all_tokens();
-    let out = sb.cmd().args(["credential-process", "--profile", "dev"]).output().unwrap();
+    let out = sb
+        .cmd()
+        .args(["credential-process", "--profile", "dev"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert_eq!(
         stderr(&out),
@@ -271,34 +456,71 @@ async fn server_errors_are_retried() {
     let sb = Sandbox::new().await;
     sb.login("dev");
     sb.mock.fail_next(Op::GetRoleCredentials, 500, 1);
-    let out = sb.cmd().args(["credential-process", "--profile", "dev"]).output().unwrap();
+    let out = sb
+        .cmd()
+        .args(["credential-process", "--profile", "dev"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(sb.mock.count(Op::GetRoleCredentials), 2);
 
     sb.mock.fail_next(Op::GetRoleCredentials, 503, 5);
-    let out = sb.cmd().args(["credential-process", "--profile", "prod"]).output().unwrap();
+    let out = sb
+        .cmd()
+        .args(["credential-process", "--profile", "prod"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(sb.mock.count(Op::GetRoleCredentials), 5, "three attempts, then give up");
-    assert!(stderr(&out).starts_with("error: GetRoleCredentials failed: "), "{}", stderr(&out));
+    assert_eq!(
+        sb.mock.count(Op::GetRoleCredentials),
+        5,
+        "three attempts, then give up"
+    );
+    assert!(
+        stderr(&out).starts_with("error: GetRoleCredentials failed: "),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn no_access_to_the_role_is_one_clear_line() {
     let sb = Sandbox::new().await;
     sb.login("dev");
-    let out = sb.cmd().args(["credential-process", "--profile", "dev", "--role-name", "Nope"]).output().unwrap();
+    let out = sb
+        .cmd()
+        .args([
+            "credential-process",
+            "--profile",
+            "dev",
+            "--role-name",
+            "Nope",
+        ])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
-    assert!(err.starts_with("error: no access to role Nope in account 111111111111"), "{err}");
+    assert!(
+        err.starts_with("error: no access to role Nope in account 111111111111"),
+        "{err}"
+    );
     assert!(err.ends_with("hint: list what you can use with `ssoexec roles --account-id 111111111111 --profile dev`\n"), "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn debug_output_never_shows_secrets() {
     let sb = Sandbox::new().await;
-    let login = sb.cmd().args(["login", "--profile", "dev", "--device-code", "--debug"]).output().unwrap();
+    let login = sb
+        .cmd()
+        .args(["login", "--profile", "dev", "--device-code", "--debug"])
+        .output()
+        .unwrap();
     assert!(login.status.success());
-    let cp = sb.cmd().args(["credential-process", "--profile", "dev", "--debug"]).output().unwrap();
+    let cp = sb
+        .cmd()
+        .args(["credential-process", "--profile", "dev", "--debug"])
+        .output()
+        .unwrap();
     assert!(cp.status.success());
     let token = read_json(&sb.token_file("corp"));
     let role = read_json(&role_file(&sb, "111111111111", "ReadOnly", "corp"));

@@ -3,5 +3,6 @@
 #![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
 mod exec;
 mod foundation;
+mod login;
 mod mock_selftest;
 mod support;

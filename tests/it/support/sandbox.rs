@@ -94,7 +94,14 @@ impl Sandbox {
         std::fs::create_dir_all(&bin).unwrap();
         let script = bin.join("fake-browser");
         let log = self.home().join("browser.log");
-        std::fs::write(&script, format!("#!/bin/sh\necho \"$1\" >> '{}'\nexec curl -fsSL -o /dev/null \"$1\"\n", log.display())).unwrap();
+        std::fs::write(
+            &script,
+            format!(
+                "#!/bin/sh\necho \"$1\" >> '{}'\nexec curl -fsSL -o /dev/null \"$1\"\n",
+                log.display()
+            ),
+        )
+        .unwrap();
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
@@ -108,7 +115,9 @@ impl Sandbox {
 
     /// How many URLs the fake browser was asked to open.
     pub fn browser_opens(&self) -> usize {
-        std::fs::read_to_string(self.home().join("browser.log")).map(|s| s.lines().count()).unwrap_or(0)
+        std::fs::read_to_string(self.home().join("browser.log"))
+            .map(|s| s.lines().count())
+            .unwrap_or(0)
     }
 
     /// An `ssoexec` command with a clean environment: HOME is the sandbox, every endpoint is the
@@ -120,7 +129,12 @@ impl Sandbox {
         cmd.env("HOME", self.home());
         cmd.env("SSOEXEC_TEST_NOW", NOW.to_string());
         cmd.env("BROWSER", self.fake_browser());
-        for var in ["AWS_ENDPOINT_URL_SSO_OIDC", "AWS_ENDPOINT_URL_SSO", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_EKS"] {
+        for var in [
+            "AWS_ENDPOINT_URL_SSO_OIDC",
+            "AWS_ENDPOINT_URL_SSO",
+            "AWS_ENDPOINT_URL_STS",
+            "AWS_ENDPOINT_URL_EKS",
+        ] {
             cmd.env(var, self.mock.uri());
         }
         cmd.timeout(std::time::Duration::from_secs(60));
@@ -135,7 +149,12 @@ impl Sandbox {
         cmd.env("HOME", self.home());
         cmd.env("SSOEXEC_TEST_NOW", NOW.to_string());
         cmd.env("BROWSER", self.fake_browser());
-        for var in ["AWS_ENDPOINT_URL_SSO_OIDC", "AWS_ENDPOINT_URL_SSO", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_EKS"] {
+        for var in [
+            "AWS_ENDPOINT_URL_SSO_OIDC",
+            "AWS_ENDPOINT_URL_SSO",
+            "AWS_ENDPOINT_URL_STS",
+            "AWS_ENDPOINT_URL_EKS",
+        ] {
             cmd.env(var, self.mock.uri());
         }
         cmd
@@ -143,8 +162,16 @@ impl Sandbox {
 
     /// Signs in through the device flow with the fake browser; panics with stderr on failure.
     pub fn login(&self, profile: &str) {
-        let out = self.cmd().args(["login", "--profile", profile, "--device-code"]).output().unwrap();
-        assert!(out.status.success(), "login failed: {}", String::from_utf8_lossy(&out.stderr));
+        let out = self
+            .cmd()
+            .args(["login", "--profile", profile, "--device-code"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "login failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     /// Writes a token cache file for the `corp` session that is valid for `secs` from NOW.
