@@ -8,8 +8,8 @@ use crate::http::{self, HttpError};
 use crate::printer::Printer;
 use crate::settings::Settings;
 use std::io::IsTerminal;
-use std::sync::OnceLock;
-use time::OffsetDateTime;
+use std::sync::{Mutex, OnceLock};
+use time::{Duration, OffsetDateTime};
 
 pub struct App {
     pub env: Env,
@@ -19,7 +19,12 @@ pub struct App {
     /// A person can answer here: stdin and stderr are terminals.
     pub interactive: bool,
     http: OnceLock<reqwest::Client>,
+    /// Server time minus our time, from the last `Date` header seen.
+    skew: Mutex<Option<Duration>>,
 }
+
+/// A clock further than this from the servers' is reported: expiry checks would be off by as much.
+pub const SKEW_WARNING: Duration = Duration::minutes(5);
 
 impl App {
     pub fn new(env: Env, clock: Clock, printer: Printer, settings: Settings) -> App {
@@ -31,6 +36,7 @@ impl App {
             settings,
             interactive,
             http: OnceLock::new(),
+            skew: Mutex::new(None),
         }
     }
 
@@ -48,6 +54,33 @@ impl App {
 
     pub fn endpoint(&self, service: Service, region: &str) -> Result<String, ConfigError> {
         endpoint::resolve(&self.settings, &self.env, service, region)
+    }
+
+    /// Records the server's clock from a `Date` header; says once when ours is far off.
+    pub fn note_server_date(&self, server: std::time::SystemTime) {
+        let server = OffsetDateTime::from(server);
+        let skew = server - self.now();
+        let Ok(mut last) = self.skew.lock() else {
+            return;
+        };
+        let first_big = skew.abs() > SKEW_WARNING && last.is_none_or(|s| s.abs() <= SKEW_WARNING);
+        *last = Some(skew);
+        if first_big {
+            let dir = if skew.is_positive() {
+                "behind"
+            } else {
+                "ahead of"
+            };
+            self.printer.warn(format!(
+                "this computer's clock is {} {dir} the AWS servers'; expiry times will look wrong until the clock is fixed (enable NTP)",
+                crate::clock::describe_duration(skew.abs())
+            ));
+        }
+    }
+
+    /// Server time minus local time, when a response has told us.
+    pub fn server_skew(&self) -> Option<Duration> {
+        self.skew.lock().ok().and_then(|s| *s)
     }
 
     /// The directory of sidecar locks.

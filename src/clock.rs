@@ -74,18 +74,20 @@ pub fn needs_refresh(expires_at: OffsetDateTime, now: OffsetDateTime, margin: Du
 /// Human form of a remaining duration: `42m`, `3h05m`, `expired 2m ago`.
 pub fn describe_remaining(expires_at: OffsetDateTime, now: OffsetDateTime) -> String {
     let left = expires_at - now;
-    let fmt = |d: Duration| {
-        let mins = (d.whole_seconds() + 30) / 60;
-        if mins >= 60 {
-            format!("{}h{:02}m", mins / 60, mins % 60)
-        } else {
-            format!("{mins}m")
-        }
-    };
     if left.is_negative() {
-        format!("expired {} ago", fmt(-left))
+        format!("expired {} ago", describe_duration(-left))
     } else {
-        fmt(left)
+        describe_duration(left)
+    }
+}
+
+/// `42m`, `3h05m` (rounded to the minute).
+pub fn describe_duration(d: Duration) -> String {
+    let mins = (d.whole_seconds() + 30) / 60;
+    if mins >= 60 {
+        format!("{}h{:02}m", mins / 60, mins % 60)
+    } else {
+        format!("{mins}m")
     }
 }
 

@@ -1,7 +1,7 @@
 //! HTTP for every AWS call: one reqwest client (rustls, proxies from HTTPS_PROXY/NO_PROXY,
 //! AWS_CA_BUNDLE), timeouts, retries for idempotent calls, and the AWS error shapes.
+use crate::app::App;
 use crate::env::{AWS_CA_BUNDLE, Env, SSOEXEC_HTTP_TIMEOUT};
-use crate::printer::Printer;
 use std::time::Duration;
 
 /// Default total time for one request; a hanging server never hangs ssoexec past it.
@@ -103,11 +103,12 @@ fn retryable(result: &Result<reqwest::Response, reqwest::Error>) -> bool {
 
 /// Sends a request built by `make`, retrying idempotent calls with jittered exponential backoff.
 pub async fn send(
-    printer: &Printer,
+    app: &App,
     op: &'static str,
     idempotent: bool,
     make: impl Fn() -> reqwest::RequestBuilder,
 ) -> Result<reqwest::Response, HttpError> {
+    let printer = &app.printer;
     let mut attempt = 1;
     loop {
         let request = make();
@@ -118,6 +119,15 @@ pub async fn send(
             .unwrap_or_default();
         printer.debug(format!("{op}: {url} (attempt {attempt})"));
         let result = request.send().await;
+        if let Some(date) = result
+            .as_ref()
+            .ok()
+            .and_then(|r| r.headers().get("date"))
+            .and_then(|d| d.to_str().ok())
+            .and_then(|d| httpdate::parse_http_date(d).ok())
+        {
+            app.note_server_date(date);
+        }
         if idempotent && attempt < MAX_ATTEMPTS && retryable(&result) {
             let delay = backoff(attempt);
             printer.debug(format!(

@@ -4,30 +4,72 @@ use super::CacheError;
 use std::io::Write;
 use std::path::Path;
 
-/// Creates `dir` (and parents) with mode 0700 for directories we create. Existing directories are
-/// left as they are.
+/// Creates `dir` (and parents) with mode 0700 for directories we create, then checks that it is
+/// safe to keep secrets in: owned by us and not writable by group or others (another user could
+/// otherwise plant or swap files there).
 pub fn ensure_dir(dir: &Path) -> Result<(), CacheError> {
-    if dir.is_dir() {
-        return Ok(());
+    if !dir.is_dir() {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir).map_err(|e| CacheError::Dir {
+            path: dir.to_path_buf(),
+            source: e,
+        })?;
     }
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir).map_err(|e| CacheError::Dir {
-        path: dir.to_path_buf(),
-        source: e,
-    })
+    check_private(dir)
 }
 
-/// Replaces `path` with `bytes` atomically; the file is 0600. A symlink at `path` is replaced,
-/// never followed.
-pub fn write(path: &Path, bytes: &[u8]) -> Result<(), CacheError> {
-    let dir = path
-        .parent()
+#[cfg(unix)]
+fn check_private(dir: &Path) -> Result<(), CacheError> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(dir).map_err(|e| CacheError::Dir {
+        path: dir.to_path_buf(),
+        source: e,
+    })?;
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    if meta.uid() != me {
+        return Err(CacheError::Unsafe {
+            path: dir.to_path_buf(),
+            why: format!("it is owned by user id {}, not by you ({me})", meta.uid()),
+        });
+    }
+    if meta.mode() & 0o022 != 0 {
+        return Err(CacheError::Unsafe {
+            path: dir.to_path_buf(),
+            why: format!(
+                "it is writable by group or others (mode {:o})",
+                meta.mode() & 0o777
+            ),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn check_private(_dir: &Path) -> Result<(), CacheError> {
+    Ok(())
+}
+
+fn parent(path: &Path) -> &Path {
+    path.parent()
         .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    ensure_dir(dir)?;
+        .unwrap_or(Path::new("."))
+}
+
+/// A cache file: creates its 0700 directory if needed, refuses a directory others can write to,
+/// then replaces the file atomically (see [`write`]).
+pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), CacheError> {
+    ensure_dir(parent(path))?;
+    write(path, bytes)
+}
+
+/// Replaces `path` with `bytes` atomically; the file is 0600. The directory must exist. A symlink
+/// at `path` is replaced, never followed.
+pub fn write(path: &Path, bytes: &[u8]) -> Result<(), CacheError> {
+    let dir = parent(path);
     let err = |e: std::io::Error| CacheError::Write {
         path: path.to_path_buf(),
         source: e,
@@ -74,7 +116,7 @@ mod tests {
         let target = dir.path().join("victim");
         std::fs::write(&target, "keep").unwrap();
         let path = dir.path().join("sub").join("cache.json");
-        write(&path, b"one").unwrap();
+        write_private(&path, b"one").unwrap();
         write(&path, b"two").unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"two");
         #[cfg(unix)]

@@ -32,7 +32,7 @@ pub fn write(path: &Path, state: State, now: OffsetDateTime) -> Result<(), Cache
         state,
         at: now.unix_timestamp(),
     };
-    atomic::write(
+    atomic::write_private(
         path,
         serde_json::to_string(&m).unwrap_or_default().as_bytes(),
     )

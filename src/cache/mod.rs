@@ -50,9 +50,33 @@ impl CacheError {
             }
             CacheError::Write { .. } => Some("check free disk space and that the directory is writable".into()),
             CacheError::LockTimeout { .. } => Some("if no other ssoexec is running, try again; the lock is released when its holder exits".into()),
+            CacheError::Unsafe { path, why } if why.starts_with("it is owned") => {
+                Some(format!("make it yours (chown) or remove it: {}", path.display()))
+            }
             CacheError::Unsafe { path, .. } => Some(format!("fix it with: chmod go-w {}", path.display())),
             _ => None,
         }
+    }
+}
+
+/// A failed cache write is not a failed command: the credentials or token in hand still work, so
+/// the failure is reported and the command goes on. Only an unsafe directory stops it.
+pub fn store_or_warn(
+    result: Result<(), CacheError>,
+    printer: &crate::printer::Printer,
+    what: &str,
+) -> Result<(), CacheError> {
+    match result {
+        Err(e @ CacheError::Unsafe { .. }) => Err(e),
+        Err(e) => {
+            let cause = std::error::Error::source(&e)
+                .map(|c| format!(": {c}"))
+                .unwrap_or_default();
+            let hint = e.hint().map(|h| format!(" ({h})")).unwrap_or_default();
+            printer.warn(format!("{e}{cause}; {what} not cached{hint}"));
+            Ok(())
+        }
+        Ok(()) => Ok(()),
     }
 }
 

@@ -64,7 +64,7 @@ pub fn load(path: &Path) -> Result<Lookup<Registration>, CacheError> {
 }
 
 pub fn store(path: &Path, reg: &Registration) -> Result<(), CacheError> {
-    atomic::write(path, &python_dumps(reg))
+    atomic::write_private(path, &python_dumps(reg))
 }
 
 #[cfg(test)]

@@ -86,7 +86,7 @@ pub fn store(path: &Path, creds: &Credentials) -> Result<(), CacheError> {
             account_id: creds.account_id.clone(),
         },
     };
-    atomic::write(path, &python_dumps(&entry))
+    atomic::write_private(path, &python_dumps(&entry))
 }
 
 #[cfg(test)]

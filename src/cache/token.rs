@@ -100,7 +100,7 @@ pub fn load(path: &Path) -> Result<Lookup<SsoToken>, CacheError> {
 }
 
 pub fn store(path: &Path, token: &SsoToken) -> Result<(), CacheError> {
-    atomic::write(path, &python_dumps(&token.file))
+    atomic::write_private(path, &python_dumps(&token.file))
 }
 
 #[cfg(test)]
@@ -131,5 +131,35 @@ mod tests {
                 .unwrap()
                 .ends_with(r#""futureKey": [1]}"#)
         );
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// A cache file of any content is found, absent or corrupt: reading never panics.
+        #[test]
+        fn reading_any_bytes_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let dir = tempfile::tempdir().unwrap();
+            let p = dir.path().join("t.json");
+            std::fs::write(&p, &bytes).unwrap();
+            let _ = load(&p).unwrap();
+            let _ = crate::cache::role::load(&p).unwrap();
+            let _ = crate::cache::registration::load(&p).unwrap();
+        }
+
+        /// Any JSON object with the two required keys and a valid timestamp is read.
+        #[test]
+        fn reads_any_valid_token(access in "[ -~]{1,40}", secs in 0i64..4_000_000_000) {
+            let t = time::OffsetDateTime::from_unix_timestamp(secs).unwrap();
+            let text = serde_json::json!({"accessToken": access, "expiresAt": crate::clock::format_timestamp(t)}).to_string();
+            let file: TokenFile = serde_json::from_str(&text).unwrap();
+            let token = SsoToken::from_file(file).unwrap();
+            prop_assert_eq!(token.expires_at, t);
+            prop_assert_eq!(token.file.access_token.expose(), access.as_str());
+        }
     }
 }

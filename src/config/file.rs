@@ -206,3 +206,35 @@ mod tests {
         assert_eq!(f.profiles["dev"]["aws_access_key_id"], "AKIDEXAMPLE");
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever the bytes, parsing returns a value or an error: it never panics.
+        #[test]
+        fn never_panics(text in "\\PC{0,400}") {
+            let _ = parse(&text, Path::new("c"), FileKind::Config);
+            let _ = parse(&text, Path::new("c"), FileKind::Credentials);
+        }
+
+        /// Profiles written in the dialect read back exactly.
+        #[test]
+        fn round_trips_profiles(
+            profiles in proptest::collection::btree_map("[a-z][a-z0-9_-]{0,12}", proptest::collection::btree_map("[a-z][a-z0-9_]{0,12}", "[A-Za-z0-9:/._#@+-][A-Za-z0-9 :/._#@+=-]{0,30}[A-Za-z0-9:/._#@+-]", 1..5), 1..5)
+        ) {
+            let mut text = String::new();
+            for (name, keys) in &profiles {
+                text.push_str(&format!("[profile {name}]\n"));
+                for (k, v) in keys {
+                    text.push_str(&format!("{k} = {v}\n"));
+                }
+                text.push('\n');
+            }
+            let parsed = parse(&text, Path::new("c"), FileKind::Config).unwrap();
+            prop_assert_eq!(parsed.profiles, profiles);
+        }
+    }
+}

@@ -132,7 +132,8 @@ pub async fn role_credentials(
         }
         Err(e) => return Err(role_error(app, target, e)),
     };
-    role::store(&role::path(&app.settings.paths.cli_cache, target), &creds)?;
+    let stored = role::store(&role::path(&app.settings.paths.cli_cache, target), &creds);
+    crate::cache::store_or_warn(stored, &app.printer, "the role credentials were")?;
     Ok(creds)
 }
 

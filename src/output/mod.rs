@@ -22,7 +22,11 @@ pub enum OutputError {
     Io(#[from] io::Error),
     /// The format cannot carry a value (e.g. a newline in a windows-cmd `set` line).
     #[error("the {format} format cannot carry the value of {variable}: {why}")]
-    Unrepresentable { format: &'static str, variable: &'static str, why: &'static str },
+    Unrepresentable {
+        format: &'static str,
+        variable: &'static str,
+        why: &'static str,
+    },
 }
 
 pub trait Format {

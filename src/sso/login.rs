@@ -66,7 +66,8 @@ pub async fn login(app: &App, session: &SsoSession) -> Result<SsoToken, Error> {
         Flow::Pkce => pkce::run(app, &oidc, session, &reg).await?,
     };
     let token = issued(app, session, &reg, response);
-    token::store(&token::path(&app.settings.paths.sso_cache, session), &token)?;
+    let stored = token::store(&token::path(&app.settings.paths.sso_cache, session), &token);
+    crate::cache::store_or_warn(stored, &app.printer, "the SSO token was")?;
     let refreshable = if token.file.refresh_token.is_some() {
         ", refreshable"
     } else {
@@ -126,7 +127,11 @@ async fn registration(
         scopes: Some(scopes),
         grant_types: req.grant_types,
     };
-    registration::store(&path, &reg)?;
+    crate::cache::store_or_warn(
+        registration::store(&path, &reg),
+        &app.printer,
+        "the client registration was",
+    )?;
     Ok(reg)
 }
 
@@ -155,7 +160,8 @@ pub async fn refresh(
         file.refresh_token = r.refresh_token;
     }
     let token = SsoToken { file, expires_at };
-    token::store(&token::path(&app.settings.paths.sso_cache, session), &token)?;
+    let stored = token::store(&token::path(&app.settings.paths.sso_cache, session), &token);
+    crate::cache::store_or_warn(stored, &app.printer, "the SSO token was")?;
     app.printer.debug(format!(
         "refreshed the SSO token for {}",
         session.describe()

@@ -94,10 +94,7 @@ impl<'a> Oidc<'a> {
     ) -> Result<T, HttpError> {
         let http = self.app.http()?;
         let url = format!("{}{path}", self.base);
-        let response = http::send(&self.app.printer, op, idempotent, || {
-            http.post(&url).json(body)
-        })
-        .await?;
+        let response = http::send(self.app, op, idempotent, || http.post(&url).json(body)).await?;
         http::json(op, response).await
     }
 

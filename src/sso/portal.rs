@@ -84,7 +84,7 @@ impl<'a> Portal<'a> {
     ) -> Result<T, HttpError> {
         let http = self.app.http()?;
         let url = format!("{}{path}", self.base);
-        let response = http::send(&self.app.printer, op, true, || {
+        let response = http::send(self.app, op, true, || {
             http.get(&url)
                 .query(query)
                 .header(BEARER_HEADER, token.expose())
@@ -167,7 +167,7 @@ impl<'a> Portal<'a> {
     pub async fn logout(&self, token: &Secret) -> Result<(), HttpError> {
         let http = self.app.http()?;
         let url = format!("{}/logout", self.base);
-        let response = http::send(&self.app.printer, "Logout", true, || {
+        let response = http::send(self.app, "Logout", true, || {
             http.post(&url)
                 .header(BEARER_HEADER, token.expose())
                 .header("content-length", "0")

@@ -3,6 +3,7 @@
 #![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
 mod exec;
 mod foundation;
+mod hardening;
 mod login;
 mod mock_selftest;
 mod support;

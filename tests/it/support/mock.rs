@@ -598,11 +598,19 @@ impl Respond for Responder {
             Some(status) => fault_reply(op, status),
             None => handle(&mut st, op, req).unwrap_or_else(|error| error),
         };
+        // The `Date` header tells clients the server's (mock) time, as real AWS endpoints do.
+        let reply = reply.insert_header("date", http_date(st.now()));
         match st.delay_for(op) {
             Some(delay) => reply.set_delay(delay),
             None => reply,
         }
     }
+}
+
+/// An IMF-fixdate (`Thu, 26 Nov 2026 10:00:00 GMT`) for an epoch second.
+fn http_date(epoch: i64) -> String {
+    let t = UNIX_EPOCH + Duration::from_secs(epoch.max(0) as u64);
+    httpdate::fmt_http_date(t)
 }
 
 /// Both arms are complete responses; `Err` lets handlers use `?` on validation failures.

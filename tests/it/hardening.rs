@@ -1,0 +1,534 @@
+//! Issue 8 (hardening): crashes, network faults, filesystem faults, clock skew, secrets in logs.
+use crate::support::mock::Op;
+use crate::support::sandbox::*;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+fn role_path(sb: &Sandbox) -> PathBuf {
+    let key = "{\"accountId\":\"111111111111\",\"roleName\":\"ReadOnly\",\"sessionName\":\"corp\"}";
+    sb.cli_cache().join(format!("{}.json", sha1_hex(key)))
+}
+
+fn parses(path: &Path) -> bool {
+    std::fs::read(path)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+        .is_some()
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn sigkill_during_cache_writes_never_leaves_a_partial_file() {
+    let sb = Sandbox::new().await;
+    sb.mock.set_role_credentials_ttl(60); // always inside the margin: every run fetches and rewrites
+    sb.seed_token("seed-access", Some("seed-refresh"), 10 * 60); // every run refreshes and rewrites the token too
+    let mut killed_mid_run = 0;
+    for i in 0..40u64 {
+        let mut child = sb
+            .std_cmd()
+            .args(["credential-process", "--profile", "dev"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_micros(500 * (i % 20)));
+        let _ = child.kill();
+        let status = child.wait().unwrap();
+        if status.code().is_none() {
+            killed_mid_run += 1;
+        }
+        for p in [sb.token_file("corp"), role_path(&sb)] {
+            assert!(
+                !p.exists() || parses(&p),
+                "iteration {i}: {} is not a complete JSON document",
+                p.display()
+            );
+        }
+    }
+    assert!(
+        killed_mid_run > 0,
+        "the test must actually kill runs in flight"
+    );
+    let token: Value =
+        serde_json::from_slice(&std::fs::read(sb.token_file("corp")).unwrap()).unwrap();
+    assert!(
+        token["accessToken"].as_str().is_some() && token["refreshToken"].as_str().is_some(),
+        "{token}"
+    );
+    // A run after all that works.
+    let out = sb
+        .cmd()
+        .args(["credential-process", "--profile", "dev"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hanging_server_does_not_hang_ssoexec() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    sb.mock.set_hang(Op::GetRoleCredentials, true);
+    let started = Instant::now();
+    let out = sb
+        .cmd()
+        .args(["credential-process", "--profile", "dev"])
+        .env("SSOEXEC_HTTP_TIMEOUT", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with(&format!(
+            "error: GetRoleCredentials could not reach {}/federation/credentials",
+            sb.mock.uri()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "hint: check the network, HTTPS_PROXY/NO_PROXY, and any AWS_ENDPOINT_URL_* override"
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        sb.mock.count(Op::GetRoleCredentials),
+        3,
+        "an idempotent call is tried three times"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "bounded by the timeout, not the server"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn throttling_is_retried_but_token_exchanges_are_not() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    sb.mock.fail_next(Op::GetRoleCredentials, 429, 2);
+    let out = sb
+        .cmd()
+        .args(["credential-process", "--profile", "dev"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(sb.mock.count(Op::GetRoleCredentials), 3);
+
+    let sb = Sandbox::new().await;
+    sb.seed_token("valid-access", Some("some-refresh"), 5 * 60);
+    sb.mock.fail_next(Op::CreateTokenRefresh, 500, 1);
+    let out = sb
+        .cmd()
+        .args(["credential-process", "--profile", "dev"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        sb.mock.count(Op::CreateTokenRefresh),
+        1,
+        "a refresh (not idempotent) is never replayed"
+    );
+    assert!(
+        stderr(&out).starts_with("warning: could not refresh the SSO token (CreateToken failed: "),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn connection_refused_is_one_clear_line() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    let out = sb
+        .cmd()
+        .args(["credential-process", "--profile", "dev"])
+        .env("AWS_ENDPOINT_URL_SSO", "http://127.0.0.1:9")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).starts_with(
+            "error: GetRoleCredentials could not reach http://127.0.0.1:9/federation/credentials"
+        ),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn http_proxy_and_no_proxy_are_honoured() {
+    use wiremock::{Mock, MockServer, ResponseTemplate, matchers::any};
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    let proxy = MockServer::start().await;
+    let body = serde_json::json!({"roleCredentials": {"accessKeyId": "ASIAPROXIED000000000", "secretAccessKey": "via-proxy", "sessionToken": "t", "expiration": (NOW + 3600) * 1000}});
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .mount(&proxy)
+        .await;
+    let out = sb
+        .cmd()
+        .args(["credential-process", "--profile", "dev"])
+        .env("HTTP_PROXY", proxy.uri())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["AccessKeyId"], "ASIAPROXIED000000000",
+        "the request went through the proxy"
+    );
+    let seen = proxy.received_requests().await.unwrap();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].url.path(), "/federation/credentials");
+
+    std::fs::remove_dir_all(sb.cli_cache()).unwrap();
+    let out = sb
+        .cmd()
+        .args(["credential-process", "--profile", "dev"])
+        .env("HTTP_PROXY", proxy.uri())
+        .env("NO_PROXY", "127.0.0.1")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        v["AccessKeyId"].as_str().unwrap().starts_with("ASIAMOCK"),
+        "NO_PROXY sends it direct"
+    );
+    assert_eq!(proxy.received_requests().await.unwrap().len(), 1);
+}
+
+/// An HTTPS portal stand-in whose certificate is signed by a CA that only AWS_CA_BUNDLE knows.
+struct TlsPortal {
+    child: std::process::Child,
+    port: u16,
+    ca: PathBuf,
+}
+
+impl Drop for TlsPortal {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn tls_portal(dir: &Path) -> TlsPortal {
+    let sh = |cmd: &str| {
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(cmd)
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{cmd}: {}", stderr(&out));
+    };
+    sh(
+        "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=ssoexec-test-ca 2>/dev/null",
+    );
+    sh(
+        "openssl req -newkey rsa:2048 -nodes -keyout leaf.key -out leaf.csr -subj /CN=127.0.0.1 2>/dev/null",
+    );
+    sh(
+        "printf 'subjectAltName=IP:127.0.0.1\\nbasicConstraints=CA:FALSE\\n' > ext && openssl x509 -req -in leaf.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out leaf.pem -days 2 -extfile ext 2>/dev/null",
+    );
+    let script = format!(
+        r#"
+import http.server, ssl, json, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = json.dumps({{"roleCredentials": {{"accessKeyId": "ASIATLS0000000000000", "secretAccessKey": "s", "sessionToken": "t", "expiration": {exp}}}}}).encode()
+        self.send_response(200); self.send_header("content-type", "application/json"); self.send_header("content-length", str(len(body))); self.end_headers(); self.wfile.write(body)
+    def log_message(self, *a): pass
+srv = http.server.HTTPServer(("127.0.0.1", 0), H)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); ctx.load_cert_chain("leaf.pem", "leaf.key")
+srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+print(srv.server_address[1], flush=True)
+srv.serve_forever()
+"#,
+        exp = (NOW + 3600) * 1000
+    );
+    let mut child = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .current_dir(dir)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    TlsPortal {
+        child,
+        port: line.trim().parse().unwrap(),
+        ca: dir.join("ca.pem"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn aws_ca_bundle_is_trusted_and_required() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    let dir = tempfile::tempdir().unwrap();
+    let portal = tls_portal(dir.path());
+    let url = format!("https://127.0.0.1:{}", portal.port);
+    let out = sb
+        .cmd()
+        .args(["credential-process", "--profile", "dev"])
+        .env("AWS_ENDPOINT_URL_SSO", &url)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "an unknown CA is refused");
+    assert!(
+        stderr(&out).starts_with(&format!(
+            "error: GetRoleCredentials could not reach {url}/federation/credentials"
+        )),
+        "{}",
+        stderr(&out)
+    );
+    let out = sb
+        .cmd()
+        .args(["credential-process", "--profile", "dev"])
+        .env("AWS_ENDPOINT_URL_SSO", &url)
+        .env("AWS_CA_BUNDLE", &portal.ca)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["AccessKeyId"], "ASIATLS0000000000000");
+    let out = sb
+        .cmd()
+        .args(["credential-process", "--profile", "prod"])
+        .env("AWS_CA_BUNDLE", "/nonexistent/ca.pem")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).starts_with(
+            "error: cannot set up HTTPS: cannot read AWS_CA_BUNDLE /nonexistent/ca.pem"
+        ),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[cfg(unix)]
+fn chmod(p: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn cache_directories_others_can_write_are_refused() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    std::fs::create_dir_all(sb.cli_cache()).unwrap();
+    chmod(&sb.cli_cache(), 0o777);
+    let out = sb
+        .cmd()
+        .args(["credential-process", "--profile", "dev"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stdout(&out),
+        "",
+        "nothing is handed out from an unsafe setup"
+    );
+    let dir = sb.cli_cache().display().to_string();
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "error: refusing to use {dir}: it is writable by group or others (mode 777)\nhint: fix it with: chmod go-w {dir}\n"
+        )
+    );
+
+    chmod(&sb.cli_cache(), 0o700);
+    let locks = sb.home().join(".cache/ssoexec/locks");
+    chmod(&locks, 0o770);
+    let out = sb
+        .cmd()
+        .args(["credential-process", "--profile", "dev"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).starts_with(&format!(
+            "error: refusing to use {}: it is writable by group or others (mode 770)",
+            locks.display()
+        )),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failing_cache_write_loses_nothing_and_still_serves() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    let token_before = std::fs::read(sb.token_file("corp")).unwrap();
+    // `~/.aws/cli` is a file, so the role cache directory cannot be created (as on a full or
+    // read-only disk, the write fails).
+    std::fs::create_dir_all(sb.home().join(".aws")).unwrap();
+    std::fs::write(sb.home().join(".aws/cli"), "not a directory").unwrap();
+    let out = sb
+        .cmd()
+        .args(["credential-process", "--profile", "dev"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["AccessKeyId"].as_str().unwrap().starts_with("ASIAMOCK"));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with(&format!(
+            "warning: cannot create directory {}: ",
+            sb.cli_cache().display()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.trim_end()
+            .ends_with("the role credentials were not cached"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(sb.token_file("corp")).unwrap(),
+        token_before,
+        "the token is untouched"
+    );
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_symlink_planted_at_a_cache_path_is_not_followed() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    let victim = sb.home().join("victim.txt");
+    std::fs::write(&victim, "precious").unwrap();
+    std::fs::create_dir_all(sb.cli_cache()).unwrap();
+    std::os::unix::fs::symlink(&victim, role_path(&sb)).unwrap();
+    let out = sb
+        .cmd()
+        .args(["credential-process", "--profile", "dev"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    let meta = std::fs::symlink_metadata(role_path(&sb)).unwrap();
+    assert!(meta.file_type().is_file());
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn clock_skew_is_explained_and_does_not_break_credentials() {
+    // Our clock 3 h behind the servers': credentials still work, and the skew is named once.
+    let sb = Sandbox::new().await;
+    sb.mock.set_now(NOW + 3 * 3600);
+    sb.login("dev");
+    let out = sb
+        .cmd()
+        .args(["credential-process", "--profile", "dev"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        "warning: this computer's clock is 3h00m behind the AWS servers'; expiry times will look wrong until the clock is fixed (enable NTP)\n"
+    );
+
+    // Our clock 3 h ahead: fresh credentials look expired to us, but are handed out, not looped on.
+    let sb = Sandbox::new().await;
+    sb.mock.set_now(NOW - 3 * 3600);
+    sb.login("dev");
+    let out = sb
+        .cmd()
+        .args(["credential-process", "--profile", "dev"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["Expiration"], fmt_epoch(NOW - 2 * 3600));
+    assert!(
+        stderr(&out).contains("clock is 3h00m ahead of the AWS servers'"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(sb.mock.count(Op::GetRoleCredentials), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_secret_appears_in_any_debug_output() {
+    let sb = Sandbox::new().await;
+    let mut logs = String::new();
+    let mut run = |args: &[&str]| {
+        let out = sb.cmd().args(args).arg("--debug").output().unwrap();
+        logs.push_str(&stderr(&out));
+        out
+    };
+    assert!(
+        run(&["login", "--profile", "dev", "--pkce"])
+            .status
+            .success()
+    );
+    assert!(
+        run(&["login", "--profile", "prod", "--device-code"])
+            .status
+            .success()
+    );
+    assert!(
+        run(&["credential-process", "--profile", "dev"])
+            .status
+            .success()
+    );
+    assert!(run(&["status"]).status.success());
+    assert!(run(&["accounts", "--profile", "dev"]).status.success());
+    assert!(run(&["--profile", "prod", "exec", "--renew", "--", "sh", "-c", "curl -s -H \"Authorization: $AWS_CONTAINER_AUTHORIZATION_TOKEN\" $AWS_CONTAINER_CREDENTIALS_FULL_URI >/dev/null"]).status.success());
+    assert!(run(&["logout", "--all"]).status.success());
+    assert!(logs.contains("debug: "));
+
+    // Every secret the mock handed out or received.
+    let mut secrets: Vec<String> = Vec::new();
+    for r in sb.mock.requests() {
+        if let Ok(body) = serde_json::from_str::<Value>(&r.body) {
+            for k in [
+                "clientSecret",
+                "deviceCode",
+                "code",
+                "codeVerifier",
+                "refreshToken",
+            ] {
+                if let Some(s) = body[k].as_str() {
+                    secrets.push(s.to_string());
+                }
+            }
+        }
+        if let Some(t) = r.header("x-amz-sso_bearer_token") {
+            secrets.push(t.to_string());
+        }
+    }
+    for f in std::fs::read_dir(sb.sso_cache()).unwrap() {
+        let v: Value = serde_json::from_slice(&std::fs::read(f.unwrap().path()).unwrap()).unwrap();
+        for k in ["clientSecret", "accessToken", "refreshToken"] {
+            if let Some(s) = v[k].as_str() {
+                secrets.push(s.to_string());
+            }
+        }
+    }
+    assert!(secrets.len() >= 8, "collected {} secrets", secrets.len());
+    for s in &secrets {
+        assert!(
+            !logs.contains(s.as_str()),
+            "a secret leaked into --debug output"
+        );
+    }
+}
