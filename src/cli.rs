@@ -128,13 +128,15 @@ pub struct LogoutArgs {
 
 #[derive(Args, Debug)]
 pub struct ExportArgs {
-    /// The single output format, written to stdout (or --output).
-    #[arg(long, short = 'f')]
+    /// Output format (default env when no --emit is given): process, json, env, env-no-export,
+    /// fish, powershell, windows-cmd, dotenv, compose, compose-override, ini, github; any other
+    /// NAME runs the plugin `ssoexec-format-NAME` found on PATH.
+    #[arg(long, short = 'f', value_name = "FORMAT")]
     pub format: Option<String>,
-    /// File for --format (default stdout).
-    #[arg(long, short = 'o', requires = "format")]
-    pub output: Option<PathBuf>,
-    /// FORMAT=PATH (repeatable; `-` is stdout). One retrieval feeds every sink.
+    /// File for --format (default stdout; `-` is stdout).
+    #[arg(long, short = 'o', requires = "format", value_name = "PATH")]
+    pub output: Option<String>,
+    /// FORMAT=PATH (repeatable; `-` is stdout, at most once). One retrieval feeds every sink.
     #[arg(long, value_name = "FORMAT=PATH")]
     pub emit: Vec<String>,
     /// Services a `compose-override` file injects the variables into (repeatable).
@@ -146,7 +148,8 @@ pub struct ExportArgs {
     /// EKS cluster name for the `exec-credential` format.
     #[arg(long)]
     pub cluster_name: Option<String>,
-    /// Write even where git would not ignore a secrets file.
+    /// Write anyway: where git would not ignore a secrets file (no warning), over a file that is
+    /// not credentials or cannot be merged into, and over a symlink (replaced, not followed).
     #[arg(long)]
     pub force: bool,
 }
@@ -183,7 +186,7 @@ pub struct EksTokenArgs {
     /// EKS cluster name (signed as the x-k8s-aws-id header).
     #[arg(long, required_unless_present = "cluster_id")]
     pub cluster_name: Option<String>,
-    /// Cluster id, for EKS local clusters on Outposts.
+    /// Cluster id, for EKS local clusters on Outposts (signed instead of the name).
     #[arg(long)]
     pub cluster_id: Option<String>,
     /// Assume this role first (as `aws eks get-token --role-arn`).
@@ -193,6 +196,7 @@ pub struct EksTokenArgs {
 
 #[derive(Args, Debug)]
 pub struct KubeconfigArgs {
+    /// EKS cluster name.
     #[arg(long)]
     pub cluster_name: String,
     /// API server URL (default: from EKS DescribeCluster).
@@ -204,7 +208,7 @@ pub struct KubeconfigArgs {
     /// kubeconfig to write (default: first path of KUBECONFIG, else ~/.kube/config).
     #[arg(long)]
     pub kubeconfig: Option<PathBuf>,
-    /// Name of the context (and user) entry (default: the cluster ARN or name).
+    /// Name of the context and user entries (default: the cluster ARN, as `aws eks update-kubeconfig`).
     #[arg(long)]
     pub alias: Option<String>,
     /// Print the resulting YAML instead of writing it.
@@ -213,4 +217,10 @@ pub struct KubeconfigArgs {
     /// Role to assume before signing (passed to eks-token).
     #[arg(long)]
     pub role_arn: Option<String>,
+    /// Program the exec entry runs (default: the absolute path of this ssoexec; `ssoexec` to find it on PATH).
+    #[arg(long, value_name = "PATH")]
+    pub command: Option<String>,
+    /// ExecCredential version the exec entry asks for (default: v1; v1beta1 for kubectl older than 1.22).
+    #[arg(long, value_parser = ["v1", "v1beta1"])]
+    pub exec_api_version: Option<String>,
 }

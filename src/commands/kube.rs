@@ -1,13 +1,317 @@
-//! `ssoexec eks-token` and `ssoexec kubeconfig`.
+//! `ssoexec eks-token` (the kubectl exec plugin) and `ssoexec kubeconfig`.
 use crate::app::App;
+use crate::cache::{Lookup, lock};
 use crate::cli::{EksTokenArgs, KubeconfigArgs};
+use crate::config::SsoTarget;
+use crate::credentials::Credentials;
+use crate::credentials::source::{LOGIN_LOCK_TIMEOUT, LoginPermission, role_credentials};
+use crate::env::{KUBECONFIG, KUBERNETES_EXEC_INFO};
 use crate::error::Error;
 use crate::exit::ExitStatus;
+use crate::kube::cache::{self, TokenKey};
+use crate::kube::exec_credential::{self, ApiVersion, ExecInfo};
+use crate::kube::kubeconfig::{self, Change, Entry, Exec};
+use crate::kube::{EksToken, KubeError, eks, token};
+use crate::settings::Selection;
+use crate::sso::login::warn_corrupt;
+use crate::sts::{AssumeRoleRequest, Sts, arn_account};
+use std::path::Path;
 
-pub async fn eks_token(_app: &App, _args: &EksTokenArgs) -> Result<ExitStatus, Error> {
-    Err(Error::Usage("eks-token is being built".into()))
+/// The session name `aws eks get-token --role-arn` uses, so CloudTrail shows the same thing.
+pub const ROLE_SESSION_NAME: &str = "EKSGetTokenAuth";
+
+pub async fn eks_token(app: &App, args: &EksTokenArgs) -> Result<ExitStatus, Error> {
+    let info = exec_credential::read_exec_info(app.env.get(KUBERNETES_EXEC_INFO));
+    if let Some(note) = &info.note {
+        app.printer.info(note);
+    }
+    let region = region(app)?;
+    let cluster_id = args
+        .cluster_id
+        .as_deref()
+        .or(args.cluster_name.as_deref())
+        .ok_or_else(|| Error::Usage("eks-token needs --cluster-name (or --cluster-id)".into()))?;
+    let target = app.settings.target()?;
+    let key = TokenKey::new(&target, cluster_id, region, args.role_arn.as_deref());
+    let path = cache::path(&app.settings.paths.own, &key);
+
+    // The fast path: one file read, no lock, no network.
+    if let Some(t) = cached_token(app, &path)? {
+        return print_token(info.api_version, &t);
+    }
+    let _guard = lock::acquire(
+        &app.lock_dir(),
+        &format!("eks-{}", key.hash()),
+        &format!("getting an EKS token for {cluster_id}"),
+        LOGIN_LOCK_TIMEOUT,
+        &app.printer,
+    )
+    .await?;
+    if let Some(t) = cached_token(app, &path)? {
+        return print_token(info.api_version, &t); // another process signed one while we waited
+    }
+    let creds = role_credentials(app, &target, permission(app, &info)).await?;
+    let creds = match &args.role_arn {
+        Some(arn) => assume_role(app, &creds, region, arn).await?,
+        None => creds,
+    };
+    let t = token::sign(&creds, region, cluster_id, app.now())?;
+    crate::cache::store_or_warn(cache::store(&path, &t), &app.printer, "the EKS token was")?;
+    print_token(info.api_version, &t)
 }
 
-pub async fn kubeconfig(_app: &App, _args: &KubeconfigArgs) -> Result<ExitStatus, Error> {
-    Err(Error::Usage("kubeconfig is being built".into()))
+/// kubectl says whether it passed a terminal on (`spec.interactive`); without that word, the
+/// usual rule for background callers applies.
+fn permission(app: &App, info: &ExecInfo) -> LoginPermission {
+    match info.interactive {
+        Some(true) => LoginPermission::IfNeeded,
+        Some(false) if app.settings.login.login_if_needed => LoginPermission::IfNeeded,
+        Some(false) => LoginPermission::Never,
+        None => LoginPermission::for_caller(app),
+    }
+}
+
+fn cached_token(app: &App, path: &Path) -> Result<Option<EksToken>, Error> {
+    Ok(match cache::load_fresh(path, app.now())? {
+        Lookup::Found(t) => {
+            app.printer
+                .debug(format!("EKS token from cache {}", path.display()));
+            Some(t)
+        }
+        Lookup::Absent => None,
+        Lookup::Corrupt(why) => {
+            warn_corrupt(app, path, &why);
+            None
+        }
+    })
+}
+
+fn print_token(api_version: ApiVersion, t: &EksToken) -> Result<ExitStatus, Error> {
+    super::write_stdout(&exec_credential::render(api_version, t))?;
+    Ok(ExitStatus::Success)
+}
+
+async fn assume_role(
+    app: &App,
+    creds: &Credentials,
+    region: &str,
+    role_arn: &str,
+) -> Result<Credentials, Error> {
+    let request = AssumeRoleRequest {
+        role_arn,
+        session_name: ROLE_SESSION_NAME,
+        duration_seconds: None,
+    };
+    let assumed = Sts::new(app, region)?
+        .assume_role(creds, &request)
+        .await
+        .map_err(|e| {
+            let hint = e.api().filter(|a| a.code == "AccessDenied").map(|_| {
+                format!(
+                    "the role's trust policy must allow account {}'s SSO role to assume it",
+                    creds.account_id.as_deref().unwrap_or("?")
+                )
+            });
+            match hint {
+                Some(hint) => Error::failed(format!("cannot assume {role_arn}: {e}"), Some(hint)),
+                None => e.into(),
+            }
+        })?;
+    app.printer.debug(format!(
+        "assumed {}",
+        assumed.arn.as_deref().unwrap_or(role_arn)
+    ));
+    Ok(assumed.credentials)
+}
+
+fn region(app: &App) -> Result<&str, KubeError> {
+    app.settings
+        .region
+        .as_ref()
+        .map(|r| r.value.as_str())
+        .ok_or(KubeError::NoRegion)
+}
+
+pub async fn kubeconfig(app: &App, args: &KubeconfigArgs) -> Result<ExitStatus, Error> {
+    let region = region(app)?;
+    let target = app.settings.target()?;
+    let (server, ca, arn) = locate_cluster(app, args, &target, region).await?;
+    let command = match &args.command {
+        Some(c) => c.clone(),
+        None => std::env::current_exe()
+            .map_err(|e| {
+                Error::failed(
+                    format!("cannot find the path of this ssoexec: {e}"),
+                    Some("pass --command PATH".into()),
+                )
+            })?
+            .display()
+            .to_string(),
+    };
+    let api_version = match args.exec_api_version.as_deref() {
+        Some("v1beta1") => ApiVersion::V1Beta1,
+        _ => ApiVersion::V1,
+    };
+    let alias = args.alias.clone().unwrap_or_else(|| arn.clone());
+    let entry = Entry {
+        cluster: arn,
+        user: alias.clone(),
+        context: alias,
+        server,
+        certificate_authority_data: ca,
+        exec: Exec {
+            api_version,
+            command,
+            args: eks_token_args(&app.settings.selection, &target, region, args),
+        },
+    };
+    let path = kubeconfig::target_path(
+        args.kubeconfig.as_deref(),
+        app.env.get(KUBECONFIG),
+        &app.settings.paths.home,
+    );
+    // Write through a symlinked kubeconfig (dotfile managers), never replace the link itself.
+    let path = std::fs::canonicalize(&path).unwrap_or(path);
+    let (doc, change) = kubeconfig::merge(kubeconfig::load(&path)?, &entry, &path)?;
+    let yaml = kubeconfig::to_yaml(&doc);
+    if args.dry_run {
+        super::write_stdout(yaml.as_bytes())?;
+        return Ok(ExitStatus::Success);
+    }
+    if let Some(dir) = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty() && !d.is_dir())
+    {
+        crate::cache::atomic::ensure_dir(dir)?;
+    }
+    crate::cache::atomic::write(&path, yaml.as_bytes())?;
+    app.printer.info(match change {
+        Change::Added => format!("Added new context {} to {}", entry.context, path.display()),
+        Change::Updated => format!("Updated context {} in {}", entry.context, path.display()),
+    });
+    Ok(ExitStatus::Success)
+}
+
+/// The API server URL, CA data and ARN of the cluster: from the flags, or from DescribeCluster
+/// (signed with the profile's role credentials, as `aws eks update-kubeconfig` does) when
+/// `--server` is not given.
+async fn locate_cluster(
+    app: &App,
+    args: &KubeconfigArgs,
+    target: &SsoTarget,
+    region: &str,
+) -> Result<(String, Option<String>, String), Error> {
+    let name = &args.cluster_name;
+    if let Some(server) = &args.server {
+        if args.certificate_authority_data.is_none() && server.starts_with("https://") {
+            app.printer.info(format!(
+                "note: no --certificate-authority-data: kubectl will check {server} against the system's CAs"
+            ));
+        }
+        let account = args
+            .role_arn
+            .as_deref()
+            .and_then(arn_account)
+            .unwrap_or(&target.account_id);
+        let ca = args.certificate_authority_data.clone();
+        return Ok((server.clone(), ca, cluster_arn(region, account, name)));
+    }
+    let creds = role_credentials(app, target, LoginPermission::for_caller(app)).await?;
+    let cluster = eks::describe_cluster(app, &creds, region, name).await?;
+    let server = cluster.endpoint.ok_or_else(|| KubeError::ClusterNotReady {
+        name: name.clone(),
+        status: cluster.status.clone(),
+    })?;
+    let ca = args
+        .certificate_authority_data
+        .clone()
+        .or(cluster.certificate_authority_data);
+    Ok((server, ca, cluster.arn))
+}
+
+/// `arn:PARTITION:eks:REGION:ACCOUNT:cluster/NAME`, as DescribeCluster would name it.
+fn cluster_arn(region: &str, account: &str, name: &str) -> String {
+    let partition = if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    };
+    format!("arn:{partition}:eks:{region}:{account}:cluster/{name}")
+}
+
+/// The arguments the kubeconfig's exec entry passes: the same identity, region and cluster this
+/// run used, written out so the entry does not depend on kubectl's environment.
+fn eks_token_args(
+    selection: &Selection,
+    target: &SsoTarget,
+    region: &str,
+    args: &KubeconfigArgs,
+) -> Vec<String> {
+    let mut out: Vec<String> = vec![
+        "eks-token".into(),
+        "--cluster-name".into(),
+        args.cluster_name.clone(),
+    ];
+    out.extend(["--region".into(), region.to_string()]);
+    match selection {
+        Selection::Profile {
+            name,
+            account_id,
+            role_name,
+        } => {
+            out.extend(["--profile".into(), name.value.clone()]);
+            if let Some(a) = account_id {
+                out.extend(["--account-id".into(), a.clone()]);
+            }
+            if let Some(r) = role_name {
+                out.extend(["--role-name".into(), r.clone()]);
+            }
+        }
+        Selection::Flags {
+            start_url,
+            sso_region,
+            ..
+        } => {
+            out.extend([
+                "--start-url".into(),
+                start_url.clone(),
+                "--sso-region".into(),
+                sso_region.clone(),
+            ]);
+            out.extend([
+                "--account-id".into(),
+                target.account_id.clone(),
+                "--role-name".into(),
+                target.role_name.clone(),
+            ]);
+        }
+        Selection::Session(_) => {}
+    }
+    if let Some(arn) = &args.role_arn {
+        out.extend(["--role-arn".into(), arn.clone()]);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arns_by_partition() {
+        assert_eq!(
+            cluster_arn("eu-west-1", "1", "c"),
+            "arn:aws:eks:eu-west-1:1:cluster/c"
+        );
+        assert_eq!(
+            cluster_arn("cn-north-1", "1", "c"),
+            "arn:aws-cn:eks:cn-north-1:1:cluster/c"
+        );
+        assert_eq!(
+            cluster_arn("us-gov-west-1", "1", "c"),
+            "arn:aws-us-gov:eks:us-gov-west-1:1:cluster/c"
+        );
+    }
 }

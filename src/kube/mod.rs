@@ -1,1 +1,67 @@
 //! Kubernetes: ExecCredential, the EKS token (aws-sigv4 presign), kubeconfig entries.
+//! `token`, `exec_credential` and `kubeconfig`'s merge are pure; `cache` reads and writes the
+//! ExecCredential cache; `eks` calls DescribeCluster. Commands live in `commands::kube`.
+pub mod cache;
+pub mod eks;
+pub mod exec_credential;
+pub mod kubeconfig;
+pub mod token;
+
+pub use exec_credential::{ApiVersion, render};
+pub use token::EksToken;
+
+use crate::credentials::Credentials;
+use std::path::PathBuf;
+use time::OffsetDateTime;
+
+#[derive(Debug, thiserror::Error)]
+pub enum KubeError {
+    #[error("no region for the EKS token")]
+    NoRegion,
+    #[error("cannot sign the EKS token: {0}")]
+    Signing(String),
+    #[error("{} is not a kubeconfig ssoexec can update: {why}", path.display())]
+    Kubeconfig { path: PathBuf, why: String },
+    #[error("cannot read {}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("EKS cluster {name} has no API endpoint yet (status {status})")]
+    ClusterNotReady { name: String, status: String },
+}
+
+impl From<KubeError> for crate::error::Error {
+    fn from(e: KubeError) -> Self {
+        let hint = match &e {
+            KubeError::NoRegion => {
+                Some("pass --region, set AWS_REGION, or add `region = ...` to the profile".into())
+            }
+            KubeError::Kubeconfig { .. } => {
+                Some("fix the file, or write to another one with --kubeconfig PATH".into())
+            }
+            KubeError::ClusterNotReady { .. } => {
+                Some("wait until the cluster is ACTIVE, or pass --server".into())
+            }
+            _ => None,
+        };
+        let message = match std::error::Error::source(&e) {
+            Some(cause) => format!("{e}: {cause}"),
+            None => e.to_string(),
+        };
+        crate::error::Error::Failed { message, hint }
+    }
+}
+
+/// The whole ExecCredential document for `credentials`: sign a token for `cluster_id` in
+/// `region` at `now` and render it. Pure; what an output format needs.
+pub fn exec_credential_document(
+    credentials: &Credentials,
+    region: &str,
+    cluster_id: &str,
+    api_version: ApiVersion,
+    now: OffsetDateTime,
+) -> Result<Vec<u8>, KubeError> {
+    let token = token::sign(credentials, region, cluster_id, now)?;
+    Ok(render(api_version, &token))
+}

@@ -1,9 +1,30 @@
-//! Output formats: one trait, one module per format. A format gets everything through
-//! `OutputContext` (it reads no env, clock or file) and writes to a `&mut dyn Write`.
+//! Output formats: one trait, one module per format, one selector ([`FormatKind`]). A format gets
+//! everything through `OutputContext` and its own parameters (the existing file it merges into,
+//! the ini profile, the compose services); it reads no env, clock or file, and writes to a
+//! `&mut dyn Write`. The I/O around formats lives in `sink` (files, stdout, GitHub's files) and
+//! `plugin` (external `ssoexec-format-NAME` programs).
+pub mod compose;
+pub mod compose_override;
+#[cfg(test)]
+mod consumers;
+pub mod dotenv;
+pub mod envfile;
+pub mod fish;
+pub mod github;
+pub mod ini;
+pub mod json;
+pub mod plugin;
+pub mod powershell;
 pub mod process;
+pub mod sh;
+pub mod sink;
+pub mod windows_cmd;
 
+use crate::clock::format_timestamp_offset;
 use crate::credentials::Credentials;
+use std::borrow::Cow;
 use std::io::{self, Write};
+use std::path::PathBuf;
 use time::OffsetDateTime;
 
 /// All a format may know.
@@ -27,8 +48,366 @@ pub enum OutputError {
         variable: &'static str,
         why: &'static str,
     },
+    /// A format needs an option the run did not give (e.g. compose-override without --service).
+    #[error("the {format} format {why}")]
+    Missing { format: &'static str, why: String },
+    /// The file a merging format would update cannot be read as that format.
+    #[error("cannot merge into the existing file: {why}")]
+    Merge { why: String },
+    /// A GitHub file-command entry that the runner would read back wrong.
+    #[error("cannot write {name} to a GitHub Actions file command: {why}")]
+    GithubCommand { name: String, why: &'static str },
+    /// An external format plugin failed.
+    #[error("format plugin {name} ({}) {why}", path.display())]
+    Plugin {
+        name: String,
+        path: PathBuf,
+        why: String,
+    },
+}
+
+impl OutputError {
+    /// What to do next, for the report's `hint:` line.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            OutputError::Unrepresentable { .. } => {
+                Some("the env, json and compose formats carry any value".into())
+            }
+            OutputError::Merge { .. } => {
+                Some("pass --force to replace the file instead of merging into it".into())
+            }
+            OutputError::Plugin { .. } => {
+                Some("the plugin protocol is described in plugins/README.md".into())
+            }
+            _ => None,
+        }
+    }
 }
 
 pub trait Format {
     fn write(&self, ctx: &OutputContext<'_>, out: &mut dyn Write) -> Result<(), OutputError>;
+}
+
+/// The built-in formats. Any other name selects an external plugin (`plugin`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum FormatKind {
+    /// credential_process JSON (Version 1).
+    Process,
+    /// Credentials plus account, role, region and profile, for scripts.
+    Json,
+    /// POSIX sh `export NAME=VALUE` lines for `eval`.
+    Env,
+    /// POSIX sh `NAME=VALUE` lines.
+    EnvNoExport,
+    /// fish `set -gx NAME "VALUE"` lines.
+    Fish,
+    /// PowerShell `$Env:NAME="VALUE"` lines.
+    Powershell,
+    /// cmd.exe `set NAME=VALUE` lines.
+    WindowsCmd,
+    /// A `.env` file read alike by python-dotenv, npm dotenv and `set -a; . file`.
+    Dotenv,
+    /// A docker compose `env_file`.
+    Compose,
+    /// A docker compose override file that sets `environment` of the `--service`s.
+    ComposeOverride,
+    /// A `~/.aws/credentials` profile section.
+    Ini,
+    /// GitHub Actions: masks on stdout, then `$GITHUB_ENV` and `$GITHUB_OUTPUT` entries.
+    Github,
+    // `exec-credential` (Kubernetes ExecCredential) joins here, built from `crate::kube`: add the
+    // variant, its name in `name`, and its arm in `build` (and in `merges` if it ever merges).
+}
+
+/// Per-sink parameters of the formats that need more than the context. Not `Debug`: `existing`
+/// may hold old credentials.
+#[derive(Clone, Default)]
+pub struct FormatParams {
+    /// The current content of the file a merging format updates.
+    pub existing: Option<String>,
+    /// Section name for `ini`.
+    pub ini_profile: Option<String>,
+    /// Services for `compose-override`.
+    pub services: Vec<String>,
+}
+
+impl FormatKind {
+    /// The built-in format called `name` (exactly as listed by `--help`).
+    pub fn parse(name: &str) -> Option<FormatKind> {
+        <FormatKind as clap::ValueEnum>::from_str(name, false).ok()
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            FormatKind::Process => "process",
+            FormatKind::Json => "json",
+            FormatKind::Env => "env",
+            FormatKind::EnvNoExport => "env-no-export",
+            FormatKind::Fish => "fish",
+            FormatKind::Powershell => "powershell",
+            FormatKind::WindowsCmd => "windows-cmd",
+            FormatKind::Dotenv => "dotenv",
+            FormatKind::Compose => "compose",
+            FormatKind::ComposeOverride => "compose-override",
+            FormatKind::Ini => "ini",
+            FormatKind::Github => "github",
+        }
+    }
+
+    /// Every built-in name, for messages.
+    pub fn all_names() -> Vec<&'static str> {
+        <FormatKind as clap::ValueEnum>::value_variants()
+            .iter()
+            .map(|k| k.name())
+            .collect()
+    }
+
+    /// Formats that update an existing file in place, keeping what they do not own.
+    pub fn merges(self) -> bool {
+        matches!(
+            self,
+            FormatKind::Dotenv
+                | FormatKind::Compose
+                | FormatKind::ComposeOverride
+                | FormatKind::Ini
+        )
+    }
+
+    pub fn build(self, params: FormatParams) -> Box<dyn Format> {
+        match self {
+            FormatKind::Process => Box::new(process::Process),
+            FormatKind::Json => Box::new(json::Json),
+            FormatKind::Env => Box::new(sh::Sh { export: true }),
+            FormatKind::EnvNoExport => Box::new(sh::Sh { export: false }),
+            FormatKind::Fish => Box::new(fish::Fish),
+            FormatKind::Powershell => Box::new(powershell::Powershell),
+            FormatKind::WindowsCmd => Box::new(windows_cmd::WindowsCmd),
+            FormatKind::Dotenv => Box::new(dotenv::Dotenv {
+                existing: params.existing,
+            }),
+            FormatKind::Compose => Box::new(compose::Compose {
+                existing: params.existing,
+            }),
+            FormatKind::ComposeOverride => Box::new(compose_override::ComposeOverride {
+                services: params.services,
+                existing: params.existing,
+            }),
+            FormatKind::Ini => Box::new(ini::Ini {
+                profile: params.ini_profile.unwrap_or_default(),
+                existing: params.existing,
+            }),
+            FormatKind::Github => Box::new(github::Github),
+        }
+    }
+}
+
+/// Credential variable names, in the AWS CLI's order (spec §7.2, §7.3).
+pub const AWS_ACCESS_KEY_ID: &str = "AWS_ACCESS_KEY_ID";
+pub const AWS_SECRET_ACCESS_KEY: &str = "AWS_SECRET_ACCESS_KEY";
+pub const AWS_SESSION_TOKEN: &str = "AWS_SESSION_TOKEN";
+pub const AWS_CREDENTIAL_EXPIRATION: &str = "AWS_CREDENTIAL_EXPIRATION";
+pub const AWS_REGION: &str = "AWS_REGION";
+pub const AWS_DEFAULT_REGION: &str = "AWS_DEFAULT_REGION";
+
+/// Variables that always belong to the credentials: a file format replaces all of them, even
+/// those it does not write this time (a stale session token next to new keys breaks every call).
+pub const CREDENTIAL_VARIABLES: [&str; 4] = [
+    AWS_ACCESS_KEY_ID,
+    AWS_SECRET_ACCESS_KEY,
+    AWS_SESSION_TOKEN,
+    AWS_CREDENTIAL_EXPIRATION,
+];
+/// Variables that belong to a run only when it knows a region.
+pub const REGION_VARIABLES: [&str; 2] = [AWS_REGION, AWS_DEFAULT_REGION];
+
+/// One environment variable a format emits.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Variable<'a> {
+    pub name: &'static str,
+    pub value: Cow<'a, str>,
+    /// Secret values are masked in CI logs.
+    pub secret: bool,
+}
+
+impl std::fmt::Debug for Variable<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let value: &dyn std::fmt::Debug = if self.secret {
+            &"<redacted>"
+        } else {
+            &self.value
+        };
+        f.debug_struct("Variable")
+            .field("name", &self.name)
+            .field("value", value)
+            .finish()
+    }
+}
+
+/// The environment variables for `ctx`, in the CLI's order: key id, secret, session token (if
+/// any), expiry (if any, `+00:00` as `aws configure export-credentials` prints it), then
+/// `AWS_REGION` and `AWS_DEFAULT_REGION` when a region is known.
+pub fn variables<'a>(ctx: &OutputContext<'a>) -> Vec<Variable<'a>> {
+    let c = ctx.credentials;
+    let mut vars = vec![
+        Variable {
+            name: AWS_ACCESS_KEY_ID,
+            value: Cow::Borrowed(c.access_key_id.as_str()),
+            secret: true,
+        },
+        Variable {
+            name: AWS_SECRET_ACCESS_KEY,
+            value: Cow::Borrowed(c.secret_access_key.expose()),
+            secret: true,
+        },
+    ];
+    if let Some(t) = &c.session_token {
+        vars.push(Variable {
+            name: AWS_SESSION_TOKEN,
+            value: Cow::Borrowed(t.expose()),
+            secret: true,
+        });
+    }
+    if let Some(e) = c.expiration {
+        vars.push(Variable {
+            name: AWS_CREDENTIAL_EXPIRATION,
+            value: Cow::Owned(format_timestamp_offset(e)),
+            secret: false,
+        });
+    }
+    if let Some(r) = ctx.region {
+        vars.push(Variable {
+            name: AWS_REGION,
+            value: Cow::Borrowed(r),
+            secret: false,
+        });
+        vars.push(Variable {
+            name: AWS_DEFAULT_REGION,
+            value: Cow::Borrowed(r),
+            secret: false,
+        });
+    }
+    vars
+}
+
+/// The variable names a file format replaces in an existing file for `ctx` (see
+/// [`CREDENTIAL_VARIABLES`], [`REGION_VARIABLES`]).
+pub fn owned_variables(ctx: &OutputContext<'_>) -> Vec<&'static str> {
+    let mut names = CREDENTIAL_VARIABLES.to_vec();
+    if ctx.region.is_some() {
+        names.extend(REGION_VARIABLES);
+    }
+    names
+}
+
+/// The error for a value a format cannot carry.
+pub(crate) fn unrepresentable(
+    format: &'static str,
+    variable: &'static str,
+    why: &'static str,
+) -> OutputError {
+    OutputError::Unrepresentable {
+        format,
+        variable,
+        why,
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! A context with fixed, plain values for the formats' unit tests.
+    use super::OutputContext;
+    use crate::credentials::Credentials;
+    use crate::secret::Secret;
+    use time::macros::datetime;
+
+    pub fn credentials(secret: &str, token: Option<&str>) -> Credentials {
+        Credentials {
+            access_key_id: "ASIAFAKEPORTAL000001".into(),
+            secret_access_key: Secret::new(secret),
+            session_token: token.map(Secret::new),
+            expiration: Some(datetime!(2026-11-26 10:19:25 UTC)),
+            account_id: Some("111111111111".into()),
+        }
+    }
+
+    pub fn plain() -> Credentials {
+        credentials(
+            "fakeportalsecret/+=000000000000000000000",
+            Some("FAKE//session+token=="),
+        )
+    }
+
+    pub fn ctx<'a>(c: &'a Credentials, region: Option<&'a str>) -> OutputContext<'a> {
+        OutputContext {
+            credentials: c,
+            profile: Some("dev"),
+            region,
+            account_id: Some("111111111111"),
+            role_name: Some("ReadOnly"),
+            now: datetime!(2026-11-26 09:19:25 UTC),
+        }
+    }
+
+    /// What a format writes for `ctx`, as text.
+    pub fn render(
+        f: &dyn super::Format,
+        ctx: &OutputContext<'_>,
+    ) -> Result<String, super::OutputError> {
+        let mut out = Vec::new();
+        f.write(ctx, &mut out)?;
+        Ok(String::from_utf8(out).expect("utf-8"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::*;
+    use super::*;
+
+    #[test]
+    fn variables_follow_the_cli_order_and_add_regions() {
+        let c = plain();
+        let names: Vec<_> = variables(&ctx(&c, Some("eu-west-1")))
+            .iter()
+            .map(|v| v.name)
+            .collect();
+        assert_eq!(
+            names,
+            [
+                AWS_ACCESS_KEY_ID,
+                AWS_SECRET_ACCESS_KEY,
+                AWS_SESSION_TOKEN,
+                AWS_CREDENTIAL_EXPIRATION,
+                AWS_REGION,
+                AWS_DEFAULT_REGION
+            ]
+        );
+        let c = credentials("s", None);
+        let names: Vec<_> = variables(&ctx(&c, None)).iter().map(|v| v.name).collect();
+        assert_eq!(
+            names,
+            [
+                AWS_ACCESS_KEY_ID,
+                AWS_SECRET_ACCESS_KEY,
+                AWS_CREDENTIAL_EXPIRATION
+            ]
+        );
+    }
+
+    #[test]
+    fn variable_debug_hides_secrets() {
+        let c = credentials("hunter2-secret", Some("hunter2-token"));
+        let shown = format!("{:?}", variables(&ctx(&c, Some("eu-west-1"))));
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("eu-west-1"), "{shown}");
+    }
+
+    #[test]
+    fn every_builtin_name_parses_back() {
+        for name in FormatKind::all_names() {
+            assert_eq!(FormatKind::parse(name).map(FormatKind::name), Some(name));
+        }
+        assert_eq!(FormatKind::parse("tfvars"), None);
+        assert_eq!(FormatKind::parse("ENV"), None);
+    }
 }

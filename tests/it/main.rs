@@ -4,6 +4,8 @@
 mod exec;
 mod foundation;
 mod hardening;
+mod kube;
 mod login;
 mod mock_selftest;
+mod output;
 mod support;

@@ -1,0 +1,313 @@
+//! kubeconfig entries (spec §8.1, §8.3): the cluster, the user whose `exec` runs
+//! `ssoexec eks-token`, and the context joining them, merged into an existing file while every
+//! other entry and key is kept. `merge` and `target_path` are pure; `load` reads the file.
+use super::KubeError;
+use super::exec_credential::ApiVersion;
+use serde_yaml::{Mapping, Value};
+use std::path::{Path, PathBuf};
+
+/// How kubectl may run the plugin: interactive when it has a terminal, so a login can prompt.
+pub const INTERACTIVE_MODE: &str = "IfAvailable";
+/// Shown by kubectl when the command cannot be run.
+pub const INSTALL_HINT: &str = "ssoexec signs in to AWS IAM Identity Center and prints EKS tokens. \
+Install it and put it on PATH, or run `ssoexec kubeconfig` again to update the command path.";
+
+/// The three entries `ssoexec kubeconfig` writes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// Name of the cluster entry (the cluster ARN).
+    pub cluster: String,
+    pub user: String,
+    pub context: String,
+    pub server: String,
+    pub certificate_authority_data: Option<String>,
+    pub exec: Exec,
+}
+
+/// The user's `exec` stanza.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Exec {
+    pub api_version: ApiVersion,
+    pub command: String,
+    pub args: Vec<String>,
+}
+
+/// What merging did to the context.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change {
+    Added,
+    Updated,
+}
+
+/// The file to write: `--kubeconfig`, else the first entry of `KUBECONFIG`, else `~/.kube/config`.
+pub fn target_path(flag: Option<&Path>, kubeconfig_env: Option<&str>, home: &Path) -> PathBuf {
+    if let Some(p) = flag {
+        return p.to_path_buf();
+    }
+    kubeconfig_env
+        .and_then(|v| std::env::split_paths(v).find(|p| !p.as_os_str().is_empty()))
+        .unwrap_or_else(|| home.join(".kube").join("config"))
+}
+
+/// The parsed file, `None` when it does not exist or is empty.
+pub fn load(path: &Path) -> Result<Option<Value>, KubeError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(KubeError::Read {
+                path: path.to_path_buf(),
+                source: e,
+            });
+        }
+    };
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    serde_yaml::from_str(&text)
+        .map(Some)
+        .map_err(|e| KubeError::Kubeconfig {
+            path: path.to_path_buf(),
+            why: e.to_string(),
+        })
+}
+
+/// The YAML text of a kubeconfig document.
+pub fn to_yaml(doc: &Value) -> String {
+    serde_yaml::to_string(doc).unwrap_or_default()
+}
+
+fn key(k: &str) -> Value {
+    Value::String(k.to_string())
+}
+
+fn mapping(pairs: Vec<(&str, Value)>) -> Value {
+    Value::Mapping(pairs.into_iter().map(|(k, v)| (key(k), v)).collect())
+}
+
+fn string(s: &str) -> Value {
+    Value::String(s.to_string())
+}
+
+fn cluster_value(e: &Entry) -> Value {
+    let mut pairs = Vec::new();
+    if let Some(ca) = &e.certificate_authority_data {
+        pairs.push(("certificate-authority-data", string(ca)));
+    }
+    pairs.push(("server", string(&e.server)));
+    mapping(pairs)
+}
+
+fn user_value(e: &Entry) -> Value {
+    let exec = mapping(vec![
+        ("apiVersion", string(e.exec.api_version.as_str())),
+        (
+            "args",
+            Value::Sequence(e.exec.args.iter().map(|a| string(a)).collect()),
+        ),
+        ("command", string(&e.exec.command)),
+        ("installHint", string(INSTALL_HINT)),
+        ("interactiveMode", string(INTERACTIVE_MODE)),
+    ]);
+    mapping(vec![("exec", exec)])
+}
+
+fn context_value(e: &Entry) -> Value {
+    mapping(vec![
+        ("cluster", string(&e.cluster)),
+        ("user", string(&e.user)),
+    ])
+}
+
+/// Adds or replaces the named item of the list `list` (`clusters`, `users`, `contexts`) in place;
+/// items are `{<field>: value, name: NAME}` as kubectl writes them. True when it was replaced.
+fn upsert(
+    root: &mut Mapping,
+    list: &str,
+    field: &str,
+    name: &str,
+    value: Value,
+    path: &Path,
+) -> Result<bool, KubeError> {
+    let bad = |why: String| KubeError::Kubeconfig {
+        path: path.to_path_buf(),
+        why,
+    };
+    let slot = root.entry(key(list)).or_insert(Value::Null);
+    if slot.is_null() {
+        *slot = Value::Sequence(Vec::new());
+    }
+    let items = slot
+        .as_sequence_mut()
+        .ok_or_else(|| bad(format!("`{list}` is not a list")))?;
+    let item = mapping(vec![(field, value), ("name", string(name))]);
+    let existing = items
+        .iter_mut()
+        .find(|i| i.get("name").and_then(Value::as_str) == Some(name));
+    match existing {
+        Some(old) => {
+            *old = item;
+            Ok(true)
+        }
+        None => {
+            items.push(item);
+            Ok(false)
+        }
+    }
+}
+
+/// `doc` with `entry` added or updated and made the current context. Everything else is kept as
+/// it was (order included); a missing document starts as an empty `kind: Config`.
+pub fn merge(doc: Option<Value>, entry: &Entry, path: &Path) -> Result<(Value, Change), KubeError> {
+    let mut doc = doc.unwrap_or_else(|| {
+        mapping(vec![
+            ("apiVersion", string("v1")),
+            ("kind", string("Config")),
+            ("preferences", Value::Mapping(Mapping::new())),
+            ("clusters", Value::Sequence(Vec::new())),
+            ("users", Value::Sequence(Vec::new())),
+            ("contexts", Value::Sequence(Vec::new())),
+        ])
+    });
+    let root = doc.as_mapping_mut().ok_or_else(|| KubeError::Kubeconfig {
+        path: path.to_path_buf(),
+        why: "the top level is not a mapping".into(),
+    })?;
+    upsert(
+        root,
+        "clusters",
+        "cluster",
+        &entry.cluster,
+        cluster_value(entry),
+        path,
+    )?;
+    upsert(root, "users", "user", &entry.user, user_value(entry), path)?;
+    let replaced = upsert(
+        root,
+        "contexts",
+        "context",
+        &entry.context,
+        context_value(entry),
+        path,
+    )?;
+    root.insert(key("current-context"), string(&entry.context));
+    Ok((
+        doc,
+        if replaced {
+            Change::Updated
+        } else {
+            Change::Added
+        },
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry() -> Entry {
+        Entry {
+            cluster: "arn:aws:eks:eu-west-1:111111111111:cluster/prod".into(),
+            user: "arn:aws:eks:eu-west-1:111111111111:cluster/prod".into(),
+            context: "prod".into(),
+            server: "https://prod.example".into(),
+            certificate_authority_data: Some("Q0E=".into()),
+            exec: Exec {
+                api_version: ApiVersion::V1,
+                command: "/usr/bin/ssoexec".into(),
+                args: vec!["eks-token".into(), "--cluster-name".into(), "prod".into()],
+            },
+        }
+    }
+
+    #[test]
+    fn new_file() {
+        let (doc, change) = merge(None, &entry(), Path::new("k")).unwrap();
+        assert_eq!(change, Change::Added);
+        let want = format!(
+            "apiVersion: v1
+kind: Config
+preferences: {{}}
+clusters:
+- cluster:
+    certificate-authority-data: Q0E=
+    server: https://prod.example
+  name: arn:aws:eks:eu-west-1:111111111111:cluster/prod
+users:
+- user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1
+      args:
+      - eks-token
+      - --cluster-name
+      - prod
+      command: /usr/bin/ssoexec
+      installHint: {INSTALL_HINT}
+      interactiveMode: IfAvailable
+  name: arn:aws:eks:eu-west-1:111111111111:cluster/prod
+contexts:
+- context:
+    cluster: arn:aws:eks:eu-west-1:111111111111:cluster/prod
+    user: arn:aws:eks:eu-west-1:111111111111:cluster/prod
+  name: prod
+current-context: prod
+"
+        );
+        assert_eq!(to_yaml(&doc), want);
+    }
+
+    #[test]
+    fn update_replaces_only_our_entries() {
+        let text = "apiVersion: v1\nclusters:\n- cluster:\n    server: https://old\n  name: prod\n- cluster:\n    server: https://other\n  name: other\ncontexts: null\ncurrent-context: other\nkind: Config\nusers: []\n";
+        let mut e = entry();
+        e.cluster = "prod".into();
+        let (doc, change) = merge(
+            Some(serde_yaml::from_str(text).unwrap()),
+            &e,
+            Path::new("k"),
+        )
+        .unwrap();
+        assert_eq!(change, Change::Added);
+        let clusters = doc["clusters"].as_sequence().unwrap();
+        assert_eq!(clusters.len(), 2);
+        assert_eq!(clusters[0]["cluster"]["server"], "https://prod.example");
+        assert_eq!(clusters[1]["cluster"]["server"], "https://other");
+        assert_eq!(doc["current-context"], "prod");
+        let (_, again) = merge(Some(doc), &e, Path::new("k")).unwrap();
+        assert_eq!(again, Change::Updated);
+    }
+
+    #[test]
+    fn rejects_what_is_not_a_kubeconfig() {
+        assert!(
+            merge(
+                Some(serde_yaml::from_str("- a").unwrap()),
+                &entry(),
+                Path::new("k")
+            )
+            .is_err()
+        );
+        assert!(
+            merge(
+                Some(serde_yaml::from_str("users: 3").unwrap()),
+                &entry(),
+                Path::new("k")
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn path_precedence() {
+        let home = Path::new("/home/u");
+        assert_eq!(
+            target_path(Some(Path::new("/x")), Some("/a:/b"), home),
+            PathBuf::from("/x")
+        );
+        assert_eq!(target_path(None, Some(":/a:/b"), home), PathBuf::from("/a"));
+        assert_eq!(
+            target_path(None, None, home),
+            PathBuf::from("/home/u/.kube/config")
+        );
+    }
+}

@@ -1,0 +1,79 @@
+//! A docker compose `env_file` (compose-go `dotenv`, spec §10). Every value is double-quoted with
+//! `\` → `\\`, `"` → `\"`, `$` → `$$` and newline / carriage return → `\n` / `\r`, the encoding
+//! compose reads back exactly (§10.3), so any value survives escape processing and interpolation.
+//! An existing file keeps every line but the `AWS_*` keys this format owns. Does no I/O.
+use super::{
+    Format, OutputContext, OutputError, envfile, owned_variables, unrepresentable, variables,
+};
+use std::io::Write;
+
+pub struct Compose {
+    /// The file's current content, merged into.
+    pub existing: Option<String>,
+}
+
+impl Format for Compose {
+    fn write(&self, ctx: &OutputContext<'_>, out: &mut dyn Write) -> Result<(), OutputError> {
+        let mut block = String::new();
+        for v in variables(ctx) {
+            let value = quote(&v.value).map_err(|why| unrepresentable("compose", v.name, why))?;
+            block.push_str(&format!("{}={value}\n", v.name));
+        }
+        let text = match &self.existing {
+            Some(existing) => envfile::merge(existing, &owned_variables(ctx), &block),
+            None => block,
+        };
+        out.write_all(text.as_bytes())?;
+        Ok(())
+    }
+}
+
+/// `value` as a compose double-quoted value.
+pub fn quote(value: &str) -> Result<String, &'static str> {
+    if value.contains('\0') {
+        return Err("an environment variable cannot hold a NUL byte");
+    }
+    let mut s = String::with_capacity(value.len() + 2);
+    s.push('"');
+    for ch in value.chars() {
+        match ch {
+            '\\' => s.push_str("\\\\"),
+            '"' => s.push_str("\\\""),
+            '$' => s.push_str("$$"),
+            '\n' => s.push_str("\\n"),
+            '\r' => s.push_str("\\r"),
+            c => s.push(c),
+        }
+    }
+    s.push('"');
+    Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::testing::*;
+
+    #[test]
+    fn whole_output() {
+        let c = plain();
+        assert_eq!(
+            render(&Compose { existing: None }, &ctx(&c, Some("eu-west-1"))).unwrap(),
+            "AWS_ACCESS_KEY_ID=\"ASIAFAKEPORTAL000001\"\n\
+             AWS_SECRET_ACCESS_KEY=\"fakeportalsecret/+=000000000000000000000\"\n\
+             AWS_SESSION_TOKEN=\"FAKE//session+token==\"\n\
+             AWS_CREDENTIAL_EXPIRATION=\"2026-11-26T10:19:25+00:00\"\n\
+             AWS_REGION=\"eu-west-1\"\n\
+             AWS_DEFAULT_REGION=\"eu-west-1\"\n"
+        );
+    }
+
+    #[test]
+    fn escapes_per_compose_rules() {
+        assert_eq!(
+            quote("a\\b\"c$d${e}\nf\rg #h 'i'").unwrap(),
+            "\"a\\\\b\\\"c$$d$${e}\\nf\\rg #h 'i'\""
+        );
+        assert!(quote("\0").is_err());
+    }
+}

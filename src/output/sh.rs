@@ -1,0 +1,88 @@
+//! POSIX sh lines: `export NAME=VALUE` (`env`) and `NAME=VALUE` (`env-no-export`), for
+//! `eval "$(ssoexec export)"` in sh, bash, zsh, dash and ksh. A value made only of plainly safe
+//! characters is written bare, exactly as `aws configure export-credentials` prints it; anything
+//! else is single-quoted, so nothing in it is expanded or executed. Does no I/O.
+use super::{Format, OutputContext, OutputError, unrepresentable, variables};
+use std::borrow::Cow;
+use std::io::Write;
+
+pub struct Sh {
+    /// `export NAME=VALUE` (env) rather than `NAME=VALUE` (env-no-export).
+    pub export: bool,
+}
+
+impl Format for Sh {
+    fn write(&self, ctx: &OutputContext<'_>, out: &mut dyn Write) -> Result<(), OutputError> {
+        let format = if self.export { "env" } else { "env-no-export" };
+        let prefix = if self.export { "export " } else { "" };
+        for v in variables(ctx) {
+            let value = quote(&v.value).map_err(|why| unrepresentable(format, v.name, why))?;
+            writeln!(out, "{prefix}{}={value}", v.name)?;
+        }
+        Ok(())
+    }
+}
+
+/// Characters that mean nothing to sh in a word after `NAME=` (no `~`: bash expands `=~` and `:~`).
+fn is_plain(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"_@%+=:,./-".contains(&b)
+}
+
+/// `value` as one sh word: bare when plainly safe, else `'…'` with each `'` written as `'\''`.
+pub fn quote(value: &str) -> Result<Cow<'_, str>, &'static str> {
+    if value.contains('\0') {
+        return Err("a shell variable cannot hold a NUL byte");
+    }
+    if !value.is_empty() && value.bytes().all(is_plain) {
+        return Ok(Cow::Borrowed(value));
+    }
+    Ok(Cow::Owned(format!("'{}'", value.replace('\'', r"'\''"))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::testing::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn plain_values_match_the_aws_cli_byte_for_byte() {
+        let c = plain();
+        let text = render(&Sh { export: true }, &ctx(&c, None)).unwrap();
+        let cli = include_str!("../../tests/fixtures/awscli/awscli2_export_credentials.env");
+        assert_eq!(text, cli);
+        let text = render(&Sh { export: false }, &ctx(&c, None)).unwrap();
+        let cli =
+            include_str!("../../tests/fixtures/awscli/awscli2_export_credentials.env-no-export");
+        assert_eq!(text, cli);
+    }
+
+    #[test]
+    fn region_lines_follow() {
+        let c = plain();
+        let text = render(&Sh { export: true }, &ctx(&c, Some("eu-west-1"))).unwrap();
+        assert!(
+            text.ends_with("export AWS_REGION=eu-west-1\nexport AWS_DEFAULT_REGION=eu-west-1\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn hostile_values_are_single_quoted() {
+        assert_eq!(quote("a'b").unwrap(), r"'a'\''b'");
+        assert_eq!(quote("$(rm -rf ~)`x`").unwrap(), "'$(rm -rf ~)`x`'");
+        assert_eq!(quote("").unwrap(), "''");
+        assert_eq!(quote("~/x").unwrap(), "'~/x'");
+        assert_eq!(quote("a\nb").unwrap(), "'a\nb'");
+        assert!(quote("a\0b").is_err());
+    }
+
+    proptest! {
+        /// POSIX word splitting (shlex) reads back exactly one word with the value.
+        #[test]
+        fn quote_round_trips_through_posix_word_splitting(value in "[^\\x00]{0,40}") {
+            let line = format!("A={}", quote(&value).unwrap());
+            prop_assert_eq!(shlex::split(&line), Some(vec![format!("A={value}")]));
+        }
+    }
+}

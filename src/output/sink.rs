@@ -1,0 +1,349 @@
+//! Sinks: where a rendered document goes, and the checks around it. Parses `FORMAT=PATH`
+//! specs; writes files atomically with mode 0600 into a directory that must already exist;
+//! reads the current file for merging formats; warns when git would commit a secrets file;
+//! appends GitHub file commands. This is the I/O the formats must not do; stdout itself is
+//! written by the command (`commands::write_stdout`).
+use crate::cache::{CacheError, atomic};
+use crate::env::Env;
+use crate::output::github::{GITHUB_ENV, GITHUB_OUTPUT};
+use std::fmt;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SinkError {
+    #[error("cannot write {}: the directory {} does not exist", path.display(), dir.display())]
+    NoParent { path: PathBuf, dir: PathBuf },
+    #[error("cannot write {}: it is a directory", path.display())]
+    IsDirectory { path: PathBuf },
+    #[error("{} is a symlink; ssoexec does not write through symlinks", path.display())]
+    Symlink {
+        path: PathBuf,
+        target: Option<PathBuf>,
+    },
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{} is not UTF-8 text, so it cannot be merged into", path.display())]
+    NotText { path: PathBuf },
+    #[error("{} exists and does not look like credentials; not replacing it", path.display())]
+    Foreign { path: PathBuf },
+    #[error(transparent)]
+    Write(#[from] CacheError),
+    #[error("the github format runs in a GitHub Actions step, but {GITHUB_ENV} is not set")]
+    NoGithubEnv,
+    #[error("cannot append to {}: {source}", path.display())]
+    Append {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+impl SinkError {
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            SinkError::NoParent { dir, .. } => Some(format!(
+                "create it first (mkdir -p {})",
+                crate::settings::shell_word(&dir.display().to_string())
+            )),
+            SinkError::Symlink {
+                target: Some(t), ..
+            } => Some(format!(
+                "name the target instead ({}), or pass --force to replace the link with a file",
+                t.display()
+            )),
+            SinkError::Symlink { .. } | SinkError::Foreign { .. } | SinkError::NotText { .. } => {
+                Some("pass --force to replace it".into())
+            }
+            SinkError::NoGithubEnv => {
+                Some("outside GitHub Actions use another format, e.g. --format env".into())
+            }
+            SinkError::Write(e) => e.hint(),
+            _ => None,
+        }
+    }
+}
+
+/// Where a sink's document goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Destination {
+    Stdout,
+    File(PathBuf),
+}
+
+impl fmt::Display for Destination {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Destination::Stdout => f.write_str("stdout"),
+            Destination::File(p) => write!(f, "{}", p.display()),
+        }
+    }
+}
+
+impl Destination {
+    /// `-` is stdout; `~` and `~/…` are under `home` (the shell does not expand `~` after `=`).
+    pub fn parse(path: &str, home: &Path) -> Destination {
+        match path {
+            "-" => Destination::Stdout,
+            "~" => Destination::File(home.to_path_buf()),
+            p => match p.strip_prefix("~/") {
+                Some(rest) => Destination::File(home.join(rest)),
+                None => Destination::File(PathBuf::from(p)),
+            },
+        }
+    }
+}
+
+/// One `FORMAT=PATH` request, not yet resolved to a format.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SinkSpec {
+    pub format: String,
+    pub destination: Destination,
+}
+
+impl SinkSpec {
+    /// Parses `FORMAT=PATH` (split at the first `=`; the path may contain more).
+    pub fn parse(spec: &str, home: &Path) -> Result<SinkSpec, String> {
+        match spec.split_once('=') {
+            Some((format, path)) if !format.is_empty() && !path.is_empty() => Ok(SinkSpec {
+                format: format.to_string(),
+                destination: Destination::parse(path, home),
+            }),
+            _ => Err(format!(
+                "--emit {spec:?} is not FORMAT=PATH (use - for stdout, e.g. --emit env=-)"
+            )),
+        }
+    }
+}
+
+/// Checks a file destination before anything is fetched: the directory exists, the path is no
+/// directory, and (unless `force`) no symlink.
+pub fn check_destination(path: &Path, force: bool) -> Result<(), SinkError> {
+    let dir = parent(path);
+    if !dir.is_dir() {
+        return Err(SinkError::NoParent {
+            path: path.to_path_buf(),
+            dir: dir.to_path_buf(),
+        });
+    }
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.is_dir() => Err(SinkError::IsDirectory {
+            path: path.to_path_buf(),
+        }),
+        Ok(m) if m.file_type().is_symlink() && !force => Err(SinkError::Symlink {
+            path: path.to_path_buf(),
+            target: std::fs::canonicalize(path).ok(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+fn parent(path: &Path) -> &Path {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+/// The current content of `path`, if it exists (merging formats read it; plugins get it).
+pub fn read_existing(path: &Path) -> Result<Option<String>, SinkError> {
+    match std::fs::read(path) {
+        Ok(bytes) => String::from_utf8(bytes)
+            .map(Some)
+            .map_err(|_| SinkError::NotText {
+                path: path.to_path_buf(),
+            }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(SinkError::Read {
+            path: path.to_path_buf(),
+            source: e,
+        }),
+    }
+}
+
+/// Whether `existing` looks like credentials some tool wrote (so replacing it loses nothing the
+/// user typed): it names an access key id in one of the usual spellings.
+pub fn looks_like_credentials(existing: &str) -> bool {
+    let lower = existing.to_ascii_lowercase();
+    existing.trim().is_empty() || lower.contains("access_key_id") || lower.contains("accesskeyid")
+}
+
+/// Writes a file sink: temp file in the same directory, 0600, fsync, rename.
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), SinkError> {
+    Ok(atomic::write(path, bytes)?)
+}
+
+/// A secrets file git would pick up.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GitExposure {
+    pub toplevel: PathBuf,
+    /// The `.gitignore` line that would cover the file (`/dir/name`).
+    pub ignore_line: String,
+}
+
+impl fmt::Display for GitExposure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "add `{}` to {}",
+            self.ignore_line,
+            self.toplevel.join(".gitignore").display()
+        )
+    }
+}
+
+/// `Some` when `path` lies in a git work tree and git would not ignore it. No git, or no work
+/// tree, is `None`: there is nothing to warn about.
+pub fn git_exposure(path: &Path) -> Option<GitExposure> {
+    let dir = std::fs::canonicalize(parent(path)).ok()?;
+    let name = path.file_name()?;
+    let git = |args: &[&std::ffi::OsStr]| {
+        Command::new("git")
+            .arg("-C")
+            .arg(&dir)
+            .args(args)
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
+            .output()
+            .ok()
+    };
+    // `check-ignore` exits 0 when ignored, 1 when not, 128 outside a work tree.
+    let check = git(&["check-ignore".as_ref(), "-q".as_ref(), "--".as_ref(), name])?;
+    if check.status.code() != Some(1) {
+        return None;
+    }
+    let top = git(&["rev-parse".as_ref(), "--show-toplevel".as_ref()])?;
+    let toplevel = std::fs::canonicalize(String::from_utf8_lossy(&top.stdout).trim()).ok()?;
+    let relative = dir.join(name).strip_prefix(&toplevel).ok()?.to_path_buf();
+    let ignore_line = format!("/{}", relative.to_string_lossy().replace('\\', "/"));
+    Some(GitExposure {
+        toplevel,
+        ignore_line,
+    })
+}
+
+/// The runner's file-command files.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GithubFiles {
+    pub env: PathBuf,
+    pub output: Option<PathBuf>,
+}
+
+impl GithubFiles {
+    /// `$GITHUB_ENV` (required) and `$GITHUB_OUTPUT` (outputs are skipped without it).
+    pub fn from_env(env: &Env) -> Result<GithubFiles, SinkError> {
+        let file = env.get(GITHUB_ENV).ok_or(SinkError::NoGithubEnv)?;
+        Ok(GithubFiles {
+            env: PathBuf::from(file),
+            output: env.get(GITHUB_OUTPUT).map(PathBuf::from),
+        })
+    }
+
+    /// Appends the prepared entries (`StepCommands::env_file` / `output_file`). The masks must
+    /// already be on stdout: the runner only hides values it was told about before it sees them.
+    pub fn append(&self, env_text: &str, output_text: &str) -> Result<(), SinkError> {
+        append(&self.env, env_text)?;
+        if let Some(out) = &self.output
+            && !output_text.is_empty()
+        {
+            append(out, output_text)?;
+        }
+        Ok(())
+    }
+}
+
+/// Appends to a runner-owned file (the runner creates it and reads it after the step, so this
+/// is an append, not a replacement).
+fn append(path: &Path, text: &str) -> Result<(), SinkError> {
+    let err = |e| SinkError::Append {
+        path: path.to_path_buf(),
+        source: e,
+    };
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .map_err(err)?;
+    f.write_all(text.as_bytes()).map_err(err)?;
+    f.flush().map_err(err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_emit_specs() {
+        let home = Path::new("/home/u");
+        assert_eq!(
+            SinkSpec::parse("env=-", home).unwrap(),
+            SinkSpec {
+                format: "env".into(),
+                destination: Destination::Stdout
+            }
+        );
+        assert_eq!(
+            SinkSpec::parse("dotenv=a=b.env", home).unwrap().destination,
+            Destination::File("a=b.env".into())
+        );
+        assert_eq!(
+            SinkSpec::parse("ini=~/.aws/credentials", home)
+                .unwrap()
+                .destination,
+            Destination::File("/home/u/.aws/credentials".into())
+        );
+        for bad in ["env", "=x", "env="] {
+            assert!(SinkSpec::parse(bad, home).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn destination_checks() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(check_destination(&dir.path().join("a.env"), false).is_ok());
+        let e = check_destination(&dir.path().join("missing/a.env"), false).unwrap_err();
+        assert!(matches!(e, SinkError::NoParent { .. }));
+        assert!(e.hint().unwrap().starts_with("create it first (mkdir -p "));
+        assert!(matches!(
+            check_destination(dir.path(), false),
+            Err(SinkError::IsDirectory { .. })
+        ));
+        #[cfg(unix)]
+        {
+            let link = dir.path().join("link.env");
+            std::os::unix::fs::symlink(dir.path().join("target.env"), &link).unwrap();
+            assert!(matches!(
+                check_destination(&link, false),
+                Err(SinkError::Symlink { .. })
+            ));
+            assert!(check_destination(&link, true).is_ok());
+        }
+    }
+
+    #[test]
+    fn recognises_credentials_files() {
+        assert!(looks_like_credentials("export AWS_ACCESS_KEY_ID=x\n"));
+        assert!(looks_like_credentials("{\"AccessKeyId\": \"x\"}"));
+        assert!(looks_like_credentials("aws_access_key_id = \"x\"\n"));
+        assert!(looks_like_credentials("\n"));
+        assert!(!looks_like_credentials("[default]\nregion = eu-west-1\n"));
+    }
+
+    #[test]
+    fn github_files_come_from_the_environment() {
+        assert!(matches!(
+            GithubFiles::from_env(&Env::default()),
+            Err(SinkError::NoGithubEnv)
+        ));
+        let env = Env::from_pairs([(GITHUB_ENV, "/tmp/env")]);
+        assert_eq!(
+            GithubFiles::from_env(&env).unwrap(),
+            GithubFiles {
+                env: "/tmp/env".into(),
+                output: None
+            }
+        );
+    }
+}
