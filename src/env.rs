@@ -70,6 +70,16 @@ pub const WAYLAND_DISPLAY: &str = "WAYLAND_DISPLAY";
 pub const KUBERNETES_EXEC_INFO: &str = "KUBERNETES_EXEC_INFO";
 /// Kubeconfig search path (first entry is written by `ssoexec kubeconfig`).
 pub const KUBECONFIG: &str = "KUBECONFIG";
+/// GitHub Actions: file whose appended `NAME<<DELIM` entries become later steps' environment.
+pub const GITHUB_ENV: &str = "GITHUB_ENV";
+/// GitHub Actions: file of step outputs.
+pub const GITHUB_OUTPUT: &str = "GITHUB_OUTPUT";
+/// GitHub Actions: Markdown appended here appears on the run's summary page.
+pub const GITHUB_STEP_SUMMARY: &str = "GITHUB_STEP_SUMMARY";
+/// GitHub Actions OIDC: the token request URL (present with `permissions: id-token: write`).
+pub const ACTIONS_ID_TOKEN_REQUEST_URL: &str = "ACTIONS_ID_TOKEN_REQUEST_URL";
+/// GitHub Actions OIDC: the bearer for the token request URL.
+pub const ACTIONS_ID_TOKEN_REQUEST_TOKEN: &str = "ACTIONS_ID_TOKEN_REQUEST_TOKEN";
 /// Executable search path (external format plugins, exec).
 pub const PATH: &str = "PATH";
 

@@ -286,10 +286,16 @@ fn render(
             })
         }
         Renderer::Builtin(kind) => {
+            let api_version = crate::kube::exec_credential::read_exec_info(
+                app.env.get(crate::env::KUBERNETES_EXEC_INFO),
+            )
+            .api_version;
             let params = |existing| FormatParams {
                 existing,
                 ini_profile: opts.ini_profile.clone(),
                 services: opts.args.service.clone(),
+                cluster: opts.args.cluster_name.clone(),
+                api_version: Some(api_version),
             };
             let mut out = Vec::new();
             match kind

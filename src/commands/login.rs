@@ -56,6 +56,9 @@ pub async fn logout(app: &App, args: &LogoutArgs) -> Result<ExitStatus, Error> {
     for path in role_files {
         atomic::remove(&path)?;
     }
+    // EKS tokens are keyed by hashes, so the signed-out session's cannot be told apart: drop all
+    // (they are re-signed from role credentials in a millisecond).
+    crate::kube::cache::clear(&paths.own)?;
     app.printer.info(if signed_out == 0 {
         "No cached SSO session to sign out of.".to_string()
     } else {

@@ -8,11 +8,7 @@ use super::{Format, OutputContext, OutputError, variables};
 use crate::clock::format_timestamp;
 use std::io::{self, Write};
 
-/// File that later steps' environment is read from (set by the runner).
-// Not in `crate::env` because that file belongs to another change; move it there.
-pub const GITHUB_ENV: &str = "GITHUB_ENV";
-/// File that this step's outputs are read from (set by the runner).
-pub const GITHUB_OUTPUT: &str = "GITHUB_OUTPUT";
+pub use crate::env::{GITHUB_ENV, GITHUB_OUTPUT};
 /// Prefix of heredoc delimiters, as `@actions/core` writes them.
 pub const DELIMITER_PREFIX: &str = "ghadelimiter_";
 

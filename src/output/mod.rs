@@ -9,6 +9,7 @@ pub mod compose_override;
 mod consumers;
 pub mod dotenv;
 pub mod envfile;
+pub mod exec_credential;
 pub mod fish;
 pub mod github;
 pub mod ini;
@@ -115,8 +116,8 @@ pub enum FormatKind {
     Ini,
     /// GitHub Actions: masks on stdout, then `$GITHUB_ENV` and `$GITHUB_OUTPUT` entries.
     Github,
-    // `exec-credential` (Kubernetes ExecCredential) joins here, built from `crate::kube`: add the
-    // variant, its name in `name`, and its arm in `build` (and in `merges` if it ever merges).
+    /// A Kubernetes ExecCredential with an EKS token for `--cluster-name`.
+    ExecCredential,
 }
 
 /// Per-sink parameters of the formats that need more than the context. Not `Debug`: `existing`
@@ -127,6 +128,10 @@ pub struct FormatParams {
     pub existing: Option<String>,
     /// Section name for `ini`.
     pub ini_profile: Option<String>,
+    /// EKS cluster name for `exec-credential`.
+    pub cluster: Option<String>,
+    /// ExecCredential apiVersion for `exec-credential` (default v1beta1).
+    pub api_version: Option<crate::kube::ApiVersion>,
     /// Services for `compose-override`.
     pub services: Vec<String>,
 }
@@ -151,6 +156,7 @@ impl FormatKind {
             FormatKind::ComposeOverride => "compose-override",
             FormatKind::Ini => "ini",
             FormatKind::Github => "github",
+            FormatKind::ExecCredential => "exec-credential",
         }
     }
 
@@ -197,6 +203,12 @@ impl FormatKind {
                 existing: params.existing,
             }),
             FormatKind::Github => Box::new(github::Github),
+            FormatKind::ExecCredential => Box::new(exec_credential::ExecCredential {
+                cluster: params.cluster,
+                api_version: params
+                    .api_version
+                    .unwrap_or(crate::kube::ApiVersion::DEFAULT),
+            }),
         }
     }
 }

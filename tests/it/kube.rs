@@ -1089,3 +1089,86 @@ async fn kubectl_plugin_forwards_every_argument_to_ssoexec() {
     ]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn exec_credential_is_an_export_format_beside_the_others() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    let envfile = sb.home().join("aws.env");
+    let out = sb
+        .cmd()
+        .args([
+            "export",
+            "--profile",
+            "dev",
+            "--cluster-name",
+            CLUSTER,
+            "--emit",
+            "exec-credential=-",
+            "--emit",
+        ])
+        .arg(format!("env-no-export={}", envfile.display()))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        sb.mock.count(Op::GetRoleCredentials),
+        1,
+        "one retrieval feeds both sinks"
+    );
+    let c = dev_creds(&sb);
+    assert_eq!(
+        stdout(&out),
+        expected_doc(
+            V1BETA1,
+            &fmt_epoch(NOW + 14 * 60),
+            &botocore_token(&c, CLUSTER, NOW)
+        )
+    );
+    assert!(
+        std::fs::read_to_string(&envfile)
+            .unwrap()
+            .starts_with(&format!("AWS_ACCESS_KEY_ID={}\n", c.access_key_id))
+    );
+
+    let out = sb
+        .cmd()
+        .args(["export", "--profile", "dev", "--emit", "exec-credential=-"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout(&out), "");
+    assert!(
+        stderr(&out).starts_with("error: the exec-credential format needs --cluster-name"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn logout_drops_cached_eks_tokens() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    assert!(
+        eks_token(&sb, Some(&exec_info(V1, false)), &[])
+            .status
+            .success()
+    );
+    let eks_dir = sb.home().join(".cache/ssoexec/eks");
+    assert_eq!(std::fs::read_dir(&eks_dir).unwrap().count(), 1);
+    assert!(
+        sb.cmd()
+            .args(["logout", "--profile", "dev"])
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    assert_eq!(std::fs::read_dir(&eks_dir).unwrap().count(), 0);
+    let out = eks_token(&sb, Some(&exec_info(V1, false)), &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "signed out means signed out, for kubectl too"
+    );
+}
