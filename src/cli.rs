@@ -106,6 +106,66 @@ pub enum Command {
     Kubeconfig(KubeconfigArgs),
     /// Serve self-renewing credentials over the ECS container-credentials protocol.
     Serve(ServeArgs),
+    /// GitHub Actions: credentials from the job's OIDC token (or Identity Center) for later steps.
+    Github(GithubArgs),
+}
+
+/// `ssoexec github`. Every option can come from the `INPUT_*` variable the action sets, so the
+/// action passes inputs as environment variables, never as shell code.
+#[derive(Args, Debug, Clone)]
+pub struct GithubArgs {
+    /// Role to assume with the job's OIDC token: an ARN, or a role name with --aws-account-id.
+    #[arg(long, env = "INPUT_ROLE_TO_ASSUME", hide_env_values = true)]
+    pub role_to_assume: Option<String>,
+    /// Region for STS and for AWS_REGION / AWS_DEFAULT_REGION (default: --region, AWS_REGION).
+    #[arg(long, env = "INPUT_AWS_REGION")]
+    pub aws_region: Option<String>,
+    /// Account of --role-to-assume when it is a bare role name.
+    #[arg(long, env = "INPUT_AWS_ACCOUNT_ID")]
+    pub aws_account_id: Option<String>,
+    /// Audience of the GitHub OIDC token.
+    #[arg(long, env = "INPUT_AUDIENCE", default_value = "sts.amazonaws.com")]
+    pub audience: String,
+    /// Role session name (2–64 characters of [\w+=,.@-]).
+    #[arg(long, env = "INPUT_ROLE_SESSION_NAME", default_value = "GitHubActions")]
+    pub role_session_name: String,
+    /// Lifetime of the credentials in seconds (900–43200).
+    #[arg(long, env = "INPUT_ROLE_DURATION_SECONDS", default_value = "3600")]
+    pub role_duration_seconds: String,
+    /// Also set the credentials as (masked) step outputs.
+    #[arg(long, env = "INPUT_OUTPUT_CREDENTIALS", default_value = "false")]
+    pub output_credentials: String,
+    /// Export the credentials to later steps' environment.
+    #[arg(long, env = "INPUT_OUTPUT_ENV_CREDENTIALS", default_value = "true")]
+    pub output_env_credentials: String,
+    /// Also write a dotenv file here.
+    #[arg(long, env = "INPUT_ENV_FILE")]
+    pub env_file: Option<String>,
+    /// More sinks, FORMAT=PATH (repeatable; in INPUT_EMIT one per line).
+    #[arg(long, env = "INPUT_EMIT", value_delimiter = '\n')]
+    pub emit: Vec<String>,
+    /// Identity Center instead of OIDC: the start URL.
+    #[arg(long, env = "INPUT_SSO_START_URL")]
+    pub sso_start_url: Option<String>,
+    /// Identity Center region.
+    #[arg(long, env = "INPUT_SSO_REGION")]
+    pub sso_region: Option<String>,
+    /// Identity Center account.
+    #[arg(long, env = "INPUT_SSO_ACCOUNT_ID")]
+    pub sso_account_id: Option<String>,
+    /// Identity Center role (permission set) name.
+    #[arg(long, env = "INPUT_SSO_ROLE_NAME")]
+    pub sso_role_name: Option<String>,
+    /// `device-code`: sign in to Identity Center, printing the URL and code to the log and the
+    /// step summary, and wait (bounded) for a person to approve.
+    #[arg(long, env = "INPUT_LOGIN")]
+    pub login: Option<String>,
+    /// An AWS CLI token cache file (JSON, e.g. from a secret) to use instead of a login.
+    #[arg(long, env = "INPUT_SSO_TOKEN_CACHE", hide_env_values = true)]
+    pub sso_token_cache: Option<String>,
+    /// Renew in a later step: repeat the exchange saved by the first `ssoexec github` of the job.
+    #[arg(long)]
+    pub refresh: bool,
 }
 
 #[derive(Args, Debug)]

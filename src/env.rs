@@ -80,6 +80,10 @@ pub const GITHUB_STEP_SUMMARY: &str = "GITHUB_STEP_SUMMARY";
 pub const ACTIONS_ID_TOKEN_REQUEST_URL: &str = "ACTIONS_ID_TOKEN_REQUEST_URL";
 /// GitHub Actions OIDC: the bearer for the token request URL.
 pub const ACTIONS_ID_TOKEN_REQUEST_TOKEN: &str = "ACTIONS_ID_TOKEN_REQUEST_TOKEN";
+/// GitHub Actions: a temporary directory of the job (where `ssoexec github` keeps its state).
+pub const RUNNER_TEMP: &str = "RUNNER_TEMP";
+/// Set by `ssoexec github` for later steps: the state file `ssoexec github --refresh` reads.
+pub const SSOEXEC_GITHUB_STATE: &str = "SSOEXEC_GITHUB_STATE";
 /// Executable search path (external format plugins, exec).
 pub const PATH: &str = "PATH";
 

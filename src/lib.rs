@@ -2,6 +2,7 @@
 //! This file is the table of contents; `main.rs` only runs `run`.
 pub mod app;
 pub mod cache;
+pub mod ci;
 pub mod cli;
 pub mod clock;
 pub mod commands;

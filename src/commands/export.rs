@@ -49,6 +49,29 @@ struct Options<'a> {
 }
 
 pub async fn run(app: &App, args: &ExportArgs) -> Result<ExitStatus, Error> {
+    let sinks = prepare(app, args)?;
+    let target = app.settings.target()?;
+    let creds = role_credentials(app, &target, LoginPermission::for_caller(app)).await?;
+    let ctx = OutputContext {
+        credentials: &creds,
+        profile: app.settings.profile_name(),
+        region: app.settings.region.as_ref().map(|r| r.value.as_str()),
+        account_id: Some(&target.account_id),
+        role_name: Some(&target.role_name),
+        now: app.now(),
+    };
+    deliver(app, &sinks, &ctx)?;
+    Ok(ExitStatus::Success)
+}
+
+/// Every sink of a run, resolved and checked, before any credentials exist.
+pub struct Sinks<'a> {
+    opts: Options<'a>,
+    plans: Vec<Plan>,
+}
+
+/// Resolves and checks the sinks `args` asks for (`env` on stdout when it asks for none).
+pub fn prepare<'a>(app: &App, args: &'a ExportArgs) -> Result<Sinks<'a>, Error> {
     let opts = Options {
         args,
         ini_profile: args
@@ -61,20 +84,15 @@ pub async fn run(app: &App, args: &ExportArgs) -> Result<ExitStatus, Error> {
         .into_iter()
         .map(|s| plan(app, &opts, s))
         .collect::<Result<Vec<_>, _>>()?;
+    Ok(Sinks { opts, plans })
+}
 
-    let target = app.settings.target()?;
-    let creds = role_credentials(app, &target, LoginPermission::for_caller(app)).await?;
-    let ctx = OutputContext {
-        credentials: &creds,
-        profile: app.settings.profile_name(),
-        region: app.settings.region.as_ref().map(|r| r.value.as_str()),
-        account_id: Some(&target.account_id),
-        role_name: Some(&target.role_name),
-        now: app.now(),
-    };
+/// Renders every sink from one set of credentials, then writes them: files first, stdout last.
+pub fn deliver(app: &App, sinks: &Sinks<'_>, ctx: &OutputContext<'_>) -> Result<(), Error> {
+    let (opts, plans) = (&sinks.opts, &sinks.plans);
     let rendered = plans
         .iter()
-        .map(|p| render(app, &opts, p, &ctx))
+        .map(|p| render(app, opts, p, ctx))
         .collect::<Result<Vec<_>, _>>()?;
 
     let (to_stdout, to_files): (Vec<_>, Vec<_>) = plans
@@ -109,7 +127,7 @@ pub async fn run(app: &App, args: &ExportArgs) -> Result<ExitStatus, Error> {
             }
         }
     }
-    Ok(ExitStatus::Success)
+    Ok(())
 }
 
 /// The sinks asked for: `--format` (with `--output`), then every `--emit`; `env` on stdout if
@@ -344,12 +362,12 @@ fn render(
 }
 
 // `Error` has no variants for these module errors yet; they become `Failed` with their hint.
-fn output_error(e: OutputError) -> Error {
+pub fn output_error(e: OutputError) -> Error {
     let hint = e.hint();
     Error::failed(e.to_string(), hint)
 }
 
-fn sink_error(e: SinkError) -> Error {
+pub fn sink_error(e: SinkError) -> Error {
     let hint = e.hint();
     let message = match &e {
         SinkError::Write(w) => match std::error::Error::source(w) {

@@ -1,7 +1,7 @@
 //! Commands: each takes the `App` (settings and handles), never raw arguments.
 mod credential_process;
 mod exec;
-mod export;
+pub mod export;
 mod kube;
 mod login;
 mod status;
@@ -39,6 +39,7 @@ pub async fn run(cli: Cli, env: Env, printer: Printer) -> Result<ExitStatus, Err
         Some(Command::EksToken(args)) => kube::eks_token(&app, &args).await,
         Some(Command::Kubeconfig(args)) => kube::kubeconfig(&app, &args).await,
         Some(Command::Serve(args)) => exec::serve(app.clone(), &args).await,
+        Some(Command::Github(args)) => crate::ci::github(&app, &args).await,
         None if cli.command_line.is_empty() => Err(Error::Usage("no command given: use `ssoexec login`, `ssoexec credential-process`, or `ssoexec -- COMMAND ARGS...`".into())),
         None => exec::run(&app, &cli.command_line, false, false).await,
     }

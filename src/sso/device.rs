@@ -38,6 +38,15 @@ pub async fn run(
             da.verification_uri
         ));
     }
+    // In GitHub Actions the person who approves reads the run's summary page, not only the log.
+    crate::ci::summary(
+        app,
+        &format!(
+            "### Sign-in needed\n\nOpen <{url}> and check that it shows the code **{}** (valid for {} minutes).\n\n",
+            da.user_code,
+            da.expires_in / 60
+        ),
+    );
     match browser::open(app, &url) {
         Ok(line) => p.info(line),
         Err(line) => p.debug(line),

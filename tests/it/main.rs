@@ -3,6 +3,7 @@
 #![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
 mod exec;
 mod foundation;
+mod github;
 mod hardening;
 mod kube;
 mod login;

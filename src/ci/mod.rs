@@ -1,0 +1,515 @@
+//! CI adapter: `ssoexec github`. GitHub OIDC token → STS AssumeRoleWithWebIdentity (or an
+//! Identity Center sign-in) → `::add-mask::` for every secret → `$GITHUB_ENV` / `$GITHUB_OUTPUT`
+//! → extra `--emit` sinks → one line in `$GITHUB_STEP_SUMMARY`. The inputs (no secrets) are saved
+//! so `ssoexec github --refresh` in a later step can renew.
+pub mod oidc;
+
+use crate::app::App;
+use crate::cache::{atomic, token};
+use crate::cli::{ExportArgs, GithubArgs};
+use crate::clock::format_timestamp;
+use crate::commands::export;
+use crate::config::{SsoSession, SsoTarget, profile};
+use crate::credentials::Credentials;
+use crate::credentials::source::{LoginPermission, role_credentials};
+use crate::env::{GITHUB_STEP_SUMMARY, RUNNER_TEMP, SSOEXEC_GITHUB_STATE, is_truthy};
+use crate::error::Error;
+use crate::exit::ExitStatus;
+use crate::http::HttpError;
+use crate::output::OutputContext;
+use crate::output::github::{StepCommands, delimiter, mask_line};
+use crate::output::sink::GithubFiles;
+use crate::sts::{Sts, parse_assumed_role};
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Where credentials come from.
+#[derive(Serialize, Deserialize, Debug, Clone)]
+#[serde(tag = "mode", rename_all = "kebab-case")]
+enum Source {
+    /// The job's OIDC token, exchanged with STS.
+    WebIdentity {
+        role_arn: String,
+        session_name: String,
+        duration_seconds: u32,
+        audience: String,
+    },
+    /// IAM Identity Center (a cached token, a token from a secret, or a device-code sign-in).
+    IdentityCenter {
+        start_url: Option<String>,
+        sso_region: Option<String>,
+        account_id: String,
+        role_name: String,
+        device_code_login: bool,
+    },
+}
+
+/// Everything a step needs to (re)do the exchange. Holds no secret: it is saved for `--refresh`.
+#[derive(Serialize, Deserialize, Debug, Clone)]
+struct Inputs {
+    source: Source,
+    region: String,
+    output_credentials: bool,
+    output_env_credentials: bool,
+    emit: Vec<String>,
+}
+
+pub async fn github(app: &App, args: &GithubArgs) -> Result<ExitStatus, Error> {
+    let files = GithubFiles::from_env(&app.env).map_err(export::sink_error)?;
+    let inputs = if args.refresh {
+        load_state(app)?
+    } else {
+        inputs(app, args)?
+    };
+    let export_args = ExportArgs {
+        format: None,
+        output: None,
+        emit: inputs.emit.clone(),
+        service: Vec::new(),
+        ini_profile: None,
+        cluster_name: None,
+        force: false,
+    };
+    // Extra sinks are resolved and checked before any credentials exist.
+    let sinks = if inputs.emit.is_empty() {
+        None
+    } else {
+        Some(export::prepare(app, &export_args)?)
+    };
+
+    let (creds, arn) = match &inputs.source {
+        Source::WebIdentity { .. } => web_identity(app, &inputs).await?,
+        Source::IdentityCenter { .. } => identity_center(app, args, &inputs).await?,
+    };
+    let account = creds
+        .account_id
+        .clone()
+        .or_else(|| arn.as_deref().and_then(account_of_arn));
+
+    let mut cmds = StepCommands::new();
+    cmds.mask(&creds.access_key_id);
+    cmds.mask(creds.secret_access_key.expose());
+    if let Some(t) = &creds.session_token {
+        cmds.mask(t.expose());
+    }
+    let expiration = creds.expiration.map(format_timestamp);
+    if inputs.output_env_credentials {
+        cmds.set_env("AWS_ACCESS_KEY_ID", &creds.access_key_id);
+        cmds.set_env("AWS_SECRET_ACCESS_KEY", creds.secret_access_key.expose());
+        cmds.set_env(
+            "AWS_SESSION_TOKEN",
+            creds
+                .session_token
+                .as_ref()
+                .map(|t| t.expose())
+                .unwrap_or_default(),
+        );
+        if let Some(e) = &expiration {
+            cmds.set_env("AWS_CREDENTIAL_EXPIRATION", e);
+        }
+    }
+    cmds.set_env("AWS_REGION", &inputs.region);
+    cmds.set_env("AWS_DEFAULT_REGION", &inputs.region);
+    let state = save_state(app, &inputs)?;
+    cmds.set_env(SSOEXEC_GITHUB_STATE, &state.display().to_string());
+    if let Some(a) = &account {
+        cmds.set_output("aws-account-id", a);
+    }
+    if let Some(a) = &arn {
+        cmds.set_output("authenticated-arn", a);
+    }
+    if inputs.output_credentials {
+        cmds.set_output("aws-access-key-id", &creds.access_key_id);
+        cmds.set_output("aws-secret-access-key", creds.secret_access_key.expose());
+        if let Some(t) = &creds.session_token {
+            cmds.set_output("aws-session-token", t.expose());
+        }
+        if let Some(e) = &expiration {
+            cmds.set_output("aws-expiration", e);
+        }
+    }
+
+    // Masks first, flushed, before any value reaches a file the runner reads.
+    let mut masks = Vec::new();
+    cmds.write_masks(&mut masks)
+        .map_err(|e| Error::failed(format!("cannot write the masks: {e}"), None))?;
+    crate::commands::write_stdout(&masks)?;
+    let d = delimiter(rand::random());
+    let env_text = cmds.env_file(&d).map_err(export::output_error)?;
+    let output_text = cmds.output_file(&d).map_err(export::output_error)?;
+    files
+        .append(&env_text, &output_text)
+        .map_err(export::sink_error)?;
+
+    if let Some(sinks) = &sinks {
+        let (account_id, role_name) = match &inputs.source {
+            Source::IdentityCenter {
+                account_id,
+                role_name,
+                ..
+            } => (Some(account_id.as_str()), Some(role_name.as_str())),
+            Source::WebIdentity { .. } => (account.as_deref(), None),
+        };
+        let ctx = OutputContext {
+            credentials: &creds,
+            profile: None,
+            region: Some(&inputs.region),
+            account_id,
+            role_name,
+            now: app.now(),
+        };
+        export::deliver(app, sinks, &ctx)?;
+    }
+    let who = arn
+        .clone()
+        .unwrap_or_else(|| account.clone().unwrap_or_else(|| "?".into()));
+    let until = expiration.as_deref().unwrap_or("unknown");
+    summary(
+        app,
+        &format!(
+            "ssoexec: credentials for `{who}` in {} (account {}), valid until {until}.\n",
+            inputs.region,
+            account.as_deref().unwrap_or("?")
+        ),
+    );
+    app.printer.info(format!(
+        "Credentials for {who} in {}, valid until {until}.",
+        inputs.region
+    ));
+    Ok(ExitStatus::Success)
+}
+
+fn flag(value: &str, name: &str) -> Result<bool, Error> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "" | "false" | "0" | "no" | "off" => Ok(false),
+        v if is_truthy(v) => Ok(true),
+        _ => Err(Error::Usage(format!(
+            "{name} = {value:?}: use true or false"
+        ))),
+    }
+}
+
+fn inputs(app: &App, args: &GithubArgs) -> Result<Inputs, Error> {
+    let region = args
+        .aws_region
+        .clone()
+        .filter(|r| !r.is_empty())
+        .or_else(|| app.settings.region.as_ref().map(|r| r.value.clone()))
+        .ok_or_else(|| Error::Usage("no region: set the aws-region input (--aws-region)".into()))?;
+    profile::validate_region("aws-region", &region, "the aws-region input")?;
+    let mut emit: Vec<String> = args
+        .emit
+        .iter()
+        .map(|e| e.trim().to_string())
+        .filter(|e| !e.is_empty())
+        .collect();
+    if let Some(f) = args.env_file.as_deref().filter(|f| !f.is_empty()) {
+        emit.push(format!("dotenv={f}"));
+    }
+    let some = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+    let source = match (
+        some(&args.role_to_assume),
+        some(&args.sso_start_url).is_some()
+            || some(&args.sso_account_id).is_some()
+            || app.settings.profile_name().is_some() && some(&args.sso_token_cache).is_some(),
+    ) {
+        (Some(role), _) => {
+            let role_arn = if role.starts_with("arn:") {
+                role
+            } else {
+                let account = some(&args.aws_account_id).ok_or_else(|| {
+                    Error::Usage(format!(
+                        "role-to-assume {role:?} is not an ARN: also set aws-account-id"
+                    ))
+                })?;
+                format!("arn:aws:iam::{account}:role/{role}")
+            };
+            let session_name = args.role_session_name.clone();
+            let valid_name = (2..=64).contains(&session_name.len())
+                && session_name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"_+=,.@-".contains(&b));
+            if !valid_name {
+                return Err(Error::Usage(format!(
+                    "role-session-name {session_name:?} must be 2–64 characters of letters, digits and _+=,.@-"
+                )));
+            }
+            let duration_seconds: u32 = args
+                .role_duration_seconds
+                .trim()
+                .parse()
+                .ok()
+                .filter(|d| (900..=43200).contains(d))
+                .ok_or_else(|| {
+                    Error::Usage(format!(
+                        "role-duration-seconds {:?} must be a number from 900 to 43200",
+                        args.role_duration_seconds
+                    ))
+                })?;
+            Source::WebIdentity {
+                role_arn,
+                session_name,
+                duration_seconds,
+                audience: args.audience.clone(),
+            }
+        }
+        (None, true) => {
+            let device_code_login = match args
+                .login
+                .as_deref()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+            {
+                None => false,
+                Some("device-code") => true,
+                Some(other) => {
+                    return Err(Error::Usage(format!(
+                        "login = {other:?}: the only login in CI is device-code"
+                    )));
+                }
+            };
+            let (account_id, role_name) =
+                match (some(&args.sso_account_id), some(&args.sso_role_name)) {
+                    (Some(a), Some(r)) => (a, r),
+                    _ => {
+                        let t = app.settings.target()?;
+                        (t.account_id, t.role_name)
+                    }
+                };
+            Source::IdentityCenter {
+                start_url: some(&args.sso_start_url),
+                sso_region: some(&args.sso_region),
+                account_id,
+                role_name,
+                device_code_login,
+            }
+        }
+        (None, false) => {
+            return Err(Error::Usage("nothing to assume: set role-to-assume (GitHub OIDC) or sso-start-url, sso-region, sso-account-id and sso-role-name (Identity Center)".into()));
+        }
+    };
+    Ok(Inputs {
+        source,
+        region,
+        output_credentials: flag(&args.output_credentials, "output-credentials")?,
+        output_env_credentials: flag(&args.output_env_credentials, "output-env-credentials")?,
+        emit,
+    })
+}
+
+async fn web_identity(app: &App, inputs: &Inputs) -> Result<(Credentials, Option<String>), Error> {
+    let Source::WebIdentity {
+        role_arn,
+        session_name,
+        duration_seconds,
+        audience,
+    } = &inputs.source
+    else {
+        unreachable!("web_identity is only called for Source::WebIdentity")
+    };
+    let token = oidc::id_token(app, audience).await?;
+    // The runner must hide the token too, should anything ever echo it.
+    crate::commands::write_stdout(mask_line(token.expose()).as_bytes())?;
+    let duration = duration_seconds.to_string();
+    let params = [
+        ("RoleArn", role_arn.as_str()),
+        ("RoleSessionName", session_name.as_str()),
+        ("WebIdentityToken", token.expose()),
+        ("DurationSeconds", duration.as_str()),
+    ];
+    let sts = Sts::new(app, &inputs.region)?;
+    let xml = sts.call("AssumeRoleWithWebIdentity", &params, None).await.map_err(|e| match e {
+        HttpError::Api(a) => Error::failed(
+            format!("STS refused AssumeRoleWithWebIdentity for {role_arn}: {} ({})", a.message, a.code),
+            Some(format!(
+                "the role's trust policy must trust token.actions.githubusercontent.com for this token ({}); compare its :sub and :aud conditions",
+                oidc::Claims::of(&token).describe()
+            )),
+        ),
+        other => other.into(),
+    })?;
+    let assumed = parse_assumed_role("AssumeRoleWithWebIdentity", &xml)?;
+    let mut creds = assumed.credentials;
+    if creds.account_id.is_none() {
+        creds.account_id = assumed.arn.as_deref().and_then(account_of_arn);
+    }
+    Ok((creds, assumed.arn))
+}
+
+async fn identity_center(
+    app: &App,
+    args: &GithubArgs,
+    inputs: &Inputs,
+) -> Result<(Credentials, Option<String>), Error> {
+    let Source::IdentityCenter {
+        start_url,
+        sso_region,
+        account_id,
+        role_name,
+        device_code_login,
+    } = &inputs.source
+    else {
+        unreachable!("identity_center is only called for Source::IdentityCenter")
+    };
+    let session = match (start_url, sso_region) {
+        (Some(u), Some(r)) => {
+            profile::validate_start_url(u, "the sso-start-url input")?;
+            profile::validate_region("sso-region", r, "the sso-region input")?;
+            SsoSession {
+                name: None,
+                start_url: u.clone(),
+                region: r.clone(),
+                scopes: None,
+            }
+        }
+        (Some(_), None) => return Err(Error::Usage("sso-start-url also needs sso-region".into())),
+        _ => app.settings.session()?,
+    };
+    if let Some(json) = args
+        .sso_token_cache
+        .as_deref()
+        .filter(|j| !j.trim().is_empty())
+    {
+        install_token_cache(app, &session, json)?;
+    }
+    let target = SsoTarget {
+        session,
+        account_id: account_id.clone(),
+        role_name: role_name.clone(),
+    };
+    let permission = if *device_code_login {
+        LoginPermission::IfNeeded
+    } else {
+        LoginPermission::Never
+    };
+    let creds = role_credentials(app, &target, permission).await.map_err(|e| match e {
+        Error::LoginRequired { reason, login_command } if !*device_code_login => Error::failed(
+            reason,
+            Some(format!("set the `login: device-code` input to sign in from the log, or pass a token cache in `sso-token-cache` (locally: {login_command})")),
+        ),
+        other => other,
+    })?;
+    Ok((creds, None))
+}
+
+/// Installs an AWS CLI token cache file handed in from a secret, after masking its secrets.
+fn install_token_cache(app: &App, session: &SsoSession, json: &str) -> Result<(), Error> {
+    let file: token::TokenFile = serde_json::from_str(json).map_err(|e| Error::failed(format!("the sso-token-cache input is not an AWS CLI token cache file: {e}"), Some("paste the whole ~/.aws/sso/cache/<sha1>.json of a signed-in machine into the secret".into())))?;
+    let mut masks = mask_line(file.access_token.expose());
+    for s in [&file.refresh_token, &file.client_secret]
+        .into_iter()
+        .flatten()
+    {
+        masks.push_str(&mask_line(s.expose()));
+    }
+    crate::commands::write_stdout(masks.as_bytes())?;
+    let t = token::SsoToken::from_file(file)
+        .map_err(|why| Error::failed(format!("the sso-token-cache input: {why}"), None))?;
+    token::store(&token::path(&app.settings.paths.sso_cache, session), &t)?;
+    Ok(())
+}
+
+/// The state file: `$RUNNER_TEMP/ssoexec-github.json` (0600), read back by `--refresh`.
+fn state_path(app: &App) -> PathBuf {
+    match app.env.get(SSOEXEC_GITHUB_STATE) {
+        Some(p) => PathBuf::from(p),
+        None => app
+            .env
+            .get(RUNNER_TEMP)
+            .map(PathBuf::from)
+            .unwrap_or_else(|| app.settings.paths.own.clone())
+            .join("ssoexec-github.json"),
+    }
+}
+
+fn save_state(app: &App, inputs: &Inputs) -> Result<PathBuf, Error> {
+    let path = state_path(app);
+    let bytes = serde_json::to_vec_pretty(inputs).unwrap_or_default();
+    if let Some(dir) = path.parent() {
+        atomic::ensure_dir(dir).or_else(|e| if dir.is_dir() { Ok(()) } else { Err(e) })?;
+    }
+    atomic::write(&path, &bytes)?;
+    Ok(path)
+}
+
+fn load_state(app: &App) -> Result<Inputs, Error> {
+    let path = state_path(app);
+    let bytes = std::fs::read(&path).map_err(|e| {
+        Error::failed(
+            format!("cannot read {} ({e})", path.display()),
+            Some(
+                "run `ssoexec github` (or the action) once earlier in this job before --refresh"
+                    .into(),
+            ),
+        )
+    })?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        Error::failed(
+            format!(
+                "{} is not an ssoexec github state file: {e}",
+                path.display()
+            ),
+            None,
+        )
+    })
+}
+
+fn account_of_arn(arn: &str) -> Option<String> {
+    arn.split(':')
+        .nth(4)
+        .filter(|a| !a.is_empty())
+        .map(String::from)
+}
+
+/// Appends Markdown to the step summary (when the runner provides one); never fails the step.
+pub fn summary(app: &App, markdown: &str) {
+    let Some(path) = app.env.get(GITHUB_STEP_SUMMARY) else {
+        return;
+    };
+    let result = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .and_then(|mut f| f.write_all(markdown.as_bytes()));
+    if let Err(e) = result {
+        app.printer
+            .warn(format!("cannot write the step summary {path}: {e}"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn account_from_assumed_role_arn() {
+        assert_eq!(
+            account_of_arn("arn:aws:sts::111122223333:assumed-role/deploy/GitHubActions")
+                .as_deref(),
+            Some("111122223333")
+        );
+        assert_eq!(account_of_arn("nonsense"), None);
+    }
+
+    #[test]
+    fn state_holds_no_secret() {
+        let i = Inputs {
+            source: Source::WebIdentity {
+                role_arn: "arn:aws:iam::1:role/r".into(),
+                session_name: "s".into(),
+                duration_seconds: 900,
+                audience: "sts.amazonaws.com".into(),
+            },
+            region: "eu-west-1".into(),
+            output_credentials: true,
+            output_env_credentials: true,
+            emit: vec![],
+        };
+        let text = serde_json::to_string(&i).unwrap();
+        assert_eq!(
+            text,
+            r#"{"source":{"mode":"web-identity","role_arn":"arn:aws:iam::1:role/r","session_name":"s","duration_seconds":900,"audience":"sts.amazonaws.com"},"region":"eu-west-1","output_credentials":true,"output_env_credentials":true,"emit":[]}"#
+        );
+    }
+}
