@@ -206,3 +206,33 @@ mod tests {
         assert!(alpha.note.is_some());
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any text in KUBERNETES_EXEC_INFO yields an answer (with a note when unusable): no panic.
+        #[test]
+        fn any_exec_info_is_answered(raw in "\\PC{0,200}") {
+            let info = read_exec_info(Some(&raw));
+            prop_assert!(info.note.is_some() || ApiVersion::parse(info.api_version.as_str()).is_some());
+        }
+
+        /// What client-go sends is read back exactly.
+        #[test]
+        fn client_go_documents_round_trip(v1 in any::<bool>(), interactive in any::<bool>(), newline in any::<bool>()) {
+            let api = if v1 { ApiVersion::V1 } else { ApiVersion::V1Beta1 };
+            let raw = format!(
+                "{{\"kind\":\"ExecCredential\",\"apiVersion\":\"{}\",\"spec\":{{\"interactive\":{interactive}}}}}{}",
+                api.as_str(),
+                if newline { "\n" } else { "" }
+            );
+            let info = read_exec_info(Some(&raw));
+            prop_assert_eq!(info.api_version, api);
+            prop_assert_eq!(info.interactive, Some(interactive));
+            prop_assert_eq!(info.note, None);
+        }
+    }
+}

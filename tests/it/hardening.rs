@@ -532,3 +532,91 @@ async fn no_secret_appears_in_any_debug_output() {
         );
     }
 }
+
+/// Runs `args` 30 times, each SIGKILLed after a growing delay, checking `check` after each.
+#[cfg(unix)]
+fn kill_repeatedly(sb: &Sandbox, args: &[&str], check: impl Fn(usize)) -> usize {
+    let mut killed = 0;
+    for i in 0..30u64 {
+        let mut child = sb
+            .std_cmd()
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_micros(700 * (i % 15)));
+        let _ = child.kill();
+        if child.wait().unwrap().code().is_none() {
+            killed += 1;
+        }
+        check(i as usize);
+    }
+    killed
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn sigkill_during_dotenv_and_kubeconfig_writes_keeps_old_or_new() {
+    let sb = Sandbox::new().await;
+    sb.mock.set_role_credentials_ttl(60); // every run fetches anew, so every run rewrites
+    sb.login("dev");
+    let dotenv = sb.home().join("app.env");
+    std::fs::write(&dotenv, "# mine\nKEEP=1\n").unwrap();
+    let spec = format!("dotenv={}", dotenv.display());
+    let killed = kill_repeatedly(
+        &sb,
+        &["export", "--profile", "dev", "--force", "--emit", &spec],
+        |i| {
+            let text = std::fs::read_to_string(&dotenv).unwrap();
+            assert!(
+                text.starts_with("# mine\nKEEP=1\n"),
+                "iteration {i}: the user's lines are gone: {text:?}"
+            );
+            let aws = text.lines().filter(|l| l.starts_with("AWS_")).count();
+            assert!(
+                aws == 0 || aws == 6,
+                "iteration {i}: a partial file: {text:?}"
+            );
+        },
+    );
+    assert!(killed > 0);
+
+    let kubeconfig = sb.home().join("kubeconfig");
+    let original = "apiVersion: v1\nkind: Config\nclusters:\n- name: other\n  cluster:\n    server: https://other.example\nusers: []\ncontexts: []\n";
+    std::fs::write(&kubeconfig, original).unwrap();
+    let path = kubeconfig.display().to_string();
+    let args = [
+        "kubeconfig",
+        "--profile",
+        "dev",
+        "--region",
+        "eu-west-1",
+        "--cluster-name",
+        "c1",
+        "--server",
+        "https://c1.example",
+        "--certificate-authority-data",
+        "Zm9v",
+        "--kubeconfig",
+        &path,
+    ];
+    let killed = kill_repeatedly(&sb, &args, |i| {
+        let text = std::fs::read_to_string(&kubeconfig).unwrap();
+        let doc: serde_yaml::Value = serde_yaml::from_str(&text)
+            .unwrap_or_else(|e| panic!("iteration {i}: not YAML ({e}): {text:?}"));
+        let clusters = doc["clusters"].as_sequence().unwrap();
+        assert!(
+            clusters.iter().any(|c| c["name"] == "other"),
+            "iteration {i}: lost the other cluster"
+        );
+    });
+    assert!(killed > 0);
+    let leftovers: Vec<_> = std::fs::read_dir(sb.home())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    eprintln!("temp files left by killed writers (harmless, never read): {leftovers:?}");
+}
