@@ -298,7 +298,7 @@ async fn a_bad_sink_fails_before_any_request() {
     let out = export(&sb, dir.path(), &["--emit", "nosuchformat=x"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).starts_with("error: unknown format `nosuchformat`: not one of process, json, env, env-no-export, fish, powershell, windows-cmd, dotenv, compose, compose-override, ini, github and no `ssoexec-format-nosuchformat` on PATH\n"),
+        stderr(&out).starts_with("error: unknown format `nosuchformat`: not one of process, json, env, env-no-export, fish, powershell, windows-cmd, dotenv, compose, compose-override, ini, github, exec-credential and no `ssoexec-format-nosuchformat` on PATH\n"),
         "{}",
         stderr(&out)
     );
