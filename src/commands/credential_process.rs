@@ -3,19 +3,12 @@ use crate::app::App;
 use crate::credentials::source::{LoginPermission, role_credentials};
 use crate::error::Error;
 use crate::exit::ExitStatus;
-use crate::output::{Format, OutputContext, process::Process};
+use crate::output::{Format, process::Process};
 
 pub async fn run(app: &App) -> Result<ExitStatus, Error> {
     let target = app.settings.target()?;
     let creds = role_credentials(app, &target, LoginPermission::for_caller(app)).await?;
-    let ctx = OutputContext {
-        credentials: &creds,
-        profile: app.settings.profile_name(),
-        region: app.settings.region.as_ref().map(|r| r.value.as_str()),
-        account_id: Some(&target.account_id),
-        role_name: Some(&target.role_name),
-        now: app.now(),
-    };
+    let ctx = super::output_context(app, &creds, &target);
     let mut out = Vec::new();
     Process
         .write(&ctx, &mut out)

@@ -52,14 +52,7 @@ pub async fn run(app: &App, args: &ExportArgs) -> Result<ExitStatus, Error> {
     let sinks = prepare(app, args)?;
     let target = app.settings.target()?;
     let creds = role_credentials(app, &target, LoginPermission::for_caller(app)).await?;
-    let ctx = OutputContext {
-        credentials: &creds,
-        profile: app.settings.profile_name(),
-        region: app.settings.region.as_ref().map(|r| r.value.as_str()),
-        account_id: Some(&target.account_id),
-        role_name: Some(&target.role_name),
-        now: app.now(),
-    };
+    let ctx = super::output_context(app, &creds, &target);
     deliver(app, &sinks, &ctx)?;
     Ok(ExitStatus::Success)
 }

@@ -68,3 +68,19 @@ pub fn write_stdout(bytes: &[u8]) -> Result<(), Error> {
         _ => Ok(()),
     }
 }
+
+/// The output context for credentials of `target`, as the settings describe the run.
+pub fn output_context<'a>(
+    app: &'a App,
+    creds: &'a crate::credentials::Credentials,
+    target: &'a crate::config::SsoTarget,
+) -> crate::output::OutputContext<'a> {
+    crate::output::OutputContext {
+        credentials: creds,
+        profile: app.settings.profile_name(),
+        region: app.settings.region.as_ref().map(|r| r.value.as_str()),
+        account_id: Some(&target.account_id),
+        role_name: Some(&target.role_name),
+        now: app.now(),
+    }
+}

@@ -2,9 +2,7 @@
 //! `\` → `\\`, `"` → `\"`, `$` → `$$` and newline / carriage return → `\n` / `\r`, the encoding
 //! compose reads back exactly (§10.3), so any value survives escape processing and interpolation.
 //! An existing file keeps every line but the `AWS_*` keys this format owns. Does no I/O.
-use super::{
-    Format, OutputContext, OutputError, envfile, owned_variables, unrepresentable, variables,
-};
+use super::{Format, OutputContext, OutputError, envfile};
 use std::io::Write;
 
 pub struct Compose {
@@ -14,15 +12,7 @@ pub struct Compose {
 
 impl Format for Compose {
     fn write(&self, ctx: &OutputContext<'_>, out: &mut dyn Write) -> Result<(), OutputError> {
-        let mut block = String::new();
-        for v in variables(ctx) {
-            let value = quote(&v.value).map_err(|why| unrepresentable("compose", v.name, why))?;
-            block.push_str(&format!("{}={value}\n", v.name));
-        }
-        let text = match &self.existing {
-            Some(existing) => envfile::merge(existing, &owned_variables(ctx), &block),
-            None => block,
-        };
+        let text = envfile::render(ctx, self.existing.as_deref(), "compose", quote)?;
         out.write_all(text.as_bytes())?;
         Ok(())
     }

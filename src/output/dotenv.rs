@@ -10,9 +10,7 @@
 //!
 //! Any other value is rejected, naming the variable (the compose and env formats carry it).
 //! An existing file keeps every line but the `AWS_*` keys this format owns. Does no I/O.
-use super::{
-    Format, OutputContext, OutputError, envfile, owned_variables, unrepresentable, variables,
-};
+use super::{Format, OutputContext, OutputError, envfile};
 use std::io::Write;
 
 pub struct Dotenv {
@@ -22,15 +20,7 @@ pub struct Dotenv {
 
 impl Format for Dotenv {
     fn write(&self, ctx: &OutputContext<'_>, out: &mut dyn Write) -> Result<(), OutputError> {
-        let mut block = String::new();
-        for v in variables(ctx) {
-            let value = quote(&v.value).map_err(|why| unrepresentable("dotenv", v.name, why))?;
-            block.push_str(&format!("{}={value}\n", v.name));
-        }
-        let text = match &self.existing {
-            Some(existing) => envfile::merge(existing, &owned_variables(ctx), &block),
-            None => block,
-        };
+        let text = envfile::render(ctx, self.existing.as_deref(), "dotenv", quote)?;
         out.write_all(text.as_bytes())?;
         Ok(())
     }

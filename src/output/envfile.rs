@@ -108,6 +108,25 @@ pub fn merge(existing: &str, owned: &[&str], block: &str) -> String {
     out
 }
 
+/// The `NAME=<quoted>` lines of every variable, merged into `existing` when there is one: the
+/// shared body of the env-file formats, which differ only in how they quote.
+pub fn render(
+    ctx: &super::OutputContext<'_>,
+    existing: Option<&str>,
+    format: &'static str,
+    quote: fn(&str) -> Result<String, &'static str>,
+) -> Result<String, super::OutputError> {
+    let mut block = String::new();
+    for v in super::variables(ctx) {
+        let value = quote(&v.value).map_err(|why| super::unrepresentable(format, v.name, why))?;
+        block.push_str(&format!("{}={value}\n", v.name));
+    }
+    Ok(match existing {
+        Some(existing) => merge(existing, &super::owned_variables(ctx), &block),
+        None => block,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

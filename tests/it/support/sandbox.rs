@@ -123,20 +123,7 @@ impl Sandbox {
     /// An `ssoexec` command with a clean environment: HOME is the sandbox, every endpoint is the
     /// mock, the clock is pinned, the fake browser is the browser. Nothing else leaks in but PATH.
     pub fn cmd(&self) -> Command {
-        let mut cmd = Command::cargo_bin("ssoexec").unwrap();
-        cmd.env_clear();
-        cmd.env("PATH", std::env::var("PATH").unwrap_or_default());
-        cmd.env("HOME", self.home());
-        cmd.env("SSOEXEC_TEST_NOW", NOW.to_string());
-        cmd.env("BROWSER", self.fake_browser());
-        for var in [
-            "AWS_ENDPOINT_URL_SSO_OIDC",
-            "AWS_ENDPOINT_URL_SSO",
-            "AWS_ENDPOINT_URL_STS",
-            "AWS_ENDPOINT_URL_EKS",
-        ] {
-            cmd.env(var, self.mock.uri());
-        }
+        let mut cmd = Command::from_std(self.std_cmd());
         cmd.timeout(std::time::Duration::from_secs(60));
         cmd
     }
