@@ -87,16 +87,21 @@ pub fn path(cache_dir: &Path, session: &SsoSession) -> PathBuf {
 }
 
 pub fn load(path: &Path) -> Result<Lookup<SsoToken>, CacheError> {
-    let Some(bytes) = read_optional(path)? else {
-        return Ok(Lookup::Absent);
-    };
-    let parsed = serde_json::from_slice::<TokenFile>(&bytes)
+    Ok(match read_optional(path)? {
+        Some(bytes) => parse(&bytes),
+        None => Lookup::Absent,
+    })
+}
+
+/// Reads a token file's bytes: found, or corrupt with the reason.
+pub fn parse(bytes: &[u8]) -> Lookup<SsoToken> {
+    let parsed = serde_json::from_slice::<TokenFile>(bytes)
         .map_err(|e| e.to_string())
         .and_then(SsoToken::from_file);
-    Ok(match parsed {
+    match parsed {
         Ok(t) => Lookup::Found(t),
         Err(why) => Lookup::Corrupt(why),
-    })
+    }
 }
 
 pub fn store(path: &Path, token: &SsoToken) -> Result<(), CacheError> {
