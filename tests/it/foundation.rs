@@ -537,3 +537,69 @@ async fn debug_output_never_shows_secrets() {
         assert!(!logs.contains(s), "secret leaked into --debug output");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn endpoints_follow_the_aws_order() {
+    let sb = Sandbox::new().await;
+    let uri = sb.mock.uri();
+    // Only the [services] section names the mock: the env overrides are removed.
+    sb.write_config(&format!(
+        "{CONFIG}\n[profile svc]\nsso_session = corp\nsso_account_id = 111111111111\nsso_role_name = ReadOnly\nservices = local\n\n[services local]\nsso_oidc =\n  endpoint_url = {uri}\nsso =\n  endpoint_url = {uri}/\n"
+    ));
+    let bare = |sb: &Sandbox| {
+        let mut c = sb.cmd();
+        for v in [
+            "AWS_ENDPOINT_URL_SSO_OIDC",
+            "AWS_ENDPOINT_URL_SSO",
+            "AWS_ENDPOINT_URL_STS",
+            "AWS_ENDPOINT_URL_EKS",
+        ] {
+            c.env_remove(v);
+        }
+        c
+    };
+    let out = bare(&sb)
+        .args(["login", "--profile", "svc", "--device-code"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = bare(&sb)
+        .args(["credential-process", "--profile", "svc"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(sb.mock.count(Op::GetRoleCredentials), 1);
+
+    // AWS_ENDPOINT_URL (global) beats [services]; the per-service variable beats both.
+    std::fs::remove_dir_all(sb.cli_cache()).unwrap();
+    let out = bare(&sb)
+        .args(["credential-process", "--profile", "svc"])
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).starts_with(
+            "error: GetRoleCredentials could not reach http://127.0.0.1:9/federation/credentials"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    let out = bare(&sb)
+        .args(["credential-process", "--profile", "svc"])
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .env("AWS_ENDPOINT_URL_SSO", &uri)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    // A services section that does not exist is named.
+    sb.write_config(&format!("{CONFIG}\n[profile svc]\nsso_session = corp\nsso_account_id = 1\nsso_role_name = r\nservices = nope\n"));
+    std::fs::remove_dir_all(sb.cli_cache()).unwrap();
+    let out = bare(&sb)
+        .args(["credential-process", "--profile", "svc"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).starts_with("error: profile \"svc\" uses services = nope, but the [services nope] section does not exist in "), "{}", stderr(&out));
+}
