@@ -32,6 +32,10 @@ pub async fn run(
         session.describe(),
         da.user_code
     ));
+    if p.is_terminal() {
+        // A phone can scan it: the approval often happens on another device.
+        p.raw(&qr(&url));
+    }
     if da.verification_uri_complete.is_some() {
         p.info(format!(
             "(On another device, open {} and enter the code.)",
@@ -126,5 +130,35 @@ fn progress(app: &App, left: Duration) {
 fn clear_progress(app: &App) {
     if app.printer.is_terminal() {
         app.printer.raw("\r\x1b[2K");
+    }
+}
+
+/// The URL as a QR code drawn with half blocks (light on dark, with the quiet zone), for a
+/// terminal. Empty if the URL is too long to encode.
+fn qr(url: &str) -> String {
+    use qrcode::render::unicode::Dense1x2;
+    match qrcode::QrCode::new(url.as_bytes()) {
+        Ok(code) => {
+            let art = code
+                .render::<Dense1x2>()
+                .dark_color(Dense1x2::Light)
+                .light_color(Dense1x2::Dark)
+                .quiet_zone(true)
+                .build();
+            format!("{art}\n\n")
+        }
+        Err(_) => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn qr_codes_for_device_urls() {
+        let art = qr("https://device.sso.us-east-1.amazonaws.com/?user_code=ABCD-EFGH");
+        assert!(art.lines().count() > 10, "{art}");
+        assert!(art.contains('▀') || art.contains('▄') || art.contains('█'));
     }
 }

@@ -576,3 +576,61 @@ async fn accounts_and_roles_follow_pagination() {
         "three roles at page size 2 take two pages"
     );
 }
+
+/// Runs `ssoexec ARGS` on a pseudo-terminal (util-linux `script`), as a person would.
+fn on_terminal(sb: &Sandbox, args: &str) -> Output {
+    let bin = assert_cmd::cargo::cargo_bin("ssoexec");
+    let sandbox_env = sb.std_cmd();
+    let mut cmd = std::process::Command::new("script");
+    cmd.args(["-qec", &format!("{} {args}", bin.display()), "/dev/null"])
+        .env_clear();
+    for (k, v) in sandbox_env.get_envs() {
+        if let (Some(v), false) = (v, k == "BROWSER") {
+            cmd.env(k, v);
+        }
+    }
+    cmd.env("SHELL", "/bin/sh")
+        .env("TERM", "xterm")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_terminal_gets_a_qr_code_and_a_countdown() {
+    let sb = Sandbox::new().await;
+    sb.mock.set_auto_approve(false);
+    // The "person" approves after a moment, while the countdown runs.
+    let mock = &sb.mock;
+    let approver = std::thread::scope(|s| {
+        let h = s.spawn(|| {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+            while mock.count(Op::StartDeviceAuthorization) == 0
+                && std::time::Instant::now() < deadline
+            {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1500));
+            mock.approve_pending_devices()
+        });
+        let out = on_terminal(&sb, "login --profile dev --device-code --no-browser");
+        (out, h.join().unwrap())
+    });
+    let (out, approved) = approver;
+    assert_eq!(approved, 1);
+    assert!(out.status.success(), "{}", stdout(&out));
+    let screen = stdout(&out); // script puts the terminal's output on its stdout
+    assert!(
+        screen.contains('▀') || screen.contains('▄'),
+        "a QR code is drawn: {screen}"
+    );
+    assert!(
+        screen.contains("Waiting for approval… "),
+        "a countdown is shown: {screen}"
+    );
+    assert!(screen.contains(" left "), "{screen}");
+    assert!(
+        screen.contains("Signed in to https://d-1234567890.awsapps.com/start"),
+        "{screen}"
+    );
+}
