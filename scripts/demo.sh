@@ -49,5 +49,13 @@ after=$(curl -fsS "$mock_url/__mock/stats" | python3 -c 'import json,sys; print(
 echo "requests to the mock during the cached call: $((after - before))" >&2
 step "ssoexec --profile demo -- sh -c 'echo \$AWS_ACCESS_KEY_ID \$AWS_REGION \$SSOEXEC_PROFILE'"
 "$bin" --profile demo -- sh -c 'echo "$AWS_ACCESS_KEY_ID $AWS_REGION $SSOEXEC_PROFILE"'
+step "ssoexec export --profile demo --emit dotenv=app.env --emit json=-   # one retrieval, two sinks"
+(cd "$work" && "$bin" export --profile demo --emit dotenv=app.env --emit json=-)
+cat "$work/app.env" | sed 's/=.*/=…/' >&2
+step "ssoexec eks-token --profile demo --cluster-name demo-eks   # as kubectl calls it"
+KUBERNETES_EXEC_INFO='{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","spec":{"interactive":false}}' \
+  "$bin" eks-token --profile demo --cluster-name demo-eks | cut -c1-160
+step ssoexec status
+"$bin" status
 step ls ~/.aws/sso/cache ~/.aws/cli/cache
 ls -l "$HOME/.aws/sso/cache" "$HOME/.aws/cli/cache" >&2
