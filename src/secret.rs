@@ -55,3 +55,38 @@ mod tests {
         assert_eq!(s.expose(), "hunter2-very-secret");
     }
 }
+
+/// Every credential-bearing struct, printed with `{:?}`, shows no secret.
+#[cfg(test)]
+mod redaction {
+    use super::Secret;
+    use crate::cache::registration::Registration;
+    use crate::cache::token::TokenFile;
+    use crate::credentials::Credentials;
+    use crate::sso::oidc::{
+        CreateTokenRequest, DeviceAuthorization, RegisterResponse, TokenResponse,
+    };
+
+    const S: &str = "TOP-SECRET-VALUE";
+
+    fn s() -> Secret {
+        Secret::new(S)
+    }
+
+    #[test]
+    fn debug_output_never_shows_a_secret() {
+        let printed = [
+            format!("{:?}", Credentials { access_key_id: "ASIAX".into(), secret_access_key: s(), session_token: Some(s()), expiration: None, account_id: None }),
+            format!("{:?}", serde_json::from_value::<TokenFile>(serde_json::json!({"accessToken": S, "expiresAt": "x", "clientSecret": S, "refreshToken": S})).unwrap()),
+            format!("{:?}", Registration { client_id: "c".into(), client_secret: s(), expires_at: "x".into(), scopes: None, grant_types: None }),
+            format!("{:?}", CreateTokenRequest { client_id: "c".into(), client_secret: Some(s()), grant_type: "g", device_code: Some(s()), refresh_token: Some(s()), code: Some(s()), redirect_uri: None, code_verifier: Some(s()) }),
+            format!("{:?}", serde_json::from_value::<DeviceAuthorization>(serde_json::json!({"deviceCode": S, "userCode": "U", "verificationUri": "v", "expiresIn": 1})).unwrap()),
+            format!("{:?}", serde_json::from_value::<TokenResponse>(serde_json::json!({"accessToken": S, "expiresIn": 1, "refreshToken": S})).unwrap()),
+            format!("{:?}", serde_json::from_value::<RegisterResponse>(serde_json::json!({"clientId": "c", "clientSecret": S, "clientSecretExpiresAt": 1})).unwrap()),
+        ];
+        for p in printed {
+            assert!(!p.contains(S), "{p}");
+            assert!(p.contains("<redacted>"), "{p}");
+        }
+    }
+}
