@@ -620,3 +620,93 @@ async fn sigkill_during_dotenv_and_kubeconfig_writes_keeps_old_or_new() {
         .collect();
     eprintln!("temp files left by killed writers (harmless, never read): {leftovers:?}");
 }
+
+/// Runs `ssoexec ARGS` in a private mount namespace where `dir` is a tmpfs mounted with `opts`
+/// (a full disk, a read-only file system), as an unprivileged user can with `unshare -rm`.
+#[cfg(target_os = "linux")]
+fn with_mounted(
+    sb: &Sandbox,
+    dir: &Path,
+    opts: &str,
+    fill: bool,
+    args: &str,
+) -> std::process::Output {
+    let bin = assert_cmd::cargo::cargo_bin("ssoexec");
+    let fill = if fill {
+        format!(
+            "dd if=/dev/zero of='{}/fill' bs=4096 count=64 2>/dev/null; ",
+            dir.display()
+        )
+    } else {
+        String::new()
+    };
+    let script = format!(
+        "mount -t tmpfs -o {opts} tmpfs '{}' && {fill}exec '{}' {args}",
+        dir.display(),
+        bin.display()
+    );
+    let sandbox_env = sb.std_cmd();
+    let mut cmd = std::process::Command::new("unshare");
+    cmd.args(["-rm", "sh", "-c", &script]).env_clear();
+    for (k, v) in sandbox_env.get_envs() {
+        if let Some(v) = v {
+            cmd.env(k, v);
+        }
+    }
+    cmd.output().unwrap()
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_disk_or_read_only_cache_is_reported_and_loses_nothing() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    let token_before = std::fs::read(sb.token_file("corp")).unwrap();
+    std::fs::create_dir_all(sb.cli_cache()).unwrap();
+    let cache = sb.cli_cache().display().to_string();
+    for (opts, fill, why) in [
+        ("size=8k,mode=0700", true, "No space left on device"),
+        ("ro,mode=0700", false, "Read-only file system"),
+    ] {
+        let out = with_mounted(
+            &sb,
+            &sb.cli_cache(),
+            opts,
+            fill,
+            "credential-process --profile dev",
+        );
+        assert!(out.status.success(), "{opts}: {}", stderr(&out));
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(
+            v["AccessKeyId"].as_str().unwrap().starts_with("ASIAMOCK"),
+            "the credentials are still handed out"
+        );
+        let err = stderr(&out);
+        assert!(
+            err.starts_with(&format!("warning: cannot write {cache}/")),
+            "{opts}: {err}"
+        );
+        assert!(err.contains(why) && err.trim_end().ends_with("the role credentials were not cached (check free disk space and that the directory is writable)"), "{opts}: {err}");
+        assert_eq!(
+            std::fs::read(sb.token_file("corp")).unwrap(),
+            token_before,
+            "the token is untouched"
+        );
+    }
+    // An explicit login into a read-only token cache fails clearly after signing in, and says so.
+    let sso = sb.sso_cache();
+    let out = with_mounted(
+        &sb,
+        &sso,
+        "ro,mode=0700",
+        false,
+        "login --profile dev --device-code",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("Read-only file system")
+            && stderr(&out).contains("the SSO token was not cached"),
+        "{}",
+        stderr(&out)
+    );
+}

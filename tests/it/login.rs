@@ -634,3 +634,40 @@ async fn a_terminal_gets_a_qr_code_and_a_countdown() {
         "{screen}"
     );
 }
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_ends_a_waiting_login_with_exit_130() {
+    let sb = Sandbox::new().await;
+    let idle = with_browser(&sb, "exit 0");
+    for flow in ["--pkce", "--device-code"] {
+        let before = sb.mock.total_requests();
+        let child = sb
+            .std_cmd()
+            .args(["login", "--profile", "dev", flow])
+            .env("BROWSER", &idle)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while sb.mock.total_requests() == before {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the login never started"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        // SAFETY: signalling our own child.
+        unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(130), "{flow}: {}", stderr(&out));
+        assert!(
+            stderr(&out).ends_with("error: interrupted\n"),
+            "{flow}: {}",
+            stderr(&out)
+        );
+    }
+    sb.login("dev"); // nothing was left locked
+}
