@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 apt_missing=()
-for tool in curl:curl git:git fish:fish openssl:openssl kubectl:kubectl node:nodejs npm:npm; do
+for tool in curl:curl git:git fish:fish openssl:openssl kubectl:kubectl node:nodejs npm:npm unshare:util-linux script:bsdutils; do
   command -v "${tool%%:*}" >/dev/null 2>&1 || apt_missing+=("${tool##*:}")
 done
 if [ ${#apt_missing[@]} -gt 0 ]; then
