@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run --example mock_idc -- [--port N] [--auto-approve] [--access-token-ttl S]
-//!                                 [--role-ttl S] [--exit-on-stdin-eof]
+//!                                 [--role-ttl S] [--latency-ms MS] [--exit-on-stdin-eof]
 //! ```
 //!
 //! Prints exactly one line, the base URL (`http://127.0.0.1:PORT`), on stdout; everything else
@@ -11,7 +11,9 @@
 //! serves until SIGINT/SIGTERM, or until stdin reaches end of file with `--exit-on-stdin-eof`
 //! (so a parent script can stop it by closing the pipe). `GET /__mock/stats` returns request
 //! counts, `POST /__mock/reset` clears them, and `GET /__mock/github` returns the URL and bearer
-//! for the GitHub Actions OIDC endpoint.
+//! for the GitHub Actions OIDC endpoint. `--latency-ms MS` delays every answer (not the control
+//! plane) by MS milliseconds, to stand in for the network (`bench/run.sh` measures the cold path
+//! at 0 and 50 ms).
 
 // A test fixture, not domain code: it reports on stderr directly and the mock reads the real
 // clock, so the crate's handle-only rules (clippy.toml) do not apply here.
@@ -25,7 +27,7 @@ use std::net::TcpListener;
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: mock_idc [--port N] [--auto-approve] [--access-token-ttl SECS] \
-                     [--role-ttl SECS] [--exit-on-stdin-eof]";
+                     [--role-ttl SECS] [--latency-ms MS] [--exit-on-stdin-eof]";
 
 #[derive(Default)]
 struct Args {
@@ -33,6 +35,7 @@ struct Args {
     auto_approve: bool,
     access_token_ttl: Option<i64>,
     role_ttl: Option<i64>,
+    latency_ms: u64,
     exit_on_stdin_eof: bool,
 }
 
@@ -43,6 +46,7 @@ fn parse_args(mut words: impl Iterator<Item = String>) -> Result<Args, String> {
             "--port" => args.port = number(&arg, words.next())?,
             "--access-token-ttl" => args.access_token_ttl = Some(number(&arg, words.next())?),
             "--role-ttl" => args.role_ttl = Some(number(&arg, words.next())?),
+            "--latency-ms" => args.latency_ms = number(&arg, words.next())?,
             "--auto-approve" => args.auto_approve = true,
             "--exit-on-stdin-eof" => args.exit_on_stdin_eof = true,
             "-h" | "--help" => return Err(String::new()),
@@ -101,6 +105,7 @@ async fn serve(args: Args) -> ExitCode {
     if let Some(ttl) = args.role_ttl {
         idc.set_role_credentials_ttl(ttl);
     }
+    idc.set_latency(None, args.latency_ms);
     let mut stdout = std::io::stdout();
     if writeln!(stdout, "{}", idc.uri())
         .and_then(|()| stdout.flush())

@@ -46,6 +46,8 @@ pub fn main_entry() -> i32 {
             _ = tokio::signal::ctrl_c() => Err(error::Error::Interrupted),
         }
     });
+    // Do not wait for blocking-pool threads (a lock wait we gave up on may still be parked).
+    runtime.shutdown_background();
     match result {
         Ok(status) => status.code(),
         Err(e) => {

@@ -4,10 +4,7 @@ use super::{CacheError, atomic::ensure_dir};
 use crate::printer::Printer;
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
-
-/// How often a waiter checks whether the holder is done.
-const POLL: Duration = Duration::from_millis(50);
+use std::time::Duration;
 
 /// Held until dropped (closing the file releases the lock).
 #[derive(Debug)]
@@ -35,29 +32,72 @@ pub async fn acquire(
         path: path.clone(),
         source: e,
     })?;
-    let started = Instant::now();
-    let mut announced = false;
-    loop {
-        match file.try_lock() {
-            Ok(()) => {
-                printer.debug(format!("locked {}", path.display()));
-                return Ok(LockGuard { _file: file, path });
-            }
-            Err(TryLockError::WouldBlock) => {
-                if !announced {
-                    printer.info(format!("Waiting for another ssoexec that is {purpose}…"));
-                    announced = true;
-                }
-                if started.elapsed() >= timeout {
-                    return Err(CacheError::LockTimeout {
-                        path,
-                        purpose: purpose.into(),
-                        secs: timeout.as_secs(),
-                    });
-                }
-                tokio::time::sleep(POLL).await;
-            }
-            Err(TryLockError::Error(e)) => return Err(CacheError::Lock { path, source: e }),
+    match file.try_lock() {
+        Ok(()) => {
+            printer.debug(format!("locked {}", path.display()));
+            return Ok(LockGuard { _file: file, path });
         }
+        Err(TryLockError::Error(e)) => return Err(CacheError::Lock { path, source: e }),
+        Err(TryLockError::WouldBlock) => {}
+    }
+    printer.info(format!("Waiting for another ssoexec that is {purpose}…"));
+    // A blocking lock wakes the moment the holder is done (or dies); it waits on a blocking-pool
+    // thread so the timeout can give up on it.
+    let waiting = tokio::task::spawn_blocking(move || {
+        let result = file.lock();
+        (file, result)
+    });
+    match tokio::time::timeout(timeout, waiting).await {
+        Ok(Ok((file, Ok(())))) => {
+            printer.debug(format!("locked {} after waiting", path.display()));
+            Ok(LockGuard { _file: file, path })
+        }
+        Ok(Ok((_, Err(e)))) => Err(CacheError::Lock { path, source: e }),
+        Ok(Err(join)) => Err(CacheError::Lock {
+            path,
+            source: std::io::Error::other(join.to_string()),
+        }),
+        Err(_) => Err(CacheError::LockTimeout {
+            path,
+            purpose: purpose.into(),
+            secs: timeout.as_secs(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn waits_for_the_holder_then_times_out_cleanly() {
+        let dir = tempfile::tempdir().unwrap();
+        let printer = Printer::new(false);
+        let held = acquire(dir.path(), "k", "testing", Duration::from_secs(1), &printer)
+            .await
+            .unwrap();
+        let err = acquire(
+            dir.path(),
+            "k",
+            "testing",
+            Duration::from_millis(200),
+            &printer,
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(err, CacheError::LockTimeout { .. }), "{err}");
+        let waiter = acquire(
+            dir.path(),
+            "k",
+            "testing",
+            Duration::from_secs(10),
+            &printer,
+        );
+        let release = async {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            drop(held);
+        };
+        let (got, ()) = tokio::join!(waiter, release);
+        assert!(got.is_ok());
     }
 }
