@@ -64,18 +64,14 @@ async fn child_sees_exactly_the_identity_variables() {
 async fn secrets_never_reach_the_childs_argv() {
     let sb = Sandbox::new().await;
     sb.login("dev");
-    let out = sb
-        .cmd()
-        .args([
-            "--profile",
-            "dev",
-            "--",
-            "sh",
-            "-c",
-            "tr '\\0' ' ' < /proc/$$/cmdline",
-        ])
-        .output()
-        .unwrap();
+    let out = sb.run(&[
+        "--profile",
+        "dev",
+        "--",
+        "sh",
+        "-c",
+        "tr '\\0' ' ' < /proc/$$/cmdline",
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout(&out), "sh -c tr '\\0' ' ' < /proc/$$/cmdline ");
 }
@@ -85,25 +81,17 @@ async fn exit_codes_pass_through() {
     let sb = Sandbox::new().await;
     sb.login("dev");
     for code in [0, 1, 7] {
-        let out = sb
-            .cmd()
-            .args([
-                "--profile",
-                "dev",
-                "--",
-                "sh",
-                "-c",
-                &format!("exit {code}"),
-            ])
-            .output()
-            .unwrap();
+        let out = sb.run(&[
+            "--profile",
+            "dev",
+            "--",
+            "sh",
+            "-c",
+            &format!("exit {code}"),
+        ]);
         assert_eq!(out.status.code(), Some(code));
     }
-    let out = sb
-        .cmd()
-        .args(["--profile", "dev", "--", "no-such-command-xyz"])
-        .output()
-        .unwrap();
+    let out = sb.run(&["--profile", "dev", "--", "no-such-command-xyz"]);
     assert_eq!(out.status.code(), Some(127));
     assert_eq!(
         stderr(&out),
@@ -212,7 +200,7 @@ async fn nested_environments_are_guarded() {
 #[tokio::test(flavor = "multi_thread")]
 async fn no_command_explains_usage() {
     let sb = Sandbox::new().await;
-    let out = sb.cmd().args(["--profile", "dev"]).output().unwrap();
+    let out = sb.run(&["--profile", "dev"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).starts_with("error: no command given: use `ssoexec login`"),
@@ -257,20 +245,16 @@ get wrong-token
 curl -s -o /dev/null -w '%{http_code}\n' "$AWS_CONTAINER_CREDENTIALS_FULL_URI"
 echo "$AWS_CONTAINER_CREDENTIALS_FULL_URI"
 "#;
-    let out = sb
-        .cmd()
-        .args([
-            "--profile",
-            "dev",
-            "exec",
-            "--renew",
-            "--",
-            "sh",
-            "-c",
-            script,
-        ])
-        .output()
-        .unwrap();
+    let out = sb.run(&[
+        "--profile",
+        "dev",
+        "exec",
+        "--renew",
+        "--",
+        "sh",
+        "-c",
+        script,
+    ]);
     assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
     let text = stdout(&out);
     let lines: Vec<&str> = text.lines().collect();
@@ -319,11 +303,7 @@ echo "$AWS_CONTAINER_CREDENTIALS_FULL_URI"
 async fn serve_refuses_a_public_bind_without_a_token() {
     let sb = Sandbox::new().await;
     sb.login("dev");
-    let out = sb
-        .cmd()
-        .args(["--profile", "dev", "serve", "--bind", "0.0.0.0:0"])
-        .output()
-        .unwrap();
+    let out = sb.run(&["--profile", "dev", "serve", "--bind", "0.0.0.0:0"]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         stderr(&out),

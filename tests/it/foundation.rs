@@ -33,11 +33,7 @@ fn role_file(sb: &Sandbox, account: &str, role: &str, session: &str) -> std::pat
 #[tokio::test(flavor = "multi_thread")]
 async fn device_login_then_credential_process_then_cache_hit() {
     let sb = Sandbox::new().await;
-    let out = sb
-        .cmd()
-        .args(["login", "--profile", "dev", "--device-code"])
-        .output()
-        .unwrap();
+    let out = sb.run(&["login", "--profile", "dev", "--device-code"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout(&out), "", "login prints nothing on stdout");
     let err = stderr(&out);
@@ -82,11 +78,7 @@ async fn device_login_then_credential_process_then_cache_hit() {
     );
     assert_mode_0600(&token_path);
 
-    let out = sb
-        .cmd()
-        .args(["credential-process", "--profile", "dev"])
-        .output()
-        .unwrap();
+    let out = sb.run(&["credential-process", "--profile", "dev"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let role = role_file(&sb, "111111111111", "ReadOnly", "corp");
     assert_eq!(stdout(&out), expected_process_doc(&role, "111111111111"));
@@ -115,11 +107,7 @@ async fn device_login_then_credential_process_then_cache_hit() {
 
     // Second call: served from the cache, zero HTTP requests.
     let before = sb.mock.total_requests();
-    let again = sb
-        .cmd()
-        .args(["credential-process", "--profile", "dev"])
-        .output()
-        .unwrap();
+    let again = sb.run(&["credential-process", "--profile", "dev"]);
     assert!(again.status.success());
     assert_eq!(stdout(&again), stdout(&out));
     assert_eq!(sb.mock.total_requests(), before);
@@ -160,11 +148,7 @@ fn registration_key(session: &str) -> String {
 async fn refresh_inside_the_window_rewrites_the_token_once() {
     let sb = Sandbox::new().await;
     sb.seed_token("old-access", Some("old-refresh"), 5 * 60);
-    let out = sb
-        .cmd()
-        .args(["credential-process", "--profile", "dev"])
-        .output()
-        .unwrap();
+    let out = sb.run(&["credential-process", "--profile", "dev"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(sb.mock.count(Op::CreateTokenRefresh), 1);
     assert_eq!(sb.mock.count(Op::StartDeviceAuthorization), 0);
@@ -195,11 +179,7 @@ async fn failed_refresh_of_a_still_valid_token_keeps_it() {
     let sb = Sandbox::new().await;
     sb.seed_token("still-good", Some("bad-refresh"), 10 * 60);
     sb.mock.refresh_fails(true);
-    let out = sb
-        .cmd()
-        .args(["credential-process", "--profile", "dev"])
-        .output()
-        .unwrap();
+    let out = sb.run(&["credential-process", "--profile", "dev"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("warning: could not refresh the SSO token"),
@@ -225,11 +205,7 @@ async fn legacy_profile_uses_the_start_url_hash() {
     sb.login("legacy");
     let token = sb.sso_cache().join(format!("{}.json", sha1_hex(START_URL)));
     assert!(token.exists());
-    let out = sb
-        .cmd()
-        .args(["credential-process", "--profile", "legacy"])
-        .output()
-        .unwrap();
+    let out = sb.run(&["credential-process", "--profile", "legacy"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let key = format!(
         "{{\"accountId\":\"111111111111\",\"roleName\":\"Admin\",\"startUrl\":\"{START_URL}\"}}"
@@ -285,11 +261,7 @@ async fn a_token_written_by_aws_cli_v2_is_used_without_a_new_login() {
         .accept_access_token(v["accessToken"].as_str().unwrap(), NOW + 7 * 3600);
     std::fs::create_dir_all(sb.sso_cache()).unwrap();
     std::fs::write(sb.token_file("corp"), &fixture).unwrap();
-    let out = sb
-        .cmd()
-        .args(["credential-process", "--profile", "dev"])
-        .output()
-        .unwrap();
+    let out = sb.run(&["credential-process", "--profile", "dev"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(sb.mock.count(Op::GetRoleCredentials), 1);
     assert_eq!(
@@ -346,11 +318,7 @@ async fn validation_errors_name_the_fault() {
         ("zz", format!("error: the config profile (zz) could not be found in {cfg}")),
     ];
     for (profile, want) in cases {
-        let out = sb
-            .cmd()
-            .args(["credential-process", "--profile", profile])
-            .output()
-            .unwrap();
+        let out = sb.run(&["credential-process", "--profile", profile]);
         assert_eq!(out.status.code(), Some(1), "{profile}");
         assert_eq!(stdout(&out), "");
         let err = stderr(&out);
@@ -358,11 +326,7 @@ async fn validation_errors_name_the_fault() {
         assert!(err.lines().last().unwrap().starts_with("hint: "), "{err}");
     }
     sb.write_config("[profile a]\nregion = x\n[profile a]\nregion = y\n");
-    let out = sb
-        .cmd()
-        .args(["credential-process", "--profile", "a"])
-        .output()
-        .unwrap();
+    let out = sb.run(&["credential-process", "--profile", "a"]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         stderr(&out).lines().next().unwrap(),
@@ -381,11 +345,7 @@ async fn validation_errors_name_the_fault() {
 async fn non_interactive_caller_without_a_token_exits_3_at_once() {
     let sb = Sandbox::new().await;
     let started = std::time::Instant::now();
-    let out = sb
-        .cmd()
-        .args(["credential-process", "--profile", "dev"])
-        .output()
-        .unwrap();
+    let out = sb.run(&["credential-process", "--profile", "dev"]);
     let elapsed = started.elapsed();
     assert_eq!(out.status.code(), Some(3));
     assert_eq!(stdout(&out), "");
@@ -404,11 +364,7 @@ async fn corrupt_caches_are_warned_about_and_replaced() {
     let sb = Sandbox::new().await;
     std::fs::create_dir_all(sb.sso_cache()).unwrap();
     std::fs::write(sb.token_file("corp"), "{\"startUrl\": \"https://d-1").unwrap();
-    let out = sb
-        .cmd()
-        .args(["credential-process", "--profile", "dev"])
-        .output()
-        .unwrap();
+    let out = sb.run(&["credential-process", "--profile", "dev"]);
     assert_eq!(out.status.code(), Some(3));
     let err = stderr(&out);
     assert!(
@@ -423,11 +379,7 @@ async fn corrupt_caches_are_warned_about_and_replaced() {
     let role = role_file(&sb, "111111111111", "ReadOnly", "corp");
     std::fs::create_dir_all(sb.cli_cache()).unwrap();
     std::fs::write(&role, "").unwrap();
-    let out = sb
-        .cmd()
-        .args(["credential-process", "--profile", "dev"])
-        .output()
-        .unwrap();
+    let out = sb.run(&["credential-process", "--profile", "dev"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stderr(&out).contains("warning: ignoring unreadable cache file"));
     assert_eq!(stdout(&out), expected_process_doc(&role, "111111111111"));
@@ -438,11 +390,7 @@ async fn portal_401_drops_the_token_and_asks_for_a_login() {
     let sb = Sandbox::new().await;
     sb.login("dev");
     sb.mock.revoke_all_tokens();
-    let out = sb
-        .cmd()
-        .args(["credential-process", "--profile", "dev"])
-        .output()
-        .unwrap();
+    let out = sb.run(&["credential-process", "--profile", "dev"]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert_eq!(
         stderr(&out),
@@ -456,20 +404,12 @@ async fn server_errors_are_retried() {
     let sb = Sandbox::new().await;
     sb.login("dev");
     sb.mock.fail_next(Op::GetRoleCredentials, 500, 1);
-    let out = sb
-        .cmd()
-        .args(["credential-process", "--profile", "dev"])
-        .output()
-        .unwrap();
+    let out = sb.run(&["credential-process", "--profile", "dev"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(sb.mock.count(Op::GetRoleCredentials), 2);
 
     sb.mock.fail_next(Op::GetRoleCredentials, 503, 5);
-    let out = sb
-        .cmd()
-        .args(["credential-process", "--profile", "prod"])
-        .output()
-        .unwrap();
+    let out = sb.run(&["credential-process", "--profile", "prod"]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         sb.mock.count(Op::GetRoleCredentials),
@@ -487,17 +427,13 @@ async fn server_errors_are_retried() {
 async fn no_access_to_the_role_is_one_clear_line() {
     let sb = Sandbox::new().await;
     sb.login("dev");
-    let out = sb
-        .cmd()
-        .args([
-            "credential-process",
-            "--profile",
-            "dev",
-            "--role-name",
-            "Nope",
-        ])
-        .output()
-        .unwrap();
+    let out = sb.run(&[
+        "credential-process",
+        "--profile",
+        "dev",
+        "--role-name",
+        "Nope",
+    ]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(
@@ -510,17 +446,9 @@ async fn no_access_to_the_role_is_one_clear_line() {
 #[tokio::test(flavor = "multi_thread")]
 async fn debug_output_never_shows_secrets() {
     let sb = Sandbox::new().await;
-    let login = sb
-        .cmd()
-        .args(["login", "--profile", "dev", "--device-code", "--debug"])
-        .output()
-        .unwrap();
+    let login = sb.run(&["login", "--profile", "dev", "--device-code", "--debug"]);
     assert!(login.status.success());
-    let cp = sb
-        .cmd()
-        .args(["credential-process", "--profile", "dev", "--debug"])
-        .output()
-        .unwrap();
+    let cp = sb.run(&["credential-process", "--profile", "dev", "--debug"]);
     assert!(cp.status.success());
     let token = read_json(&sb.token_file("corp"));
     let role = read_json(&role_file(&sb, "111111111111", "ReadOnly", "corp"));

@@ -58,11 +58,7 @@ async fn sigkill_during_cache_writes_never_leaves_a_partial_file() {
         "{token}"
     );
     // A run after all that works.
-    let out = sb
-        .cmd()
-        .args(["credential-process", "--profile", "dev"])
-        .output()
-        .unwrap();
+    let out = sb.run(&["credential-process", "--profile", "dev"]);
     assert!(out.status.success(), "{}", stderr(&out));
 }
 
@@ -109,22 +105,14 @@ async fn throttling_is_retried_but_token_exchanges_are_not() {
     let sb = Sandbox::new().await;
     sb.login("dev");
     sb.mock.fail_next(Op::GetRoleCredentials, 429, 2);
-    let out = sb
-        .cmd()
-        .args(["credential-process", "--profile", "dev"])
-        .output()
-        .unwrap();
+    let out = sb.run(&["credential-process", "--profile", "dev"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(sb.mock.count(Op::GetRoleCredentials), 3);
 
     let sb = Sandbox::new().await;
     sb.seed_token("valid-access", Some("some-refresh"), 5 * 60);
     sb.mock.fail_next(Op::CreateTokenRefresh, 500, 1);
-    let out = sb
-        .cmd()
-        .args(["credential-process", "--profile", "dev"])
-        .output()
-        .unwrap();
+    let out = sb.run(&["credential-process", "--profile", "dev"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(
         sb.mock.count(Op::CreateTokenRefresh),
@@ -331,11 +319,7 @@ async fn cache_directories_others_can_write_are_refused() {
     sb.login("dev");
     std::fs::create_dir_all(sb.cli_cache()).unwrap();
     chmod(&sb.cli_cache(), 0o777);
-    let out = sb
-        .cmd()
-        .args(["credential-process", "--profile", "dev"])
-        .output()
-        .unwrap();
+    let out = sb.run(&["credential-process", "--profile", "dev"]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         stdout(&out),
@@ -353,11 +337,7 @@ async fn cache_directories_others_can_write_are_refused() {
     chmod(&sb.cli_cache(), 0o700);
     let locks = sb.home().join(".cache/ssoexec/locks");
     chmod(&locks, 0o770);
-    let out = sb
-        .cmd()
-        .args(["credential-process", "--profile", "dev"])
-        .output()
-        .unwrap();
+    let out = sb.run(&["credential-process", "--profile", "dev"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).starts_with(&format!(
@@ -379,11 +359,7 @@ async fn a_failing_cache_write_loses_nothing_and_still_serves() {
     // read-only disk, the write fails).
     std::fs::create_dir_all(sb.home().join(".aws")).unwrap();
     std::fs::write(sb.home().join(".aws/cli"), "not a directory").unwrap();
-    let out = sb
-        .cmd()
-        .args(["credential-process", "--profile", "dev"])
-        .output()
-        .unwrap();
+    let out = sb.run(&["credential-process", "--profile", "dev"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(v["AccessKeyId"].as_str().unwrap().starts_with("ASIAMOCK"));
@@ -416,11 +392,7 @@ async fn a_symlink_planted_at_a_cache_path_is_not_followed() {
     std::fs::write(&victim, "precious").unwrap();
     std::fs::create_dir_all(sb.cli_cache()).unwrap();
     std::os::unix::fs::symlink(&victim, role_path(&sb)).unwrap();
-    let out = sb
-        .cmd()
-        .args(["credential-process", "--profile", "dev"])
-        .output()
-        .unwrap();
+    let out = sb.run(&["credential-process", "--profile", "dev"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
     let meta = std::fs::symlink_metadata(role_path(&sb)).unwrap();
@@ -435,11 +407,7 @@ async fn clock_skew_is_explained_and_does_not_break_credentials() {
     let sb = Sandbox::new().await;
     sb.mock.set_now(NOW + 3 * 3600);
     sb.login("dev");
-    let out = sb
-        .cmd()
-        .args(["credential-process", "--profile", "dev"])
-        .output()
-        .unwrap();
+    let out = sb.run(&["credential-process", "--profile", "dev"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(
         stderr(&out),
@@ -450,11 +418,7 @@ async fn clock_skew_is_explained_and_does_not_break_credentials() {
     let sb = Sandbox::new().await;
     sb.mock.set_now(NOW - 3 * 3600);
     sb.login("dev");
-    let out = sb
-        .cmd()
-        .args(["credential-process", "--profile", "dev"])
-        .output()
-        .unwrap();
+    let out = sb.run(&["credential-process", "--profile", "dev"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["Expiration"], fmt_epoch(NOW - 2 * 3600));
@@ -645,15 +609,10 @@ fn with_mounted(
         dir.display(),
         bin.display()
     );
-    let sandbox_env = sb.std_cmd();
-    let mut cmd = std::process::Command::new("unshare");
-    cmd.args(["-rm", "sh", "-c", &script]).env_clear();
-    for (k, v) in sandbox_env.get_envs() {
-        if let Some(v) = v {
-            cmd.env(k, v);
-        }
-    }
-    cmd.output().unwrap()
+    sb.wrapper("unshare")
+        .args(["-rm", "sh", "-c", &script])
+        .output()
+        .unwrap()
 }
 
 #[cfg(target_os = "linux")]

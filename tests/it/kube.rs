@@ -634,11 +634,7 @@ async fn kubeconfig_merge_keeps_unrelated_entries_and_uses_describe_cluster() {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(&path, EXISTING_KUBECONFIG).unwrap();
 
-    let out = sb
-        .cmd()
-        .args(["kubeconfig", "--profile", "dev", "--cluster-name", CLUSTER])
-        .output()
-        .unwrap();
+    let out = sb.run(&["kubeconfig", "--profile", "dev", "--cluster-name", CLUSTER]);
     assert!(out.status.success(), "{}", stderr(&out));
     let arn = "arn:aws:eks:eu-west-1:111111111111:cluster/prod-eks";
     assert_eq!(stdout(&out), "");
@@ -699,11 +695,7 @@ users:
     );
 
     // Running it again changes nothing but says so.
-    let again = sb
-        .cmd()
-        .args(["kubeconfig", "--profile", "dev", "--cluster-name", CLUSTER])
-        .output()
-        .unwrap();
+    let again = sb.run(&["kubeconfig", "--profile", "dev", "--cluster-name", CLUSTER]);
     assert!(again.status.success(), "{}", stderr(&again));
     assert_eq!(
         stderr(&again),
@@ -796,17 +788,13 @@ async fn kubeconfig_dry_run_prints_the_yaml_and_writes_nothing() {
 async fn kubeconfig_for_a_missing_cluster_is_a_clear_error() {
     let sb = Sandbox::new().await;
     sb.login("dev");
-    let out = sb
-        .cmd()
-        .args([
-            "kubeconfig",
-            "--profile",
-            "dev",
-            "--cluster-name",
-            "missing",
-        ])
-        .output()
-        .unwrap();
+    let out = sb.run(&[
+        "kubeconfig",
+        "--profile",
+        "dev",
+        "--cluster-name",
+        "missing",
+    ]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).starts_with("error: no EKS cluster named missing in eu-west-1\n"),
@@ -1131,11 +1119,7 @@ async fn exec_credential_is_an_export_format_beside_the_others() {
             .starts_with(&format!("AWS_ACCESS_KEY_ID={}\n", c.access_key_id))
     );
 
-    let out = sb
-        .cmd()
-        .args(["export", "--profile", "dev", "--emit", "exec-credential=-"])
-        .output()
-        .unwrap();
+    let out = sb.run(&["export", "--profile", "dev", "--emit", "exec-credential=-"]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(stdout(&out), "");
     assert!(
@@ -1156,14 +1140,7 @@ async fn logout_drops_cached_eks_tokens() {
     );
     let eks_dir = sb.home().join(".cache/ssoexec/eks");
     assert_eq!(std::fs::read_dir(&eks_dir).unwrap().count(), 1);
-    assert!(
-        sb.cmd()
-            .args(["logout", "--profile", "dev"])
-            .output()
-            .unwrap()
-            .status
-            .success()
-    );
+    assert!(sb.run(&["logout", "--profile", "dev"]).status.success());
     assert_eq!(std::fs::read_dir(&eks_dir).unwrap().count(), 0);
     let out = eks_token(&sb, Some(&exec_info(V1, false)), &[]);
     assert_eq!(

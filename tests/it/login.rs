@@ -7,11 +7,7 @@ use std::process::{Output, Stdio};
 #[tokio::test(flavor = "multi_thread")]
 async fn pkce_login_happy_path() {
     let sb = Sandbox::new().await;
-    let out = sb
-        .cmd()
-        .args(["login", "--profile", "dev", "--pkce"])
-        .output()
-        .unwrap();
+    let out = sb.run(&["login", "--profile", "dev", "--pkce"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout(&out), "");
     assert_eq!(sb.mock.count(Op::Authorize), 1);
@@ -97,11 +93,7 @@ async fn pkce_refuses_a_callback_with_the_wrong_state() {
 async fn denied_logins_fail_cleanly_in_both_flows() {
     let sb = Sandbox::new().await;
     sb.mock.deny_next_approval();
-    let out = sb
-        .cmd()
-        .args(["login", "--profile", "dev", "--pkce"])
-        .output()
-        .unwrap();
+    let out = sb.run(&["login", "--profile", "dev", "--pkce"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).contains("error: the browser reported a failed sign-in: access_denied"),
@@ -109,11 +101,7 @@ async fn denied_logins_fail_cleanly_in_both_flows() {
         stderr(&out)
     );
     sb.mock.deny_next_approval();
-    let out = sb
-        .cmd()
-        .args(["login", "--profile", "dev", "--device-code"])
-        .output()
-        .unwrap();
+    let out = sb.run(&["login", "--profile", "dev", "--device-code"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).ends_with("error: the sign-in request was denied in the browser\nhint: run `ssoexec login --profile dev` to try again\n"), "{}", stderr(&out));
 }
@@ -406,16 +394,12 @@ async fn a_login_killed_mid_wait_blocks_nobody() {
     stuck.wait().unwrap();
 
     // A background caller is not blocked: it learns at once that a login was abandoned.
-    let out = sb
-        .cmd()
-        .args([
-            "credential-process",
-            "--profile",
-            "dev",
-            "--login-if-needed",
-        ])
-        .output()
-        .unwrap();
+    let out = sb.run(&[
+        "credential-process",
+        "--profile",
+        "dev",
+        "--login-if-needed",
+    ]);
     assert_eq!(out.status.code(), Some(3));
     assert!(stderr(&out).starts_with("error: a login to sso-session corp was abandoned 0 s ago; not opening another browser tab from a background command for 120 s\n"), "{}", stderr(&out));
     assert_eq!(
@@ -425,11 +409,7 @@ async fn a_login_killed_mid_wait_blocks_nobody() {
     );
     // An explicit login ignores the marker and takes the lock at once.
     sb.login("dev");
-    let out = sb
-        .cmd()
-        .args(["credential-process", "--profile", "dev"])
-        .output()
-        .unwrap();
+    let out = sb.run(&["credential-process", "--profile", "dev"]);
     assert!(out.status.success(), "{}", stderr(&out));
 }
 
@@ -437,18 +417,10 @@ async fn a_login_killed_mid_wait_blocks_nobody() {
 async fn logout_ends_the_session_and_deletes_tokens_and_credentials() {
     let sb = Sandbox::new().await;
     sb.login("dev");
-    let cp = sb
-        .cmd()
-        .args(["credential-process", "--profile", "dev"])
-        .output()
-        .unwrap();
+    let cp = sb.run(&["credential-process", "--profile", "dev"]);
     assert!(cp.status.success());
     let files_before = std::fs::read_dir(sb.sso_cache()).unwrap().count();
-    let out = sb
-        .cmd()
-        .args(["logout", "--profile", "dev"])
-        .output()
-        .unwrap();
+    let out = sb.run(&["logout", "--profile", "dev"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stderr(&out), "Signed out of 1 SSO session(s).\n");
     assert_eq!(sb.mock.count(Op::Logout), 1);
@@ -463,24 +435,17 @@ async fn logout_ends_the_session_and_deletes_tokens_and_credentials() {
         files_before,
         "the registration is kept"
     );
-    let out = sb
-        .cmd()
-        .args(["credential-process", "--profile", "dev"])
-        .output()
-        .unwrap();
+    let out = sb.run(&["credential-process", "--profile", "dev"]);
     assert_eq!(out.status.code(), Some(3));
 
     sb.login("dev");
     sb.login("legacy");
     assert!(
-        sb.cmd()
-            .args(["credential-process", "--profile", "legacy"])
-            .output()
-            .unwrap()
+        sb.run(&["credential-process", "--profile", "legacy"])
             .status
             .success()
     );
-    let out = sb.cmd().args(["logout", "--all"]).output().unwrap();
+    let out = sb.run(&["logout", "--all"]);
     assert_eq!(stderr(&out), "Signed out of 2 SSO session(s).\n");
     assert_eq!(sb.mock.count(Op::Logout), 3);
     assert_eq!(std::fs::read_dir(sb.cli_cache()).unwrap().count(), 0);
@@ -491,15 +456,12 @@ async fn status_json_reports_sessions_tokens_and_credentials() {
     let sb = Sandbox::new().await;
     sb.login("dev");
     assert!(
-        sb.cmd()
-            .args(["credential-process", "--profile", "dev"])
-            .output()
-            .unwrap()
+        sb.run(&["credential-process", "--profile", "dev"])
             .status
             .success()
     );
     let before = sb.mock.total_requests();
-    let out = sb.cmd().args(["status", "--json"]).output().unwrap();
+    let out = sb.run(&["status", "--json"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let token_file = sb.token_file("corp").display().to_string();
@@ -539,11 +501,7 @@ async fn status_json_reports_sessions_tokens_and_credentials() {
 async fn accounts_and_roles_follow_pagination() {
     let sb = Sandbox::new().await;
     sb.login("dev");
-    let out = sb
-        .cmd()
-        .args(["accounts", "--profile", "dev", "--json"])
-        .output()
-        .unwrap();
+    let out = sb.run(&["accounts", "--profile", "dev", "--json"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let ids: Vec<&str> = v
@@ -557,11 +515,7 @@ async fn accounts_and_roles_follow_pagination() {
         v[0],
         serde_json::json!({"accountId": "111111111111", "accountName": "dev", "emailAddress": "dev@example.com"})
     );
-    let out = sb
-        .cmd()
-        .args(["roles", "--profile", "dev", "--account-id", "333333333333"])
-        .output()
-        .unwrap();
+    let out = sb.run(&["roles", "--profile", "dev", "--account-id", "333333333333"]);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
         v,
@@ -580,16 +534,10 @@ async fn accounts_and_roles_follow_pagination() {
 /// Runs `ssoexec ARGS` on a pseudo-terminal (util-linux `script`), as a person would.
 fn on_terminal(sb: &Sandbox, args: &str) -> Output {
     let bin = assert_cmd::cargo::cargo_bin("ssoexec");
-    let sandbox_env = sb.std_cmd();
-    let mut cmd = std::process::Command::new("script");
-    cmd.args(["-qec", &format!("{} {args}", bin.display()), "/dev/null"])
-        .env_clear();
-    for (k, v) in sandbox_env.get_envs() {
-        if let (Some(v), false) = (v, k == "BROWSER") {
-            cmd.env(k, v);
-        }
-    }
-    cmd.env("SHELL", "/bin/sh")
+    sb.wrapper("script")
+        .env_remove("BROWSER")
+        .args(["-qec", &format!("{} {args}", bin.display()), "/dev/null"])
+        .env("SHELL", "/bin/sh")
         .env("TERM", "xterm")
         .stdin(Stdio::null())
         .output()

@@ -930,11 +930,7 @@ async fn github_masks_then_env_and_outputs() {
     );
 
     // Outside Actions it says what is missing; a file destination is a usage error.
-    let out = sb
-        .cmd()
-        .args(["export", "--profile", "dev", "--format", "github"])
-        .output()
-        .unwrap();
+    let out = sb.run(&["export", "--profile", "dev", "--format", "github"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).starts_with(

@@ -128,6 +128,24 @@ impl Sandbox {
         cmd
     }
 
+    /// Runs `ssoexec ARGS` in the sandbox and returns its output.
+    pub fn run(&self, args: &[&str]) -> std::process::Output {
+        self.cmd().args(args).output().unwrap()
+    }
+
+    /// `program` (e.g. `script`, `unshare`) with the sandbox's environment, for wrappers that
+    /// then run ssoexec themselves.
+    pub fn wrapper(&self, program: &str) -> std::process::Command {
+        let mut cmd = std::process::Command::new(program);
+        cmd.env_clear();
+        for (k, v) in self.std_cmd().get_envs() {
+            if let Some(v) = v {
+                cmd.env(k, v);
+            }
+        }
+        cmd
+    }
+
     /// The same environment for a `std::process::Command` (concurrency tests spawn many).
     pub fn std_cmd(&self) -> std::process::Command {
         let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("ssoexec"));
@@ -136,6 +154,8 @@ impl Sandbox {
         cmd.env("HOME", self.home());
         cmd.env("SSOEXEC_TEST_NOW", NOW.to_string());
         cmd.env("BROWSER", self.fake_browser());
+        // A login nobody approves ends in a minute, so a broken test cannot hang the suite.
+        cmd.env("SSOEXEC_LOGIN_TIMEOUT", "60");
         for var in [
             "AWS_ENDPOINT_URL_SSO_OIDC",
             "AWS_ENDPOINT_URL_SSO",
