@@ -1,7 +1,7 @@
 //! The device authorization flow (RFC 8628 as the AWS CLI runs it, spec §1.4): start, show the
 //! URL and code on stderr, open the browser, poll CreateToken honouring pending / slow_down.
-use super::browser;
 use super::oidc::{CreateTokenRequest, GRANT_DEVICE_CODE, Oidc, TokenResponse};
+use super::{browser, clear_progress, progress};
 use crate::app::App;
 use crate::cache::registration::Registration;
 use crate::config::SsoSession;
@@ -71,7 +71,7 @@ pub async fn run(
     };
     loop {
         let left = lifetime.saturating_sub(started.elapsed());
-        progress(app, left);
+        progress(app, "approval", left);
         tokio::time::sleep(Duration::from_secs(interval as u64).min(left)).await;
         match oidc.create_token(&request).await {
             Ok(token) => {
@@ -116,23 +116,6 @@ fn expired(app: &App) -> Error {
 }
 
 /// A one-line countdown, only on a terminal.
-fn progress(app: &App, left: Duration) {
-    if app.printer.is_terminal() {
-        let s = left.as_secs();
-        app.printer.raw(&format!(
-            "\rWaiting for approval… {}:{:02} left ",
-            s / 60,
-            s % 60
-        ));
-    }
-}
-
-fn clear_progress(app: &App) {
-    if app.printer.is_terminal() {
-        app.printer.raw("\r\x1b[2K");
-    }
-}
-
 /// The URL as a QR code drawn with half blocks (light on dark, with the quiet zone), for a
 /// terminal. Empty if the URL is too long to encode.
 fn qr(url: &str) -> String {

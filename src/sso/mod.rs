@@ -5,3 +5,25 @@ pub mod login;
 pub mod oidc;
 pub mod pkce;
 pub mod portal;
+
+use crate::app::App;
+use std::time::Duration;
+
+/// A one-line countdown on stderr while a login waits, only on a terminal.
+pub(crate) fn progress(app: &App, waiting_for: &str, left: Duration) {
+    if app.printer.is_terminal() {
+        let s = left.as_millis().div_ceil(1000);
+        app.printer.raw(&format!(
+            "\rWaiting for {waiting_for}… {}:{:02} left ",
+            s / 60,
+            s % 60
+        ));
+    }
+}
+
+/// Erases the countdown line.
+pub(crate) fn clear_progress(app: &App) {
+    if app.printer.is_terminal() {
+        app.printer.raw("\r\x1b[2K");
+    }
+}

@@ -74,12 +74,16 @@ pub async fn run(
         .login
         .timeout
         .map_or(CALLBACK_TIMEOUT, |t| t.min(CALLBACK_TIMEOUT));
-    let callback = tokio::time::timeout(wait, wait_for_callback(listener))
-        .await
-        .map_err(|_| Error::LoginFailed {
-            message: format!("no sign-in arrived within {} s", wait.as_secs()),
-            hint: Some(format!("run `{}` again", app.settings.login_command())),
-        })?;
+    let callback = with_countdown(
+        app,
+        wait,
+        tokio::time::timeout(wait, wait_for_callback(listener)),
+    )
+    .await
+    .map_err(|_| Error::LoginFailed {
+        message: format!("no sign-in arrived within {} s", wait.as_secs()),
+        hint: Some(format!("run `{}` again", app.settings.login_command())),
+    })?;
     let code = match callback {
         Callback::Error(e) => {
             return Err(Error::LoginFailed {
@@ -105,6 +109,26 @@ pub async fn run(
         ..Default::default()
     };
     Ok(oidc.create_token(&req).await?)
+}
+
+/// Runs `work`, showing the time left on a terminal once a second.
+async fn with_countdown<T>(
+    app: &App,
+    total: Duration,
+    work: impl std::future::Future<Output = T>,
+) -> T {
+    let started = std::time::Instant::now();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tokio::pin!(work);
+    loop {
+        tokio::select! {
+            out = &mut work => {
+                super::clear_progress(app);
+                return out;
+            }
+            _ = tick.tick() => super::progress(app, "the browser", total.saturating_sub(started.elapsed())),
+        }
+    }
 }
 
 /// 64 characters from the RFC 7636 unreserved set, as the CLI draws them.

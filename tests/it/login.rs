@@ -619,3 +619,32 @@ async fn ctrl_c_ends_a_waiting_login_with_exit_130() {
     }
     sb.login("dev"); // nothing was left locked
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_terminal_shows_how_long_the_pkce_login_waits() {
+    let sb = Sandbox::new().await;
+    let bin = assert_cmd::cargo::cargo_bin("ssoexec");
+    let out = sb
+        .wrapper("script")
+        .args([
+            "-qec",
+            &format!("{} login --profile dev --pkce", bin.display()),
+            "/dev/null",
+        ])
+        .env("SHELL", "/bin/sh")
+        .env("TERM", "xterm")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stdout(&out));
+    let screen = stdout(&out);
+    assert!(
+        screen.contains("Waiting for the browser… 1:00 left "),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("Signed in to https://d-1234567890.awsapps.com/start"),
+        "{screen}"
+    );
+    assert_eq!(sb.mock.count(Op::CreateTokenAuthCode), 1);
+}
