@@ -134,7 +134,7 @@ mod tests {
 
     fn creds(token: Option<&str>) -> Credentials {
         Credentials {
-            access_key_id: "AKIAEKSJUDGE00000000".into(),
+            access_key_id: "AKIAEKSJUDGE00000000".into(), // fake, from the AWS CLI fixture
             secret_access_key: Secret::new("fake/secret+key"),
             session_token: token.map(Secret::new),
             expiration: Some(datetime!(2026-11-26 11:00 UTC)),
