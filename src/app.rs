@@ -78,11 +78,6 @@ impl App {
         }
     }
 
-    /// Server time minus local time, when a response has told us.
-    pub fn server_skew(&self) -> Option<Duration> {
-        self.skew.lock().ok().and_then(|s| *s)
-    }
-
     /// The directory of sidecar locks.
     pub fn lock_dir(&self) -> std::path::PathBuf {
         self.settings.paths.own.join("locks")

@@ -135,10 +135,6 @@ impl Env {
     pub fn is_set(&self, name: &str) -> bool {
         self.get(name).is_some()
     }
-
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
-        self.vars.iter()
-    }
 }
 
 /// The truth values accepted in env vars and config keys.

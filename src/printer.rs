@@ -33,10 +33,6 @@ impl Printer {
         }
     }
 
-    pub fn debug_enabled(&self) -> bool {
-        self.debug
-    }
-
     pub fn is_terminal(&self) -> bool {
         self.stderr_tty
     }

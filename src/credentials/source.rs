@@ -109,10 +109,7 @@ pub async fn role_credentials(
         Ok(c) => c,
         Err(e) if e.api().is_some_and(|a| a.code == "UnauthorizedException") => {
             // The portal no longer accepts the token (signed out elsewhere, session ended).
-            crate::cache::atomic::remove(&token::path(
-                &app.settings.paths.sso_cache,
-                &target.session,
-            ))?;
+            drop_rejected_token(app, &target.session, &token).await?;
             if permission == LoginPermission::Never {
                 return fallback(app, target, session_ended(app, &target.session));
             }
@@ -189,6 +186,31 @@ fn profile_flag(app: &App) -> String {
         .profile_name()
         .map(|p| format!(" --profile {}", crate::settings::shell_word(p)))
         .unwrap_or_default()
+}
+
+/// Deletes the cached token the portal rejected — under the session lock, and only if the file
+/// still holds that token: another process may have refreshed it in the meantime.
+async fn drop_rejected_token(
+    app: &App,
+    session: &SsoSession,
+    rejected: &SsoToken,
+) -> Result<(), Error> {
+    let key = session.token_cache_key();
+    let _guard = lock::acquire(
+        &app.lock_dir(),
+        &format!("token-{key}"),
+        &format!("signing in to {}", session.describe()),
+        LOGIN_LOCK_TIMEOUT,
+        &app.printer,
+    )
+    .await?;
+    let path = token::path(&app.settings.paths.sso_cache, session);
+    if let Lookup::Found(current) = token::load(&path)?
+        && current.file.access_token == rejected.file.access_token
+    {
+        crate::cache::atomic::remove(&path)?;
+    }
+    Ok(())
 }
 
 fn read_token(app: &App, path: &Path) -> Result<Option<SsoToken>, Error> {

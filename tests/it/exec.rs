@@ -130,17 +130,11 @@ async fn signals_reach_the_child_because_it_is_the_process() {
             .unwrap();
         let pid = child.id();
         // Wait until ssoexec has replaced itself with `sleep` (same PID).
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        while !std::fs::read(format!("/proc/{pid}/cmdline"))
-            .unwrap_or_default()
-            .starts_with(b"sleep\0")
-        {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "ssoexec never became the child"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
+        sb.wait_until("ssoexec to become the child", || {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .unwrap_or_default()
+                .starts_with(b"sleep\0")
+        });
         // SAFETY: sending a signal to our own child process.
         unsafe { libc::kill(pid as i32, signal) };
         let status = child.wait().unwrap();
@@ -288,15 +282,7 @@ echo "$AWS_CONTAINER_CREDENTIALS_FULL_URI"
     assert!(lines[4].starts_with("http://127.0.0.1:"));
     assert!(sb.mock.count(Op::GetRoleCredentials) >= 3);
 
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while !helpers_alive(&sb).is_empty() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "helper still running: {:?}",
-            helpers_alive(&sb)
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    sb.wait_until("the helper to exit", || helpers_alive(&sb).is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread")]

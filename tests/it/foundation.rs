@@ -531,3 +531,30 @@ async fn endpoints_follow_the_aws_order() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).starts_with("error: profile \"svc\" uses services = nope, but the [services nope] section does not exist in "), "{}", stderr(&out));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rejected_token_is_dropped_only_if_nobody_replaced_it() {
+    let sb = Sandbox::new().await;
+    sb.seed_token("old-access", None, 3600);
+    sb.mock.revoke_all_tokens();
+    sb.mock.set_latency(Some(Op::GetRoleCredentials), 800);
+    let child = sb
+        .std_cmd()
+        .args(["credential-process", "--profile", "dev"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    sb.wait_until("the portal call", || {
+        sb.mock.count(Op::GetRoleCredentials) == 1
+    });
+    // Meanwhile another process signs in again and writes a new token.
+    sb.seed_token("new-access", None, 3600);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let token = read_json(&sb.token_file("corp"));
+    assert_eq!(
+        token["accessToken"], "new-access",
+        "the fresh token survives"
+    );
+}

@@ -145,14 +145,9 @@ async fn unanswered_logins_time_out() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while sb.mock.count(Op::StartDeviceAuthorization) < 2 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the login never started"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    sb.wait_until("the login to start", || {
+        sb.mock.count(Op::StartDeviceAuthorization) == 2
+    });
     sb.mock.expire_device_codes();
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -382,14 +377,9 @@ async fn a_login_killed_mid_wait_blocks_nobody() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while sb.mock.count(Op::StartDeviceAuthorization) == 0 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the first caller never started its login"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    sb.wait_until("the first caller's login", || {
+        sb.mock.count(Op::StartDeviceAuthorization) == 1
+    });
     stuck.kill().unwrap(); // SIGKILL: no cleanup runs; the kernel releases the lock
     stuck.wait().unwrap();
 
@@ -552,12 +542,9 @@ async fn a_terminal_gets_a_qr_code_and_a_countdown() {
     let mock = &sb.mock;
     let approver = std::thread::scope(|s| {
         let h = s.spawn(|| {
-            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-            while mock.count(Op::StartDeviceAuthorization) == 0
-                && std::time::Instant::now() < deadline
-            {
-                std::thread::sleep(std::time::Duration::from_millis(50));
-            }
+            sb.wait_until("the login", || {
+                mock.count(Op::StartDeviceAuthorization) == 1
+            });
             std::thread::sleep(std::time::Duration::from_millis(1500));
             mock.approve_pending_devices()
         });
@@ -598,14 +585,7 @@ async fn ctrl_c_ends_a_waiting_login_with_exit_130() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        while sb.mock.total_requests() == before {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "the login never started"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
+        sb.wait_until("the login to start", || sb.mock.total_requests() > before);
         std::thread::sleep(std::time::Duration::from_millis(500));
         // SAFETY: signalling our own child.
         unsafe { libc::kill(child.id() as i32, libc::SIGINT) };

@@ -128,6 +128,18 @@ impl Sandbox {
         cmd
     }
 
+    /// Waits (up to 20 s) until `done()` holds, e.g. until the mock has seen a request.
+    pub fn wait_until(&self, what: &str, done: impl Fn() -> bool) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while !done() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "timed out waiting for {what}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
     /// Runs `ssoexec ARGS` in the sandbox and returns its output.
     pub fn run(&self, args: &[&str]) -> std::process::Output {
         self.cmd().args(args).output().unwrap()
