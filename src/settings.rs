@@ -339,6 +339,11 @@ impl Settings {
         }
     }
 
+    /// A profile was named (flag or env), not just the `default` fallback.
+    pub fn profile_chosen(&self) -> bool {
+        matches!(&self.selection, Selection::Profile { name, .. } if name.source != Source::Default)
+    }
+
     /// `--account-id`, when given.
     pub fn account_override(&self) -> Option<String> {
         match &self.selection {

@@ -208,12 +208,17 @@ fn inputs(app: &App, args: &GithubArgs) -> Result<Inputs, Error> {
         emit.push(format!("dotenv={f}"));
     }
     let some = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
-    let source = match (
-        some(&args.role_to_assume),
-        some(&args.sso_start_url).is_some()
-            || some(&args.sso_account_id).is_some()
-            || app.settings.profile_name().is_some() && some(&args.sso_token_cache).is_some(),
-    ) {
+    // Identity Center when any of its inputs is given, or a profile was chosen explicitly.
+    let identity_center = [
+        &args.sso_start_url,
+        &args.sso_account_id,
+        &args.login,
+        &args.sso_token_cache,
+    ]
+    .into_iter()
+    .any(|v| some(v).is_some())
+        || app.settings.profile_chosen();
+    let source = match (some(&args.role_to_assume), identity_center) {
         (Some(role), _) => {
             let role_arn = if role.starts_with("arn:") {
                 role

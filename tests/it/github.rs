@@ -395,11 +395,19 @@ async fn identity_center_device_code_login_is_announced_in_the_summary() {
             "--aws-region",
             "eu-west-1",
         ])
-        .env("INPUT_SSO_ACCOUNT_ID", "111111111111")
-        .env("INPUT_SSO_ROLE_NAME", "Admin")
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
+    // Account and role come from the profile.
+    let outputs: BTreeMap<_, _> = file_commands(&runner.read("output")).into_iter().collect();
+    assert_eq!(outputs["aws-account-id"], "111111111111");
+    let grc = sb
+        .mock
+        .requests()
+        .into_iter()
+        .find(|r| r.op == Op::GetRoleCredentials)
+        .unwrap();
+    assert_eq!(grc.query_param("role_name").as_deref(), Some("ReadOnly"));
     let summary = runner.read("summary");
     assert!(
         summary.starts_with(&format!(
