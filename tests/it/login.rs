@@ -628,3 +628,81 @@ async fn a_terminal_shows_how_long_the_pkce_login_waits() {
     );
     assert_eq!(sb.mock.count(Op::CreateTokenAuthCode), 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn browser_command_flag_and_login_if_needed_config_key() {
+    let sb = Sandbox::new().await;
+    // The profile opts background callers in; --browser-command (not BROWSER) opens the URL.
+    sb.write_config(&CONFIG.replace(
+        "[profile dev]\n",
+        "[profile dev]\nssoexec_login_if_needed = true\n",
+    ));
+    let out = sb
+        .cmd()
+        .env_remove("BROWSER")
+        .args([
+            "credential-process",
+            "--profile",
+            "dev",
+            "--browser-command",
+        ])
+        .arg(format!("{} %s", sb.fake_browser()))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(sb.browser_opens(), 1);
+    assert_eq!(
+        sb.mock.count(Op::Authorize),
+        1,
+        "a browser command means PKCE"
+    );
+    // Without the key, the same background call is refused.
+    let out = sb.run(&["credential-process", "--profile", "prod"]);
+    assert!(
+        out.status.success(),
+        "the token is shared: {}",
+        stderr(&out)
+    );
+    std::fs::remove_file(sb.token_file("corp")).unwrap();
+    std::fs::remove_dir_all(sb.cli_cache()).unwrap();
+    let out = sb.run(&["credential-process", "--profile", "prod"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn logout_by_sso_session_and_roles_of_every_account() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    let out = sb.run(&["roles", "--profile", "dev", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let roles: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let pairs: Vec<String> = roles
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            format!(
+                "{}/{}",
+                r["accountId"].as_str().unwrap(),
+                r["roleName"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        pairs,
+        [
+            "111111111111/ReadOnly",
+            "111111111111/Admin",
+            "222222222222/ReadOnly",
+            "333333333333/Admin",
+            "333333333333/Dev",
+            "333333333333/ReadOnly"
+        ]
+    );
+
+    let out = sb.run(&["logout", "--sso-session", "corp"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "Signed out of 1 SSO session(s).\n");
+    assert_eq!(sb.mock.count(Op::Logout), 1);
+    assert!(!sb.token_file("corp").exists());
+}
