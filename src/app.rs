@@ -1,15 +1,27 @@
-//! The handles a command runs with: environment, clock, printer, settings and a lazily built HTTP
-//! client (a cache hit never builds one, so it never sets up TLS).
-use crate::clock::Clock;
+//! The handles a command runs with: environment, clock, printer, settings, and the AWS client
+//! (built lazily: a cache hit never builds one, so it never sets up TLS). The service clients are
+//! made here, with their endpoints resolved from the settings.
+use crate::aws::client::Client;
+use crate::aws::eks;
+use crate::aws::endpoint::{self, Service};
+use crate::aws::oidc::Oidc;
+use crate::aws::portal::Portal;
+use crate::aws::sts::Sts;
 use crate::config::ConfigError;
-use crate::endpoint::{self, Service};
-use crate::env::Env;
-use crate::http::{self, HttpError};
-use crate::printer::Printer;
 use crate::settings::Settings;
+use crate::support::clock::Clock;
+use crate::support::env::Env;
+use crate::support::printer::Printer;
 use std::io::IsTerminal;
-use std::sync::{Mutex, OnceLock};
-use time::{Duration, OffsetDateTime};
+use std::sync::OnceLock;
+use time::OffsetDateTime;
+
+/// Told when a login needs a person, so a caller (the GitHub step summary) can show it elsewhere
+/// too. The login layer calls it; whoever runs the command installs it.
+pub trait LoginObserver: Send + Sync {
+    /// A person must open `url` and check `code`; the request is valid for `minutes`.
+    fn sign_in_needed(&self, url: &str, code: &str, minutes: i64);
+}
 
 pub struct App {
     pub env: Env,
@@ -18,25 +30,28 @@ pub struct App {
     pub settings: Settings,
     /// A person can answer here: stdin and stderr are terminals.
     pub interactive: bool,
-    http: OnceLock<reqwest::Client>,
-    /// Server time minus our time, from the last `Date` header seen.
-    skew: Mutex<Option<Duration>>,
+    /// The AWS client; holds no connection until the first request.
+    pub aws: Client,
+    observer: OnceLock<Box<dyn LoginObserver>>,
 }
-
-/// A clock further than this from the servers' is reported: expiry checks would be off by as much.
-pub const SKEW_WARNING: Duration = Duration::minutes(5);
 
 impl App {
     pub fn new(env: Env, clock: Clock, printer: Printer, settings: Settings) -> App {
         let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+        let aws = Client::new(
+            env.clone(),
+            clock,
+            printer.clone(),
+            settings.ca_bundle.clone(),
+        );
         App {
             env,
             clock,
             printer,
             settings,
             interactive,
-            http: OnceLock::new(),
-            skew: Mutex::new(None),
+            aws,
+            observer: OnceLock::new(),
         }
     }
 
@@ -44,38 +59,49 @@ impl App {
         self.clock.now()
     }
 
-    pub fn http(&self) -> Result<&reqwest::Client, HttpError> {
-        if let Some(c) = self.http.get() {
-            return Ok(c);
-        }
-        let client = http::client(&self.env)?;
-        Ok(self.http.get_or_init(|| client))
-    }
-
     pub fn endpoint(&self, service: Service, region: &str) -> Result<String, ConfigError> {
         endpoint::resolve(&self.settings, &self.env, service, region)
     }
 
-    /// Records the server's clock from a `Date` header; says once when ours is far off.
-    pub fn note_server_date(&self, server: std::time::SystemTime) {
-        let server = OffsetDateTime::from(server);
-        let skew = server - self.now();
-        let Ok(mut last) = self.skew.lock() else {
-            return;
-        };
-        let first_big = skew.abs() > SKEW_WARNING && last.is_none_or(|s| s.abs() <= SKEW_WARNING);
-        *last = Some(skew);
-        if first_big {
-            let dir = if skew.is_positive() {
-                "behind"
-            } else {
-                "ahead of"
-            };
-            self.printer.warn(format!(
-                "this computer's clock is {} {dir} the AWS servers'; expiry times will look wrong until the clock is fixed (enable NTP)",
-                crate::clock::describe_duration(skew.abs())
-            ));
-        }
+    pub fn oidc(&self, sso_region: &str) -> Result<Oidc<'_>, ConfigError> {
+        Ok(Oidc::new(
+            &self.aws,
+            self.endpoint(Service::SsoOidc, sso_region)?,
+        ))
+    }
+
+    pub fn portal(&self, sso_region: &str) -> Result<Portal<'_>, ConfigError> {
+        Ok(Portal::new(
+            &self.aws,
+            self.endpoint(Service::Sso, sso_region)?,
+        ))
+    }
+
+    pub fn sts(&self, region: &str) -> Result<Sts<'_>, ConfigError> {
+        Ok(Sts::new(
+            &self.aws,
+            region,
+            self.endpoint(Service::Sts, region)?,
+        ))
+    }
+
+    pub async fn describe_cluster(
+        &self,
+        credentials: &crate::aws::credentials::Credentials,
+        region: &str,
+        name: &str,
+    ) -> Result<eks::Cluster, crate::error::Error> {
+        let base = self.endpoint(Service::Eks, region)?;
+        Ok(eks::describe_cluster(&self.aws, &base, credentials, region, name).await?)
+    }
+
+    /// Installs the login observer (once per run).
+    pub fn observe_logins(&self, observer: Box<dyn LoginObserver>) {
+        let _ = self.observer.set(observer);
+    }
+
+    pub fn login_observer(&self) -> Option<&dyn LoginObserver> {
+        self.observer.get().map(|b| b.as_ref())
     }
 
     /// The directory of sidecar locks.

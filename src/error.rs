@@ -1,8 +1,50 @@
-//! The one error type commands return, its exit status and its hint. `main` prints the report.
+//! The one error type commands return, its exit status and its hint; `main` prints the report
+//! (`error:`, every `caused by:`, `hint:`). Errors of the layers below are `#[from]` variants;
+//! errors of the layers above (output, kube, github) implement [`Diagnostic`] and convert into
+//! [`Error::Domain`] in their own module, so this file never imports upward and no cause is lost.
+use crate::aws::client::HttpError;
+use crate::aws::eks::EksError;
 use crate::cache::CacheError;
 use crate::config::ConfigError;
-use crate::exit::ExitStatus;
-use crate::http::HttpError;
+use crate::support::exit::ExitStatus;
+
+/// An error of a higher layer, with what to do about it.
+pub trait Diagnostic: std::error::Error + Send + Sync + 'static {
+    fn hint(&self) -> Option<String> {
+        None
+    }
+    fn exit_status(&self) -> ExitStatus {
+        ExitStatus::Failure
+    }
+}
+
+/// `impl From<$t> for Error` through [`Error::Domain`], for a type that implements `Diagnostic`.
+#[macro_export]
+macro_rules! diagnostic_error {
+    ($t:ty) => {
+        impl From<$t> for $crate::error::Error {
+            fn from(e: $t) -> Self {
+                $crate::error::Error::Domain($crate::error::DomainError(Box::new(e)))
+            }
+        }
+    };
+}
+
+/// A boxed [`Diagnostic`] that shows as itself and keeps its cause chain.
+#[derive(Debug)]
+pub struct DomainError(pub Box<dyn Diagnostic>);
+
+impl std::fmt::Display for DomainError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for DomainError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -12,6 +54,14 @@ pub enum Error {
     Cache(#[from] CacheError),
     #[error(transparent)]
     Http(#[from] HttpError),
+    #[error(transparent)]
+    Eks(#[from] EksError),
+    /// An error of the output, kube or github layer.
+    #[error(transparent)]
+    Domain(DomainError),
+    /// stdout could not take the one document (a closed pipe is not an error).
+    #[error("cannot write to stdout")]
+    Stdout(#[source] std::io::Error),
     /// A login is needed and may not happen here; `login_command` is what the person should run.
     #[error("{reason}")]
     LoginRequired {
@@ -53,6 +103,7 @@ impl Error {
             Error::Usage(_) => ExitStatus::Usage,
             Error::Interrupted => ExitStatus::Interrupted,
             Error::Exec { code, .. } => ExitStatus::Child(*code),
+            Error::Domain(d) => d.0.exit_status(),
             _ => ExitStatus::Failure,
         }
     }
@@ -64,21 +115,33 @@ impl Error {
                 "run `{login_command}` in a terminal, then try again"
             )),
             Error::LoginFailed { hint, .. } | Error::Failed { hint, .. } => hint.clone(),
-            Error::Config(e) => Some(config_hint(e)),
+            Error::Config(e) => config_hint(e),
             Error::Http(e) => e.hint(),
+            Error::Eks(e) => e.hint(),
             Error::Cache(e) => e.hint(),
+            Error::Domain(d) => d.0.hint(),
             Error::Usage(_) => Some("see `ssoexec --help`".into()),
-            Error::Interrupted | Error::Exec { .. } => None,
+            Error::Stdout(_) | Error::Interrupted | Error::Exec { .. } => None,
         }
     }
 }
 
-fn config_hint(e: &ConfigError) -> String {
-    match e {
+fn config_hint(e: &ConfigError) -> Option<String> {
+    Some(match e {
         ConfigError::ProfileNotFound { .. } => "list profiles with `ssoexec status`, or pass --profile NAME".into(),
         ConfigError::MissingKeys { .. } | ConfigError::NotSso { .. } => {
             "an SSO profile needs sso_session (or sso_start_url and sso_region), sso_account_id and sso_role_name".into()
         }
         _ => "fix the file named above; `aws configure sso` can write a valid profile".into(),
+    })
+}
+
+/// Writes the one stdout document. A closed pipe (the reader went away) is not an error.
+pub fn write_stdout(bytes: &[u8]) -> Result<(), Error> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Stdout(e)),
+        _ => Ok(()),
     }
 }

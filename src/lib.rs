@@ -1,35 +1,45 @@
 //! ssoexec: sign in to AWS IAM Identity Center once and hand role credentials to every consumer.
-//! This file is the table of contents; `main.rs` only runs `run`.
-pub mod app;
+//! This file is the table of contents; `main.rs` only runs `main_entry`.
+//!
+//! Modules form layers; a module imports only from its own layer or the ones listed after it
+//! (`tests/it/layering.rs` fails on an upward import):
+//!
+//! | layer | modules | owns |
+//! |---|---|---|
+//! | commands | `commands` | one file per subcommand: args → options → library call → exit status |
+//! | output | `output` | formats, registry, plugins, sinks, the delivery engine |
+//! | consumers | `kube`, `exec`, `github` | ExecCredential + kubeconfig; child env + container server; GitHub step files |
+//! | credentials | `credentials` | the credential sources: SSO role, web identity |
+//! | login | `login` | flow choice, device code, PKCE, browser, the countdown |
+//! | context | `app`, `error` | the handles a run uses; the one error type, its hints and exit status |
+//! | cache | `cache` | the AWS-CLI-compatible files: token, registration, role, EKS token, markers |
+//! | aws | `aws` | one HTTP client, endpoints, typed error codes, OIDC/portal/STS/EKS clients |
+//! | settings | `cli`, `config`, `settings` | clap types; the shared-config dialect; flags + env + config → Settings |
+//! | support | `support` | env registry, clock, printer, secrets, shell quoting, atomic files, locks, exit codes |
+pub(crate) mod app;
+pub(crate) mod aws;
 pub mod cache;
-pub mod ci;
-pub mod cli;
-pub mod clock;
-pub mod commands;
+pub(crate) mod cli;
+pub(crate) mod commands;
 pub mod config;
-pub mod credentials;
-pub mod endpoint;
-pub mod env;
-pub mod error;
-pub mod exec;
-pub mod exit;
-pub mod http;
+pub(crate) mod credentials;
+pub(crate) mod error;
+pub(crate) mod exec;
+pub(crate) mod github;
 pub mod kube;
+pub(crate) mod login;
 pub mod output;
-pub mod printer;
-pub mod secret;
-pub mod settings;
-pub mod sso;
-pub mod sts;
+pub(crate) mod settings;
+pub(crate) mod support;
 
 use clap::Parser;
-use exit::ExitStatus;
+use support::exit::ExitStatus;
 
 /// Parses the command line, runs the command, prints the error report; returns the exit code.
 pub fn main_entry() -> i32 {
     let cli = cli::Cli::parse();
-    let env = env::Env::from_process();
-    let printer = printer::Printer::new(cli.debug);
+    let env = support::env::Env::from_process();
+    let printer = support::printer::Printer::new(cli.debug);
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -58,7 +68,7 @@ pub fn main_entry() -> i32 {
 }
 
 /// `error: …`, the cause chain, then `hint: …`.
-fn report(printer: &printer::Printer, e: &error::Error) {
+fn report(printer: &support::printer::Printer, e: &error::Error) {
     let mut text = format!("error: {e}");
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {

@@ -3,7 +3,7 @@
 use crate::cli::{Cli, FlowArg};
 use crate::config::profile::{self, SsoSession, SsoTarget};
 use crate::config::{AwsConfig, ConfigError};
-use crate::env::{self, Env};
+use crate::support::env::{self, Env};
 use std::fmt;
 use std::path::PathBuf;
 
@@ -97,6 +97,8 @@ pub struct Settings {
     pub paths: Paths,
     pub debug: bool,
     pub config: AwsConfig,
+    /// Extra trust roots for HTTPS: `AWS_CA_BUNDLE`, else the profile's `ca_bundle`.
+    pub ca_bundle: Option<PathBuf>,
 }
 
 impl Settings {
@@ -224,6 +226,10 @@ impl Settings {
             own,
             home: home.clone(),
         };
+        let ca_bundle = env
+            .get(env::AWS_CA_BUNDLE)
+            .map(PathBuf::from)
+            .or_else(|| profile_value("ca_bundle").map(|p| crate::config::expand_home(&p, &home)));
         Ok(Settings {
             selection,
             region,
@@ -231,6 +237,7 @@ impl Settings {
             paths,
             debug: cli.debug,
             config,
+            ca_bundle,
         })
     }
 
@@ -325,16 +332,22 @@ impl Settings {
                 "ssoexec login".into()
             }
             Selection::Profile { name, .. } => {
-                format!("ssoexec login --profile {}", shell_word(&name.value))
+                format!(
+                    "ssoexec login --profile {}",
+                    crate::support::shell::word(&name.value)
+                )
             }
-            Selection::Session(s) => format!("ssoexec login --sso-session {}", shell_word(s)),
+            Selection::Session(s) => format!(
+                "ssoexec login --sso-session {}",
+                crate::support::shell::word(s)
+            ),
             Selection::Flags {
                 start_url,
                 sso_region,
                 ..
             } => format!(
                 "ssoexec login --start-url {} --sso-region {sso_region}",
-                shell_word(start_url)
+                crate::support::shell::word(start_url)
             ),
         }
     }
@@ -359,6 +372,69 @@ impl Settings {
         self.profile_name()
             .and_then(|p| self.config.profile(p))
             .and_then(|s| s.get(key).cloned())
+    }
+
+    /// Flags that make another `ssoexec` resolve the same identity and login policy (the
+    /// `exec --renew` helper). `may_log_in` adds `--login-if-needed`: the parent could sign in.
+    pub fn identity_args(&self, may_log_in: bool) -> Vec<String> {
+        let mut a = Vec::new();
+        let mut push = |k: &str, v: &str| {
+            a.push(k.to_string());
+            a.push(v.to_string());
+        };
+        let (account_id, role_name) = match &self.selection {
+            Selection::Profile {
+                name,
+                account_id,
+                role_name,
+            } => {
+                push("--profile", &name.value);
+                (account_id, role_name)
+            }
+            Selection::Flags {
+                start_url,
+                sso_region,
+                account_id,
+                role_name,
+            } => {
+                push("--start-url", start_url);
+                push("--sso-region", sso_region);
+                (account_id, role_name)
+            }
+            Selection::Session(name) => {
+                push("--sso-session", name);
+                (&None, &None)
+            }
+        };
+        if let Some(x) = account_id {
+            push("--account-id", x);
+        }
+        if let Some(x) = role_name {
+            push("--role-name", x);
+        }
+        if let Some(r) = &self.region {
+            push("--region", &r.value);
+        }
+        if let Some(f) = &self.login.flow {
+            let flow = match f.value {
+                Flow::DeviceCode => "device-code",
+                Flow::Pkce => "pkce",
+            };
+            push("--flow", flow);
+        }
+        if let Some(c) = &self.login.browser_command {
+            push("--browser-command", c);
+        }
+        if self.login.login_if_needed || may_log_in {
+            a.push("--login-if-needed".into());
+        }
+        if self.login.no_browser {
+            a.push("--no-browser".into());
+        }
+        if self.debug {
+            a.push("--debug".into());
+        }
+        a
     }
 
     /// The profile's `services` section name, if any.
@@ -393,17 +469,5 @@ fn parse_flow(v: &str, origin: &'static str) -> Result<Flow, ConfigError> {
             origin: format!("from {origin}"),
             why: "use device-code or pkce",
         }),
-    }
-}
-
-/// Quotes a word for a copy-pasteable command line when it needs quoting.
-pub fn shell_word(w: &str) -> String {
-    if !w.is_empty()
-        && w.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_./:@%+=,".contains(&b))
-    {
-        w.to_string()
-    } else {
-        format!("'{}'", w.replace('\'', r"'\''"))
     }
 }

@@ -1,6 +1,7 @@
 //! The "recently failed" login marker: after a login fails or is abandoned (its process killed),
 //! background callers do not reopen a browser tab in a loop. An explicit `ssoexec login` ignores it.
-use super::{CacheError, atomic, read_optional};
+use super::{CacheError, read_optional};
+use crate::support::atomic;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use time::{Duration, OffsetDateTime};

@@ -1,69 +1,19 @@
 //! Caches on disk: the AWS CLI token, registration and role-credential caches (byte-compatible),
-//! ssoexec's own directory, sidecar locks and atomic writes.
-pub mod atomic;
+//! ssoexec's own markers and EKS tokens. Files only: no network, no prompts.
+pub mod eks_token;
 pub mod json;
-pub mod lock;
 pub mod marker;
 pub mod registration;
 pub mod role;
 pub mod token;
 
-use std::path::{Path, PathBuf};
-
-#[derive(Debug, thiserror::Error)]
-pub enum CacheError {
-    #[error("cannot write {}", path.display())]
-    Write {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("cannot read {}", path.display())]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("cannot create directory {}", path.display())]
-    Dir {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("timed out after {secs} s waiting for another ssoexec ({purpose}); lock file {}", path.display())]
-    LockTimeout {
-        path: PathBuf,
-        purpose: String,
-        secs: u64,
-    },
-    #[error("cannot lock {}", path.display())]
-    Lock {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("refusing to use {}: {why}", path.display())]
-    Unsafe { path: PathBuf, why: String },
-}
-
-impl CacheError {
-    pub fn hint(&self) -> Option<String> {
-        match self {
-            CacheError::Write { source, .. } if source.kind() == std::io::ErrorKind::PermissionDenied => {
-                Some("the cache directory is not writable by you: check its owner and mode".into())
-            }
-            CacheError::Write { .. } => Some("check free disk space and that the directory is writable".into()),
-            CacheError::LockTimeout { .. } => Some("if no other ssoexec is running, try again; the lock is released when its holder exits".into()),
-            CacheError::Unsafe { path, why } if why.starts_with("it is owned") => {
-                Some(format!("make it yours (chown) or remove it: {}", path.display()))
-            }
-            CacheError::Unsafe { path, .. } => Some(format!("fix it with: chmod go-w {}", path.display())),
-            _ => None,
-        }
-    }
-}
+pub use crate::support::fs::{FsError as CacheError, read_optional};
 
 /// A failed cache write is not a failed command: the credentials or token in hand still work, so
 /// the failure is reported and the command goes on. Only an unsafe directory stops it.
 pub fn store_or_warn(
     result: Result<(), CacheError>,
-    printer: &crate::printer::Printer,
+    printer: &crate::support::printer::Printer,
     what: &str,
 ) -> Result<(), CacheError> {
     match result {
@@ -88,14 +38,45 @@ pub enum Lookup<T> {
     Corrupt(String),
 }
 
-/// Reads a small cache file; a missing file is `Ok(None)`.
-pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, CacheError> {
-    match std::fs::read(path) {
-        Ok(b) => Ok(Some(b)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(CacheError::Read {
-            path: path.to_path_buf(),
-            source: e,
-        }),
+/// Says that an unreadable cache file is ignored (and will be replaced by the next write).
+pub fn warn_corrupt(printer: &crate::support::printer::Printer, path: &std::path::Path, why: &str) {
+    printer.warn(format!(
+        "ignoring unreadable cache file {} ({why}); it will be replaced",
+        path.display()
+    ));
+}
+
+/// Every credential-bearing struct, printed with `{:?}`, shows no secret.
+#[cfg(test)]
+mod redaction {
+    use crate::aws::credentials::Credentials;
+    use crate::aws::oidc::{
+        CreateTokenRequest, DeviceAuthorization, RegisterResponse, TokenResponse,
+    };
+    use crate::cache::registration::Registration;
+    use crate::cache::token::TokenFile;
+    use crate::support::secret::Secret;
+
+    const S: &str = "TOP-SECRET-VALUE";
+
+    fn s() -> Secret {
+        Secret::new(S)
+    }
+
+    #[test]
+    fn debug_output_never_shows_a_secret() {
+        let printed = [
+            format!("{:?}", Credentials { access_key_id: "ASIAX".into(), secret_access_key: s(), session_token: Some(s()), expiration: None, account_id: None }),
+            format!("{:?}", serde_json::from_value::<TokenFile>(serde_json::json!({"accessToken": S, "expiresAt": "x", "clientSecret": S, "refreshToken": S})).unwrap()),
+            format!("{:?}", Registration { client_id: "c".into(), client_secret: s(), expires_at: "x".into(), scopes: None, grant_types: None }),
+            format!("{:?}", CreateTokenRequest { client_id: "c".into(), client_secret: Some(s()), grant_type: "g", device_code: Some(s()), refresh_token: Some(s()), code: Some(s()), redirect_uri: None, code_verifier: Some(s()) }),
+            format!("{:?}", serde_json::from_value::<DeviceAuthorization>(serde_json::json!({"deviceCode": S, "userCode": "U", "verificationUri": "v", "expiresIn": 1})).unwrap()),
+            format!("{:?}", serde_json::from_value::<TokenResponse>(serde_json::json!({"accessToken": S, "expiresIn": 1, "refreshToken": S})).unwrap()),
+            format!("{:?}", serde_json::from_value::<RegisterResponse>(serde_json::json!({"clientId": "c", "clientSecret": S, "clientSecretExpiresAt": 1})).unwrap()),
+        ];
+        for p in printed {
+            assert!(!p.contains(S), "{p}");
+            assert!(p.contains("<redacted>"), "{p}");
+        }
     }
 }

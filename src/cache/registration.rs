@@ -1,9 +1,10 @@
 //! The client-registration cache file (spec §4.3): shared with the AWS CLI, same key and JSON.
-use super::{CacheError, Lookup, atomic, json::python_dumps, read_optional};
-use crate::clock::parse_timestamp;
+use super::{CacheError, Lookup, json::python_dumps, read_optional};
 use crate::config::SsoSession;
 use crate::config::profile::sha1_hex;
-use crate::secret::Secret;
+use crate::support::atomic;
+use crate::support::clock::parse_timestamp;
+use crate::support::secret::Secret;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use time::{Duration, OffsetDateTime};

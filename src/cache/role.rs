@@ -1,10 +1,11 @@
 //! The role-credential cache, `~/.aws/cli/cache/<sha1>.json`, as the AWS CLI keeps it (spec §5).
-use super::{CacheError, Lookup, atomic, json::python_dumps, read_optional};
-use crate::clock::{format_timestamp, parse_timestamp};
+use super::{CacheError, Lookup, json::python_dumps, read_optional};
+use crate::aws::credentials::Credentials;
 use crate::config::SsoTarget;
 use crate::config::profile::sha1_hex;
-use crate::credentials::Credentials;
-use crate::secret::Secret;
+use crate::support::atomic;
+use crate::support::clock::{format_timestamp, parse_timestamp};
+use crate::support::secret::Secret;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

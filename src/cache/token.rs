@@ -1,9 +1,10 @@
 //! The SSO token cache file, `~/.aws/sso/cache/<sha1>.json`, exactly as AWS CLI v2 writes it
 //! (spec §4.1–§4.2): same name, keys, key order, timestamp form and JSON spacing.
-use super::{CacheError, Lookup, atomic, json::python_dumps, read_optional};
-use crate::clock::{format_timestamp, parse_timestamp};
+use super::{CacheError, Lookup, json::python_dumps, read_optional};
 use crate::config::SsoSession;
-use crate::secret::Secret;
+use crate::support::atomic;
+use crate::support::clock::{format_timestamp, parse_timestamp};
+use crate::support::secret::Secret;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -160,7 +161,7 @@ mod properties {
         #[test]
         fn reads_any_valid_token(access in "[ -~]{1,40}", secs in 0i64..4_000_000_000) {
             let t = time::OffsetDateTime::from_unix_timestamp(secs).unwrap();
-            let text = serde_json::json!({"accessToken": access, "expiresAt": crate::clock::format_timestamp(t)}).to_string();
+            let text = serde_json::json!({"accessToken": access, "expiresAt": crate::support::clock::format_timestamp(t)}).to_string();
             let file: TokenFile = serde_json::from_str(&text).unwrap();
             let token = SsoToken::from_file(file).unwrap();
             prop_assert_eq!(token.expires_at, t);

@@ -1,14 +1,14 @@
 //! `ssoexec credential-process`: one credential_process JSON document on stdout.
 use crate::app::App;
-use crate::credentials::source::{LoginPermission, role_credentials};
+use crate::credentials::sso::{LoginPermission, role_credentials};
 use crate::error::Error;
-use crate::exit::ExitStatus;
 use crate::output::{Format, process::Process};
+use crate::support::exit::ExitStatus;
 
 pub async fn run(app: &App) -> Result<ExitStatus, Error> {
     let target = app.settings.target()?;
     let creds = role_credentials(app, &target, LoginPermission::for_caller(app)).await?;
-    let ctx = super::output_context(app, &creds, &target);
+    let ctx = crate::output::deliver::context(app, &creds, &target);
     let mut out = Vec::new();
     Process
         .write(&ctx, &mut out)

@@ -2,14 +2,13 @@
 use crate::app::App;
 use crate::cli::ServeArgs;
 use crate::config::SsoTarget;
-use crate::credentials::source::{LoginPermission, role_credentials};
-use crate::env::SSOEXEC_SERVE_TOKEN;
+use crate::credentials::sso::{LoginPermission, role_credentials};
 use crate::error::Error;
 use crate::exec::environment::{ChildEnv, Nesting, Supply, child_env, nesting};
 use crate::exec::{run as child, server};
-use crate::exit::ExitStatus;
-use crate::secret::Secret;
-use crate::settings::Selection;
+use crate::support::env::SSOEXEC_SERVE_TOKEN;
+use crate::support::exit::ExitStatus;
+use crate::support::secret::Secret;
 use std::ffi::OsString;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -58,7 +57,10 @@ pub async fn run(
     let region = app.settings.region.as_ref().map(|r| r.value.as_str());
     if renew {
         let token = server::random_token();
-        let helper = child::spawn_helper(&helper_args(app), (SSOEXEC_SERVE_TOKEN, token.expose()))?;
+        let helper = child::spawn_helper(
+            &app.settings.identity_args(app.interactive),
+            (SSOEXEC_SERVE_TOKEN, token.expose()),
+        )?;
         let url = format!("http://127.0.0.1:{}/", helper.port);
         let env = child_env(
             Supply::Server {
@@ -81,57 +83,6 @@ fn marker(app: &App, target: &SsoTarget) -> String {
         .profile_name()
         .map(String::from)
         .unwrap_or_else(|| format!("{}/{}", target.account_id, target.role_name))
-}
-
-/// The helper must serve exactly the identity we resolved: pass the selection on as flags.
-fn helper_args(app: &App) -> Vec<String> {
-    let s = &app.settings;
-    let mut a = Vec::new();
-    let mut push = |k: &str, v: &str| {
-        a.push(k.to_string());
-        a.push(v.to_string());
-    };
-    match &s.selection {
-        Selection::Profile {
-            name,
-            account_id,
-            role_name,
-        } => {
-            push("--profile", &name.value);
-            if let Some(x) = account_id {
-                push("--account-id", x);
-            }
-            if let Some(x) = role_name {
-                push("--role-name", x);
-            }
-        }
-        Selection::Flags {
-            start_url,
-            sso_region,
-            account_id,
-            role_name,
-        } => {
-            push("--start-url", start_url);
-            push("--sso-region", sso_region);
-            if let Some(x) = account_id {
-                push("--account-id", x);
-            }
-            if let Some(x) = role_name {
-                push("--role-name", x);
-            }
-        }
-        Selection::Session(name) => push("--sso-session", name),
-    }
-    if let Some(r) = &s.region {
-        push("--region", &r.value);
-    }
-    if s.login.login_if_needed || app.interactive {
-        a.push("--login-if-needed".into());
-    }
-    if s.login.no_browser {
-        a.push("--no-browser".into());
-    }
-    a
 }
 
 pub async fn serve(app: Arc<App>, args: &ServeArgs) -> Result<ExitStatus, Error> {

@@ -1,20 +1,21 @@
 //! `ssoexec eks-token` (the kubectl exec plugin) and `ssoexec kubeconfig`.
 use crate::app::App;
-use crate::cache::{Lookup, lock};
+use crate::aws::error_code::ErrorCode;
+use crate::aws::sts::AssumeRoleRequest;
+use crate::cache::Lookup;
+use crate::cache::eks_token::{self as cache, TokenKey};
 use crate::cli::{EksTokenArgs, KubeconfigArgs};
 use crate::config::SsoTarget;
 use crate::credentials::Credentials;
-use crate::credentials::source::{LOGIN_LOCK_TIMEOUT, LoginPermission, role_credentials};
-use crate::env::{KUBECONFIG, KUBERNETES_EXEC_INFO};
+use crate::credentials::sso::{LOGIN_LOCK_TIMEOUT, LoginPermission, role_credentials};
 use crate::error::Error;
-use crate::exit::ExitStatus;
-use crate::kube::cache::{self, TokenKey};
 use crate::kube::exec_credential::{self, ApiVersion, ExecInfo};
 use crate::kube::kubeconfig::{self, Change, Entry, Exec};
-use crate::kube::{EksToken, KubeError, eks, token};
+use crate::kube::{EksToken, KubeError, token};
 use crate::settings::Selection;
-use crate::sso::login::warn_corrupt;
-use crate::sts::{AssumeRoleRequest, Sts, arn_account};
+use crate::support::env::{KUBECONFIG, KUBERNETES_EXEC_INFO};
+use crate::support::exit::ExitStatus;
+use crate::support::lock;
 use std::path::Path;
 
 /// The session name `aws eks get-token --role-arn` uses, so CloudTrail shows the same thing.
@@ -80,7 +81,7 @@ fn cached_token(app: &App, path: &Path) -> Result<Option<EksToken>, Error> {
         }
         Lookup::Absent => None,
         Lookup::Corrupt(why) => {
-            warn_corrupt(app, path, &why);
+            crate::cache::warn_corrupt(&app.printer, path, &why);
             None
         }
     })
@@ -102,16 +103,20 @@ async fn assume_role(
         session_name: ROLE_SESSION_NAME,
         duration_seconds: None,
     };
-    let assumed = Sts::new(app, region)?
+    let assumed = app
+        .sts(region)?
         .assume_role(creds, &request)
         .await
         .map_err(|e| {
-            let hint = e.api().filter(|a| a.code == "AccessDenied").map(|_| {
-                format!(
-                    "the role's trust policy must allow account {}'s SSO role to assume it",
-                    creds.account_id.as_deref().unwrap_or("?")
-                )
-            });
+            let hint = e
+                .api()
+                .filter(|a| a.code == ErrorCode::StsAccessDenied)
+                .map(|_| {
+                    format!(
+                        "the role's trust policy must allow account {}'s SSO role to assume it",
+                        creds.account_id.as_deref().unwrap_or("?")
+                    )
+                });
             match hint {
                 Some(hint) => Error::failed(format!("cannot assume {role_arn}: {e}"), Some(hint)),
                 None => e.into(),
@@ -182,9 +187,9 @@ pub async fn kubeconfig(app: &App, args: &KubeconfigArgs) -> Result<ExitStatus, 
         .parent()
         .filter(|d| !d.as_os_str().is_empty() && !d.is_dir())
     {
-        crate::cache::atomic::ensure_dir(dir)?;
+        crate::support::atomic::ensure_dir(dir)?;
     }
-    crate::cache::atomic::write(&path, yaml.as_bytes())?;
+    crate::support::atomic::write(&path, yaml.as_bytes())?;
     app.printer.info(match change {
         Change::Added => format!("Added new context {} to {}", entry.context, path.display()),
         Change::Updated => format!("Updated context {} in {}", entry.context, path.display()),
@@ -211,13 +216,13 @@ async fn locate_cluster(
         let account = args
             .role_arn
             .as_deref()
-            .and_then(arn_account)
+            .and_then(crate::aws::arn::account)
             .unwrap_or(&target.account_id);
         let ca = args.certificate_authority_data.clone();
         return Ok((server.clone(), ca, cluster_arn(region, account, name)));
     }
     let creds = role_credentials(app, target, LoginPermission::for_caller(app)).await?;
-    let cluster = eks::describe_cluster(app, &creds, region, name).await?;
+    let cluster = app.describe_cluster(&creds, region, name).await?;
     let server = cluster.endpoint.ok_or_else(|| KubeError::ClusterNotReady {
         name: name.clone(),
         status: cluster.status.clone(),

@@ -1,11 +1,11 @@
 //! `ssoexec login` and `ssoexec logout`.
 use crate::app::App;
-use crate::cache::{atomic, role, token};
+use crate::cache::{role, token};
 use crate::cli::LogoutArgs;
-use crate::credentials::source::{LoginPermission, sso_token};
+use crate::credentials::sso::{LoginPermission, sso_token};
 use crate::error::Error;
-use crate::exit::ExitStatus;
-use crate::sso::portal::Portal;
+use crate::support::atomic;
+use crate::support::exit::ExitStatus;
 
 pub async fn login(app: &App) -> Result<ExitStatus, Error> {
     let session = app.settings.session()?;
@@ -34,8 +34,11 @@ pub async fn logout(app: &App, args: &LogoutArgs) -> Result<ExitStatus, Error> {
             continue;
         };
         if let Some(region) = v.get("region").and_then(|r| r.as_str()) {
-            let portal = Portal::new(app, region)?;
-            if let Err(e) = portal.logout(&crate::secret::Secret::new(access)).await {
+            let portal = app.portal(region)?;
+            if let Err(e) = portal
+                .logout(&crate::support::secret::Secret::new(access))
+                .await
+            {
                 app.printer.debug(format!("portal logout: {e}"));
             }
         }
@@ -58,7 +61,7 @@ pub async fn logout(app: &App, args: &LogoutArgs) -> Result<ExitStatus, Error> {
     }
     // EKS tokens are keyed by hashes, so the signed-out session's cannot be told apart: drop all
     // (they are re-signed from role credentials in a millisecond).
-    crate::kube::cache::clear(&paths.own)?;
+    crate::cache::eks_token::clear(&paths.own)?;
     app.printer.info(if signed_out == 0 {
         "No cached SSO session to sign out of.".to_string()
     } else {

@@ -1,20 +1,22 @@
 //! Commands: each takes the `App` (settings and handles), never raw arguments.
 mod credential_process;
 mod exec;
-pub mod export;
+mod export;
+mod github;
 mod kube;
 mod login;
 mod status;
 
 use crate::app::App;
 use crate::cli::{Cli, Command};
-use crate::clock::Clock;
 use crate::config::AwsConfig;
-use crate::env::{self, Env};
 use crate::error::Error;
-use crate::exit::ExitStatus;
-use crate::printer::Printer;
+pub(crate) use crate::error::write_stdout;
 use crate::settings::Settings;
+use crate::support::clock::Clock;
+use crate::support::env::{self, Env};
+use crate::support::exit::ExitStatus;
+use crate::support::printer::Printer;
 use std::path::PathBuf;
 
 pub async fn run(cli: Cli, env: Env, printer: Printer) -> Result<ExitStatus, Error> {
@@ -39,7 +41,7 @@ pub async fn run(cli: Cli, env: Env, printer: Printer) -> Result<ExitStatus, Err
         Some(Command::EksToken(args)) => kube::eks_token(&app, &args).await,
         Some(Command::Kubeconfig(args)) => kube::kubeconfig(&app, &args).await,
         Some(Command::Serve(args)) => exec::serve(app.clone(), &args).await,
-        Some(Command::Github(args)) => crate::ci::github(&app, &args).await,
+        Some(Command::Github(args)) => github::github(&app, &args).await,
         None if cli.command_line.is_empty() => Err(Error::Usage("no command given: use `ssoexec login`, `ssoexec credential-process`, or `ssoexec -- COMMAND ARGS...`".into())),
         None => exec::run(&app, &cli.command_line, false, false).await,
     }
@@ -55,32 +57,4 @@ fn home_dir(env: &Env) -> Result<PathBuf, Error> {
                 Some("set HOME".into()),
             )
         })
-}
-
-/// Writes the one stdout document. A closed pipe (the reader went away) is not an error.
-pub fn write_stdout(bytes: &[u8]) -> Result<(), Error> {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    match out.write_all(bytes).and_then(|()| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(Error::failed(format!("cannot write to stdout: {e}"), None))
-        }
-        _ => Ok(()),
-    }
-}
-
-/// The output context for credentials of `target`, as the settings describe the run.
-pub fn output_context<'a>(
-    app: &'a App,
-    creds: &'a crate::credentials::Credentials,
-    target: &'a crate::config::SsoTarget,
-) -> crate::output::OutputContext<'a> {
-    crate::output::OutputContext {
-        credentials: creds,
-        profile: app.settings.profile_name(),
-        region: app.settings.region.as_ref().map(|r| r.value.as_str()),
-        account_id: Some(&target.account_id),
-        role_name: Some(&target.role_name),
-        now: app.now(),
-    }
 }

@@ -2,12 +2,11 @@
 use crate::app::App;
 use crate::cache::{Lookup, role, token};
 use crate::cli::{ListArgs, StatusArgs};
-use crate::clock::{describe_remaining, format_timestamp};
 use crate::config::profile::{self, SsoSession};
-use crate::credentials::source::{LoginPermission, sso_token};
+use crate::credentials::sso::{LoginPermission, sso_token};
 use crate::error::Error;
-use crate::exit::ExitStatus;
-use crate::sso::portal::Portal;
+use crate::support::clock::{describe_remaining, format_timestamp};
+use crate::support::exit::ExitStatus;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -114,7 +113,7 @@ pub async fn status(app: &App, args: &StatusArgs) -> Result<ExitStatus, Error> {
             .unwrap_or_else(|| s.start_url.clone());
         let state = match (&s.token_expires_at, s.logged_in) {
             (Some(exp), true) => {
-                let t = crate::clock::parse_timestamp(exp).unwrap_or(now);
+                let t = crate::support::clock::parse_timestamp(exp).unwrap_or(now);
                 let left = if t > now {
                     format!("token valid for {}", describe_remaining(t, now))
                 } else {
@@ -149,7 +148,8 @@ pub async fn status(app: &App, args: &StatusArgs) -> Result<ExitStatus, Error> {
 pub async fn accounts(app: &App, args: &ListArgs) -> Result<ExitStatus, Error> {
     let session = app.settings.session()?;
     let token = sso_token(app, &session, LoginPermission::for_caller(app)).await?;
-    let accounts = Portal::new(app, &session.region)?
+    let accounts = app
+        .portal(&session.region)?
         .list_accounts(&token.file.access_token)
         .await?;
     if args.json || !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
@@ -169,7 +169,7 @@ pub async fn accounts(app: &App, args: &ListArgs) -> Result<ExitStatus, Error> {
 pub async fn roles(app: &App, args: &ListArgs) -> Result<ExitStatus, Error> {
     let session = app.settings.session()?;
     let token = sso_token(app, &session, LoginPermission::for_caller(app)).await?;
-    let portal = Portal::new(app, &session.region)?;
+    let portal = app.portal(&session.region)?;
     let account_ids: Vec<String> = match app.settings.account_override() {
         Some(a) => vec![a],
         None => portal

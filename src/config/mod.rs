@@ -7,7 +7,7 @@ pub use error::ConfigError;
 pub use file::{ConfigFile, FileKind, Section};
 pub use profile::{SsoSession, SsoTarget};
 
-use crate::env::{AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, Env};
+use crate::support::env::{AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, Env};
 use std::path::{Path, PathBuf};
 
 /// The config and credentials files as they were read (a missing file is empty).

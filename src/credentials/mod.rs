@@ -1,15 +1,7 @@
-//! Role credentials (secrets redacted) and the source chain that produces them.
-pub mod source;
+//! Credentials and the sources that produce them: an SSO role (cache → token → portal) and web
+//! identity (a CI OIDC token exchanged with STS). Every consumer (commands, exec, kube, github)
+//! asks here; nothing here knows who asks.
+pub mod sso;
+pub mod web_identity;
 
-use crate::secret::Secret;
-use time::OffsetDateTime;
-
-/// Temporary AWS credentials. `Debug` shows the key id and expiry only.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Credentials {
-    pub access_key_id: String,
-    pub secret_access_key: Secret,
-    pub session_token: Option<Secret>,
-    pub expiration: Option<OffsetDateTime>,
-    pub account_id: Option<String>,
-}
+pub use crate::aws::credentials::Credentials;

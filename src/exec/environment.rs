@@ -1,8 +1,8 @@
 //! The child's environment, computed purely from the parent's and the credentials: what to set
 //! and what to remove so the child cannot mix identities. Does no I/O.
-use crate::clock::format_timestamp;
 use crate::credentials::Credentials;
-use crate::env::{Env, SSOEXEC_PROFILE};
+use crate::support::clock::format_timestamp;
+use crate::support::env::{Env, SSOEXEC_PROFILE};
 
 /// Variables that select or carry another identity; the child must not see them.
 pub const REMOVED: &[&str] = &[
@@ -95,7 +95,7 @@ pub fn nesting(parent: &Env, marker: &str) -> Nesting {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::secret::Secret;
+    use crate::support::secret::Secret;
     use time::macros::datetime;
 
     #[test]

@@ -3,7 +3,7 @@
 //! Also starts the `--renew` helper whose lifeline the child inherits.
 use super::environment::ChildEnv;
 use crate::error::Error;
-use crate::exit::ExitStatus;
+use crate::support::exit::ExitStatus;
 use std::ffi::OsString;
 use std::io::BufRead;
 use std::process::{Command, Stdio};

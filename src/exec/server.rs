@@ -1,11 +1,11 @@
 //! The credentials server: ECS container-credentials protocol on a loopback port, a random bearer
 //! token compared in constant time, credentials renewed from the cache or the portal on demand.
 use crate::app::App;
-use crate::clock::format_timestamp;
 use crate::config::SsoTarget;
-use crate::credentials::source::{LoginPermission, role_credentials};
+use crate::credentials::sso::{LoginPermission, role_credentials};
 use crate::error::Error;
-use crate::secret::Secret;
+use crate::support::clock::format_timestamp;
+use crate::support::secret::Secret;
 use http_body_util::Full;
 use hyper::body::Bytes;
 use hyper::{Request, Response, StatusCode};

@@ -2,7 +2,7 @@
 //! learns from `KUBERNETES_EXEC_INFO` (apiVersion, interactive). Pure: reads no env, no clock.
 use super::token::EksToken;
 use crate::cache::json::python_dumps;
-use crate::clock::format_timestamp;
+use crate::support::clock::format_timestamp;
 use serde::Serialize;
 
 /// The `client.authentication.k8s.io` versions a plugin can answer with.
@@ -134,7 +134,7 @@ pub fn render(api_version: ApiVersion, token: &EksToken) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::secret::Secret;
+    use crate::support::secret::Secret;
     use time::macros::datetime;
 
     #[test]

@@ -1,8 +1,6 @@
 //! Kubernetes: ExecCredential, the EKS token (aws-sigv4 presign), kubeconfig entries.
-//! `token`, `exec_credential` and `kubeconfig`'s merge are pure; `cache` reads and writes the
-//! ExecCredential cache; `eks` calls DescribeCluster. Commands live in `commands::kube`.
-pub mod cache;
-pub mod eks;
+//! `token`, `exec_credential` and `kubeconfig`'s merge are pure; The token cache is `cache::eks_token`;
+//! DescribeCluster is `aws::eks`. Commands live in `commands/`.
 pub mod exec_credential;
 pub mod kubeconfig;
 pub mod token;
@@ -25,15 +23,16 @@ pub enum KubeError {
     #[error("cannot read {}", path.display())]
     Read {
         path: PathBuf,
+        #[source]
         source: std::io::Error,
     },
     #[error("EKS cluster {name} has no API endpoint yet (status {status})")]
     ClusterNotReady { name: String, status: String },
 }
 
-impl From<KubeError> for crate::error::Error {
-    fn from(e: KubeError) -> Self {
-        let hint = match &e {
+impl crate::error::Diagnostic for KubeError {
+    fn hint(&self) -> Option<String> {
+        match self {
             KubeError::NoRegion => {
                 Some("pass --region, set AWS_REGION, or add `region = ...` to the profile".into())
             }
@@ -44,14 +43,10 @@ impl From<KubeError> for crate::error::Error {
                 Some("wait until the cluster is ACTIVE, or pass --server".into())
             }
             _ => None,
-        };
-        let message = match std::error::Error::source(&e) {
-            Some(cause) => format!("{e}: {cause}"),
-            None => e.to_string(),
-        };
-        crate::error::Error::Failed { message, hint }
+        }
     }
 }
+crate::diagnostic_error!(KubeError);
 
 /// The whole ExecCredential document for `credentials`: sign a token for `cluster_id` in
 /// `region` at `now` and render it. Pure; what an output format needs.

@@ -2,10 +2,10 @@
 //! `GetCallerIdentity` URL presigned with aws-sigv4, with the signed `x-k8s-aws-id` header naming
 //! the cluster. Pure: the clock and credentials come in as values.
 use super::KubeError;
+use crate::aws::endpoint::{self, Service};
+use crate::aws::sts;
 use crate::credentials::Credentials;
-use crate::endpoint::{self, Service};
-use crate::secret::Secret;
-use crate::sts;
+use crate::support::secret::Secret;
 use aws_sigv4::http_request::{SignableBody, SignableRequest, SignatureLocation, SigningSettings};
 use aws_sigv4::sign::v4;
 use base64::prelude::{BASE64_URL_SAFE_NO_PAD, Engine as _};
@@ -41,12 +41,7 @@ const URI_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'~');
 
-/// A bearer token for one cluster and the instant client-go should stop using it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct EksToken {
-    pub token: Secret,
-    pub expires_at: OffsetDateTime,
-}
+pub use crate::cache::eks_token::EksToken;
 
 /// The token's announced expiry: `signed_at` + [`TOKEN_LIFETIME`], never after the credentials'.
 pub fn expires_at(

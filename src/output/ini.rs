@@ -5,7 +5,7 @@
 //! value or follows whitespace (an inline comment for the SDKs). An existing file keeps every
 //! section but the one named, which is replaced in place. Does no I/O.
 use super::{Format, OutputContext, OutputError, unrepresentable};
-use crate::clock::format_timestamp;
+use crate::support::clock::format_timestamp;
 use std::io::Write;
 
 pub struct Ini {

@@ -1,7 +1,7 @@
 //! JSON for scripts: the credentials plus account, role, region and profile. Every key is always
 //! present (`null` when unknown) so `jq -r .Region` never needs a guard. Does no I/O.
 use super::{Format, OutputContext, OutputError};
-use crate::clock::format_timestamp;
+use crate::support::clock::format_timestamp;
 use serde::Serialize;
 use std::io::Write;
 

@@ -7,6 +7,7 @@ pub mod compose;
 pub mod compose_override;
 #[cfg(test)]
 mod consumers;
+pub mod deliver;
 pub mod dotenv;
 pub mod envfile;
 pub mod exec_credential;
@@ -21,8 +22,8 @@ pub mod sh;
 pub mod sink;
 pub mod windows_cmd;
 
-use crate::clock::format_timestamp_offset;
 use crate::credentials::Credentials;
+use crate::support::clock::format_timestamp_offset;
 use std::borrow::Cow;
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -56,8 +57,8 @@ pub enum OutputError {
     #[error("cannot merge into the existing file: {why}")]
     Merge { why: String },
     /// A GitHub file-command entry that the runner would read back wrong.
-    #[error("cannot write {name} to a GitHub Actions file command: {why}")]
-    GithubCommand { name: String, why: &'static str },
+    #[error(transparent)]
+    Github(#[from] crate::github::StepError),
     /// An external format plugin failed.
     #[error("format plugin {name} ({}) {why}", path.display())]
     Plugin {
@@ -66,6 +67,20 @@ pub enum OutputError {
         why: String,
     },
 }
+
+impl crate::error::Diagnostic for OutputError {
+    fn hint(&self) -> Option<String> {
+        OutputError::hint(self)
+    }
+}
+crate::diagnostic_error!(OutputError);
+
+impl crate::error::Diagnostic for sink::SinkError {
+    fn hint(&self) -> Option<String> {
+        sink::SinkError::hint(self)
+    }
+}
+crate::diagnostic_error!(sink::SinkError);
 
 impl OutputError {
     /// What to do next, for the report's `hint:` line.
@@ -329,7 +344,7 @@ pub(crate) mod testing {
     //! A context with fixed, plain values for the formats' unit tests.
     use super::OutputContext;
     use crate::credentials::Credentials;
-    use crate::secret::Secret;
+    use crate::support::secret::Secret;
     use time::macros::datetime;
 
     pub fn credentials(secret: &str, token: Option<&str>) -> Credentials {

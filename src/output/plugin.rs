@@ -3,7 +3,7 @@
 //! JSON request to its stdin and takes its stdout as the document (protocol: plugins/README.md).
 //! [`request`] is pure; [`Plugin::run`] spawns the program, the one thing here that does I/O.
 use super::{OutputContext, OutputError, variables};
-use crate::clock::format_timestamp;
+use crate::support::clock::format_timestamp;
 use serde::Serialize;
 use std::io::Write;
 use std::path::{Path, PathBuf};

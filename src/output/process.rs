@@ -1,6 +1,6 @@
 //! `credential_process` JSON (spec §7.1): Version 1, keys in the CLI's order, RFC 3339 UTC expiry.
 use super::{Format, OutputContext, OutputError};
-use crate::clock::format_timestamp;
+use crate::support::clock::format_timestamp;
 use serde::Serialize;
 use std::io::Write;
 

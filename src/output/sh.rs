@@ -3,7 +3,6 @@
 //! characters is written bare, exactly as `aws configure export-credentials` prints it; anything
 //! else is single-quoted, so nothing in it is expanded or executed. Does no I/O.
 use super::{Format, OutputContext, OutputError, unrepresentable, variables};
-use std::borrow::Cow;
 use std::io::Write;
 
 pub struct Sh {
@@ -23,21 +22,7 @@ impl Format for Sh {
     }
 }
 
-/// Characters that mean nothing to sh in a word after `NAME=` (no `~`: bash expands `=~` and `:~`).
-fn is_plain(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"_@%+=:,./-".contains(&b)
-}
-
-/// `value` as one sh word: bare when plainly safe, else `'…'` with each `'` written as `'\''`.
-pub fn quote(value: &str) -> Result<Cow<'_, str>, &'static str> {
-    if value.contains('\0') {
-        return Err("a shell variable cannot hold a NUL byte");
-    }
-    if !value.is_empty() && value.bytes().all(is_plain) {
-        return Ok(Cow::Borrowed(value));
-    }
-    Ok(Cow::Owned(format!("'{}'", value.replace('\'', r"'\''"))))
-}
+pub use crate::support::shell::quote;
 
 #[cfg(test)]
 mod tests {

@@ -3,11 +3,9 @@
 //! reads the current file for merging formats; warns when git would commit a secrets file;
 //! appends GitHub file commands. This is the I/O the formats must not do; stdout itself is
 //! written by the command (`commands::write_stdout`).
-use crate::cache::{CacheError, atomic};
-use crate::env::Env;
-use crate::output::github::{GITHUB_ENV, GITHUB_OUTPUT};
+use crate::cache::CacheError;
+use crate::support::atomic;
 use std::fmt;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -33,13 +31,6 @@ pub enum SinkError {
     Foreign { path: PathBuf },
     #[error(transparent)]
     Write(#[from] CacheError),
-    #[error("the github format runs in a GitHub Actions step, but {GITHUB_ENV} is not set")]
-    NoGithubEnv,
-    #[error("cannot append to {}: {source}", path.display())]
-    Append {
-        path: PathBuf,
-        source: std::io::Error,
-    },
 }
 
 impl SinkError {
@@ -47,7 +38,7 @@ impl SinkError {
         match self {
             SinkError::NoParent { dir, .. } => Some(format!(
                 "create it first (mkdir -p {})",
-                crate::settings::shell_word(&dir.display().to_string())
+                crate::support::shell::word(&dir.display().to_string())
             )),
             SinkError::Symlink {
                 target: Some(t), ..
@@ -57,9 +48,6 @@ impl SinkError {
             )),
             SinkError::Symlink { .. } | SinkError::Foreign { .. } | SinkError::NotText { .. } => {
                 Some("pass --force to replace it".into())
-            }
-            SinkError::NoGithubEnv => {
-                Some("outside GitHub Actions use another format, e.g. --format env".into())
             }
             SinkError::Write(e) => e.hint(),
             _ => None,
@@ -224,52 +212,6 @@ pub fn git_exposure(path: &Path) -> Option<GitExposure> {
     })
 }
 
-/// The runner's file-command files.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct GithubFiles {
-    pub env: PathBuf,
-    pub output: Option<PathBuf>,
-}
-
-impl GithubFiles {
-    /// `$GITHUB_ENV` (required) and `$GITHUB_OUTPUT` (outputs are skipped without it).
-    pub fn from_env(env: &Env) -> Result<GithubFiles, SinkError> {
-        let file = env.get(GITHUB_ENV).ok_or(SinkError::NoGithubEnv)?;
-        Ok(GithubFiles {
-            env: PathBuf::from(file),
-            output: env.get(GITHUB_OUTPUT).map(PathBuf::from),
-        })
-    }
-
-    /// Appends the prepared entries (`StepCommands::env_file` / `output_file`). The masks must
-    /// already be on stdout: the runner only hides values it was told about before it sees them.
-    pub fn append(&self, env_text: &str, output_text: &str) -> Result<(), SinkError> {
-        append(&self.env, env_text)?;
-        if let Some(out) = &self.output
-            && !output_text.is_empty()
-        {
-            append(out, output_text)?;
-        }
-        Ok(())
-    }
-}
-
-/// Appends to a runner-owned file (the runner creates it and reads it after the step, so this
-/// is an append, not a replacement).
-fn append(path: &Path, text: &str) -> Result<(), SinkError> {
-    let err = |e| SinkError::Append {
-        path: path.to_path_buf(),
-        source: e,
-    };
-    let mut f = std::fs::OpenOptions::new()
-        .append(true)
-        .create(true)
-        .open(path)
-        .map_err(err)?;
-    f.write_all(text.as_bytes()).map_err(err)?;
-    f.flush().map_err(err)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -329,21 +271,5 @@ mod tests {
         assert!(looks_like_credentials("aws_access_key_id = \"x\"\n"));
         assert!(looks_like_credentials("\n"));
         assert!(!looks_like_credentials("[default]\nregion = eu-west-1\n"));
-    }
-
-    #[test]
-    fn github_files_come_from_the_environment() {
-        assert!(matches!(
-            GithubFiles::from_env(&Env::default()),
-            Err(SinkError::NoGithubEnv)
-        ));
-        let env = Env::from_pairs([(GITHUB_ENV, "/tmp/env")]);
-        assert_eq!(
-            GithubFiles::from_env(&env).unwrap(),
-            GithubFiles {
-                env: "/tmp/env".into(),
-                output: None
-            }
-        );
     }
 }

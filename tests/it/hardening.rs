@@ -299,7 +299,7 @@ async fn aws_ca_bundle_is_trusted_and_required() {
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).starts_with(
-            "error: cannot set up HTTPS: cannot read AWS_CA_BUNDLE /nonexistent/ca.pem"
+            "error: cannot set up HTTPS: cannot read the CA bundle /nonexistent/ca.pem"
         ),
         "{}",
         stderr(&out)

@@ -6,6 +6,7 @@ mod foundation;
 mod github;
 mod hardening;
 mod kube;
+mod layering;
 mod login;
 mod mock_selftest;
 mod output;

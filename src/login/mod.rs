@@ -1,16 +1,22 @@
 //! Signing in: choose the flow, reuse or make the client registration, run the flow, store the
 //! token; and refreshing a token with its refresh token. Callers hold the session lock.
-use super::oidc::{CreateTokenRequest, GRANT_REFRESH_TOKEN, Oidc, RegisterRequest, TokenResponse};
-use super::{device, pkce};
+pub mod browser;
+pub mod device;
+pub mod pkce;
+pub mod ui;
+
 use crate::app::App;
+use crate::aws::oidc::{
+    CreateTokenRequest, GRANT_REFRESH_TOKEN, Oidc, RegisterRequest, TokenResponse,
+};
 use crate::cache::Lookup;
 use crate::cache::registration::{self, AUTH_CODE_GRANTS, Registration};
 use crate::cache::token::{self, SsoToken};
-use crate::clock::{describe_remaining, format_timestamp};
 use crate::config::SsoSession;
-use crate::env;
 use crate::error::Error;
 use crate::settings::Flow;
+use crate::support::clock::{describe_remaining, format_timestamp};
+use crate::support::env;
 use time::{Duration, OffsetDateTime};
 
 /// The flow to use and why (said on stderr so a surprising choice can be overridden).
@@ -18,7 +24,7 @@ pub fn choose_flow(app: &App) -> (Flow, String) {
     if let Some(f) = &app.settings.login.flow {
         return (f.value, format!("chosen {}", f.source));
     }
-    if super::browser::configured_command(app).is_some() {
+    if browser::configured_command(app).is_some() {
         return (Flow::Pkce, "a browser command is configured".into());
     }
     if app.settings.login.no_browser {
@@ -58,7 +64,7 @@ pub async fn login(app: &App, session: &SsoSession) -> Result<SsoToken, Error> {
         Flow::Pkce => "pkce",
     };
     app.printer.debug(format!("login flow {name} ({why})"));
-    let oidc = Oidc::new(app, &session.region)?;
+    let oidc = app.oidc(&session.region)?;
     let auth_code = flow == Flow::Pkce;
     let reg = registration(app, &oidc, session, auth_code).await?;
     let response = match flow {
@@ -105,7 +111,7 @@ async fn registration(
                 .debug(format!("reusing client registration {}", path.display()));
             return Ok(r);
         }
-        Lookup::Corrupt(why) => warn_corrupt(app, &path, &why),
+        Lookup::Corrupt(why) => crate::cache::warn_corrupt(&app.printer, &path, &why),
         _ => {}
     }
     let scopes = session.registration_scopes();
@@ -143,7 +149,7 @@ pub async fn refresh(
     current: &SsoToken,
 ) -> Result<SsoToken, Error> {
     let f = &current.file;
-    let oidc = Oidc::new(app, &session.region)?;
+    let oidc = app.oidc(&session.region)?;
     let req = CreateTokenRequest {
         client_id: f.client_id.clone().unwrap_or_default(),
         client_secret: f.client_secret.clone(),
@@ -167,11 +173,4 @@ pub async fn refresh(
         session.describe()
     ));
     Ok(token)
-}
-
-pub fn warn_corrupt(app: &App, path: &std::path::Path, why: &str) {
-    app.printer.warn(format!(
-        "ignoring unreadable cache file {} ({why}); it will be replaced",
-        path.display()
-    ));
 }

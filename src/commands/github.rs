@@ -1,27 +1,23 @@
-//! CI adapter: `ssoexec github`. GitHub OIDC token → STS AssumeRoleWithWebIdentity (or an
-//! Identity Center sign-in) → `::add-mask::` for every secret → `$GITHUB_ENV` / `$GITHUB_OUTPUT`
-//! → extra `--emit` sinks → one line in `$GITHUB_STEP_SUMMARY`. The inputs (no secrets) are saved
-//! so `ssoexec github --refresh` in a later step can renew.
-pub mod oidc;
-
+//! `ssoexec github`: GitHub OIDC token → STS AssumeRoleWithWebIdentity (or an Identity Center
+//! sign-in) → `::add-mask::` for every secret → `$GITHUB_ENV` / `$GITHUB_OUTPUT` → extra `--emit`
+//! sinks → one line in `$GITHUB_STEP_SUMMARY`. The inputs (no secrets) are saved so
+//! `ssoexec github --refresh` in a later step can renew.
 use crate::app::App;
-use crate::cache::{atomic, token};
-use crate::cli::{ExportArgs, GithubArgs};
-use crate::clock::format_timestamp;
-use crate::commands::export;
+use crate::cache::token;
+use crate::cli::GithubArgs;
 use crate::config::{SsoSession, SsoTarget, profile};
 use crate::credentials::Credentials;
-use crate::credentials::source::{LoginPermission, role_credentials};
-use crate::env::{GITHUB_STEP_SUMMARY, RUNNER_TEMP, SSOEXEC_GITHUB_STATE, is_truthy};
-use crate::error::Error;
-use crate::exit::ExitStatus;
-use crate::http::HttpError;
+use crate::credentials::sso::{LoginPermission, role_credentials};
+use crate::credentials::web_identity::{WebIdentityRequest, assume_role_with_web_identity};
+use crate::error::{Error, write_stdout};
+use crate::github::{self, GithubFiles, StepCommands, delimiter, mask_line, oidc, summary};
 use crate::output::OutputContext;
-use crate::output::github::{StepCommands, delimiter, mask_line};
-use crate::output::sink::GithubFiles;
-use crate::sts::{Sts, parse_assumed_role};
+use crate::output::deliver::{self, SinkRequest};
+use crate::support::atomic;
+use crate::support::clock::format_timestamp;
+use crate::support::env::{RUNNER_TEMP, SSOEXEC_GITHUB_STATE, is_truthy};
+use crate::support::exit::ExitStatus;
 use serde::{Deserialize, Serialize};
-use std::io::Write;
 use std::path::PathBuf;
 
 /// Where credentials come from.
@@ -56,36 +52,35 @@ struct Inputs {
 }
 
 pub async fn github(app: &App, args: &GithubArgs) -> Result<ExitStatus, Error> {
-    let files = GithubFiles::from_env(&app.env).map_err(export::sink_error)?;
+    let files = GithubFiles::from_env(&app.env)?;
+    if let Some(observer) = github::SummaryObserver::from_env(&app.env) {
+        app.observe_logins(Box::new(observer));
+    }
     let inputs = if args.refresh {
         load_state(app)?
     } else {
         inputs(app, args)?
     };
-    let export_args = ExportArgs {
-        format: None,
-        output: None,
+    let request = SinkRequest {
         emit: inputs.emit.clone(),
-        service: Vec::new(),
-        ini_profile: None,
-        cluster_name: None,
-        force: false,
+        ..SinkRequest::default()
     };
     // Extra sinks are resolved and checked before any credentials exist.
     let sinks = if inputs.emit.is_empty() {
         None
     } else {
-        Some(export::prepare(app, &export_args)?)
+        Some(deliver::prepare(app, &request)?)
     };
 
     let (creds, arn) = match &inputs.source {
         Source::WebIdentity { .. } => web_identity(app, &inputs).await?,
         Source::IdentityCenter { .. } => identity_center(app, args, &inputs).await?,
     };
-    let account = creds
-        .account_id
-        .clone()
-        .or_else(|| arn.as_deref().and_then(account_of_arn));
+    let account = creds.account_id.clone().or_else(|| {
+        arn.as_deref()
+            .and_then(crate::aws::arn::account)
+            .map(String::from)
+    });
 
     let mut cmds = StepCommands::new();
     cmds.mask(&creds.access_key_id);
@@ -132,15 +127,12 @@ pub async fn github(app: &App, args: &GithubArgs) -> Result<ExitStatus, Error> {
 
     // Masks first, flushed, before any value reaches a file the runner reads.
     let mut masks = Vec::new();
-    cmds.write_masks(&mut masks)
-        .map_err(|e| Error::failed(format!("cannot write the masks: {e}"), None))?;
-    crate::commands::write_stdout(&masks)?;
+    cmds.write_masks(&mut masks).map_err(Error::Stdout)?;
+    write_stdout(&masks)?;
     let d = delimiter(rand::random());
-    let env_text = cmds.env_file(&d).map_err(export::output_error)?;
-    let output_text = cmds.output_file(&d).map_err(export::output_error)?;
-    files
-        .append(&env_text, &output_text)
-        .map_err(export::sink_error)?;
+    let env_text = cmds.env_file(&d)?;
+    let output_text = cmds.output_file(&d)?;
+    files.append(&env_text, &output_text)?;
 
     if let Some(sinks) = &sinks {
         let (account_id, role_name) = match &inputs.source {
@@ -159,7 +151,7 @@ pub async fn github(app: &App, args: &GithubArgs) -> Result<ExitStatus, Error> {
             role_name,
             now: app.now(),
         };
-        export::deliver(app, sinks, &ctx)?;
+        deliver::deliver(app, sinks, &ctx)?;
     }
     let who = arn
         .clone()
@@ -315,31 +307,20 @@ async fn web_identity(app: &App, inputs: &Inputs) -> Result<(Credentials, Option
     };
     let token = oidc::id_token(app, audience).await?;
     // The runner must hide the token too, should anything ever echo it.
-    crate::commands::write_stdout(mask_line(token.expose()).as_bytes())?;
-    let duration = duration_seconds.to_string();
-    let params = [
-        ("RoleArn", role_arn.as_str()),
-        ("RoleSessionName", session_name.as_str()),
-        ("WebIdentityToken", token.expose()),
-        ("DurationSeconds", duration.as_str()),
-    ];
-    let sts = Sts::new(app, &inputs.region)?;
-    let xml = sts.call("AssumeRoleWithWebIdentity", &params, None).await.map_err(|e| match e {
-        HttpError::Api(a) => Error::failed(
-            format!("STS refused AssumeRoleWithWebIdentity for {role_arn}: {} ({})", a.message, a.code),
-            Some(format!(
-                "the role's trust policy must trust token.actions.githubusercontent.com for this token ({}); compare its :sub and :aud conditions",
-                oidc::Claims::of(&token).describe()
-            )),
-        ),
-        other => other.into(),
-    })?;
-    let assumed = parse_assumed_role("AssumeRoleWithWebIdentity", &xml)?;
-    let mut creds = assumed.credentials;
-    if creds.account_id.is_none() {
-        creds.account_id = assumed.arn.as_deref().and_then(account_of_arn);
-    }
-    Ok((creds, assumed.arn))
+    write_stdout(mask_line(token.expose()).as_bytes())?;
+    let request = WebIdentityRequest {
+        region: &inputs.region,
+        role_arn,
+        session_name,
+        duration_seconds: *duration_seconds,
+    };
+    assume_role_with_web_identity(app, &request, &token, || {
+        format!(
+            "the role's trust policy must trust token.actions.githubusercontent.com for this token ({}); compare its :sub and :aud conditions",
+            oidc::Claims::of(&token).describe()
+        )
+    })
+    .await
 }
 
 async fn identity_center(
@@ -408,7 +389,7 @@ fn install_token_cache(app: &App, session: &SsoSession, json: &str) -> Result<()
     {
         masks.push_str(&mask_line(s.expose()));
     }
-    crate::commands::write_stdout(masks.as_bytes())?;
+    write_stdout(masks.as_bytes())?;
     let t = token::SsoToken::from_file(file)
         .map_err(|why| Error::failed(format!("the sso-token-cache input: {why}"), None))?;
     token::store(&token::path(&app.settings.paths.sso_cache, session), &t)?;
@@ -460,42 +441,9 @@ fn load_state(app: &App) -> Result<Inputs, Error> {
     })
 }
 
-fn account_of_arn(arn: &str) -> Option<String> {
-    arn.split(':')
-        .nth(4)
-        .filter(|a| !a.is_empty())
-        .map(String::from)
-}
-
-/// Appends Markdown to the step summary (when the runner provides one); never fails the step.
-pub fn summary(app: &App, markdown: &str) {
-    let Some(path) = app.env.get(GITHUB_STEP_SUMMARY) else {
-        return;
-    };
-    let result = std::fs::OpenOptions::new()
-        .append(true)
-        .create(true)
-        .open(path)
-        .and_then(|mut f| f.write_all(markdown.as_bytes()));
-    if let Err(e) = result {
-        app.printer
-            .warn(format!("cannot write the step summary {path}: {e}"));
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn account_from_assumed_role_arn() {
-        assert_eq!(
-            account_of_arn("arn:aws:sts::111122223333:assumed-role/deploy/GitHubActions")
-                .as_deref(),
-            Some("111122223333")
-        );
-        assert_eq!(account_of_arn("nonsense"), None);
-    }
 
     #[test]
     fn state_holds_no_secret() {

@@ -3,13 +3,11 @@
 //! [`Sts::call`] also sends unsigned actions (`AssumeRoleWithWebIdentity` is `noAuth`).
 //! [`Signer`] is the SigV4 header signing every signed AWS call here uses (aws-sigv4).
 //! Caches nothing and writes no files.
-use crate::app::App;
-use crate::clock::parse_timestamp;
-use crate::config::ConfigError;
-use crate::credentials::Credentials;
-use crate::endpoint::Service;
-use crate::http::{self, ApiError, HttpError};
-use crate::secret::Secret;
+use crate::aws::client::{ApiError, Client, HttpError};
+use crate::aws::credentials::Credentials;
+use crate::aws::error_code::ErrorCode;
+use crate::support::clock::parse_timestamp;
+use crate::support::secret::Secret;
 use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings};
 use aws_sigv4::sign::v4;
 use std::collections::BTreeMap;
@@ -44,18 +42,19 @@ pub struct AssumedRole {
 
 /// An STS client for one region: the endpoint honours `AWS_ENDPOINT_URL_STS` and friends.
 pub struct Sts<'a> {
-    app: &'a App,
+    client: &'a Client,
     region: String,
     base: String,
 }
 
 impl<'a> Sts<'a> {
-    pub fn new(app: &'a App, region: &str) -> Result<Sts<'a>, ConfigError> {
-        Ok(Sts {
-            app,
+    /// `base` is the resolved regional endpoint (`App::sts` resolves it).
+    pub fn new(client: &'a Client, region: &str, base: String) -> Sts<'a> {
+        Sts {
+            client,
             region: region.to_string(),
-            base: app.endpoint(Service::Sts, region)?,
-        })
+            base,
+        }
     }
 
     /// `sts:AssumeRole`, signed with `caller`.
@@ -98,7 +97,7 @@ impl<'a> Sts<'a> {
                 credentials: creds,
                 service: SIGNING_NAME,
                 region: &self.region,
-                time: self.app.now(),
+                time: self.client.now(),
             };
             let signed = signer
                 .headers(
@@ -113,16 +112,18 @@ impl<'a> Sts<'a> {
                 })?;
             headers.extend(signed);
         }
-        let client = self.app.http()?;
+        let client = self.client.http()?;
         // Retrying is safe: an AssumeRole* call has no effect beyond issuing credentials.
-        let response = http::send(self.app, action, true, || {
-            let mut builder = client.post(&url).body(body.clone());
-            for (k, v) in &headers {
-                builder = builder.header(k, v);
-            }
-            builder
-        })
-        .await?;
+        let response = self
+            .client
+            .send(action, true, || {
+                let mut builder = client.post(&url).body(body.clone());
+                for (k, v) in &headers {
+                    builder = builder.header(k, v);
+                }
+                builder
+            })
+            .await?;
         let status = response.status().as_u16();
         let text = response.text().await.map_err(|e| HttpError::Decode {
             op: action,
@@ -246,7 +247,10 @@ pub fn parse_assumed_role(action: &'static str, xml: &str) -> Result<AssumedRole
             secret_access_key: Secret::new(required("SecretAccessKey")?),
             session_token: Some(Secret::new(required("SessionToken")?)),
             expiration: Some(expiration),
-            account_id: arn.as_deref().and_then(arn_account).map(String::from),
+            account_id: arn
+                .as_deref()
+                .and_then(super::arn::account)
+                .map(String::from),
         },
         arn,
         assumed_role_id,
@@ -272,14 +276,9 @@ pub fn parse_error(op: &'static str, status: u16, body: &str) -> ApiError {
     ApiError {
         op,
         status,
-        code: field("Code").unwrap_or_else(|| format!("HTTP{status}")),
+        code: ErrorCode::parse(&field("Code").unwrap_or_else(|| format!("HTTP{status}"))),
         message: field("Message").unwrap_or_default(),
     }
-}
-
-/// The account field of an ARN (`arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`).
-pub fn arn_account(arn: &str) -> Option<&str> {
-    arn.split(':').nth(4).filter(|a| !a.is_empty())
 }
 
 #[cfg(test)]

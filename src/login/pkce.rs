@@ -1,12 +1,12 @@
 //! Authorization code + PKCE login as AWS CLI v2 runs it (spec §2): loopback listener on
 //! 127.0.0.1, `/authorize` URL with the CLI's exact parameters, state check, code exchange.
 use super::browser;
-use super::oidc::{CreateTokenRequest, GRANT_AUTHORIZATION_CODE, Oidc, TokenResponse};
 use crate::app::App;
+use crate::aws::oidc::{CreateTokenRequest, GRANT_AUTHORIZATION_CODE, Oidc, TokenResponse};
 use crate::cache::registration::Registration;
 use crate::config::SsoSession;
 use crate::error::Error;
-use crate::secret::Secret;
+use crate::support::secret::Secret;
 use base64::Engine;
 use http_body_util::Full;
 use hyper::body::Bytes;
@@ -123,10 +123,10 @@ async fn with_countdown<T>(
     loop {
         tokio::select! {
             out = &mut work => {
-                super::clear_progress(app);
+                super::ui::clear_progress(app);
                 return out;
             }
-            _ = tick.tick() => super::progress(app, "the browser", total.saturating_sub(started.elapsed())),
+            _ = tick.tick() => super::ui::progress(app, "the browser", total.saturating_sub(started.elapsed())),
         }
     }
 }
@@ -152,18 +152,7 @@ fn challenge(verifier: &Secret) -> String {
 
 /// A random (version 4) UUID, lower-case and hyphenated, as `str(uuid.uuid4())`.
 fn uuid4() -> String {
-    let mut b: [u8; 16] = rand::random();
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h = hex::encode(b);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
+    uuid::Uuid::new_v4().to_string()
 }
 
 /// `{scheme://host[:port]}/authorize?...` with the CLI's parameter order and encoding (spec §2.4).

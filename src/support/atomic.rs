@@ -1,6 +1,6 @@
 //! Atomic file replacement: temp file in the same directory (0600), fsync, rename, fsync the
 //! directory. A crash leaves either the old or the new complete file, never a partial one.
-use super::CacheError;
+use super::fs::FsError as CacheError;
 use std::io::Write;
 use std::path::Path;
 

@@ -1,11 +1,11 @@
-//! The GitHub Actions OIDC token (spec §9.2): `GET $ACTIONS_ID_TOKEN_REQUEST_URL&audience=…` with
+//! The GitHub Actions OIDC token (see `docs/github-actions.md`): `GET $ACTIONS_ID_TOKEN_REQUEST_URL&audience=…` with
 //! the request token as bearer. Also reads the token's claims for trust-policy hints (the token
 //! itself is never printed).
 use crate::app::App;
-use crate::env::{ACTIONS_ID_TOKEN_REQUEST_TOKEN, ACTIONS_ID_TOKEN_REQUEST_URL};
+use crate::aws::client::{self, HttpError};
 use crate::error::Error;
-use crate::http::{self, HttpError};
-use crate::secret::Secret;
+use crate::support::env::{ACTIONS_ID_TOKEN_REQUEST_TOKEN, ACTIONS_ID_TOKEN_REQUEST_URL};
+use crate::support::secret::Secret;
 use base64::Engine;
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
@@ -32,16 +32,18 @@ pub async fn id_token(app: &App, audience: &str) -> Result<Secret, Error> {
         "{url}{sep}audience={}",
         utf8_percent_encode(audience, NON_ALPHANUMERIC)
     );
-    let client = app.http()?;
-    let response = http::send(app, "GitHubIdToken", true, || {
-        client
-            .get(&full)
-            .header("authorization", format!("Bearer {bearer}"))
-            .header("accept", "application/json")
-    })
-    .await?;
+    let client = app.aws.http()?;
+    let response = app
+        .aws
+        .send("GitHubIdToken", true, || {
+            client
+                .get(&full)
+                .header("authorization", format!("Bearer {bearer}"))
+                .header("accept", "application/json")
+        })
+        .await?;
     let token: TokenResponse =
-        http::json("GitHubIdToken", response)
+        client::json("GitHubIdToken", response)
             .await
             .map_err(|e| match e {
                 HttpError::Api(a) if a.status == 401 || a.status == 403 => Error::failed(
@@ -62,8 +64,6 @@ pub struct Claims {
     pub aud: Option<serde_json::Value>,
     #[serde(default)]
     pub repository: Option<String>,
-    #[serde(default)]
-    pub iss: Option<String>,
 }
 
 impl Claims {

@@ -1,8 +1,10 @@
 //! The device authorization flow (RFC 8628 as the AWS CLI runs it, spec §1.4): start, show the
 //! URL and code on stderr, open the browser, poll CreateToken honouring pending / slow_down.
-use super::oidc::{CreateTokenRequest, GRANT_DEVICE_CODE, Oidc, TokenResponse};
-use super::{browser, clear_progress, progress};
+use super::browser;
+use super::ui::{clear_progress, progress};
 use crate::app::App;
+use crate::aws::error_code::ErrorCode;
+use crate::aws::oidc::{CreateTokenRequest, GRANT_DEVICE_CODE, Oidc, TokenResponse};
 use crate::cache::registration::Registration;
 use crate::config::SsoSession;
 use crate::error::Error;
@@ -23,14 +25,17 @@ pub async fn run(
         .start_device_authorization(&reg.client_id, &reg.client_secret, &session.start_url)
         .await?;
     let p = &app.printer;
-    let url = da
-        .verification_uri_complete
-        .clone()
-        .unwrap_or_else(|| da.verification_uri.clone());
+    // Server-supplied text reaches the terminal only without control characters.
+    let url = crate::support::text::clean(
+        da.verification_uri_complete
+            .as_deref()
+            .unwrap_or(&da.verification_uri),
+    );
+    let user_code = crate::support::text::clean(&da.user_code);
     p.info(format!(
         "Sign in to {} in a browser:\n\n    {url}\n\nand check that it shows the code:\n\n    {}\n",
         session.describe(),
-        da.user_code
+        user_code
     ));
     if p.is_terminal() {
         // A phone can scan it: the approval often happens on another device.
@@ -39,18 +44,13 @@ pub async fn run(
     if da.verification_uri_complete.is_some() {
         p.info(format!(
             "(On another device, open {} and enter the code.)",
-            da.verification_uri
+            crate::support::text::clean(&da.verification_uri)
         ));
     }
-    // In GitHub Actions the person who approves reads the run's summary page, not only the log.
-    crate::ci::summary(
-        app,
-        &format!(
-            "### Sign-in needed\n\nOpen <{url}> and check that it shows the code **{}** (valid for {} minutes).\n\n",
-            da.user_code,
-            da.expires_in / 60
-        ),
-    );
+    // E.g. in GitHub Actions the person who approves reads the run's summary page too.
+    if let Some(observer) = app.login_observer() {
+        observer.sign_in_needed(&url, &user_code, da.expires_in / 60);
+    }
     match browser::open(app, &url) {
         Ok(line) => p.info(line),
         Err(line) => p.debug(line),
@@ -78,11 +78,11 @@ pub async fn run(
                 clear_progress(app);
                 return Ok(token);
             }
-            Err(e) => match e.api().map(|a| a.code.as_str()) {
-                Some("AuthorizationPendingException") => {}
-                Some("SlowDownException") => interval += SLOW_DOWN_STEP,
-                Some("ExpiredTokenException") => return Err(expired(app)),
-                Some("AccessDeniedException") => {
+            Err(e) => match e.api().map(|a| &a.code) {
+                Some(ErrorCode::AuthorizationPending) => {}
+                Some(ErrorCode::SlowDown) => interval += SLOW_DOWN_STEP,
+                Some(ErrorCode::ExpiredToken) => return Err(expired(app)),
+                Some(ErrorCode::AccessDenied) => {
                     clear_progress(app);
                     return Err(Error::LoginFailed {
                         message: "the sign-in request was denied in the browser".into(),

@@ -1,7 +1,8 @@
 //! Sidecar locks: `<key>.lock` beside (never on) the data, OS advisory locks that the kernel
 //! releases when the holder dies, so a killed login never blocks the next caller.
-use super::{CacheError, atomic::ensure_dir};
-use crate::printer::Printer;
+use super::atomic::ensure_dir;
+use super::fs::FsError as CacheError;
+use crate::support::printer::Printer;
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -10,7 +11,7 @@ use std::time::Duration;
 #[derive(Debug)]
 pub struct LockGuard {
     _file: File,
-    pub path: PathBuf,
+    _path: PathBuf,
 }
 
 /// Takes the exclusive lock `dir/<key>.lock`. When another process holds it, says once on stderr
@@ -35,7 +36,10 @@ pub async fn acquire(
     match file.try_lock() {
         Ok(()) => {
             printer.debug(format!("locked {}", path.display()));
-            return Ok(LockGuard { _file: file, path });
+            return Ok(LockGuard {
+                _file: file,
+                _path: path,
+            });
         }
         Err(TryLockError::Error(e)) => return Err(CacheError::Lock { path, source: e }),
         Err(TryLockError::WouldBlock) => {}
@@ -50,7 +54,10 @@ pub async fn acquire(
     match tokio::time::timeout(timeout, waiting).await {
         Ok(Ok((file, Ok(())))) => {
             printer.debug(format!("locked {} after waiting", path.display()));
-            Ok(LockGuard { _file: file, path })
+            Ok(LockGuard {
+                _file: file,
+                _path: path,
+            })
         }
         Ok(Ok((_, Err(e)))) => Err(CacheError::Lock { path, source: e }),
         Ok(Err(join)) => Err(CacheError::Lock {

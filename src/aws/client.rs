@@ -1,8 +1,128 @@
 //! HTTP for every AWS call: one reqwest client (rustls, proxies from HTTPS_PROXY/NO_PROXY,
-//! AWS_CA_BUNDLE), timeouts, retries for idempotent calls, and the AWS error shapes.
-use crate::app::App;
-use crate::env::{AWS_CA_BUNDLE, Env, SSOEXEC_HTTP_TIMEOUT};
+//! AWS_CA_BUNDLE or the profile's `ca_bundle`), timeouts, retries for idempotent calls, a recorder
+//! of the servers' clock, and the AWS error shapes. Built lazily: a cache hit never sets up TLS.
+use super::error_code::ErrorCode;
+use crate::support::clock::Clock;
+use crate::support::env::{Env, SSOEXEC_HTTP_TIMEOUT};
+use crate::support::printer::Printer;
+use std::path::PathBuf;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
+
+/// A clock further than this from the servers' is reported: expiry checks would be off by as much.
+pub const SKEW_WARNING: time::Duration = time::Duration::minutes(5);
+
+/// The one HTTP client of a run, with what every request needs: the debug log, the clock-skew
+/// recorder and the trust settings. Service clients (`Oidc`, `Portal`, `Sts`, `eks`) borrow it.
+pub struct Client {
+    env: Env,
+    clock: Clock,
+    printer: Printer,
+    /// A PEM bundle of extra trust roots (`AWS_CA_BUNDLE`, else the profile's `ca_bundle`).
+    ca_bundle: Option<PathBuf>,
+    http: OnceLock<reqwest::Client>,
+    /// Server time minus our time, from the last `Date` header seen.
+    skew: Mutex<Option<time::Duration>>,
+}
+
+impl Client {
+    pub fn new(env: Env, clock: Clock, printer: Printer, ca_bundle: Option<PathBuf>) -> Client {
+        Client {
+            env,
+            clock,
+            printer,
+            ca_bundle,
+            http: OnceLock::new(),
+            skew: Mutex::new(None),
+        }
+    }
+
+    pub fn now(&self) -> time::OffsetDateTime {
+        self.clock.now()
+    }
+
+    pub fn printer(&self) -> &Printer {
+        &self.printer
+    }
+
+    /// The reqwest client, built on first use.
+    pub fn http(&self) -> Result<&reqwest::Client, HttpError> {
+        if let Some(c) = self.http.get() {
+            return Ok(c);
+        }
+        let client = build(&self.env, self.ca_bundle.as_deref())?;
+        Ok(self.http.get_or_init(|| client))
+    }
+
+    /// Records the server's clock from a `Date` header; says once when ours is far off.
+    pub fn note_server_date(&self, server: std::time::SystemTime) {
+        let server = time::OffsetDateTime::from(server);
+        let skew = server - self.now();
+        let Ok(mut last) = self.skew.lock() else {
+            return;
+        };
+        let first_big = skew.abs() > SKEW_WARNING && last.is_none_or(|s| s.abs() <= SKEW_WARNING);
+        *last = Some(skew);
+        if first_big {
+            let dir = if skew.is_positive() {
+                "behind"
+            } else {
+                "ahead of"
+            };
+            self.printer.warn(format!(
+                "this computer's clock is {} {dir} the AWS servers'; expiry times will look wrong until the clock is fixed (enable NTP)",
+                crate::support::clock::describe_duration(skew.abs())
+            ));
+        }
+    }
+
+    /// The last skew seen (server minus local), if any response carried a `Date`.
+    pub fn skew(&self) -> Option<time::Duration> {
+        self.skew.lock().ok().and_then(|s| *s)
+    }
+
+    /// Sends a request built by `make`, retrying idempotent calls with jittered exponential backoff.
+    pub async fn send(
+        &self,
+        op: &'static str,
+        idempotent: bool,
+        make: impl Fn() -> reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, HttpError> {
+        let printer = &self.printer;
+        let mut attempt = 1;
+        loop {
+            let request = make();
+            let url = request
+                .try_clone()
+                .and_then(|r| r.build().ok())
+                .map(|r| redact_url(r.url()))
+                .unwrap_or_default();
+            printer.debug(format!("{op}: {url} (attempt {attempt})"));
+            let result = request.send().await;
+            if let Some(date) = result
+                .as_ref()
+                .ok()
+                .and_then(|r| r.headers().get("date"))
+                .and_then(|d| d.to_str().ok())
+                .and_then(|d| httpdate::parse_http_date(d).ok())
+            {
+                self.note_server_date(date);
+            }
+            if idempotent && attempt < MAX_ATTEMPTS && retryable(&result) {
+                let delay = backoff(attempt);
+                printer.debug(format!(
+                    "{op}: retrying in {} ms ({})",
+                    delay.as_millis(),
+                    describe(&result)
+                ));
+                tokio::time::sleep(delay).await;
+                attempt += 1;
+                continue;
+            }
+            return result.map_err(|source| HttpError::Transport { op, url, source });
+        }
+    }
+}
 
 /// Default total time for one request; a hanging server never hangs ssoexec past it.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -16,8 +136,8 @@ pub const MAX_ATTEMPTS: u32 = 3;
 pub struct ApiError {
     pub op: &'static str,
     pub status: u16,
-    /// Smithy exception name (`AuthorizationPendingException`, `UnauthorizedException`, ...).
-    pub code: String,
+    /// The exception the service named (`AuthorizationPendingException`, `AccessDenied`, ...).
+    pub code: ErrorCode,
     pub message: String,
 }
 
@@ -69,7 +189,7 @@ impl HttpError {
 }
 
 /// Builds the client. Called only on the slow path: a cache hit never sets up TLS.
-pub fn client(env: &Env) -> Result<reqwest::Client, HttpError> {
+fn build(env: &Env, ca_bundle: Option<&std::path::Path>) -> Result<reqwest::Client, HttpError> {
     let timeout = env
         .get(SSOEXEC_HTTP_TIMEOUT)
         .and_then(|v| v.parse::<f64>().ok())
@@ -81,11 +201,17 @@ pub fn client(env: &Env) -> Result<reqwest::Client, HttpError> {
         .timeout(timeout)
         .connect_timeout(CONNECT_TIMEOUT.min(timeout))
         .redirect(reqwest::redirect::Policy::none());
-    if let Some(bundle) = env.get(AWS_CA_BUNDLE) {
+    if let Some(bundle) = ca_bundle {
+        let shown = bundle.display();
         let pem = std::fs::read(bundle)
-            .map_err(|e| HttpError::Setup(format!("cannot read AWS_CA_BUNDLE {bundle}: {e}")))?;
+            .map_err(|e| HttpError::Setup(format!("cannot read the CA bundle {shown}: {e}")))?;
         let certs = reqwest::Certificate::from_pem_bundle(&pem)
-            .map_err(|e| HttpError::Setup(format!("AWS_CA_BUNDLE {bundle}: {e}")))?;
+            .map_err(|e| HttpError::Setup(format!("the CA bundle {shown}: {e}")))?;
+        if certs.is_empty() {
+            return Err(HttpError::Setup(format!(
+                "the CA bundle {shown} holds no PEM certificate"
+            )));
+        }
         for cert in certs {
             builder = builder.add_root_certificate(cert);
         }
@@ -98,48 +224,6 @@ fn retryable(result: &Result<reqwest::Response, reqwest::Error>) -> bool {
     match result {
         Ok(r) => r.status().is_server_error() || r.status().as_u16() == 429,
         Err(e) => e.is_connect() || e.is_timeout() || e.is_request(),
-    }
-}
-
-/// Sends a request built by `make`, retrying idempotent calls with jittered exponential backoff.
-pub async fn send(
-    app: &App,
-    op: &'static str,
-    idempotent: bool,
-    make: impl Fn() -> reqwest::RequestBuilder,
-) -> Result<reqwest::Response, HttpError> {
-    let printer = &app.printer;
-    let mut attempt = 1;
-    loop {
-        let request = make();
-        let url = request
-            .try_clone()
-            .and_then(|r| r.build().ok())
-            .map(|r| redact_url(r.url()))
-            .unwrap_or_default();
-        printer.debug(format!("{op}: {url} (attempt {attempt})"));
-        let result = request.send().await;
-        if let Some(date) = result
-            .as_ref()
-            .ok()
-            .and_then(|r| r.headers().get("date"))
-            .and_then(|d| d.to_str().ok())
-            .and_then(|d| httpdate::parse_http_date(d).ok())
-        {
-            app.note_server_date(date);
-        }
-        if idempotent && attempt < MAX_ATTEMPTS && retryable(&result) {
-            let delay = backoff(attempt);
-            printer.debug(format!(
-                "{op}: retrying in {} ms ({})",
-                delay.as_millis(),
-                describe(&result)
-            ));
-            tokio::time::sleep(delay).await;
-            attempt += 1;
-            continue;
-        }
-        return result.map_err(|source| HttpError::Transport { op, url, source });
     }
 }
 
@@ -235,9 +319,9 @@ pub fn api_error(
         .or_else(|| field("__type"))
         .or_else(|| field("code"))
         .or_else(|| field("Code"))
-        .map(|c| clean_code(&c))
-        .or_else(|| field("error").map(|e| oauth_to_exception(&e)))
-        .unwrap_or_else(|| format!("HTTP{status}"));
+        .map(|c| ErrorCode::parse(&clean_code(&c)))
+        .or_else(|| field("error").map(|e| ErrorCode::from_oauth(&e)))
+        .unwrap_or_else(|| ErrorCode::Other(format!("HTTP{status}")));
     let message = field("error_description")
         .or_else(|| field("message"))
         .or_else(|| field("Message"))
@@ -254,27 +338,6 @@ pub fn api_error(
 fn clean_code(c: &str) -> String {
     let c = c.split(':').next().unwrap_or(c);
     c.rsplit('#').next().unwrap_or(c).to_string()
-}
-
-/// The OAuth `error` values of SSO OIDC mapped to the exception names (spec §1.3).
-fn oauth_to_exception(e: &str) -> String {
-    match e {
-        "authorization_pending" => "AuthorizationPendingException",
-        "slow_down" => "SlowDownException",
-        "expired_token" => "ExpiredTokenException",
-        "access_denied" => "AccessDeniedException",
-        "invalid_grant" => "InvalidGrantException",
-        "invalid_client" => "InvalidClientException",
-        "unauthorized_client" => "UnauthorizedClientException",
-        "unsupported_grant_type" => "UnsupportedGrantTypeException",
-        "invalid_scope" => "InvalidScopeException",
-        "invalid_request" => "InvalidRequestException",
-        "invalid_client_metadata" => "InvalidClientMetadataException",
-        "invalid_redirect_uri" => "InvalidRedirectUriException",
-        "server_error" => "InternalServerException",
-        other => other,
-    }
-    .to_string()
 }
 
 #[cfg(test)]

@@ -1,11 +1,9 @@
 //! EKS `DescribeCluster` (rest-json `GET /clusters/{name}`, SigV4-signed): the API server URL,
 //! CA and ARN that `ssoexec kubeconfig` writes when they are not given. Stores nothing.
-use crate::app::App;
-use crate::credentials::Credentials;
-use crate::endpoint::Service;
-use crate::error::Error;
-use crate::http::{self, HttpError};
-use crate::sts::Signer;
+use crate::aws::client::{self, Client, HttpError};
+use crate::aws::credentials::Credentials;
+use crate::aws::error_code::ErrorCode;
+use crate::aws::sts::Signer;
 use serde::Deserialize;
 
 const OP: &str = "DescribeCluster";
@@ -45,21 +43,47 @@ struct CertificateAuthority {
     data: Option<String>,
 }
 
-/// Describes cluster `name` in `region` with `credentials`.
+/// What can go wrong describing a cluster.
+#[derive(Debug, thiserror::Error)]
+pub enum EksError {
+    #[error("no EKS cluster named {name} in {region}")]
+    NotFound { name: String, region: String },
+    #[error("not allowed to describe EKS cluster {name}: {message}")]
+    Denied { name: String, message: String },
+    #[error(transparent)]
+    Http(#[from] HttpError),
+}
+
+impl EksError {
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            EksError::NotFound { .. } => Some(
+                "check --cluster-name and --region (`aws eks list-clusters` lists them)".into(),
+            ),
+            EksError::Denied { .. } => Some(
+                "pass --server and --certificate-authority-data, or use a role with eks:DescribeCluster"
+                    .into(),
+            ),
+            EksError::Http(e) => e.hint(),
+        }
+    }
+}
+
+/// Describes cluster `name` in `region` with `credentials`; `base` is the resolved endpoint.
 pub async fn describe_cluster(
-    app: &App,
+    client: &Client,
+    base: &str,
     credentials: &Credentials,
     region: &str,
     name: &str,
-) -> Result<Cluster, Error> {
-    let base = app.endpoint(Service::Eks, region)?;
+) -> Result<Cluster, EksError> {
     let segment: String = url::form_urlencoded::byte_serialize(name.as_bytes()).collect();
     let url = format!("{base}/clusters/{}", segment.replace('+', "%20"));
     let signer = Signer {
         credentials,
         service: SIGNING_NAME,
         region,
-        time: app.now(),
+        time: client.now(),
     };
     let signed = signer
         .headers("GET", &url, &[], &[])
@@ -67,16 +91,17 @@ pub async fn describe_cluster(
             op: OP,
             reason: format!("cannot sign the request: {reason}"),
         })?;
-    let client = app.http()?;
-    let response = http::send(app, OP, true, || {
-        let mut builder = client.get(&url);
-        for (k, v) in &signed {
-            builder = builder.header(k, v);
-        }
-        builder
-    })
-    .await?;
-    let r: Response = http::json(OP, response)
+    let http = client.http()?;
+    let response = client
+        .send(OP, true, || {
+            let mut builder = http.get(&url);
+            for (k, v) in &signed {
+                builder = builder.header(k, v);
+            }
+            builder
+        })
+        .await?;
+    let r: Response = client::json(OP, response)
         .await
         .map_err(|e| describe_error(e, name, region))?;
     let c = r.cluster;
@@ -92,16 +117,16 @@ pub async fn describe_cluster(
     })
 }
 
-fn describe_error(e: HttpError, name: &str, region: &str) -> Error {
-    match e.api().map(|a| a.code.as_str()) {
-        Some("ResourceNotFoundException") => Error::failed(
-            format!("no EKS cluster named {name} in {region}"),
-            Some("check --cluster-name and --region (`aws eks list-clusters` lists them)".into()),
-        ),
-        Some("AccessDeniedException" | "UnauthorizedOperation") => Error::failed(
-            format!("not allowed to describe EKS cluster {name}: {}", e.api().map(|a| a.message.as_str()).unwrap_or_default()),
-            Some("pass --server and --certificate-authority-data, or use a role with eks:DescribeCluster".into()),
-        ),
+fn describe_error(e: HttpError, name: &str, region: &str) -> EksError {
+    match e.api().map(|a| &a.code) {
+        Some(ErrorCode::ResourceNotFound) => EksError::NotFound {
+            name: name.into(),
+            region: region.into(),
+        },
+        Some(code) if code.is_access_denied() => EksError::Denied {
+            name: name.into(),
+            message: e.api().map(|a| a.message.clone()).unwrap_or_default(),
+        },
         _ => e.into(),
     }
 }

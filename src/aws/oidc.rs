@@ -1,10 +1,7 @@
 //! SSO OIDC API calls (spec §1): RegisterClient, StartDeviceAuthorization, CreateToken.
 //! Unsigned JSON requests; errors become `ApiError` with the smithy exception name.
-use crate::app::App;
-use crate::config::ConfigError;
-use crate::endpoint::Service;
-use crate::http::{self, HttpError};
-use crate::secret::Secret;
+use crate::aws::client::{self, Client, HttpError};
+use crate::support::secret::Secret;
 use serde::{Deserialize, Serialize};
 
 pub const GRANT_DEVICE_CODE: &str = "urn:ietf:params:oauth:grant-type:device_code";
@@ -73,16 +70,14 @@ pub struct TokenResponse {
 
 /// A client for one session's OIDC endpoint.
 pub struct Oidc<'a> {
-    app: &'a App,
+    client: &'a Client,
     pub base: String,
 }
 
 impl<'a> Oidc<'a> {
-    pub fn new(app: &'a App, sso_region: &str) -> Result<Oidc<'a>, ConfigError> {
-        Ok(Oidc {
-            app,
-            base: app.endpoint(Service::SsoOidc, sso_region)?,
-        })
+    /// `base` is the resolved endpoint (`App::oidc` resolves it).
+    pub fn new(client: &'a Client, base: String) -> Oidc<'a> {
+        Oidc { client, base }
     }
 
     async fn post<B: Serialize, T: serde::de::DeserializeOwned>(
@@ -92,10 +87,13 @@ impl<'a> Oidc<'a> {
         body: &B,
         idempotent: bool,
     ) -> Result<T, HttpError> {
-        let http = self.app.http()?;
+        let http = self.client.http()?;
         let url = format!("{}{path}", self.base);
-        let response = http::send(self.app, op, idempotent, || http.post(&url).json(body)).await?;
-        http::json(op, response).await
+        let response = self
+            .client
+            .send(op, idempotent, || http.post(&url).json(body))
+            .await?;
+        client::json(op, response).await
     }
 
     pub async fn register(&self, req: &RegisterRequest) -> Result<RegisterResponse, HttpError> {

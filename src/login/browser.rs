@@ -1,7 +1,7 @@
 //! Opens a URL in the user's browser: `--browser-command`, else `BROWSER`, else the platform's
 //! opener. The browser's own output never reaches our stdout (it goes nowhere).
 use crate::app::App;
-use crate::env::BROWSER;
+use crate::support::env::BROWSER;
 use std::process::{Command, Stdio};
 
 /// Which browser command applies, if any: the flag, then `BROWSER`.

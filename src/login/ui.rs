@@ -1,11 +1,4 @@
-//! IAM Identity Center: the OIDC API, the portal API, the browser, and the login flows.
-pub mod browser;
-pub mod device;
-pub mod login;
-pub mod oidc;
-pub mod pkce;
-pub mod portal;
-
+//! What a waiting login shows on a terminal: a one-line countdown, erased when done.
 use crate::app::App;
 use std::time::Duration;
 

@@ -1,15 +1,22 @@
 //! The EKS token cache: `<own>/eks/<sha1>.json` (0600 in a 0700 directory), one file per
 //! (session, account, role, cluster, region, role ARN), so repeated kubectl calls cost one read.
 //! Reads and writes files; no network.
-use super::token::EksToken;
-use crate::cache::{CacheError, Lookup, atomic, read_optional};
-use crate::clock::{format_timestamp, needs_refresh, parse_timestamp};
+use crate::cache::{CacheError, Lookup, read_optional};
 use crate::config::SsoTarget;
 use crate::config::profile::sha1_hex;
-use crate::secret::Secret;
+use crate::support::atomic;
+use crate::support::clock::{format_timestamp, needs_refresh, parse_timestamp};
+use crate::support::secret::Secret;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use time::{Duration, OffsetDateTime};
+
+/// A bearer token for one cluster and the instant client-go should stop using it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EksToken {
+    pub token: Secret,
+    pub expires_at: OffsetDateTime,
+}
 
 /// A cached token is handed out only while at least this much of it is left: kubectl uses a
 /// token for the whole command, and a `kubectl logs -f` or `exec` must not start on one that

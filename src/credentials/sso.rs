@@ -4,12 +4,12 @@
 use super::Credentials;
 use crate::app::App;
 use crate::cache::token::{self, SsoToken};
-use crate::cache::{Lookup, lock, marker, role};
-use crate::clock::needs_refresh;
+use crate::cache::{Lookup, marker, role};
 use crate::config::{SsoSession, SsoTarget};
 use crate::error::Error;
-use crate::sso::login::{self, warn_corrupt};
-use crate::sso::portal::Portal;
+use crate::login;
+use crate::support::clock::needs_refresh;
+use crate::support::lock;
 use std::path::Path;
 use std::time::Duration as StdDuration;
 use time::Duration;
@@ -64,7 +64,7 @@ pub fn cached_role_credentials(
             Some(c)
         }
         Ok(Lookup::Corrupt(why)) => {
-            warn_corrupt(app, &path, &why);
+            crate::cache::warn_corrupt(&app.printer, &path, &why);
             None
         }
         _ => None,
@@ -97,7 +97,7 @@ pub async fn role_credentials(
         Err(e @ Error::LoginRequired { .. }) => return fallback(app, target, e),
         Err(e) => return Err(e),
     };
-    let portal = Portal::new(app, &target.session.region)?;
+    let portal = app.portal(&target.session.region)?;
     let creds = match portal
         .get_role_credentials(
             &token.file.access_token,
@@ -159,7 +159,7 @@ fn session_ended(app: &App, session: &SsoSession) -> Error {
     }
 }
 
-fn role_error(app: &App, target: &SsoTarget, e: crate::http::HttpError) -> Error {
+fn role_error(app: &App, target: &SsoTarget, e: crate::aws::client::HttpError) -> Error {
     match e.api().map(|a| a.code.as_str()) {
         Some("ForbiddenException" | "ResourceNotFoundException" | "AccessDeniedException") => {
             Error::failed(
@@ -184,7 +184,7 @@ fn role_error(app: &App, target: &SsoTarget, e: crate::http::HttpError) -> Error
 fn profile_flag(app: &App) -> String {
     app.settings
         .profile_name()
-        .map(|p| format!(" --profile {}", crate::settings::shell_word(p)))
+        .map(|p| format!(" --profile {}", crate::support::shell::word(p)))
         .unwrap_or_default()
 }
 
@@ -208,7 +208,7 @@ async fn drop_rejected_token(
     if let Lookup::Found(current) = token::load(&path)?
         && current.file.access_token == rejected.file.access_token
     {
-        crate::cache::atomic::remove(&path)?;
+        crate::support::atomic::remove(&path)?;
     }
     Ok(())
 }
@@ -218,7 +218,7 @@ fn read_token(app: &App, path: &Path) -> Result<Option<SsoToken>, Error> {
         Lookup::Found(t) => Some(t),
         Lookup::Absent => None,
         Lookup::Corrupt(why) => {
-            warn_corrupt(app, path, &why);
+            crate::cache::warn_corrupt(&app.printer, path, &why);
             None
         }
     })

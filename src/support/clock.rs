@@ -1,5 +1,5 @@
 //! The clock handle and the timestamp forms the AWS tools write. Does no I/O.
-use crate::env::{Env, SSOEXEC_TEST_NOW};
+use crate::support::env::{Env, SSOEXEC_TEST_NOW};
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 use time::{Duration, OffsetDateTime, UtcOffset};

@@ -1,11 +1,8 @@
 //! SSO portal API calls (spec §3): GetRoleCredentials, ListAccounts, ListAccountRoles, Logout.
 //! The access token travels in the `x-amz-sso_bearer_token` header.
-use crate::app::App;
-use crate::config::ConfigError;
-use crate::credentials::Credentials;
-use crate::endpoint::Service;
-use crate::http::{self, HttpError};
-use crate::secret::Secret;
+use crate::aws::client::{self, Client, HttpError};
+use crate::aws::credentials::Credentials;
+use crate::support::secret::Secret;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -63,16 +60,14 @@ struct RolePage {
 }
 
 pub struct Portal<'a> {
-    app: &'a App,
+    client: &'a Client,
     base: String,
 }
 
 impl<'a> Portal<'a> {
-    pub fn new(app: &'a App, sso_region: &str) -> Result<Portal<'a>, ConfigError> {
-        Ok(Portal {
-            app,
-            base: app.endpoint(Service::Sso, sso_region)?,
-        })
+    /// `base` is the resolved endpoint (`App::portal` resolves it).
+    pub fn new(client: &'a Client, base: String) -> Portal<'a> {
+        Portal { client, base }
     }
 
     async fn get<T: serde::de::DeserializeOwned>(
@@ -82,15 +77,17 @@ impl<'a> Portal<'a> {
         token: &Secret,
         query: &[(&str, &str)],
     ) -> Result<T, HttpError> {
-        let http = self.app.http()?;
+        let http = self.client.http()?;
         let url = format!("{}{path}", self.base);
-        let response = http::send(self.app, op, true, || {
-            http.get(&url)
-                .query(query)
-                .header(BEARER_HEADER, token.expose())
-        })
-        .await?;
-        http::json(op, response).await
+        let response = self
+            .client
+            .send(op, true, || {
+                http.get(&url)
+                    .query(query)
+                    .header(BEARER_HEADER, token.expose())
+            })
+            .await?;
+        client::json(op, response).await
     }
 
     pub async fn get_role_credentials(
@@ -165,14 +162,16 @@ impl<'a> Portal<'a> {
     }
 
     pub async fn logout(&self, token: &Secret) -> Result<(), HttpError> {
-        let http = self.app.http()?;
+        let http = self.client.http()?;
         let url = format!("{}/logout", self.base);
-        let response = http::send(self.app, "Logout", true, || {
-            http.post(&url)
-                .header(BEARER_HEADER, token.expose())
-                .header("content-length", "0")
-        })
-        .await?;
-        http::empty("Logout", response).await
+        let response = self
+            .client
+            .send("Logout", true, || {
+                http.post(&url)
+                    .header(BEARER_HEADER, token.expose())
+                    .header("content-length", "0")
+            })
+            .await?;
+        client::empty("Logout", response).await
     }
 }

@@ -2,8 +2,8 @@
 //! `AWS_ENDPOINT_URL_<SERVICE>`, `AWS_ENDPOINT_URL`, `[services]` section, profile `endpoint_url`,
 //! then the regional default. Pure.
 use crate::config::ConfigError;
-use crate::env::{self, Env};
 use crate::settings::Settings;
+use crate::support::env::{self, Env};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Service {

@@ -1,0 +1,12 @@
+//! The handles and small tools every layer uses: environment registry, clock, printer, secrets,
+//! shell quoting, atomic files, sidecar locks, the exit-code contract. Imports nothing above it.
+pub mod atomic;
+pub mod clock;
+pub mod env;
+pub mod exit;
+pub mod fs;
+pub mod lock;
+pub mod printer;
+pub mod secret;
+pub mod shell;
+pub mod text;
