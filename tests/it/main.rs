@@ -10,3 +10,4 @@ mod login;
 mod mock_selftest;
 mod output;
 mod support;
+mod workflows;
