@@ -368,6 +368,18 @@ impl Runner {
         std::fs::write(dir.path().join("github_path"), "").unwrap();
         Runner { dir }
     }
+    /// The fake `uname` first, then the real PATH less any directory with an `ssoexec` in it
+    /// (one of the right version would make install.sh keep it).
+    fn path(&self) -> String {
+        let real = std::env::var("PATH").unwrap_or_default();
+        let mut dirs = vec![self.dir.path().join("bin").display().to_string()];
+        dirs.extend(
+            real.split(':')
+                .filter(|d| !d.is_empty() && !Path::new(d).join("ssoexec").exists())
+                .map(str::to_string),
+        );
+        dirs.join(":")
+    }
     fn install_dir(&self) -> PathBuf {
         self.dir.path().join("tool")
     }
@@ -379,14 +391,7 @@ impl Runner {
             .arg(script)
             .args(args)
             .env_clear()
-            .env(
-                "PATH",
-                format!(
-                    "{}:{}",
-                    self.dir.path().join("bin").display(),
-                    std::env::var("PATH").unwrap_or_default()
-                ),
-            )
+            .env("PATH", self.path())
             .env("HOME", self.dir.path())
             .env("GITHUB_PATH", self.dir.path().join("github_path"))
             .env("SSOEXEC_INSTALL_DIR", self.install_dir())
