@@ -745,3 +745,76 @@ fn release_workflow_install_sh_and_krew_agree() {
         text(&out)
     );
 }
+
+/// Unreleased refs build the checkout with `cargo install --locked` (a fake cargo here), reuse
+/// the build while the source tree is unchanged, and rebuild when it changes.
+#[test]
+fn install_builds_unreleased_refs_from_source_and_reuses_the_build() {
+    let checkout = tempfile::tempdir().unwrap();
+    let src = checkout.path();
+    std::fs::create_dir_all(src.join("action")).unwrap();
+    std::fs::create_dir_all(src.join("src")).unwrap();
+    std::fs::copy(
+        root().join("action/install.sh"),
+        src.join("action/install.sh"),
+    )
+    .unwrap();
+    std::fs::write(
+        src.join("Cargo.toml"),
+        "[package]\nname = \"ssoexec\"\nversion = \"5.6.7\"\n",
+    )
+    .unwrap();
+    std::fs::write(src.join("Cargo.lock"), "").unwrap();
+    std::fs::write(src.join("src/main.rs"), "fn main() {}\n").unwrap();
+
+    let runner = Runner::new("Linux", "x86_64");
+    let calls = runner.dir.path().join("cargo-calls");
+    write_exec(
+        &runner.dir.path().join("bin/cargo"),
+        &format!(
+            "#!/bin/sh\necho \"$*\" >>'{}'\nwhile [ $# -gt 0 ]; do [ \"$1\" = --root ] && root=$2; shift; done\n\
+             mkdir -p \"$root/bin\" && printf '#!/bin/sh\\necho ssoexec 5.6.7\\n' >\"$root/bin/ssoexec\" && chmod 755 \"$root/bin/ssoexec\"\n",
+            calls.display()
+        ),
+    );
+    let install = || {
+        let out = runner.script(
+            &src.join("action/install.sh"),
+            &[],
+            &[("SSOEXEC_ACTION_REF", "main")],
+        );
+        assert!(out.status.success(), "{}", text(&out));
+        text(&out)
+    };
+    let cargo_calls = || {
+        std::fs::read_to_string(&calls)
+            .unwrap_or_default()
+            .lines()
+            .count()
+    };
+
+    let log = install();
+    assert!(
+        log.contains("ref 'main' is not a release: building"),
+        "{log}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&calls).unwrap(),
+        format!(
+            "install --locked --force --root {} --path {}\n",
+            runner.install_dir().display(),
+            src.display()
+        )
+    );
+    assert!(runner.install_dir().join("bin/ssoexec").exists());
+
+    let log = install();
+    assert!(log.contains("ssoexec 5.6.7 (source tree "), "{log}");
+    assert!(log.contains(") from the cache"), "{log}");
+    assert_eq!(cargo_calls(), 1, "an unchanged tree is not rebuilt");
+
+    std::fs::write(src.join("src/main.rs"), "fn main() { todo!() }\n").unwrap();
+    let log = install();
+    assert!(log.contains("building"), "{log}");
+    assert_eq!(cargo_calls(), 2, "a changed tree is rebuilt");
+}
