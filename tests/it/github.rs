@@ -447,8 +447,9 @@ async fn identity_center_device_code_login_is_announced_in_the_summary() {
 }
 
 /// Runs action/action.yml's steps as a runner would: `${{ inputs.* }}` and `${{ github.* }}`
-/// substituted into `env:` (never into `run:`), `bash -e` for each `run:`, GITHUB_PATH applied
-/// between steps. Returns the environment a following step would see (from GITHUB_ENV).
+/// substituted into `env:` (never into `run:`), `bash -e` for each `run:` (`uses:` steps skipped),
+/// GITHUB_PATH applied between steps. Returns the environment a following step would see (from
+/// GITHUB_ENV).
 fn run_action(
     sb: &Sandbox,
     runner: &Runner,
@@ -484,14 +485,21 @@ fn run_action(
         for (k, v) in &values {
             out = out.replace(&format!("${{{{ inputs.{k} }}}}"), v);
         }
+        // A local action (`uses: ./action`) has no ref or repository.
         out.replace(
             "${{ github.action_path }}",
             &action_dir.display().to_string(),
         )
+        .replace("${{ github.action_ref }}", "")
+        .replace("${{ github.action_repository }}", "")
     };
     let mut log = String::new();
     for step in doc["runs"]["steps"].as_sequence().unwrap() {
-        let run = step["run"].as_str().unwrap();
+        // Steps that use other actions (the caches) are not run here.
+        let Some(run) = step["run"].as_str() else {
+            assert!(step["uses"].is_string(), "a step without run: or uses:");
+            continue;
+        };
         assert!(
             !run.contains("${{"),
             "run: must not interpolate expressions: {run}"

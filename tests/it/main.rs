@@ -11,3 +11,4 @@ mod login;
 mod mock_selftest;
 mod output;
 mod support;
+mod workflows;
