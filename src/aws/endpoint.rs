@@ -1,4 +1,4 @@
-//! Endpoint resolution for the AWS services ssoexec calls, in the AWS order (spec §6.4):
+//! Endpoint resolution for the AWS services ssoexec calls, in the AWS order (`docs/config.md#endpoint-overrides`):
 //! `AWS_ENDPOINT_URL_<SERVICE>`, `AWS_ENDPOINT_URL`, `[services]` section, profile `endpoint_url`,
 //! then the regional default. Pure.
 use crate::config::ConfigError;

@@ -1,4 +1,4 @@
-//! SSO OIDC API calls (spec §1): RegisterClient, StartDeviceAuthorization, CreateToken.
+//! SSO OIDC API calls (`docs/sso-oidc.md#operations`): RegisterClient, StartDeviceAuthorization, CreateToken.
 //! Unsigned JSON requests; errors become `ApiError` with the smithy exception name.
 use crate::aws::client::{self, Client, HttpError};
 use crate::support::secret::Secret;

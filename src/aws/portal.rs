@@ -1,4 +1,4 @@
-//! SSO portal API calls (spec §3): GetRoleCredentials, ListAccounts, ListAccountRoles, Logout.
+//! SSO portal API calls (`docs/portal.md#operations`): GetRoleCredentials, ListAccounts, ListAccountRoles, Logout.
 //! The access token travels in the `x-amz-sso_bearer_token` header.
 use crate::aws::client::{self, Client, HttpError};
 use crate::aws::credentials::Credentials;

@@ -1,4 +1,4 @@
-//! STS in the `query` protocol (spec §9.1): form-encoded `POST /`, XML answers parsed with
+//! STS in the `query` protocol (`docs/sts.md#query-protocol`): form-encoded `POST /`, XML answers parsed with
 //! roxmltree, errors as [`ApiError`]. `AssumeRole` is SigV4-signed with the caller's credentials;
 //! [`Sts::call`] also sends unsigned actions (`AssumeRoleWithWebIdentity` is `noAuth`).
 //! [`Signer`] is the SigV4 header signing every signed AWS call here uses (aws-sigv4).

@@ -1,4 +1,4 @@
-//! The client-registration cache file (spec §4.3): shared with the AWS CLI, same key and JSON.
+//! The client-registration cache file (`docs/cache-files.md#registration-file`): shared with the AWS CLI, same key and JSON.
 use super::{CacheError, Lookup, json::python_dumps, read_optional};
 use crate::config::SsoSession;
 use crate::config::profile::sha1_hex;

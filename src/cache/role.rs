@@ -1,4 +1,4 @@
-//! The role-credential cache, `~/.aws/cli/cache/<sha1>.json`, as the AWS CLI keeps it (spec §5).
+//! The role-credential cache, `~/.aws/cli/cache/<sha1>.json`, as the AWS CLI keeps it (`docs/cache-files.md#role-credential-cache`).
 use super::{CacheError, Lookup, json::python_dumps, read_optional};
 use crate::aws::credentials::Credentials;
 use crate::config::SsoTarget;
@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use time::Duration;
 
 /// Cached role credentials are used only while at least this much is left: the CLI's window, and
-/// SDKs refresh credentials with less than 15 minutes left on nearly every call (spec §7.1).
+/// SDKs refresh credentials with less than 15 minutes left on nearly every call (`docs/output-formats.md#credential-process`).
 pub const REUSE_MARGIN: Duration = Duration::minutes(15);
 
 #[derive(Serialize, Deserialize)]

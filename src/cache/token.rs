@@ -1,5 +1,5 @@
 //! The SSO token cache file, `~/.aws/sso/cache/<sha1>.json`, exactly as AWS CLI v2 writes it
-//! (spec §4.1–§4.2): same name, keys, key order, timestamp form and JSON spacing.
+//! (`docs/cache-files.md#token-file`): same name, keys, key order, timestamp form and JSON spacing.
 use super::{CacheError, Lookup, json::python_dumps, read_optional};
 use crate::config::SsoSession;
 use crate::support::atomic;
@@ -68,7 +68,7 @@ impl SsoToken {
         SsoToken { file, expires_at }
     }
 
-    /// Refreshing needs a refresh token and a registration that has not expired (spec §4.4).
+    /// Refreshing needs a refresh token and a registration that has not expired (`docs/cache-files.md#token-refresh`).
     pub fn refreshable(&self, now: OffsetDateTime) -> bool {
         let reg_ok = self
             .file

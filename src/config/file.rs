@@ -1,5 +1,5 @@
 //! Parses one AWS shared config or credentials file into typed sections, following botocore's
-//! dialect (spec §6.5). Pure: text in, sections out; no file access, env or clock.
+//! dialect (`docs/config.md#ini-dialect`). Pure: text in, sections out; no file access, env or clock.
 use super::ConfigError;
 use ini::{Ini, ParseOption};
 use std::collections::BTreeMap;

@@ -1,9 +1,9 @@
 //! Normalizes a profile (and the sso-session it names) into an `SsoTarget`, with the AWS CLI's
-//! validation rules (spec §6.1–§6.2). Pure: reads parsed sections only.
+//! validation rules (`docs/config.md#profile-and-sso-session-keys`). Pure: reads parsed sections only.
 use super::{AwsConfig, ConfigError, Section};
 use sha1::{Digest, Sha1};
 
-/// The scope that makes Identity Center issue a refresh token (spec §2.2, peers §1).
+/// The scope that makes Identity Center issue a refresh token (`docs/sso-oidc.md#scopes`).
 pub const DEFAULT_SCOPE: &str = "sso:account:access";
 
 /// Where and how to sign in: an `[sso-session]` or a legacy profile's start URL and region.

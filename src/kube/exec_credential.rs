@@ -1,4 +1,4 @@
-//! The `ExecCredential` a kubectl exec plugin prints (spec §8.1, §8.2), and what the plugin
+//! The `ExecCredential` a kubectl exec plugin prints (`docs/eks.md#execcredential`), and what the plugin
 //! learns from `KUBERNETES_EXEC_INFO` (apiVersion, interactive). Pure: reads no env, no clock.
 use super::token::EksToken;
 use crate::cache::json::python_dumps;

@@ -1,4 +1,4 @@
-//! kubeconfig entries (spec §8.1, §8.3): the cluster, the user whose `exec` runs
+//! kubeconfig entries (`docs/eks.md#kubeconfig-exec-entries`): the cluster, the user whose `exec` runs
 //! `ssoexec eks-token`, and the context joining them, merged into an existing file while every
 //! other entry and key is kept. `merge` and `target_path` are pure; `load` reads the file.
 use super::KubeError;

@@ -1,4 +1,4 @@
-//! The EKS bearer token (spec §8.2): `k8s-aws-v1.` + unpadded base64url of an STS
+//! The EKS bearer token (`docs/eks.md#eks-token`): `k8s-aws-v1.` + unpadded base64url of an STS
 //! `GetCallerIdentity` URL presigned with aws-sigv4, with the signed `x-k8s-aws-id` header naming
 //! the cluster. Pure: the clock and credentials come in as values.
 use super::KubeError;
@@ -139,7 +139,7 @@ mod tests {
 
     #[test]
     fn url_has_the_aws_cli_shape() {
-        // The AWS CLI fixture: same parameters, same order, same encoding (spec §8.2).
+        // The AWS CLI fixture: same parameters, same order, same encoding (`docs/eks.md#eks-token`).
         let fixture = include_str!("../../tests/fixtures/awscli/awscli2_eks_get_token.json");
         let v: serde_json::Value = serde_json::from_str(fixture).unwrap();
         let cli_token = v["status"]["token"].as_str().unwrap();

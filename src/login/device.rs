@@ -1,4 +1,4 @@
-//! The device authorization flow (RFC 8628 as the AWS CLI runs it, spec §1.4): start, show the
+//! The device authorization flow (RFC 8628 as the AWS CLI runs it, `docs/sso-oidc.md#device-code-polling`): start, show the
 //! URL and code on stderr, open the browser, poll CreateToken honouring pending / slow_down.
 use super::browser;
 use super::ui::{clear_progress, progress};

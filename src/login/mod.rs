@@ -141,7 +141,7 @@ async fn registration(
     Ok(reg)
 }
 
-/// Exchanges the refresh token for a new access token (spec §4.4). The old refresh token is kept
+/// Exchanges the refresh token for a new access token (`docs/cache-files.md#token-refresh`). The old refresh token is kept
 /// when the service returns none (as the Rust SDK does), and unknown keys are preserved.
 pub async fn refresh(
     app: &App,

@@ -1,4 +1,4 @@
-//! Authorization code + PKCE login as AWS CLI v2 runs it (spec §2): loopback listener on
+//! Authorization code + PKCE login as AWS CLI v2 runs it (`docs/sso-oidc.md#authorization-code-with-pkce`): loopback listener on
 //! 127.0.0.1, `/authorize` URL with the CLI's exact parameters, state check, code exchange.
 use super::browser;
 use crate::app::App;
@@ -155,7 +155,7 @@ fn uuid4() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-/// `{scheme://host[:port]}/authorize?...` with the CLI's parameter order and encoding (spec §2.4).
+/// `{scheme://host[:port]}/authorize?...` with the CLI's parameter order and encoding (`docs/sso-oidc.md#authorization-code-with-pkce`.4).
 fn authorize_url(
     oidc_base: &str,
     client_id: &str,

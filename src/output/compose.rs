@@ -1,6 +1,6 @@
-//! A docker compose `env_file` (compose-go `dotenv`, spec §10). Every value is double-quoted with
+//! A docker compose `env_file` (compose-go `dotenv`, `docs/output-formats.md#docker-compose-env-files`). Every value is double-quoted with
 //! `\` → `\\`, `"` → `\"`, `$` → `$$` and newline / carriage return → `\n` / `\r`, the encoding
-//! compose reads back exactly (§10.3), so any value survives escape processing and interpolation.
+//! compose reads back exactly (`docs/output-formats.md#safe-compose-encoding`), so any value survives escape processing and interpolation.
 //! An existing file keeps every line but the `AWS_*` keys this format owns. Does no I/O.
 use super::{Format, OutputContext, OutputError, envfile};
 use std::io::Write;

@@ -1,6 +1,6 @@
 //! A `~/.aws/credentials` profile section (`[NAME]` with `aws_access_key_id`,
 //! `aws_secret_access_key`, `aws_session_token`, `x_security_token_expires` and `region`), read
-//! alike by botocore and the SDKs built on the cross-SDK profile spec (spec §6.5). Values must
+//! alike by botocore and the SDKs built on the cross-SDK profile spec (`docs/config.md#ini-dialect`). Values must
 //! survive both dialects: no line breaks, no surrounding whitespace, and no `#`/`;` that starts a
 //! value or follows whitespace (an inline comment for the SDKs). An existing file keeps every
 //! section but the one named, which is replaced in place. Does no I/O.

@@ -228,7 +228,7 @@ impl FormatKind {
     }
 }
 
-/// Credential variable names, in the AWS CLI's order (spec §7.2, §7.3).
+/// Credential variable names, in the AWS CLI's order (`docs/output-formats.md#variable-names-and-order`).
 pub const AWS_ACCESS_KEY_ID: &str = "AWS_ACCESS_KEY_ID";
 pub const AWS_SECRET_ACCESS_KEY: &str = "AWS_SECRET_ACCESS_KEY";
 pub const AWS_SESSION_TOKEN: &str = "AWS_SESSION_TOKEN";

@@ -1,4 +1,4 @@
-//! `credential_process` JSON (spec §7.1): Version 1, keys in the CLI's order, RFC 3339 UTC expiry.
+//! `credential_process` JSON (`docs/output-formats.md#credential-process`): Version 1, keys in the CLI's order, RFC 3339 UTC expiry.
 use super::{Format, OutputContext, OutputError};
 use crate::support::clock::format_timestamp;
 use serde::Serialize;

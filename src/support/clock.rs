@@ -39,7 +39,7 @@ fn parse_instant(v: &str) -> Option<OffsetDateTime> {
 }
 
 /// Parses the timestamps found in AWS caches: RFC 3339 (`Z`, offsets, fractions) and the legacy
-/// `2020-01-01T00:00:00UTC` form that CLI v2 wrote before December 2020 (spec §4.2).
+/// `2020-01-01T00:00:00UTC` form that CLI v2 wrote before December 2020 (`docs/cache-files.md#what-readers-require`).
 pub fn parse_timestamp(v: &str) -> Option<OffsetDateTime> {
     let v = v.trim();
     let normalized;
@@ -60,7 +60,7 @@ pub fn format_timestamp(t: OffsetDateTime) -> String {
     t.to_offset(UtcOffset::UTC).format(&fmt).unwrap_or_default()
 }
 
-/// `YYYY-MM-DDTHH:MM:SS+00:00`: the form `aws configure export-credentials` prints (spec §7.2).
+/// `YYYY-MM-DDTHH:MM:SS+00:00`: the form `aws configure export-credentials` prints (`docs/output-formats.md#export-credentials-formats`).
 pub fn format_timestamp_offset(t: OffsetDateTime) -> String {
     let fmt = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]+00:00");
     t.to_offset(UtcOffset::UTC).format(&fmt).unwrap_or_default()

@@ -806,7 +806,7 @@ async fn kubeconfig_for_a_missing_cluster_is_a_clear_error() {
 
 /// A fake EKS API server: HTTPS on 127.0.0.1 (kubectl sends no credentials to a plain-http
 /// server), answering `GET /api` only for a bearer token that aws-iam-authenticator would pass
-/// on (its URL checks, spec §8.2) and whose signature STS would accept for this server's
+/// on (its URL checks, `docs/eks.md#what-the-server-checks`) and whose signature STS would accept for this server's
 /// cluster name, recomputed by botocore with the credentials in `argv[5]`. Prints its port and
 /// logs each request to `argv[6]`.
 const FAKE_API_SERVER: &str = r#"
