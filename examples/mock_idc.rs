@@ -19,8 +19,7 @@
 // clock, so the crate's handle-only rules (clippy.toml) do not apply here.
 #![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
 
-#[path = "../tests/it/support/mock.rs"]
-mod mock;
+use ssoexec_mock_idc as mock;
 
 use std::io::Write as _;
 use std::net::TcpListener;

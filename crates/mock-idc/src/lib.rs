@@ -16,9 +16,6 @@
 //! faults and delays, and dispatches on method and path. The server runs on wiremock's own
 //! thread, so a test may block on a subprocess while the mock keeps serving.
 
-// Every test uses only a few knobs and the `mock_idc` example even fewer; without this each
-// compilation unit would warn about the parts of the API it happens not to use.
-#![allow(dead_code)]
 // Handlers return `Result<ResponseTemplate, ResponseTemplate>` so validation can use `?`; the
 // error is a whole HTTP response built at most once per request, so boxing it would buy nothing.
 #![allow(clippy::result_large_err)]
