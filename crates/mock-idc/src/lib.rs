@@ -894,7 +894,7 @@ impl State {
         let seen = self.throttle_seen.entry(op).or_insert(0);
         *seen += 1;
         let hit = match throttle {
-            Throttle::EveryNth(n) => n > 0 && *seen % n == 0,
+            Throttle::EveryNth(n) => n > 0 && (*seen).is_multiple_of(n),
             Throttle::Random { percent, .. } => {
                 splitmix64(&mut self.rng) % 100 < u64::from(percent)
             }
