@@ -1,3 +1,4 @@
-//! Test support: the mock Identity Center and the hermetic command sandbox.
-pub mod mock;
+//! Test support: the mock Identity Center (the `ssoexec-mock-idc` crate, re-exported as `mock` so
+//! tests keep writing `support::mock::...`) and the hermetic command sandbox.
+pub use ssoexec_mock_idc as mock;
 pub mod sandbox;

@@ -1,31 +1,50 @@
-//! A mock AWS IAM Identity Center for the `ssoexec` test suite and demo.
+//! A mock AWS IAM Identity Center for the `ssoexec` test suite, demo and benchmarks (the
+//! test-support crate `ssoexec-mock-idc`, as cargo has `cargo-test-support`).
 //!
 //! One wiremock server on 127.0.0.1 answers every service the CLI talks to, so a test points
 //! `AWS_ENDPOINT_URL_SSO_OIDC`, `_SSO`, `_STS` and `_EKS` all at [`MockIdc::uri`]:
 //!
 //! - SSO OIDC (`/client/register`, `/device_authorization`, `/token`) plus the two pages a
 //!   browser would visit (`/device`, `/authorize`),
-//! - the SSO portal (`/federation/credentials`, `/assignment/*`, `/logout`),
-//! - STS in the `query` protocol (`/` with `Action=...`) and EKS `DescribeCluster`,
+//! - the SSO portal (`/federation/credentials`, `/assignment/*`, `/logout`), with any number of
+//!   generated accounts and roles ([`MockIdc::with_accounts`]),
+//! - STS in the `query` protocol (`/` with `Action=...`); `AssumeRole` verifies the SigV4
+//!   signature against the secret the mock issued and honours external ids, MFA, session
+//!   policies, policy ARNs, tags and durations,
+//! - EKS `ListClusters` and `DescribeCluster`, per account (from the signing access key) and
+//!   region (from the credential scope),
+//! - the console federation endpoint (`/federation?Action=getSigninToken|login`),
 //! - the GitHub Actions OIDC token endpoint (`/github/token`),
-//! - a control plane for external processes: `GET /__mock/stats`, `POST /__mock/reset` and
-//!   `GET /__mock/github` (the request URL and bearer for the GitHub endpoint).
+//! - a control plane for external processes: `GET /__mock/stats` (counts per operation and
+//!   `maxInFlight`), `POST /__mock/reset`, `GET /__mock/github` (the request URL and bearer for
+//!   the GitHub endpoint), `GET /__mock/federation` (the last sign-in session received) and
+//!   `GET /__mock/assume-role` (every `AssumeRole` call, parsed).
 //!
-//! Wire formats follow `shared/spec/aws-sso-protocol.md` §1–§3, §8 and §9. A single catch-all
+//! Faults: [`MockIdc::fail_next`] (any status), [`MockIdc::set_throttle`] (every Nth request or a
+//! seeded probability, answered with each service's throttling error), latency and hangs, and a
+//! hostile paginator ([`MockIdc::set_repeat_next_token`]).
+//!
+//! Credentials: every access key the mock issues is a handle into its table of issued
+//! credentials, which records the account, role, secret, session token, expiry and whether the
+//! credentials came from role chaining. STS, EKS and the federation endpoint look the signing
+//! key up there, so `GetRoleCredentials` → `AssumeRole` → `AssumeRole` → EKS chains work. Keys
+//! keep their historical shapes: `ASIAMOCK` + 12-digit serial (portal), `ASIAMOCKROLE` +
+//! 8-digit serial (`AssumeRole`), `ASIAMOCKWEBID` + 7-digit serial (web identity).
+//!
+//! Wire formats follow `docs/sso-oidc.md`, `docs/portal.md`, `docs/sts.md`, `docs/eks.md` and
+//! `docs/console.md`; status codes and error names follow botocore's service models, which
+//! `tests/it/mock_selftest.rs` checks the mock against. A single catch-all
 //! wiremock `Mock` hands every request to `Responder`, which records it, applies the injected
 //! faults and delays, and dispatches on method and path. The server runs on wiremock's own
 //! thread, so a test may block on a subprocess while the mock keeps serving.
 
-// Every test uses only a few knobs and the `mock_idc` example even fewer; without this each
-// compilation unit would warn about the parts of the API it happens not to use.
-#![allow(dead_code)]
 // Handlers return `Result<ResponseTemplate, ResponseTemplate>` so validation can use `?`; the
 // error is a whole HTTP response built at most once per request, so boxing it would buy nothing.
 #![allow(clippy::result_large_err)]
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::prelude::{BASE64_STANDARD, BASE64_URL_SAFE_NO_PAD, Engine as _};
 use rand::distr::{Alphanumeric, SampleString};
@@ -60,12 +79,15 @@ pub enum Op {
     GetCallerIdentity,
     DescribeCluster,
     GithubToken,
+    ListClusters,
+    GetSigninToken,
+    ConsoleLogin,
     Other,
 }
 
 impl Op {
     /// Every operation, in declaration order.
-    pub const ALL: [Op; 17] = [
+    pub const ALL: [Op; 20] = [
         Op::RegisterClient,
         Op::StartDeviceAuthorization,
         Op::CreateTokenDevice,
@@ -82,7 +104,24 @@ impl Op {
         Op::GetCallerIdentity,
         Op::DescribeCluster,
         Op::GithubToken,
+        Op::ListClusters,
+        Op::GetSigninToken,
+        Op::ConsoleLogin,
         Op::Other,
+    ];
+
+    /// The operations [`MockIdc::set_throttle`] applies to when given no list: the portal, STS
+    /// and EKS (the OIDC token endpoint has its own `slow_down` knob).
+    pub const THROTTLEABLE: [Op; 9] = [
+        Op::GetRoleCredentials,
+        Op::ListAccounts,
+        Op::ListAccountRoles,
+        Op::AssumeRole,
+        Op::AssumeRoleWithWebIdentity,
+        Op::GetCallerIdentity,
+        Op::ListClusters,
+        Op::DescribeCluster,
+        Op::GetSigninToken,
     ];
 }
 
@@ -135,6 +174,48 @@ impl Recorded {
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.into_owned())
     }
+}
+
+/// The one-time code an MFA-protected role ([`MockIdc::require_mfa`]) accepts as `TokenCode`.
+pub const MFA_CODE: &str = "123456";
+
+/// How [`MockIdc::set_throttle`] picks the requests it throttles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Throttle {
+    /// The Nth, 2Nth, 3Nth, … request of each throttled operation (counted per operation).
+    EveryNth(u64),
+    /// Each request with probability `percent`/100, decided by a PRNG seeded with `seed`: the
+    /// same seed and the same request order give the same decisions.
+    Random { percent: u8, seed: u64 },
+}
+
+/// An `AssumeRole` call the mock accepted (signature verified, every check passed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssumeRoleCall {
+    /// The ARN of the credentials that signed the call.
+    pub caller_arn: String,
+    pub role_arn: String,
+    pub session_name: String,
+    pub duration_seconds: i64,
+    pub external_id: Option<String>,
+    pub serial_number: Option<String>,
+    pub token_code: Option<String>,
+    pub policy: Option<String>,
+    /// `PolicyArns.member.N.arn`, in N order.
+    pub policy_arns: Vec<String>,
+    /// `Tags.member.N.Key`/`.Value`, in N order.
+    pub tags: Vec<(String, String)>,
+    pub transitive_tag_keys: Vec<String>,
+    /// The access key id of the credentials issued.
+    pub access_key_id: String,
+}
+
+/// What the console federation endpoint last received for `Action=getSigninToken`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SigninRequest {
+    /// The `Session` parameter as sent (JSON text).
+    pub session: String,
+    pub session_duration: Option<String>,
 }
 
 /// A running mock Identity Center; dropping it stops the server.
@@ -190,7 +271,7 @@ impl MockIdc {
 
     /// Forgets every recorded request, so all counts start again from zero.
     pub fn reset_counts(&self) {
-        self.with(|st| st.recorded.clear());
+        self.with(State::reset_counts);
     }
 
     /// The mock's clock in epoch seconds (system time unless [`MockIdc::set_now`] was called).
@@ -348,6 +429,178 @@ impl MockIdc {
     pub fn sts_fail_web_identity(&self, code: Option<&str>) {
         self.with(|st| st.knobs.sts_web_identity_error = code.map(str::to_owned));
     }
+
+    // ---- Scale
+
+    /// Replaces every account with `accounts` generated ones: ids `100000000001`,
+    /// `100000000002`, … (`100000000000 + i`, 12 digits), names `account-0001`, …, emails
+    /// `account-0001@example.com`, each with the first `roles` names of [`generated_role_name`].
+    pub fn with_accounts(&self, accounts: usize, roles: usize) -> &Self {
+        let generated: Vec<Account> = (1..=accounts)
+            .map(|i| {
+                let roles: Vec<String> = (1..=roles).map(generated_role_name).collect();
+                Account {
+                    id: generated_account_id(i),
+                    name: format!("account-{i:04}"),
+                    email: format!("account-{i:04}@example.com"),
+                    roles,
+                }
+            })
+            .collect();
+        self.with(|st| st.accounts = generated);
+        self
+    }
+
+    /// The ids of every account, in `ListAccounts` order.
+    pub fn account_ids(&self) -> Vec<String> {
+        self.with(|st| st.accounts.iter().map(|a| a.id.clone()).collect())
+    }
+
+    /// Throttles `ops` (every operation in [`Op::THROTTLEABLE`] when empty) as `throttle`
+    /// says, with each service's error: the portal 429 `TooManyRequestsException` (as its model
+    /// declares), STS 400 `Throttling` ("Rate exceeded"), EKS 429 `ThrottlingException`, the
+    /// federation endpoint 429. `None` stops throttling. Throttled requests are recorded.
+    pub fn set_throttle(&self, ops: &[Op], throttle: Option<Throttle>) -> &Self {
+        let ops = if ops.is_empty() {
+            Op::THROTTLEABLE.to_vec()
+        } else {
+            ops.to_vec()
+        };
+        self.with(|st| {
+            st.throttle_seen.clear();
+            st.rng = match throttle {
+                Some(Throttle::Random { seed, .. }) => seed,
+                _ => 0,
+            };
+            st.knobs.throttle = throttle.map(|t| (ops, t));
+        });
+        self
+    }
+
+    /// How many requests were answered with a throttling error.
+    pub fn throttled(&self) -> usize {
+        self.with(|st| st.throttled)
+    }
+
+    /// Hostile pagination: while on, every `ListAccounts`, `ListAccountRoles` and `ListClusters`
+    /// page is the first one and carries the same `nextToken`, forever.
+    pub fn set_repeat_next_token(&self, on: bool) -> &Self {
+        self.with(|st| st.knobs.repeat_next_token = on);
+        self
+    }
+
+    /// The most requests for `op` that were in flight at once. A request is in flight from its
+    /// arrival until its response is due (after any latency or hang), so set a latency
+    /// ([`MockIdc::set_latency`]) to measure a client's concurrency.
+    pub fn max_in_flight(&self, op: Op) -> usize {
+        self.with(|st| st.max_in_flight.get(&op).copied().unwrap_or(0))
+    }
+
+    // ---- EKS
+
+    /// Declares the EKS clusters of `account` in `region` (replacing earlier ones there). Once
+    /// any clusters are declared, `DescribeCluster` knows only declared clusters (404
+    /// `ResourceNotFoundException` otherwise); before that it describes any name but `missing`
+    /// and `ListClusters` returns none.
+    pub fn with_clusters(&self, account: &str, region: &str, names: &[&str]) -> &Self {
+        let names = names.iter().map(|n| (*n).to_owned()).collect();
+        self.with(|st| {
+            st.clusters
+                .get_or_insert_with(HashMap::new)
+                .insert((account.to_owned(), region.to_owned()), names);
+        });
+        self
+    }
+
+    /// Gives every current account `per_account` clusters in each of `regions`, named
+    /// `<account name>-<region>-<k>` (e.g. `account-0001-eu-west-1-1`).
+    pub fn with_clusters_per_account(&self, per_account: usize, regions: &[&str]) -> &Self {
+        self.with(|st| {
+            let accounts: Vec<(String, String)> = st
+                .accounts
+                .iter()
+                .map(|a| (a.id.clone(), a.name.clone()))
+                .collect();
+            let clusters = st.clusters.get_or_insert_with(HashMap::new);
+            for (id, name) in accounts {
+                for region in regions {
+                    let names = (1..=per_account)
+                        .map(|k| format!("{name}-{region}-{k}"))
+                        .collect();
+                    clusters.insert((id.clone(), (*region).to_owned()), names);
+                }
+            }
+        });
+        self
+    }
+
+    /// Credentials of `role` in `account` get 403 `AccessDeniedException` from EKS.
+    pub fn deny_eks(&self, account: &str, role: &str) -> &Self {
+        self.with(|st| st.rule(account, role).eks_denied = true);
+        self
+    }
+
+    /// EKS is "not enabled" in `region`: like an opt-in region the account has not enabled,
+    /// every EKS call signed for it gets 403 `UnrecognizedClientException` ("The security token
+    /// included in the request is invalid").
+    pub fn disable_eks_region(&self, region: &str) -> &Self {
+        self.with(|st| st.eks_disabled_regions.insert(region.to_owned()));
+        self
+    }
+
+    // ---- STS
+
+    /// `AssumeRole` into `role` in `account` needs `ExternalId` = `external_id` (403
+    /// `AccessDenied` otherwise).
+    pub fn require_external_id(&self, account: &str, role: &str, external_id: &str) -> &Self {
+        self.with(|st| st.rule(account, role).external_id = Some(external_id.to_owned()));
+        self
+    }
+
+    /// `AssumeRole` into `role` in `account` needs `SerialNumber` and `TokenCode` =
+    /// [`MFA_CODE`] (403 `AccessDenied` otherwise).
+    pub fn require_mfa(&self, account: &str, role: &str) -> &Self {
+        self.with(|st| st.rule(account, role).mfa = true);
+        self
+    }
+
+    /// Every `AssumeRole` call accepted so far, oldest first.
+    pub fn assume_role_calls(&self) -> Vec<AssumeRoleCall> {
+        self.with(|st| st.assume_role_calls.clone())
+    }
+
+    // ---- Console federation
+
+    /// The last `getSigninToken` request the federation endpoint accepted.
+    pub fn last_signin_request(&self) -> Option<SigninRequest> {
+        self.with(|st| st.last_signin.clone())
+    }
+}
+
+/// The account id of generated account `i` (1-based): `100000000000 + i`, 12 digits.
+pub fn generated_account_id(i: usize) -> String {
+    format!("{:012}", 100_000_000_000_usize + i)
+}
+
+/// The name of generated role `k` (1-based): realistic permission-set names for the first ten,
+/// then `Role11`, `Role12`, ….
+pub fn generated_role_name(k: usize) -> String {
+    const NAMES: [&str; 10] = [
+        "AdministratorAccess",
+        "ReadOnlyAccess",
+        "PowerUserAccess",
+        "ViewOnlyAccess",
+        "Billing",
+        "SecurityAudit",
+        "DatabaseAdministrator",
+        "NetworkAdministrator",
+        "SupportUser",
+        "DataScientist",
+    ];
+    match k.checked_sub(1).and_then(|i| NAMES.get(i)) {
+        Some(name) => (*name).to_owned(),
+        None => format!("Role{k}"),
+    }
 }
 
 fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
@@ -373,6 +626,8 @@ struct Knobs {
     latency_all: u64,
     latency: HashMap<Op, u64>,
     hang: HashSet<Op>,
+    throttle: Option<(Vec<Op>, Throttle)>,
+    repeat_next_token: bool,
 }
 
 impl Default for Knobs {
@@ -394,6 +649,8 @@ impl Default for Knobs {
             latency_all: 0,
             latency: HashMap::new(),
             hang: HashSet::new(),
+            throttle: None,
+            repeat_next_token: false,
         }
     }
 }
@@ -451,12 +708,29 @@ impl Account {
     }
 }
 
-/// Who STS `GetCallerIdentity` reports for an access key the mock issued.
+/// What a role demands of `AssumeRole` and how EKS treats its credentials.
+#[derive(Default)]
+struct RoleRule {
+    external_id: Option<String>,
+    mfa: bool,
+    eks_denied: bool,
+}
+
+/// Credentials the mock issued, keyed by access key id: who STS `GetCallerIdentity` reports,
+/// what STS, EKS and the federation endpoint check a signature or session against.
 #[derive(Clone)]
 struct Identity {
     account: String,
     arn: String,
     user_id: String,
+    /// The role name (empty for the fallback identity of a key the mock never issued).
+    role: String,
+    secret: String,
+    session_token: String,
+    expires: i64,
+    /// Issued by `AssumeRole`: console sessions may not set `SessionDuration`, and a further
+    /// `AssumeRole` is limited to one hour.
+    chained: bool,
 }
 
 /// The claims STS needs from a GitHub token the mock issued.
@@ -482,6 +756,21 @@ struct State {
     github_request_token: String,
     github_tokens: HashMap<String, WebIdentity>,
     recorded: Vec<Recorded>,
+    throttle_seen: HashMap<Op, u64>,
+    throttled: usize,
+    rng: u64,
+    /// (account, role) → rule
+    role_rules: HashMap<(String, String), RoleRule>,
+    /// (account, region) → cluster names; `None` until a test declares clusters.
+    clusters: Option<HashMap<(String, String), Vec<String>>>,
+    eks_disabled_regions: HashSet<String>,
+    assume_role_calls: Vec<AssumeRoleCall>,
+    last_signin: Option<SigninRequest>,
+    /// sign-in token → the access key of the session it was issued for
+    signin_tokens: HashMap<String, String>,
+    /// op → when each response still in flight is due
+    in_flight: HashMap<Op, Vec<Instant>>,
+    max_in_flight: HashMap<Op, usize>,
 }
 
 impl State {
@@ -515,6 +804,17 @@ impl State {
             github_request_token: format!("mock-gh-request-{}", random(24)),
             github_tokens: HashMap::new(),
             recorded: Vec::new(),
+            throttle_seen: HashMap::new(),
+            throttled: 0,
+            rng: 0,
+            role_rules: HashMap::new(),
+            clusters: None,
+            eks_disabled_regions: HashSet::new(),
+            assume_role_calls: Vec::new(),
+            last_signin: None,
+            signin_tokens: HashMap::new(),
+            in_flight: HashMap::new(),
+            max_in_flight: HashMap::new(),
         }
     }
 
@@ -565,6 +865,63 @@ impl State {
     fn account(&self, id: &str) -> Option<&Account> {
         self.accounts.iter().find(|a| a.id == id)
     }
+
+    fn reset_counts(&mut self) {
+        self.recorded.clear();
+        self.max_in_flight.clear();
+        self.throttled = 0;
+    }
+
+    fn rule(&mut self, account: &str, role: &str) -> &mut RoleRule {
+        self.role_rules
+            .entry((account.to_owned(), role.to_owned()))
+            .or_default()
+    }
+
+    fn rule_of(&self, account: &str, role: &str) -> Option<&RoleRule> {
+        self.role_rules.get(&(account.to_owned(), role.to_owned()))
+    }
+
+    /// Whether this request of `op` is to be throttled (and counts it).
+    fn take_throttle(&mut self, op: Op) -> bool {
+        let Some((ops, throttle)) = &self.knobs.throttle else {
+            return false;
+        };
+        if !ops.contains(&op) {
+            return false;
+        }
+        let throttle = *throttle;
+        let seen = self.throttle_seen.entry(op).or_insert(0);
+        *seen += 1;
+        let hit = match throttle {
+            Throttle::EveryNth(n) => n > 0 && (*seen).is_multiple_of(n),
+            Throttle::Random { percent, .. } => {
+                splitmix64(&mut self.rng) % 100 < u64::from(percent)
+            }
+        };
+        self.throttled += usize::from(hit);
+        hit
+    }
+
+    /// Notes a request of `op` whose response is due after `delay`, for [`MockIdc::max_in_flight`].
+    fn track_in_flight(&mut self, op: Op, delay: Option<Duration>) {
+        let now = Instant::now();
+        let due = now + delay.unwrap_or_default();
+        let pending = self.in_flight.entry(op).or_default();
+        pending.retain(|&t| t > now);
+        pending.push(due);
+        let max = self.max_in_flight.entry(op).or_insert(0);
+        *max = (*max).max(pending.len());
+    }
+}
+
+/// SplitMix64: a tiny seeded PRNG, so throttling decisions are reproducible from the seed.
+fn splitmix64(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }
 
 /// The default clock. The mock is a test fixture, not domain code, so it reads the real time
@@ -596,11 +953,14 @@ impl Respond for Responder {
         st.recorded.push(Recorded::from_request(req, op));
         let reply = match st.take_fault(op) {
             Some(status) => fault_reply(op, status),
+            None if st.take_throttle(op) => throttle_reply(op),
             None => handle(&mut st, op, req).unwrap_or_else(|error| error),
         };
         // The `Date` header tells clients the server's (mock) time, as real AWS endpoints do.
         let reply = reply.insert_header("date", http_date(st.now()));
-        match st.delay_for(op) {
+        let delay = st.delay_for(op);
+        st.track_in_flight(op, delay);
+        match delay {
             Some(delay) => reply.set_delay(delay),
             None => reply,
         }
@@ -629,7 +989,13 @@ fn classify(req: &Request) -> Op {
         ("POST", "/logout") => Op::Logout,
         ("GET", "/github/token") => Op::GithubToken,
         ("GET" | "POST", "/") => classify_sts(req),
+        ("GET", "/clusters") => Op::ListClusters,
         ("GET", path) if cluster_name(path).is_some() => Op::DescribeCluster,
+        ("GET", "/federation") => match query_param(req, "Action").as_deref() {
+            Some("getSigninToken") => Op::GetSigninToken,
+            Some("login") => Op::ConsoleLogin,
+            _ => Op::Other,
+        },
         _ => Op::Other,
     }
 }
@@ -676,6 +1042,9 @@ fn handle(st: &mut State, op: Op, req: &Request) -> Reply {
         Op::GetCallerIdentity => get_caller_identity(st, req),
         Op::DescribeCluster => describe_cluster(st, req),
         Op::GithubToken => github_token(st, req),
+        Op::ListClusters => list_clusters(st, req),
+        Op::GetSigninToken => get_signin_token(st, req),
+        Op::ConsoleLogin => console_login(st, req),
         Op::Other => Err(unknown_route(req)),
     }
 }
@@ -690,6 +1059,9 @@ fn unknown_route(req: &Request) -> ResponseTemplate {
     }
     if path == "/" {
         return sts_error(400, "InvalidAction", "Could not find operation");
+    }
+    if path == "/federation" {
+        return text_reply(400, "Action must be getSigninToken or login");
     }
     let message = format!("mock: no route for {} {path}", req.method);
     json_reply(404, &json!({ "message": message }))
@@ -711,7 +1083,7 @@ fn html_page(status: u16, title: &str, text: &str) -> ResponseTemplate {
     ResponseTemplate::new(status).set_body_raw(body, "text/html; charset=utf-8")
 }
 
-/// SSO OIDC errors (spec §1.3): smithy name (sent in `x-amzn-ErrorType`), status, OAuth `error`.
+/// SSO OIDC errors (`docs/sso-oidc.md`): smithy name (sent in `x-amzn-ErrorType`), status, OAuth `error`.
 const OIDC_ERRORS: [(&str, u16, &str); 10] = [
     (
         "AuthorizationPendingException",
@@ -777,6 +1149,26 @@ fn sts_error(status: u16, code: &str, message: &str) -> ResponseTemplate {
     ResponseTemplate::new(status).set_body_raw(body, "text/xml")
 }
 
+fn text_reply(status: u16, text: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_raw(text.to_owned(), "text/plain; charset=utf-8")
+}
+
+/// Each service's answer to a throttled request (see [`MockIdc::set_throttle`]).
+fn throttle_reply(op: Op) -> ResponseTemplate {
+    let message = "Rate exceeded";
+    match op {
+        Op::AssumeRoleWithWebIdentity | Op::AssumeRole | Op::GetCallerIdentity => {
+            sts_error(400, "Throttling", message)
+        }
+        Op::ListClusters | Op::DescribeCluster => eks_error(429, "ThrottlingException", message),
+        Op::GetSigninToken | Op::ConsoleLogin => text_reply(429, message),
+        Op::RegisterClient | Op::StartDeviceAuthorization => {
+            oidc_error("SlowDownException", message)
+        }
+        _ => portal_error(429, "TooManyRequestsException", message),
+    }
+}
+
 fn sts_reply(action: &str, result: &str) -> ResponseTemplate {
     let body = format!(
         "<{action}Response xmlns=\"{STS_NS}\"><{action}Result>{result}</{action}Result>\
@@ -819,7 +1211,8 @@ fn fault_reply(op: Op, status: u16) -> ResponseTemplate {
             };
             sts_error(status, code, &message)
         }
-        Op::DescribeCluster => eks_error(status, name, &message),
+        Op::DescribeCluster | Op::ListClusters => eks_error(status, name, &message),
+        Op::GetSigninToken | Op::ConsoleLogin => text_reply(status, &message),
         Op::Authorize | Op::DeviceVerify => html_page(status, "Error", &message),
         Op::GithubToken | Op::Other => json_reply(status, &json!({ "message": message })),
     }
@@ -882,8 +1275,26 @@ fn control_plane(st: &mut State, req: &Request) -> Option<ResponseTemplate> {
     let reply = match (req.method.as_str(), route) {
         ("GET", "stats") => json_reply(200, &stats(st)),
         ("POST", "reset") => {
-            st.recorded.clear();
+            st.reset_counts();
             ResponseTemplate::new(200)
+        }
+        ("GET", "federation") => {
+            let last = st.last_signin.as_ref();
+            json_reply(
+                200,
+                &json!({
+                    "session": last.map(|l| l.session.clone()),
+                    "sessionDuration": last.and_then(|l| l.session_duration.clone()),
+                }),
+            )
+        }
+        ("GET", "assume-role") => {
+            let calls: Vec<Value> = st
+                .assume_role_calls
+                .iter()
+                .map(assume_role_call_json)
+                .collect();
+            json_reply(200, &json!({ "calls": calls }))
         }
         ("GET", "github") => {
             let url = format!("{}/github/token?x=1", st.base_uri);
@@ -904,6 +1315,13 @@ fn stats(st: &State) -> Value {
         stats.insert(format!("{op:?}"), json!(count));
     }
     stats.insert("total".to_owned(), json!(st.recorded.len()));
+    stats.insert("throttled".to_owned(), json!(st.throttled));
+    let in_flight: serde_json::Map<String, Value> = st
+        .max_in_flight
+        .iter()
+        .map(|(op, n)| (format!("{op:?}"), json!(n)))
+        .collect();
+    stats.insert("maxInFlight".to_owned(), Value::Object(in_flight));
     Value::Object(stats)
 }
 
@@ -1271,7 +1689,7 @@ fn check_redirect_uri(client: &Client, redirect_uri: &str) -> Result<(), String>
     {
         return Err("redirect_uri must be http://127.0.0.1:PORT/oauth/callback".to_owned());
     }
-    // Loopback redirect URIs are registered without a port (spec §2.2).
+    // Loopback redirect URIs are registered without a port (`docs/sso-oidc.md`).
     parsed
         .set_port(None)
         .map_err(|()| "bad redirect_uri".to_owned())?;
@@ -1317,28 +1735,33 @@ fn get_role_credentials(st: &mut State, req: &Request) -> Reply {
         .account(&account)
         .is_some_and(|a| a.roles.contains(&role));
     if !entitled {
-        return Err(portal_error(403, "ForbiddenException", "No access"));
+        // The sso model declares no 403 for GetRoleCredentials: a role the user is not assigned
+        // is a ResourceNotFoundException (404), as for ListAccountRoles on an unknown account.
+        return Err(portal_error(404, "ResourceNotFoundException", "No access"));
     }
     let n = st.serial("role-credentials");
     let access_key_id = format!("ASIAMOCK{n:012}");
+    let expires = st.now() + st.knobs.role_credentials_ttl;
     let identity = Identity {
         account: account.clone(),
         arn: format!(
             "arn:aws:sts::{account}:assumed-role/AWSReservedSSO_{role}_0123456789abcdef/mock-user"
         ),
         user_id: format!("AROAMOCK{n:012}:mock-user"),
+        role,
+        secret: format!("mock/secret+{n}{}", random(30)),
+        session_token: format!("mock-session-token-{n}-{}", random(40)),
+        expires,
+        chained: false,
     };
-    st.identities.insert(access_key_id.clone(), identity);
-    let expiration_ms = (st.now() + st.knobs.role_credentials_ttl) * 1000;
-    Ok(json_reply(
-        200,
-        &json!({ "roleCredentials": {
-            "accessKeyId": access_key_id,
-            "secretAccessKey": format!("mock/secret+{n}{}", random(30)),
-            "sessionToken": format!("mock-session-token-{n}-{}", random(40)),
-            "expiration": expiration_ms,
-        }}),
-    ))
+    let reply = json!({ "roleCredentials": {
+        "accessKeyId": access_key_id,
+        "secretAccessKey": identity.secret,
+        "sessionToken": identity.session_token,
+        "expiration": expires * 1000,
+    }});
+    st.identities.insert(access_key_id, identity);
+    Ok(json_reply(200, &reply))
 }
 
 /// Page tokens deliberately contain `+`, `/` and `=` so a client that forgets to
@@ -1347,21 +1770,59 @@ fn page_token(offset: usize) -> String {
     format!("page+{offset}/=")
 }
 
+/// How one service pages a list: its parameter names, its largest page, and its error.
+struct Paging {
+    max_param: &'static str,
+    token_param: &'static str,
+    /// The page size without a max parameter, which is also the most a page holds.
+    page_size: usize,
+    invalid: fn(&str) -> ResponseTemplate,
+}
+
+impl Paging {
+    /// The portal (`max_result`, `next_token`; the model allows 1–100): pages hold at most
+    /// [`MockIdc::set_page_size`] items, as a real server may return fewer than asked for.
+    fn portal(st: &State) -> Paging {
+        Paging {
+            max_param: "max_result",
+            token_param: "next_token",
+            page_size: st.knobs.page_size,
+            invalid: |m| portal_error(400, "InvalidRequestException", m),
+        }
+    }
+
+    /// EKS (`maxResults` 1–100, default 100; `nextToken`).
+    fn eks() -> Paging {
+        Paging {
+            max_param: "maxResults",
+            token_param: "nextToken",
+            page_size: 100,
+            invalid: |m| eks_error(400, "InvalidParameterException", m),
+        }
+    }
+}
+
 /// Returns the `[start, end)` window of a paginated list and the next token, if any.
 fn page_window(
     st: &State,
     req: &Request,
     len: usize,
+    paging: &Paging,
 ) -> Result<(usize, usize, Option<String>), ResponseTemplate> {
-    let invalid = |m: &str| portal_error(400, "InvalidRequestException", m);
-    let page_size = match query_param(req, "max_result") {
-        None => st.knobs.page_size,
+    let invalid = paging.invalid;
+    let page_size = match query_param(req, paging.max_param) {
+        None => paging.page_size,
         Some(raw) => match raw.parse::<usize>() {
-            Ok(n @ 1..=100) => n.min(st.knobs.page_size),
-            _ => return Err(invalid("max_result must be between 1 and 100")),
+            Ok(n @ 1..=100) => n.min(paging.page_size),
+            _ => {
+                return Err(invalid(&format!(
+                    "{} must be between 1 and 100",
+                    paging.max_param
+                )));
+            }
         },
     };
-    let start = match query_param(req, "next_token") {
+    let start = match query_param(req, paging.token_param) {
         None => 0,
         Some(token) => {
             let offset = token
@@ -1373,6 +1834,10 @@ fn page_window(
                 .ok_or_else(|| invalid("Invalid next token"))?
         }
     };
+    if st.knobs.repeat_next_token {
+        // Hostile: the first page again, and a token that leads back to it.
+        return Ok((0, page_size.min(len), Some(page_token(0))));
+    }
     let end = (start + page_size).min(len);
     Ok((start, end, (end < len).then(|| page_token(end))))
 }
@@ -1388,7 +1853,7 @@ fn list_accounts(st: &mut State, req: &Request) -> Reply {
     if !st.bearer_is_valid(req) {
         return Err(unauthorized());
     }
-    let (start, end, next) = page_window(st, req, st.accounts.len())?;
+    let (start, end, next) = page_window(st, req, st.accounts.len(), &Paging::portal(st))?;
     let accounts: Vec<Value> = st.accounts[start..end]
         .iter()
         .map(|a| json!({ "accountId": a.id, "accountName": a.name, "emailAddress": a.email }))
@@ -1411,7 +1876,7 @@ fn list_account_roles(st: &mut State, req: &Request) -> Reply {
             "Account not found",
         ));
     };
-    let (start, end, next) = page_window(st, req, account.roles.len())?;
+    let (start, end, next) = page_window(st, req, account.roles.len(), &Paging::portal(st))?;
     let roles: Vec<Value> = account.roles[start..end]
         .iter()
         .map(|r| json!({ "roleName": r, "accountId": account.id }))
@@ -1515,7 +1980,7 @@ fn issue_sts_credentials(
     (account, role): (String, String),
     session: &str,
     duration: i64,
-) -> String {
+) -> (String, String) {
     let n = st.serial("sts-credentials");
     let access_key_id = format!(
         "{prefix}{n:0width$}",
@@ -1523,22 +1988,29 @@ fn issue_sts_credentials(
     );
     let arn = format!("arn:aws:sts::{account}:assumed-role/{role}/{session}");
     let role_id = format!("AROAMOCKSTS{n:09}:{session}");
+    let expires = st.now() + duration;
     let identity = Identity {
         account,
         arn: arn.clone(),
         user_id: role_id.clone(),
+        role,
+        secret: format!("mock/sts+secret{n}{}", random(30)),
+        session_token: format!("mock-sts-session-token-{n}-{}", random(40)),
+        expires,
+        chained: prefix == "ASIAMOCKROLE",
     };
-    st.identities.insert(access_key_id.clone(), identity);
-    format!(
-        "<Credentials><AccessKeyId>{access_key_id}</AccessKeyId><SecretAccessKey>mock/sts+secret{n}{}</SecretAccessKey>\
-         <SessionToken>mock-sts-session-token-{n}-{}</SessionToken><Expiration>{}</Expiration></Credentials>\
+    let xml = format!(
+        "<Credentials><AccessKeyId>{access_key_id}</AccessKeyId><SecretAccessKey>{}</SecretAccessKey>\
+         <SessionToken>{}</SessionToken><Expiration>{}</Expiration></Credentials>\
          <AssumedRoleUser><Arn>{}</Arn><AssumedRoleId>{}</AssumedRoleId></AssumedRoleUser>",
-        random(30),
-        random(40),
-        iso8601(st.now() + duration),
+        xml_escape(&identity.secret),
+        xml_escape(&identity.session_token),
+        iso8601(expires),
         xml_escape(&arn),
         xml_escape(&role_id)
-    )
+    );
+    st.identities.insert(access_key_id.clone(), identity);
+    (access_key_id, xml)
 }
 
 fn assume_role_with_web_identity(st: &mut State, req: &Request) -> Reply {
@@ -1570,7 +2042,7 @@ fn assume_role_with_web_identity(st: &mut State, req: &Request) -> Reply {
         "arn:aws:iam::{}:oidc-provider/token.actions.githubusercontent.com",
         target.0
     );
-    let credentials = issue_sts_credentials(st, "ASIAMOCKWEBID", target, &session, duration);
+    let (_, credentials) = issue_sts_credentials(st, "ASIAMOCKWEBID", target, &session, duration);
     let result = format!(
         "{credentials}<SubjectFromWebIdentityToken>{}</SubjectFromWebIdentityToken>\
          <Provider>{provider}</Provider><Audience>{}</Audience>",
@@ -1611,16 +2083,316 @@ fn missing_auth_sts() -> ResponseTemplate {
     )
 }
 
-fn assume_role(st: &mut State, req: &Request) -> Reply {
-    let params = sts_params(req);
-    if header(req, "authorization").is_none_or(|a| !a.starts_with("AWS4-HMAC-SHA256 Credential=")) {
-        return Err(missing_auth_sts());
+/// The parts of a SigV4 `Authorization` header.
+struct SigV4Header {
+    access_key: String,
+    date: String,
+    region: String,
+    service: String,
+    signed_headers: Vec<String>,
+    signature: String,
+}
+
+fn parse_sigv4_header(auth: &str) -> Option<SigV4Header> {
+    let rest = auth.strip_prefix("AWS4-HMAC-SHA256 ")?;
+    let mut credential = None;
+    let mut signed_headers = None;
+    let mut signature = None;
+    for part in rest.split(',') {
+        let (key, value) = part.trim().split_once('=')?;
+        match key {
+            "Credential" => credential = Some(value),
+            "SignedHeaders" => signed_headers = Some(value),
+            "Signature" => signature = Some(value),
+            _ => {}
+        }
     }
-    let target = parse_role_arn(sts_required(&params, "RoleArn")?)?;
+    let scope: Vec<&str> = credential?.split('/').collect();
+    let [access_key, date, region, service, "aws4_request"] = scope.as_slice() else {
+        return None;
+    };
+    Some(SigV4Header {
+        access_key: (*access_key).to_owned(),
+        date: (*date).to_owned(),
+        region: (*region).to_owned(),
+        service: (*service).to_owned(),
+        signed_headers: signed_headers?.split(';').map(str::to_owned).collect(),
+        signature: signature?.to_owned(),
+    })
+}
+
+type HmacSha256 = hmac::Hmac<Sha256>;
+
+fn hmac_sha256(key: &[u8], data: &[u8]) -> Vec<u8> {
+    use hmac::{KeyInit as _, Mac as _};
+    // HMAC takes keys of any length, so this cannot fail.
+    let mut mac = HmacSha256::new_from_slice(key).expect("HMAC accepts any key length");
+    mac.update(data);
+    mac.finalize().into_bytes().to_vec()
+}
+
+/// The SigV4 canonical query string: every pair decoded, re-encoded (RFC 3986) and sorted.
+fn canonical_query(query: &str) -> String {
+    let mut pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+        .map(|(k, v)| (percent_encode(&k), percent_encode(&v)))
+        .collect();
+    pairs.sort();
+    let pairs: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    pairs.join("&")
+}
+
+/// Recomputes the SigV4 signature of a header-signed request with `secret`
+/// (AWS "Create a signed AWS API request": canonical request, string to sign, derived key).
+fn sigv4_signature(req: &Request, auth: &SigV4Header, secret: &str) -> Option<String> {
+    let amz_date = header(req, "x-amz-date")?;
+    let mut canonical_headers = String::new();
+    for name in &auth.signed_headers {
+        let values: Vec<String> = req
+            .headers
+            .get_all(name.as_str())
+            .iter()
+            .map(|v| {
+                let v = String::from_utf8_lossy(v.as_bytes());
+                v.split_whitespace().collect::<Vec<_>>().join(" ")
+            })
+            .collect();
+        if values.is_empty() {
+            return None;
+        }
+        canonical_headers.push_str(&format!("{name}:{}\n", values.join(",")));
+    }
+    let payload_hash = hex::encode(Sha256::digest(&req.body));
+    let canonical_request = format!(
+        "{}\n{}\n{}\n{canonical_headers}\n{}\n{payload_hash}",
+        req.method.as_str(),
+        req.url.path(),
+        canonical_query(req.url.query().unwrap_or_default()),
+        auth.signed_headers.join(";"),
+    );
+    let scope = format!(
+        "{}/{}/{}/aws4_request",
+        auth.date, auth.region, auth.service
+    );
+    let string_to_sign = format!(
+        "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
+        hex::encode(Sha256::digest(canonical_request.as_bytes()))
+    );
+    let mut key = format!("AWS4{secret}").into_bytes();
+    for part in [&auth.date, &auth.region, &auth.service, "aws4_request"] {
+        key = hmac_sha256(&key, part.as_bytes());
+    }
+    Some(hex::encode(hmac_sha256(&key, string_to_sign.as_bytes())))
+}
+
+fn invalid_client_token() -> ResponseTemplate {
+    sts_error(
+        403,
+        "InvalidClientTokenId",
+        "The security token included in the request is invalid.",
+    )
+}
+
+/// Checks the SigV4 signature of an STS request against the credentials the mock issued and
+/// returns who signed it.
+fn verify_sts_signature(st: &State, req: &Request) -> Result<Identity, ResponseTemplate> {
+    let auth = header(req, "authorization")
+        .filter(|a| a.starts_with("AWS4-HMAC-SHA256 "))
+        .ok_or_else(missing_auth_sts)?;
+    let auth = parse_sigv4_header(auth).ok_or_else(|| {
+        sts_error(
+            400,
+            "IncompleteSignature",
+            "Authorization header requires Credential, SignedHeaders and Signature",
+        )
+    })?;
+    let identity = st
+        .identities
+        .get(&auth.access_key)
+        .cloned()
+        .ok_or_else(invalid_client_token)?;
+    if header(req, "x-amz-security-token") != Some(identity.session_token.as_str()) {
+        return Err(invalid_client_token());
+    }
+    if st.now() >= identity.expires {
+        return Err(sts_error(
+            400,
+            "ExpiredTokenException",
+            "The security token included in the request is expired",
+        ));
+    }
+    let expected = sigv4_signature(req, &auth, &identity.secret);
+    let matches = expected.is_some_and(|e| subtle_eq(e.as_bytes(), auth.signature.as_bytes()));
+    if !matches || auth.service != "sts" {
+        return Err(sts_error(
+            403,
+            "SignatureDoesNotMatch",
+            "The request signature we calculated does not match the signature you provided. \
+             Check your AWS Secret Access Key and signing method.",
+        ));
+    }
+    Ok(identity)
+}
+
+/// Compares without an early exit (a mock need not be constant-time, but it costs nothing).
+fn subtle_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// `Prefix.member.N` (or `Prefix.member.N.suffix`) values in N order.
+fn sts_members(params: &HashMap<String, String>, prefix: &str, suffix: &str) -> Vec<String> {
+    let mut found: Vec<(usize, String)> = params
+        .iter()
+        .filter_map(|(k, v)| {
+            let rest = k.strip_prefix(prefix)?.strip_prefix(".member.")?;
+            let n = match suffix {
+                "" => rest,
+                _ => rest.strip_suffix(suffix)?.strip_suffix('.')?,
+            };
+            Some((n.parse().ok()?, v.clone()))
+        })
+        .collect();
+    found.sort();
+    found.into_iter().map(|(_, v)| v).collect()
+}
+
+fn validation(message: &str) -> ResponseTemplate {
+    sts_error(400, "ValidationError", message)
+}
+
+fn access_denied(caller: &Identity, role_arn: &str, why: &str) -> ResponseTemplate {
+    sts_error(
+        403,
+        "AccessDenied",
+        &format!(
+            "User: {} is not authorized to perform: sts:AssumeRole on resource: {role_arn}{why}",
+            caller.arn
+        ),
+    )
+}
+
+fn assume_role(st: &mut State, req: &Request) -> Reply {
+    let caller = verify_sts_signature(st, req)?;
+    let params = sts_params(req);
+    let role_arn = sts_required(&params, "RoleArn")?.to_owned();
+    let target = parse_role_arn(&role_arn)?;
     let session = session_name(&params)?;
     let duration = duration_seconds(&params)?;
-    let credentials = issue_sts_credentials(st, "ASIAMOCKROLE", target, &session, duration);
-    Ok(sts_reply("AssumeRole", &credentials))
+    if caller.chained && duration > 3600 {
+        return Err(validation(
+            "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.",
+        ));
+    }
+    let optional = |name: &str| params.get(name).cloned();
+    let external_id = optional("ExternalId");
+    let serial_number = optional("SerialNumber");
+    let token_code = optional("TokenCode");
+    if external_id
+        .as_ref()
+        .is_some_and(|e| !(2..=1224).contains(&e.len()))
+    {
+        return Err(validation("ExternalId must be 2 to 1224 characters"));
+    }
+    if let Some(code) = &token_code {
+        if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(validation("TokenCode must be 6 digits"));
+        }
+        if serial_number.is_none() {
+            return Err(validation("TokenCode requires SerialNumber"));
+        }
+    }
+    let policy = optional("Policy");
+    if let Some(policy) = &policy {
+        if serde_json::from_str::<Value>(policy).map_or(true, |v| !v.is_object()) {
+            return Err(sts_error(
+                400,
+                "MalformedPolicyDocument",
+                "The policy is not in the valid JSON format.",
+            ));
+        }
+        if policy.len() > 2048 {
+            return Err(sts_error(
+                400,
+                "PackedPolicyTooLarge",
+                "Packed policy consumes more than 100 percent of the allotted size.",
+            ));
+        }
+    }
+    let policy_arns = sts_members(&params, "PolicyArns", "arn");
+    if policy_arns.len() > 10 || policy_arns.iter().any(|a| !a.starts_with("arn:aws:iam::")) {
+        return Err(validation("PolicyArns must be at most 10 IAM policy ARNs"));
+    }
+    let keys = sts_members(&params, "Tags", "Key");
+    let values = sts_members(&params, "Tags", "Value");
+    if keys.len() != values.len() || keys.len() > 50 {
+        return Err(validation("Tags must be at most 50 Key/Value pairs"));
+    }
+    let tags: Vec<(String, String)> = keys.into_iter().zip(values).collect();
+    let transitive_tag_keys = sts_members(&params, "TransitiveTagKeys", "");
+    if let Some(rule) = st.rule_of(&target.0, &target.1) {
+        if let Some(required) = &rule.external_id
+            && external_id.as_ref() != Some(required)
+        {
+            return Err(access_denied(&caller, &role_arn, ""));
+        }
+        if rule.mfa {
+            match (&serial_number, &token_code) {
+                (Some(_), Some(code)) if code == MFA_CODE => {}
+                (Some(_), Some(_)) => {
+                    return Err(sts_error(
+                        403,
+                        "AccessDenied",
+                        "MultiFactorAuthentication failed with invalid MFA one time pass code.",
+                    ));
+                }
+                _ => return Err(access_denied(&caller, &role_arn, "")),
+            }
+        }
+    }
+    let packed = policy.as_ref().map_or(0, String::len)
+        + policy_arns.iter().map(String::len).sum::<usize>()
+        + tags.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>();
+    let (access_key_id, credentials) =
+        issue_sts_credentials(st, "ASIAMOCKROLE", target, &session, duration);
+    st.assume_role_calls.push(AssumeRoleCall {
+        caller_arn: caller.arn,
+        role_arn,
+        session_name: session,
+        duration_seconds: duration,
+        external_id,
+        serial_number,
+        token_code,
+        policy,
+        policy_arns,
+        tags,
+        transitive_tag_keys,
+        access_key_id,
+    });
+    let result = if packed > 0 {
+        format!(
+            "{credentials}<PackedPolicySize>{}</PackedPolicySize>",
+            (packed * 100 / 2048).max(1)
+        )
+    } else {
+        credentials
+    };
+    Ok(sts_reply("AssumeRole", &result))
+}
+
+fn assume_role_call_json(call: &AssumeRoleCall) -> Value {
+    json!({
+        "callerArn": call.caller_arn,
+        "roleArn": call.role_arn,
+        "roleSessionName": call.session_name,
+        "durationSeconds": call.duration_seconds,
+        "externalId": call.external_id,
+        "serialNumber": call.serial_number,
+        "tokenCode": call.token_code,
+        "policy": call.policy,
+        "policyArns": call.policy_arns,
+        "tags": call.tags.iter().map(|(k, v)| json!({ "Key": k, "Value": v })).collect::<Vec<_>>(),
+        "transitiveTagKeys": call.transitive_tag_keys,
+        "accessKeyId": call.access_key_id,
+    })
 }
 
 fn caller(st: &State, scope: &SigV4Scope) -> Identity {
@@ -1631,6 +2403,11 @@ fn caller(st: &State, scope: &SigV4Scope) -> Identity {
             account: DEFAULT_ACCOUNT.to_owned(),
             arn: format!("arn:aws:iam::{DEFAULT_ACCOUNT}:user/mock-user"),
             user_id: "AIDAMOCKUSER00000001".to_owned(),
+            role: String::new(),
+            secret: String::new(),
+            session_token: String::new(),
+            expires: i64::MAX,
+            chained: false,
         })
 }
 
@@ -1648,7 +2425,9 @@ fn get_caller_identity(st: &mut State, req: &Request) -> Reply {
 
 const DUMMY_CA_PEM: &str = "-----BEGIN CERTIFICATE-----\nTU9DSyBDQQ==\n-----END CERTIFICATE-----\n";
 
-fn describe_cluster(st: &mut State, req: &Request) -> Reply {
+/// Who an EKS request is for: the account and role of the signing key, and the region of its
+/// credential scope. Keys the mock never issued count as [`DEFAULT_ACCOUNT`] with no role.
+fn eks_caller(st: &State, req: &Request) -> Result<(Identity, String), ResponseTemplate> {
     let Some(scope) = sigv4_scope(req, &HashMap::new()) else {
         return Err(eks_error(
             403,
@@ -1656,20 +2435,76 @@ fn describe_cluster(st: &mut State, req: &Request) -> Reply {
             "Missing Authentication Token",
         ));
     };
+    if st.eks_disabled_regions.contains(&scope.region) {
+        return Err(eks_error(
+            403,
+            "UnrecognizedClientException",
+            "The security token included in the request is invalid",
+        ));
+    }
+    let who = caller(st, &scope);
+    if st
+        .rule_of(&who.account, &who.role)
+        .is_some_and(|r| r.eks_denied)
+    {
+        let action = if cluster_name(req.url.path()).is_some() {
+            "eks:DescribeCluster"
+        } else {
+            "eks:ListClusters"
+        };
+        return Err(eks_error(
+            403,
+            "AccessDeniedException",
+            &format!(
+                "User: {} is not authorized to perform: {action} on resource: arn:aws:eks:{}:{}:cluster/*",
+                who.arn, scope.region, who.account
+            ),
+        ));
+    }
+    Ok((who, scope.region))
+}
+
+/// The clusters declared for an account and region (`None`: none were declared anywhere).
+fn clusters_of<'a>(st: &'a State, account: &str, region: &str) -> Option<&'a [String]> {
+    let clusters = st.clusters.as_ref()?;
+    Some(
+        clusters
+            .get(&(account.to_owned(), region.to_owned()))
+            .map_or(&[], Vec::as_slice),
+    )
+}
+
+fn list_clusters(st: &mut State, req: &Request) -> Reply {
+    let (who, region) = eks_caller(st, req)?;
+    let names = clusters_of(st, &who.account, &region).unwrap_or_default();
+    let (start, end, next) = page_window(st, req, names.len(), &Paging::eks())?;
+    let mut body = json!({ "clusters": names[start..end] });
+    if let Some(token) = next {
+        body["nextToken"] = json!(token);
+    }
+    Ok(json_reply(200, &body))
+}
+
+fn describe_cluster(st: &mut State, req: &Request) -> Reply {
+    let (who, region) = eks_caller(st, req)?;
     let name = cluster_name(req.url.path()).unwrap_or_default();
-    if name == "missing" {
+    let known = match clusters_of(st, &who.account, &region) {
+        Some(names) => names.iter().any(|n| n == name),
+        None => name != "missing",
+    };
+    if !known {
         return Err(eks_error(
             404,
             "ResourceNotFoundException",
             &format!("No cluster found for name: {name}."),
         ));
     }
-    let account = caller(st, &scope).account;
+    let account = who.account;
     Ok(json_reply(
         200,
         &json!({ "cluster": {
             "name": name,
-            "arn": format!("arn:aws:eks:{}:{account}:cluster/{name}", scope.region),
+            "arn": format!("arn:aws:eks:{region}:{account}:cluster/{name}"),
             "endpoint": format!("https://{name}.eks.example.test"),
             "certificateAuthority": { "data": BASE64_STANDARD.encode(DUMMY_CA_PEM) },
             "status": "ACTIVE",
@@ -1707,4 +2542,71 @@ fn github_token(st: &mut State, req: &Request) -> Reply {
     st.github_tokens
         .insert(jwt.clone(), WebIdentity { subject, audience });
     Ok(json_reply(200, &json!({ "value": jwt })))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Console federation (`docs/console.md`)
+
+/// The `Session` JSON of `getSigninToken`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FederationSession {
+    session_id: String,
+    session_key: String,
+    session_token: String,
+}
+
+fn get_signin_token(st: &mut State, req: &Request) -> Reply {
+    let bad = |m: &str| text_reply(400, m);
+    let raw = query_param(req, "Session").ok_or_else(|| bad("Session is required"))?;
+    let session: FederationSession = serde_json::from_str(&raw)
+        .map_err(|_| bad("Session must be JSON with sessionId, sessionKey and sessionToken"))?;
+    let identity = st
+        .identities
+        .get(&session.session_id)
+        .filter(|i| {
+            i.secret == session.session_key
+                && i.session_token == session.session_token
+                && st.now() < i.expires
+        })
+        .cloned()
+        .ok_or_else(|| bad("The session credentials are not valid"))?;
+    let duration = query_param(req, "SessionDuration");
+    if let Some(raw) = &duration {
+        if identity.chained {
+            // AWS refuses SessionDuration for credentials obtained by role chaining.
+            return Err(bad(
+                "SessionDuration cannot be used with credentials obtained by role chaining",
+            ));
+        }
+        if raw
+            .parse::<i64>()
+            .map_or(true, |d| !(900..=43_200).contains(&d))
+        {
+            return Err(bad("SessionDuration must be between 900 and 43200"));
+        }
+    }
+    let token = format!("mock-signin-{}-{}", st.serial("signin"), random(32));
+    st.signin_tokens
+        .insert(token.clone(), session.session_id.clone());
+    st.last_signin = Some(SigninRequest {
+        session: raw,
+        session_duration: duration,
+    });
+    Ok(json_reply(200, &json!({ "SigninToken": token })))
+}
+
+/// `Action=login`: checks the sign-in token and echoes the parameters as JSON rather than
+/// redirecting, so a test (or a browser stand-in) never leaves 127.0.0.1.
+fn console_login(st: &mut State, req: &Request) -> Reply {
+    let token = query_param(req, "SigninToken").unwrap_or_default();
+    if !st.signin_tokens.contains_key(&token) {
+        return Err(text_reply(400, "The sign-in token is not valid"));
+    }
+    let params: serde_json::Map<String, Value> = req
+        .url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), json!(v)))
+        .collect();
+    Ok(json_reply(200, &Value::Object(params)))
 }
