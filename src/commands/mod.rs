@@ -1,10 +1,14 @@
 //! Commands: each takes the `App` (settings and handles), never raw arguments.
+mod accounts;
 mod credential_process;
+mod eks_token;
 mod exec;
 mod export;
 mod github;
-mod kube;
+mod kubeconfig;
 mod login;
+mod logout;
+mod serve;
 mod status;
 
 use crate::app::App;
@@ -31,16 +35,16 @@ pub async fn run(cli: Cli, env: Env, printer: Printer) -> Result<ExitStatus, Err
     let app = std::sync::Arc::new(App::new(env, clock, printer, settings));
     match cli.command {
         Some(Command::Login) => login::login(&app).await,
-        Some(Command::Logout(args)) => login::logout(&app, &args).await,
+        Some(Command::Logout(args)) => logout::logout(&app, &args).await,
         Some(Command::CredentialProcess) => credential_process::run(&app).await,
         Some(Command::Export(args)) => export::run(&app, &args).await,
         Some(Command::Exec(args)) => exec::run(&app, &args.command_line, args.renew, args.force).await,
         Some(Command::Status(args)) => status::status(&app, &args).await,
-        Some(Command::Accounts(args)) => status::accounts(&app, &args).await,
-        Some(Command::Roles(args)) => status::roles(&app, &args).await,
-        Some(Command::EksToken(args)) => kube::eks_token(&app, &args).await,
-        Some(Command::Kubeconfig(args)) => kube::kubeconfig(&app, &args).await,
-        Some(Command::Serve(args)) => exec::serve(app.clone(), &args).await,
+        Some(Command::Accounts(args)) => accounts::accounts(&app, &args).await,
+        Some(Command::Roles(args)) => accounts::roles(&app, &args).await,
+        Some(Command::EksToken(args)) => eks_token::eks_token(&app, &args).await,
+        Some(Command::Kubeconfig(args)) => kubeconfig::kubeconfig(&app, &args).await,
+        Some(Command::Serve(args)) => serve::serve(app.clone(), &args).await,
         Some(Command::Github(args)) => github::github(&app, &args).await,
         None if cli.command_line.is_empty() => Err(Error::Usage("no command given: use `ssoexec login`, `ssoexec credential-process`, or `ssoexec -- COMMAND ARGS...`".into())),
         None => exec::run(&app, &cli.command_line, false, false).await,

@@ -1,4 +1,4 @@
-//! Issue 5: `ssoexec -- COMMAND`: transparent, identity-safe, self-renewing with --renew.
+//! `ssoexec -- COMMAND`: transparent, identity-safe, self-renewing with --renew.
 use crate::support::mock::Op;
 use crate::support::sandbox::*;
 use std::collections::BTreeMap;

@@ -1,4 +1,4 @@
-//! Issue 7: `ssoexec github` and the GitHub Action, against the mock (GitHub OIDC + STS).
+//! `ssoexec github` and the GitHub Action, against the mock (GitHub OIDC + STS).
 use crate::support::mock::Op;
 use crate::support::sandbox::*;
 use std::collections::BTreeMap;

@@ -1,4 +1,4 @@
-//! Issue 6: EKS tokens as a kubectl exec credential plugin, kubeconfig entries, and kubectl itself
+//! EKS tokens as a kubectl exec credential plugin, kubeconfig entries, and kubectl itself
 //! talking to a fake API server through what `ssoexec kubeconfig` wrote. Signatures are checked
 //! by recomputing them with botocore (the AWS CLI's own signer), never with our code.
 use crate::support::mock::{Op, Recorded};

@@ -1,4 +1,4 @@
-//! Issue 3: PKCE, flow choice, the one-login guarantee, background callers, logout, status.
+//! PKCE, flow choice, the one-login guarantee, background callers, logout, status.
 use crate::support::mock::Op;
 use crate::support::sandbox::*;
 use serde_json::Value;

@@ -1,10 +1,10 @@
 //! The one integration-test binary: every module drives the real `ssoexec` binary against the mock.
 // Tests are not domain code: they may read the real environment and clock, and print.
 #![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
+mod cache;
 mod exec;
-mod foundation;
+mod faults;
 mod github;
-mod hardening;
 mod kube;
 mod layering;
 mod login;

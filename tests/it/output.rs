@@ -1,4 +1,4 @@
-//! Issue 4: one retrieval, many outputs. Whole-output checks per format, hostile values through
+//! one retrieval, many outputs. Whole-output checks per format, hostile values through
 //! the real binary into the real parsers, multi-sink runs, merges, permissions, git warnings,
 //! external plugins and the GitHub Actions format.
 use crate::support::mock::Op;

@@ -1,4 +1,4 @@
-//! Issue 15: the release files (docs/release.md) and who reads them — actionlint over the
+//! the release files (docs/release.md) and who reads them — actionlint over the
 //! workflows, action.yml's own consistency, and action/install.sh against a fake release served on
 //! 127.0.0.1 (archive chosen per `uname`, SHA256SUMS verified, a tampered archive refused).
 use sha2::{Digest, Sha256};

@@ -1,4 +1,4 @@
-//! Issue 2: sign in once, share the AWS CLI cache, serve credential_process.
+//! Sign in once, share the AWS CLI caches byte for byte, serve credential_process: cache files, refresh, config-less flags, endpoints.
 use crate::support::mock::Op;
 use crate::support::sandbox::*;
 use serde_json::Value;

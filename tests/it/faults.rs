@@ -1,4 +1,4 @@
-//! Issue 8 (hardening): crashes, network faults, filesystem faults, clock skew, secrets in logs.
+//! Faults: crashes, network faults, filesystem faults, clock skew, secrets in logs.
 use crate::support::mock::Op;
 use crate::support::sandbox::*;
 use serde_json::Value;

@@ -1,0 +1,67 @@
+//! `ssoexec accounts` and `ssoexec roles`: what the signed-in session can reach (paginated).
+use crate::app::App;
+use crate::cli::ListArgs;
+use crate::credentials::sso::{LoginPermission, sso_token};
+use crate::error::Error;
+use crate::support::exit::ExitStatus;
+use serde::Serialize;
+
+pub async fn accounts(app: &App, args: &ListArgs) -> Result<ExitStatus, Error> {
+    let session = app.settings.session()?;
+    let token = sso_token(app, &session, LoginPermission::for_caller(app)).await?;
+    let accounts = app
+        .portal(&session.region)?
+        .list_accounts(&token.file.access_token)
+        .await?;
+    if args.json || !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        return write_json(&accounts);
+    }
+    let mut out = String::new();
+    for a in &accounts {
+        out.push_str(&format!(
+            "{}  {:<30} {}\n",
+            a.account_id, a.account_name, a.email_address
+        ));
+    }
+    super::write_stdout(out.as_bytes())?;
+    Ok(ExitStatus::Success)
+}
+
+pub async fn roles(app: &App, args: &ListArgs) -> Result<ExitStatus, Error> {
+    let session = app.settings.session()?;
+    let token = sso_token(app, &session, LoginPermission::for_caller(app)).await?;
+    let portal = app.portal(&session.region)?;
+    let account_ids: Vec<String> = match app.settings.account_override() {
+        Some(a) => vec![a],
+        None => portal
+            .list_accounts(&token.file.access_token)
+            .await?
+            .into_iter()
+            .map(|a| a.account_id)
+            .collect(),
+    };
+    let mut roles = Vec::new();
+    for a in &account_ids {
+        roles.extend(
+            portal
+                .list_account_roles(&token.file.access_token, a)
+                .await?,
+        );
+    }
+    if args.json || !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        return write_json(&roles);
+    }
+    let mut out = String::new();
+    for r in &roles {
+        out.push_str(&format!("{}  {}\n", r.account_id, r.role_name));
+    }
+    super::write_stdout(out.as_bytes())?;
+    Ok(ExitStatus::Success)
+}
+
+fn write_json<T: Serialize>(v: &T) -> Result<ExitStatus, Error> {
+    super::write_stdout(
+        format!("{}\n", serde_json::to_string_pretty(v).unwrap_or_default()).as_bytes(),
+    )?;
+    Ok(ExitStatus::Success)
+}
