@@ -9,4 +9,5 @@ mod kube;
 mod login;
 mod mock_selftest;
 mod output;
+mod readme;
 mod support;
