@@ -185,13 +185,34 @@ fn search_path(first: &[PathBuf]) -> String {
     dirs.join(":")
 }
 
-/// botocore's view of a config file: `{profile: {key: value}}` from `full_config`, after checking
-/// that `raw_config_parse` reads it.
-const BOTOCORE_PROFILES: &str = "
+/// botocore's view of a config file: every section as `raw_config_parse` reads it (nested
+/// sub-sections as objects), after checking that `full_config` loads it.
+const BOTOCORE_SECTIONS: &str = "
 import json, sys, botocore.configloader, botocore.session
-botocore.configloader.raw_config_parse(sys.argv[1])
+botocore.session.Session().full_config
+print(json.dumps(botocore.configloader.raw_config_parse(sys.argv[1])))
+";
+
+/// botocore's profiles of the file in `AWS_CONFIG_FILE` or `~/.aws/config`.
+const BOTOCORE_PROFILES: &str = "
+import json, botocore.session
 print(json.dumps(botocore.session.Session().full_config['profiles']))
 ";
+
+/// Every `(section key, value)` of botocore's view, nested sub-sections flattened.
+fn values(v: &serde_json::Value, at: &str, out: &mut Vec<(String, String)>) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, v) in m {
+                values(v, &format!("{at} {k}"), out);
+            }
+        }
+        other => out.push((
+            at.trim().to_string(),
+            other.as_str().unwrap_or_default().to_string(),
+        )),
+    }
+}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn ini_examples_parse_with_ssoexec_and_botocore() {
@@ -218,7 +239,7 @@ async fn ini_examples_parse_with_ssoexec_and_botocore() {
 
         let out = python(
             &sb,
-            BOTOCORE_PROFILES,
+            BOTOCORE_SECTIONS,
             &[&file.display().to_string()],
             &[("AWS_CONFIG_FILE", &file)],
         );
@@ -228,17 +249,15 @@ async fn ini_examples_parse_with_ssoexec_and_botocore() {
             b.at(),
             stderr(&out)
         );
-        let profiles: BTreeMap<String, BTreeMap<String, serde_json::Value>> =
-            serde_json::from_str(&stdout(&out)).unwrap();
-        for (name, keys) in &profiles {
-            for (key, value) in keys {
-                let v = value.as_str().unwrap_or_default();
-                assert!(
-                    !v.contains(" #") && !v.contains(" ;"),
-                    "{}: botocore reads [{name}] {key} as {v:?}: comments go on their own line",
-                    b.at()
-                );
-            }
+        let mut all = Vec::new();
+        values(&serde_json::from_str(&stdout(&out)).unwrap(), "", &mut all);
+        assert!(!all.is_empty(), "{}: botocore sees nothing", b.at());
+        for (key, value) in all {
+            assert!(
+                !value.contains(" #") && !value.contains(" ;"),
+                "{}: botocore reads [{key}] as {value:?}: comments go on their own line",
+                b.at()
+            );
         }
     }
 }
@@ -260,13 +279,7 @@ async fn the_readme_config_gives_every_profile_credentials_and_a_region() {
             .unwrap()
     };
     sb.write_config(&readme_config());
-    let config = sb.home().join(".aws/config");
-    let out = python(
-        &sb,
-        BOTOCORE_PROFILES,
-        &[&config.display().to_string()],
-        &[],
-    );
+    let out = python(&sb, BOTOCORE_PROFILES, &[], &[]);
     assert!(out.status.success(), "botocore: {}", stderr(&out));
     let profiles: BTreeMap<String, BTreeMap<String, serde_json::Value>> =
         serde_json::from_str(&stdout(&out)).unwrap();
