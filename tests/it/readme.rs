@@ -929,6 +929,37 @@ async fn json_examples_parse_and_the_plugin_request_is_what_a_plugin_receives() 
     }
 }
 
+/// `ssoexec ...` in inline code (`` `ssoexec login --profile dev` ``) outside the code blocks is
+/// parsed by clap too: `[...]` optional, `…` an elision, capitals placeholders for values.
+#[test]
+fn inline_ssoexec_commands_are_accepted_by_the_argument_parser() {
+    let mut count = 0;
+    for doc in DOCS {
+        let text = std::fs::read_to_string(repo().join(doc)).unwrap();
+        let mut fenced = false;
+        for (i, line) in text.lines().enumerate() {
+            if line.trim_start().starts_with("```") {
+                fenced = !fenced;
+            }
+            if fenced {
+                continue;
+            }
+            for span in line.split('`').skip(1).step_by(2) {
+                if !span.starts_with("ssoexec ") {
+                    continue;
+                }
+                for variant in variants(&span.replace(" …", "")) {
+                    for args in invocations(&variant) {
+                        assert_clap_accepts(&format!("{doc}:{}", i + 1), &args);
+                        count += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert!(count >= 15, "only {count} inline commands found");
+}
+
 #[test]
 fn the_line_helpers_do_what_they_say() {
     assert_eq!(
