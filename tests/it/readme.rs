@@ -20,6 +20,8 @@
 //!   what the action exported). A kubeconfig (`kind: Config`) must load in kubectl.
 //! * ` ```json `: parsed; a plugin request is compared with the one a plugin really receives.
 //! * [`UNCHECKED`] languages are shown for reading only; any other tag fails the test.
+// The examples are for Unix shells (bash, symlinked plugins, executable stubs).
+#![cfg(unix)]
 use crate::support::sandbox::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};
@@ -33,7 +35,7 @@ const DOCS: [&str; 3] = ["README.md", "action/README.md", "plugins/README.md"];
 const NOT_RUN: &[(&str, &str)] = &[
     (
         "./scripts/demo.sh",
-        "builds ssoexec with cargo and starts its own mock; CI runs it as a script",
+        "runs a nested `cargo build` and its own mock; the commands it shows are run here one by one",
     ),
     ("./scripts/test.sh", "runs this test suite"),
     (
