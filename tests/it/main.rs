@@ -10,5 +10,6 @@ mod layering;
 mod login;
 mod mock_selftest;
 mod output;
+mod readme;
 mod support;
 mod workflows;
