@@ -108,6 +108,12 @@ pub enum Command {
     Serve(ServeArgs),
     /// GitHub Actions: credentials from the job's OIDC token (or Identity Center) for later steps.
     Github(GithubArgs),
+    /// Set up one profile: sign in, pick an account and a role, write ~/.aws/config.
+    Configure(ConfigureArgs),
+    /// Write a profile for every account and role you can use (a managed block per sso-session).
+    Generate(GenerateArgs),
+    /// Check the configuration, token cache, clock and environment for what breaks logins.
+    Doctor(DoctorArgs),
 }
 
 /// `ssoexec github`. Every option can come from the `INPUT_*` variable the action sets, so the
@@ -257,8 +263,8 @@ pub struct EksTokenArgs {
 #[derive(Args, Debug)]
 pub struct KubeconfigArgs {
     /// EKS cluster name.
-    #[arg(long)]
-    pub cluster_name: String,
+    #[arg(long, required_unless_present = "all")]
+    pub cluster_name: Option<String>,
     /// API server URL (default: from EKS DescribeCluster).
     #[arg(long)]
     pub server: Option<String>,
@@ -283,4 +289,80 @@ pub struct KubeconfigArgs {
     /// ExecCredential version the exec entry asks for (default: v1; v1beta1 for kubectl older than 1.22).
     #[arg(long, value_parser = ["v1", "v1beta1"])]
     pub exec_api_version: Option<String>,
+    #[command(flatten)]
+    pub discovery: DiscoveryArgs,
+}
+
+/// `ssoexec configure`. The identity flags (`--start-url`, `--sso-region`, `--sso-session`,
+/// `--account-id`, `--role-name`, `--profile`, `--region`) answer its questions in a script.
+#[derive(Args, Debug)]
+pub struct ConfigureArgs {
+    /// Replace a profile of the same name.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `ssoexec generate`: `--sso-session NAME` (or a `--profile` of that session) chooses the session.
+#[derive(Args, Debug)]
+pub struct GenerateArgs {
+    /// Profile name template; placeholders {account_name}, {account_id}, {role_name}, {sso_session}.
+    #[arg(long, default_value = "{account_name}.{role_name}")]
+    pub name: String,
+    /// Another key for every generated profile (repeatable), e.g. --set output=json.
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Also write a `NAME-cp` twin with `credential_process = ssoexec credential-process --profile NAME`.
+    #[arg(long)]
+    pub credential_process: bool,
+    /// Remove generated profiles whose account or role is no longer assigned.
+    #[arg(long)]
+    pub prune: bool,
+    /// Print a unified diff of the change on stdout and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Leave a profile you wrote alone (with a warning) when a generated name clashes with it.
+    #[arg(long)]
+    pub skip_existing: bool,
+    /// Portal requests in flight at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=32))]
+    pub concurrency: u16,
+}
+
+/// `ssoexec kubeconfig --all`: every EKS cluster the generated profiles can reach.
+#[derive(Args, Debug, Default)]
+pub struct DiscoveryArgs {
+    /// Discover every cluster of the chosen profiles (default: the generated ones) and write one
+    /// context per cluster.
+    #[arg(long, conflicts_with_all = ["cluster_name", "server", "alias", "role_arn"])]
+    pub all: bool,
+    /// Regions to search (comma-separated; default: each profile's region).
+    #[arg(long, value_delimiter = ',', requires = "all")]
+    pub regions: Vec<String>,
+    /// Only profiles whose name matches this glob (any SSO profile, not just generated ones).
+    #[arg(long, requires = "all", value_name = "GLOB")]
+    pub profile_glob: Option<String>,
+    /// Context, cluster and user name template; placeholders {account_name}, {account_id},
+    /// {role_name}, {profile}, {region}, {cluster}.
+    #[arg(long, default_value = "{account_name}/{region}/{cluster}", requires = "all")]
+    pub context_name: String,
+    /// Remove managed entries of the chosen profiles whose cluster is gone.
+    #[arg(long, requires = "all")]
+    pub prune: bool,
+    /// AWS requests in flight at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=32), requires = "all")]
+    pub concurrency: u16,
+}
+
+/// `ssoexec doctor`.
+#[derive(Args, Debug)]
+pub struct DoctorArgs {
+    /// One JSON document on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Skip the one request that measures clock skew.
+    #[arg(long)]
+    pub offline: bool,
+    /// kubeconfig to check (default: first path of KUBECONFIG, else ~/.kube/config).
+    #[arg(long)]
+    pub kubeconfig: Option<PathBuf>,
 }

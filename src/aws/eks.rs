@@ -1,5 +1,6 @@
 //! EKS `DescribeCluster` (rest-json `GET /clusters/{name}`, SigV4-signed): the API server URL,
-//! CA and ARN that `ssoexec kubeconfig` writes when they are not given. Stores nothing.
+//! CA and ARN that `ssoexec kubeconfig` writes when they are not given; `ListClusters`
+//! (`GET /clusters`, paged by `nextToken`) for `kubeconfig --all`. Stores nothing.
 use crate::aws::client::{self, Client, HttpError};
 use crate::aws::credentials::Credentials;
 use crate::aws::error_code::ErrorCode;
@@ -50,6 +51,8 @@ pub enum EksError {
     NotFound { name: String, region: String },
     #[error("not allowed to describe EKS cluster {name}: {message}")]
     Denied { name: String, message: String },
+    #[error("not allowed to list EKS clusters in {region}: {message}")]
+    ListDenied { region: String, message: String },
     #[error(transparent)]
     Http(#[from] HttpError),
 }
@@ -64,6 +67,9 @@ impl EksError {
                 "pass --server and --certificate-authority-data, or use a role with eks:DescribeCluster"
                     .into(),
             ),
+            EksError::ListDenied { .. } => {
+                Some("use a role with eks:ListClusters, or choose other --regions".into())
+            }
             EksError::Http(e) => e.hint(),
         }
     }
@@ -129,4 +135,94 @@ fn describe_error(e: HttpError, name: &str, region: &str) -> EksError {
         },
         _ => e.into(),
     }
+}
+
+/// The most cluster names one `ListClusters` page holds (`docs/eks.md`).
+const LIST_PAGE_SIZE: &str = "100";
+/// A run that sees more pages than this is talking to a broken server.
+const MAX_LIST_PAGES: usize = 1000;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ClusterPage {
+    #[serde(default)]
+    clusters: Vec<String>,
+    next_token: Option<String>,
+}
+
+/// Every cluster name in `region` the credentials can see (all pages, SigV4-signed). A repeated
+/// `nextToken` ends the listing with an error, as botocore's paginator does.
+pub async fn list_clusters(
+    client: &Client,
+    base: &str,
+    credentials: &Credentials,
+    region: &str,
+) -> Result<Vec<String>, EksError> {
+    const LIST: &str = "ListClusters";
+    let mut names = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut next: Option<String> = None;
+    for _ in 0..MAX_LIST_PAGES {
+        let mut url = url::Url::parse(&format!("{base}/clusters")).map_err(|e| HttpError::Decode {
+            op: LIST,
+            reason: format!("bad endpoint {base}: {e}"),
+        })?;
+        {
+            let mut q = url.query_pairs_mut();
+            q.append_pair("maxResults", LIST_PAGE_SIZE);
+            if let Some(n) = &next {
+                q.append_pair("nextToken", n);
+            }
+        }
+        let signer = Signer {
+            credentials,
+            service: SIGNING_NAME,
+            region,
+            time: client.now(),
+        };
+        let signed = signer
+            .headers("GET", url.as_str(), &[], &[])
+            .map_err(|reason| HttpError::Decode {
+                op: LIST,
+                reason: format!("cannot sign the request: {reason}"),
+            })?;
+        let http = client.http()?;
+        let response = client
+            .send(LIST, true, || {
+                let mut builder = http.get(url.as_str());
+                for (k, v) in &signed {
+                    builder = builder.header(k, v);
+                }
+                builder
+            })
+            .await?;
+        let page: ClusterPage = client::json(LIST, response).await.map_err(|e| {
+            match e.api() {
+                Some(a) if a.code.is_access_denied() || a.code == "UnrecognizedClientException" => {
+                    EksError::ListDenied {
+                        region: region.into(),
+                        message: a.message.clone(),
+                    }
+                }
+                _ => e.into(),
+            }
+        })?;
+        names.extend(page.clusters);
+        match page.next_token.filter(|t| !t.is_empty()) {
+            Some(t) if !seen.insert(t.clone()) => {
+                return Err(HttpError::Decode {
+                    op: LIST,
+                    reason: "the same nextToken was received twice".into(),
+                }
+                .into());
+            }
+            Some(t) => next = Some(t),
+            None => return Ok(names),
+        }
+    }
+    Err(HttpError::Decode {
+        op: LIST,
+        reason: format!("more than {MAX_LIST_PAGES} pages"),
+    }
+    .into())
 }

@@ -9,3 +9,4 @@ pub mod error_code;
 pub mod oidc;
 pub mod portal;
 pub mod sts;
+pub mod throttle;

@@ -12,7 +12,14 @@ use crate::settings::Selection;
 use crate::support::env::KUBECONFIG;
 use crate::support::exit::ExitStatus;
 
-pub async fn kubeconfig(app: &App, args: &KubeconfigArgs) -> Result<ExitStatus, Error> {
+pub async fn kubeconfig(
+    app: &App,
+    args: &KubeconfigArgs,
+    target: &crate::cli::TargetArgs,
+) -> Result<ExitStatus, Error> {
+    if args.discovery.all {
+        return super::discovery::discover(app, args, target).await;
+    }
     let region = region(app)?;
     let target = app.settings.target()?;
     let (server, ca, arn) = locate_cluster(app, args, &target, region).await?;
@@ -81,7 +88,7 @@ async fn locate_cluster(
     target: &SsoTarget,
     region: &str,
 ) -> Result<(String, Option<String>, String), Error> {
-    let name = &args.cluster_name;
+    let name = &cluster_name(args);
     if let Some(server) = &args.server {
         if args.certificate_authority_data.is_none() && server.starts_with("https://") {
             app.printer.info(format!(
@@ -109,8 +116,13 @@ async fn locate_cluster(
     Ok((server, ca, cluster.arn))
 }
 
+/// `--cluster-name` (clap requires it unless `--all`).
+fn cluster_name(args: &KubeconfigArgs) -> String {
+    args.cluster_name.clone().unwrap_or_default()
+}
+
 /// `arn:PARTITION:eks:REGION:ACCOUNT:cluster/NAME`, as DescribeCluster would name it.
-fn cluster_arn(region: &str, account: &str, name: &str) -> String {
+pub(super) fn cluster_arn(region: &str, account: &str, name: &str) -> String {
     let partition = if region.starts_with("cn-") {
         "aws-cn"
     } else if region.starts_with("us-gov-") {
@@ -132,7 +144,7 @@ fn eks_token_args(
     let mut out: Vec<String> = vec![
         "eks-token".into(),
         "--cluster-name".into(),
-        args.cluster_name.clone(),
+        cluster_name(args),
     ];
     out.extend(["--region".into(), region.to_string()]);
     match selection {

@@ -1,9 +1,13 @@
 //! Commands: each takes the `App` (settings and handles), never raw arguments.
 mod accounts;
+mod configure;
 mod credential_process;
+mod discovery;
+mod doctor;
 mod eks_token;
 mod exec;
 mod export;
+mod generate;
 mod github;
 mod kubeconfig;
 mod login;
@@ -26,8 +30,17 @@ use std::path::PathBuf;
 pub async fn run(cli: Cli, env: Env, printer: Printer) -> Result<ExitStatus, Error> {
     let home = home_dir(&env)?;
     let clock = Clock::from_env(&env).map_err(Error::Usage)?;
-    let config = if cli.target.start_url.is_some() {
+    // configure and generate write the config file, so they read it even with --start-url;
+    // doctor reports a config that does not parse instead of stopping at it.
+    let writes_config = matches!(cli.command, Some(Command::Configure(_) | Command::Generate(_)));
+    let mut config_error = None;
+    let config = if cli.target.start_url.is_some() && !writes_config {
         AwsConfig::empty()
+    } else if matches!(cli.command, Some(Command::Doctor(_))) {
+        AwsConfig::load(&env, &home).unwrap_or_else(|e| {
+            config_error = Some(e);
+            AwsConfig::empty_at(&env, &home)
+        })
     } else {
         AwsConfig::load(&env, &home)?
     };
@@ -43,9 +56,12 @@ pub async fn run(cli: Cli, env: Env, printer: Printer) -> Result<ExitStatus, Err
         Some(Command::Accounts(args)) => accounts::accounts(&app, &args).await,
         Some(Command::Roles(args)) => accounts::roles(&app, &args).await,
         Some(Command::EksToken(args)) => eks_token::eks_token(&app, &args).await,
-        Some(Command::Kubeconfig(args)) => kubeconfig::kubeconfig(&app, &args).await,
+        Some(Command::Kubeconfig(args)) => kubeconfig::kubeconfig(&app, &args, &cli.target).await,
         Some(Command::Serve(args)) => serve::serve(app.clone(), &args).await,
         Some(Command::Github(args)) => github::github(&app, &args).await,
+        Some(Command::Configure(args)) => configure::configure(&app, &args, &cli.target).await,
+        Some(Command::Generate(args)) => generate::generate(&app, &args, &cli.target).await,
+        Some(Command::Doctor(args)) => doctor::doctor(&app, &args, config_error).await,
         None if cli.command_line.is_empty() => Err(Error::Usage("no command given: use `ssoexec login`, `ssoexec credential-process`, or `ssoexec -- COMMAND ARGS...`".into())),
         None => exec::run(&app, &cli.command_line, false, false).await,
     }

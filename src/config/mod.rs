@@ -1,7 +1,11 @@
 //! AWS shared config: locate and read the files, parse them (pure), normalize to typed profiles.
 pub mod error;
 pub mod file;
+pub mod edit;
+pub mod generated;
+pub mod lint;
 pub mod profile;
+pub mod store;
 
 pub use error::ConfigError;
 pub use file::{ConfigFile, FileKind, Section};
@@ -26,6 +30,17 @@ impl AwsConfig {
             config: read(&config_path, FileKind::Config)?,
             credentials: read(&credentials_path, FileKind::Credentials)?,
         })
+    }
+
+    /// Empty files at the paths `load` reads (for `doctor` when the config does not parse).
+    pub fn empty_at(env: &Env, home: &Path) -> AwsConfig {
+        AwsConfig {
+            config: ConfigFile::empty(file_path(env, AWS_CONFIG_FILE, home, "config"), FileKind::Config),
+            credentials: ConfigFile::empty(
+                file_path(env, AWS_SHARED_CREDENTIALS_FILE, home, "credentials"),
+                FileKind::Credentials,
+            ),
+        }
     }
 
     /// An empty configuration (config-less use with `--start-url` and friends).

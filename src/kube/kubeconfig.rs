@@ -201,6 +201,188 @@ pub fn merge(doc: Option<Value>, entry: &Entry, path: &Path) -> Result<(Value, C
     ))
 }
 
+/// The `extensions` item name marking the entries `ssoexec kubeconfig --all` manages.
+pub const MANAGED_EXTENSION: &str = "ssoexec";
+
+/// An entry `kubeconfig --all` manages, and the profile it was found with. Its cluster, user and
+/// context all carry the name `entry.context`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ManagedEntry {
+    pub entry: Entry,
+    pub profile: String,
+}
+
+/// What merging managed entries did, by context name.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ManagedChange {
+    pub added: Vec<String>,
+    pub updated: Vec<String>,
+    pub unchanged: usize,
+    /// Removed with `prune`.
+    pub removed: Vec<String>,
+    /// Managed entries of the chosen profiles no longer found, kept without `prune`.
+    pub stale: Vec<String>,
+    /// Names taken by entries the user wrote: left alone.
+    pub skipped: Vec<String>,
+}
+
+fn managed_marker(profile: &str) -> Value {
+    Value::Sequence(vec![mapping(vec![
+        (
+            "extension",
+            mapping(vec![
+                ("managed", Value::Bool(true)),
+                ("profile", string(profile)),
+            ]),
+        ),
+        ("name", string(MANAGED_EXTENSION)),
+    ])])
+}
+
+/// The profile of a managed list item (`{<field>: {extensions: [...]}, name}`), `None` for an
+/// item the user wrote.
+pub fn managed_profile(item: &Value, field: &str) -> Option<String> {
+    item.get(field)?
+        .get("extensions")?
+        .as_sequence()?
+        .iter()
+        .find(|x| x.get("name").and_then(Value::as_str) == Some(MANAGED_EXTENSION))
+        .and_then(|x| x.get("extension"))
+        .filter(|x| x.get("managed").and_then(Value::as_bool) == Some(true))
+        .map(|x| {
+            x.get("profile")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        })
+}
+
+fn with_marker(mut value: Value, profile: &str) -> Value {
+    if let Some(m) = value.as_mapping_mut() {
+        m.insert(key("extensions"), managed_marker(profile));
+    }
+    value
+}
+
+const LISTS: [(&str, &str); 3] = [("clusters", "cluster"), ("users", "user"), ("contexts", "context")];
+
+fn list_mut<'a>(root: &'a mut Mapping, list: &str, path: &Path) -> Result<&'a mut Vec<Value>, KubeError> {
+    let slot = root.entry(key(list)).or_insert(Value::Null);
+    if slot.is_null() {
+        *slot = Value::Sequence(Vec::new());
+    }
+    slot.as_sequence_mut().ok_or_else(|| KubeError::Kubeconfig {
+        path: path.to_path_buf(),
+        why: format!("`{list}` is not a list"),
+    })
+}
+
+fn item_name(item: &Value) -> Option<&str> {
+    item.get("name").and_then(Value::as_str)
+}
+
+/// `doc` with the managed `entries` added or updated in place. Managed entries of `profiles`
+/// that are not among `entries` are removed with `prune`, else kept; entries without the managed
+/// marker are never changed (a name they hold is skipped). The current context is not changed.
+pub fn merge_managed(
+    doc: Option<Value>,
+    entries: &[ManagedEntry],
+    profiles: &std::collections::BTreeSet<String>,
+    prune: bool,
+    path: &Path,
+) -> Result<(Value, ManagedChange), KubeError> {
+    let mut doc = doc.unwrap_or_else(|| {
+        mapping(vec![
+            ("apiVersion", string("v1")),
+            ("kind", string("Config")),
+            ("preferences", Value::Mapping(Mapping::new())),
+            ("clusters", Value::Sequence(Vec::new())),
+            ("users", Value::Sequence(Vec::new())),
+            ("contexts", Value::Sequence(Vec::new())),
+        ])
+    });
+    let root = doc.as_mapping_mut().ok_or_else(|| KubeError::Kubeconfig {
+        path: path.to_path_buf(),
+        why: "the top level is not a mapping".into(),
+    })?;
+    let mut change = ManagedChange::default();
+    let mut sorted: Vec<&ManagedEntry> = entries.iter().collect();
+    sorted.sort_by(|a, b| a.entry.context.cmp(&b.entry.context));
+    let mut wanted = std::collections::BTreeSet::new();
+    for m in sorted {
+        let name = m.entry.context.as_str();
+        let e = &m.entry;
+        let values = [
+            with_marker(cluster_value(e), &m.profile),
+            with_marker(user_value(e), &m.profile),
+            with_marker(context_value(e), &m.profile),
+        ];
+        // A name the user wrote in any of the three lists stays theirs.
+        let mut users_own = false;
+        for (list, field) in LISTS {
+            let items = list_mut(root, list, path)?;
+            if items
+                .iter()
+                .any(|i| item_name(i) == Some(name) && managed_profile(i, field).is_none())
+            {
+                users_own = true;
+            }
+        }
+        if users_own {
+            change.skipped.push(name.to_string());
+            continue;
+        }
+        wanted.insert(name.to_string());
+        let mut existed = false;
+        let mut same = true;
+        for ((list, field), value) in LISTS.into_iter().zip(values) {
+            let items = list_mut(root, list, path)?;
+            let item = mapping(vec![(field, value), ("name", string(name))]);
+            match items.iter_mut().find(|i| item_name(i) == Some(name)) {
+                Some(old) => {
+                    existed = true;
+                    same &= *old == item;
+                    *old = item;
+                }
+                None => {
+                    same = false;
+                    items.push(item);
+                }
+            }
+        }
+        if !existed {
+            change.added.push(name.to_string());
+        } else if same {
+            change.unchanged += 1;
+        } else {
+            change.updated.push(name.to_string());
+        }
+    }
+    // Managed entries of the chosen profiles that this run did not find.
+    let contexts = list_mut(root, "contexts", path)?;
+    let stale: Vec<String> = contexts
+        .iter()
+        .filter(|i| {
+            managed_profile(i, "context").is_some_and(|p| profiles.contains(&p))
+                && item_name(i).is_some_and(|n| !wanted.contains(n))
+        })
+        .filter_map(|i| item_name(i).map(String::from))
+        .collect();
+    if prune {
+        for (list, field) in LISTS {
+            let items = list_mut(root, list, path)?;
+            items.retain(|i| {
+                !(managed_profile(i, field).is_some()
+                    && item_name(i).is_some_and(|n| stale.iter().any(|s| s == n)))
+            });
+        }
+        change.removed = stale;
+    } else {
+        change.stale = stale;
+    }
+    Ok((doc, change))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -309,5 +491,38 @@ current-context: prod
             target_path(None, None, home),
             PathBuf::from("/home/u/.kube/config")
         );
+    }
+
+    #[test]
+    fn managed_entries_update_prune_and_spare_the_users() {
+        let user = "apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    server: https://mine\n  name: taken\ncontexts:\n- context:\n    cluster: taken\n    user: taken\n  name: taken\nusers: []\ncurrent-context: taken\n";
+        let managed = |name: &str, profile: &str| {
+            let mut e = entry();
+            e.cluster = name.into();
+            e.user = name.into();
+            e.context = name.into();
+            ManagedEntry { entry: e, profile: profile.into() }
+        };
+        let profiles: std::collections::BTreeSet<String> = ["p".to_string()].into();
+        let doc = Some(serde_yaml::from_str(user).unwrap());
+        let (doc, c) = merge_managed(doc, &[managed("b", "p"), managed("a", "p"), managed("taken", "p")], &profiles, false, Path::new("k")).unwrap();
+        assert_eq!((c.added.clone(), c.skipped.clone()), (vec!["a".to_string(), "b".into()], vec!["taken".to_string()]));
+        assert_eq!(doc["clusters"][0]["cluster"]["server"], "https://mine");
+        assert_eq!(managed_profile(&doc["contexts"][1], "context").as_deref(), Some("p"));
+        assert_eq!(managed_profile(&doc["contexts"][0], "context"), None);
+        assert_eq!(doc["current-context"], "taken");
+        let (again, c) = merge_managed(Some(doc.clone()), &[managed("a", "p"), managed("b", "p")], &profiles, false, Path::new("k")).unwrap();
+        assert_eq!((c.unchanged, to_yaml(&again)), (2, to_yaml(&doc)));
+        let (kept, c) = merge_managed(Some(doc.clone()), &[managed("a", "p")], &profiles, false, Path::new("k")).unwrap();
+        assert_eq!((c.stale, to_yaml(&kept)), (vec!["b".to_string()], to_yaml(&doc)));
+        let other: std::collections::BTreeSet<String> = ["q".to_string()].into();
+        let (_, c) = merge_managed(Some(doc.clone()), &[], &other, true, Path::new("k")).unwrap();
+        assert!(c.removed.is_empty());
+        let (pruned, c) = merge_managed(Some(doc), &[managed("a", "p")], &profiles, true, Path::new("k")).unwrap();
+        assert_eq!(c.removed, ["b"]);
+        for list in ["clusters", "users", "contexts"] {
+            assert!(pruned[list].as_sequence().unwrap().iter().all(|i| i["name"] != "b"), "{list}");
+        }
+        assert_eq!(pruned["clusters"][0]["name"], "taken");
     }
 }

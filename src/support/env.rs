@@ -84,6 +84,8 @@ pub const ACTIONS_ID_TOKEN_REQUEST_TOKEN: &str = "ACTIONS_ID_TOKEN_REQUEST_TOKEN
 pub const RUNNER_TEMP: &str = "RUNNER_TEMP";
 /// Set by `ssoexec github` for later steps: the state file `ssoexec github --refresh` reads.
 pub const SSOEXEC_GITHUB_STATE: &str = "SSOEXEC_GITHUB_STATE";
+/// Static credentials in the environment: the SDKs use them before any profile (`doctor` warns).
+pub const AWS_ACCESS_KEY_ID: &str = "AWS_ACCESS_KEY_ID";
 /// Executable search path (external format plugins, exec).
 pub const PATH: &str = "PATH";
 
