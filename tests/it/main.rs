@@ -4,6 +4,7 @@
 mod cache;
 mod exec;
 mod faults;
+mod generate;
 mod github;
 mod kube;
 mod layering;
