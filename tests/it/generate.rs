@@ -170,7 +170,7 @@ async fn gone_assignments_stay_until_prune_and_dry_run_writes_nothing() {
     let pruned = generate(&sb, &["--prune"]);
     assert!(pruned.status.success());
     let block = BLOCK.split("\n[profile sandbox.Dev]").next().unwrap().to_string()
-        + "\n# END ssoexec generate sso-session=corp\n";
+        + "# END ssoexec generate sso-session=corp\n";
     assert_eq!(read_config(&sb), format!("{CONFIG}\n{block}"));
 }
 
