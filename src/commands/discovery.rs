@@ -102,8 +102,8 @@ pub async fn discover(app: &App, args: &KubeconfigArgs, target: &TargetArgs) -> 
         (&units[a.unit].profile, &a.region, &a.cluster.name).cmp(&(&units[b.unit].profile, &b.region, &b.cluster.name))
     });
     let mut entries: BTreeMap<String, ManagedEntry> = BTreeMap::new();
-    let mut accounts = BTreeSet::new();
-    let mut regions = BTreeSet::new();
+    // Context name → (account, region), for the summary.
+    let mut placed: BTreeMap<String, (String, String)> = BTreeMap::new();
     let mut duplicates = 0;
     for f in &found {
         let u = &units[f.unit];
@@ -137,8 +137,7 @@ pub async fn discover(app: &App, args: &KubeconfigArgs, target: &TargetArgs) -> 
             "--profile".into(),
             u.profile.clone(),
         ];
-        accounts.insert(u.target.account_id.clone());
-        regions.insert(f.region.clone());
+        placed.insert(name.clone(), (u.target.account_id.clone(), f.region.clone()));
         entries.insert(
             name.clone(),
             ManagedEntry {
@@ -156,7 +155,8 @@ pub async fn discover(app: &App, args: &KubeconfigArgs, target: &TargetArgs) -> 
     }
     if duplicates > 0 {
         app.printer.info(format!(
-            "{duplicates} clusters reachable through more than one profile got one context each (add {{role_name}} or {{profile}} to --context-name for one per role)"
+            "{} reachable through more than one profile got one context each (add {{role_name}} or {{profile}} to --context-name for one per role)",
+            count(duplicates, "cluster", "clusters")
         ));
     }
 
@@ -171,16 +171,21 @@ pub async fn discover(app: &App, args: &KubeconfigArgs, target: &TargetArgs) -> 
     }
     if !change.stale.is_empty() {
         app.printer.info(format!(
-            "{} contexts were not found again and were kept (--prune removes them): {}",
-            change.stale.len(),
+            "{} not found again and kept (--prune removes them): {}",
+            count(change.stale.len(), "context was", "contexts were"),
             change.stale.join(", ")
         ));
     }
+    for s in &change.skipped {
+        placed.remove(s);
+    }
+    let accounts: BTreeSet<&String> = placed.values().map(|(a, _)| a).collect();
+    let regions: BTreeSet<&String> = placed.values().map(|(_, r)| r).collect();
     let summary = format!(
-        "{} clusters in {} accounts, {} regions; {} new, {} removed",
-        list.len(),
-        accounts.len(),
-        regions.len(),
+        "{} in {}, {}; {} new, {} removed",
+        count(placed.len(), "cluster", "clusters"),
+        count(accounts.len(), "account", "accounts"),
+        count(regions.len(), "region", "regions"),
         change.added.len(),
         change.removed.len()
     );
@@ -343,4 +348,9 @@ where
             other => return other,
         }
     }
+}
+
+/// `1 cluster`, `2 clusters`.
+pub(super) fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }

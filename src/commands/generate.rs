@@ -94,14 +94,15 @@ pub async fn generate(app: &App, args: &GenerateArgs, target: &TargetArgs) -> Re
     }
     if !plan.stale.is_empty() {
         app.printer.info(format!(
-            "{} generated profiles are no longer assigned and were kept (--prune removes them): {}",
-            plan.stale.len(),
+            "{} no longer assigned and kept (--prune removes them): {}",
+            super::discovery::count(plan.stale.len(), "generated profile is", "generated profiles are"),
             plan.stale.join(", ")
         ));
     }
     let summary = format!(
-        "{} roles in {accounts} accounts: {} new, {} updated, {} unchanged, {} removed",
-        assignments.len(),
+        "{} in {}: {} new, {} updated, {} unchanged, {} removed",
+        super::discovery::count(assignments.len(), "role", "roles"),
+        super::discovery::count(accounts, "account", "accounts"),
         plan.added.len(),
         plan.updated.len(),
         plan.unchanged,

@@ -127,7 +127,7 @@ async fn gone_assignments_stay_until_prune_and_dry_run_writes_nothing() {
     assert_eq!(
         stderr(&kept),
         format!(
-            "2 generated profiles are no longer assigned and were kept (--prune removes them): sandbox.Dev, sandbox.ReadOnly\n{} is up to date: 4 roles in 3 accounts: 0 new, 0 updated, 4 unchanged, 0 removed\n",
+            "2 generated profiles are no longer assigned and kept (--prune removes them): sandbox.Dev, sandbox.ReadOnly\n{} is up to date: 4 roles in 3 accounts: 0 new, 0 updated, 4 unchanged, 0 removed\n",
             config_path(&sb).display()
         )
     );

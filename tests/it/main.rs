@@ -3,6 +3,7 @@
 #![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
 mod cache;
 mod configure;
+mod discovery;
 mod exec;
 mod faults;
 mod generate;

@@ -1,0 +1,344 @@
+//! `ssoexec kubeconfig --all`: every EKS cluster of the generated profiles, written as managed
+//! entries (whole-file output), read by kubectl, updated in place, pruned, never touching the
+//! user's entries; roles without EKS and regions without EKS are warnings.
+use crate::support::mock::Op;
+use crate::support::sandbox::{NOW, Sandbox, stderr, stdout};
+use std::process::{Command, Stdio};
+
+/// The user's own kubeconfig: a cluster, user and context ssoexec must never change.
+const USERS_KUBECONFIG: &str = "\
+apiVersion: v1
+clusters:
+- cluster:
+    server: https://other.example:6443
+  name: other
+contexts:
+- context:
+    cluster: other
+    user: other-admin
+  name: other
+current-context: other
+kind: Config
+preferences: {}
+users:
+- name: other-admin
+  user:
+    token: static-token
+";
+
+const EXPECTED: &str = "\
+apiVersion: v1
+clusters:
+- cluster:
+    server: https://other.example:6443
+  name: other
+- cluster:
+    certificate-authority-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tClRVOURTeUJEUVE9PQotLS0tLUVORCBDRVJUSUZJQ0FURS0tLS0tCg==
+    server: https://alpha.eks.example.test
+    extensions:
+    - extension:
+        managed: true
+        profile: dev.Admin
+      name: ssoexec
+  name: dev/eu-west-1/alpha
+- cluster:
+    certificate-authority-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tClRVOURTeUJEUVE9PQotLS0tLUVORCBDRVJUSUZJQ0FURS0tLS0tCg==
+    server: https://beta.eks.example.test
+    extensions:
+    - extension:
+        managed: true
+        profile: dev.Admin
+      name: ssoexec
+  name: dev/eu-west-1/beta
+- cluster:
+    certificate-authority-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tClRVOURTeUJEUVE9PQotLS0tLUVORCBDRVJUSUZJQ0FURS0tLS0tCg==
+    server: https://prod-eks.eks.example.test
+    extensions:
+    - extension:
+        managed: true
+        profile: prod.ReadOnly
+      name: ssoexec
+  name: prod/eu-west-1/prod-eks
+- cluster:
+    certificate-authority-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tClRVOURTeUJEUVE9PQotLS0tLUVORCBDRVJUSUZJQ0FURS0tLS0tCg==
+    server: https://prod-us.eks.example.test
+    extensions:
+    - extension:
+        managed: true
+        profile: prod.ReadOnly
+      name: ssoexec
+  name: prod/us-east-1/prod-us
+contexts:
+- context:
+    cluster: other
+    user: other-admin
+  name: other
+- context:
+    cluster: dev/eu-west-1/alpha
+    user: dev/eu-west-1/alpha
+    extensions:
+    - extension:
+        managed: true
+        profile: dev.Admin
+      name: ssoexec
+  name: dev/eu-west-1/alpha
+- context:
+    cluster: dev/eu-west-1/beta
+    user: dev/eu-west-1/beta
+    extensions:
+    - extension:
+        managed: true
+        profile: dev.Admin
+      name: ssoexec
+  name: dev/eu-west-1/beta
+- context:
+    cluster: prod/eu-west-1/prod-eks
+    user: prod/eu-west-1/prod-eks
+    extensions:
+    - extension:
+        managed: true
+        profile: prod.ReadOnly
+      name: ssoexec
+  name: prod/eu-west-1/prod-eks
+- context:
+    cluster: prod/us-east-1/prod-us
+    user: prod/us-east-1/prod-us
+    extensions:
+    - extension:
+        managed: true
+        profile: prod.ReadOnly
+      name: ssoexec
+  name: prod/us-east-1/prod-us
+current-context: other
+kind: Config
+preferences: {}
+users:
+- name: other-admin
+  user:
+    token: static-token
+- user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1
+      args:
+      - eks-token
+      - --cluster-name
+      - alpha
+      - --region
+      - eu-west-1
+      - --profile
+      - dev.Admin
+      command: ssoexec
+      installHint: ssoexec signs in to AWS IAM Identity Center and prints EKS tokens. Install it and put it on PATH, or run `ssoexec kubeconfig` again to update the command path.
+      interactiveMode: IfAvailable
+    extensions:
+    - extension:
+        managed: true
+        profile: dev.Admin
+      name: ssoexec
+  name: dev/eu-west-1/alpha
+- user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1
+      args:
+      - eks-token
+      - --cluster-name
+      - beta
+      - --region
+      - eu-west-1
+      - --profile
+      - dev.Admin
+      command: ssoexec
+      installHint: ssoexec signs in to AWS IAM Identity Center and prints EKS tokens. Install it and put it on PATH, or run `ssoexec kubeconfig` again to update the command path.
+      interactiveMode: IfAvailable
+    extensions:
+    - extension:
+        managed: true
+        profile: dev.Admin
+      name: ssoexec
+  name: dev/eu-west-1/beta
+- user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1
+      args:
+      - eks-token
+      - --cluster-name
+      - prod-eks
+      - --region
+      - eu-west-1
+      - --profile
+      - prod.ReadOnly
+      command: ssoexec
+      installHint: ssoexec signs in to AWS IAM Identity Center and prints EKS tokens. Install it and put it on PATH, or run `ssoexec kubeconfig` again to update the command path.
+      interactiveMode: IfAvailable
+    extensions:
+    - extension:
+        managed: true
+        profile: prod.ReadOnly
+      name: ssoexec
+  name: prod/eu-west-1/prod-eks
+- user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1
+      args:
+      - eks-token
+      - --cluster-name
+      - prod-us
+      - --region
+      - us-east-1
+      - --profile
+      - prod.ReadOnly
+      command: ssoexec
+      installHint: ssoexec signs in to AWS IAM Identity Center and prints EKS tokens. Install it and put it on PATH, or run `ssoexec kubeconfig` again to update the command path.
+      interactiveMode: IfAvailable
+    extensions:
+    - extension:
+        managed: true
+        profile: prod.ReadOnly
+      name: ssoexec
+  name: prod/us-east-1/prod-us
+";
+
+fn setup_clusters(sb: &Sandbox) {
+    sb.mock
+        .with_clusters("111111111111", "eu-west-1", &["alpha", "beta"])
+        .with_clusters("222222222222", "eu-west-1", &["prod-eks"])
+        .with_clusters("222222222222", "us-east-1", &["prod-us"])
+        .with_clusters("333333333333", "eu-west-1", &["hidden"])
+        .deny_eks("333333333333", "Admin")
+        .deny_eks("333333333333", "Dev")
+        .deny_eks("333333333333", "ReadOnly")
+        .disable_eks_region("ap-south-1");
+}
+
+fn discover(sb: &Sandbox, extra: &[&str]) -> std::process::Output {
+    let kubeconfig = sb.home().join("kubeconfig");
+    let mut args = vec![
+        "kubeconfig",
+        "--all",
+        "--command",
+        "ssoexec",
+        "--kubeconfig",
+        kubeconfig.to_str().unwrap(),
+    ];
+    args.extend(extra);
+    sb.run(&args)
+}
+
+fn sorted_lines(s: &str) -> Vec<String> {
+    let mut v: Vec<String> = s.lines().map(String::from).collect();
+    v.sort();
+    v
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_cluster_becomes_a_managed_context_kubectl_reads() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    let g = sb.run(&["generate", "--sso-session", "corp", "--region", "eu-west-1"]);
+    assert!(g.status.success(), "{}", stderr(&g));
+    setup_clusters(&sb);
+    let path = sb.home().join("kubeconfig");
+    std::fs::write(&path, USERS_KUBECONFIG).unwrap();
+
+    let out = discover(&sb, &["--regions", "eu-west-1,us-east-1,ap-south-1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(text, EXPECTED);
+    let mut want = vec![
+        "2 clusters reachable through more than one profile got one context each (add {role_name} or {profile} to --context-name for one per role)".to_string(),
+        format!("4 clusters in 2 accounts, 2 regions; 4 new, 0 removed ({})", path.display()),
+    ];
+    for role in ["Admin", "Dev", "ReadOnly"] {
+        for region in ["ap-south-1", "eu-west-1", "us-east-1"] {
+            let why = if region == "ap-south-1" {
+                "The security token included in the request is invalid".to_string()
+            } else {
+                format!("User: arn:aws:sts::333333333333:assumed-role/AWSReservedSSO_{role}_0123456789abcdef/mock-user is not authorized to perform: eks:ListClusters on resource: arn:aws:eks:{region}:333333333333:cluster/*")
+            };
+            want.push(format!("warning: account 333333333333 role {role} in {region}: not allowed to list EKS clusters in {region}: {why}; skipped"));
+        }
+    }
+    for (account, role) in [("111111111111", "Admin"), ("111111111111", "ReadOnly"), ("222222222222", "ReadOnly")] {
+        want.push(format!("warning: account {account} role {role} in ap-south-1: not allowed to list EKS clusters in ap-south-1: The security token included in the request is invalid; skipped"));
+    }
+    want.sort();
+    assert_eq!(sorted_lines(&stderr(&out)), want);
+    assert_eq!(sb.mock.count(Op::GetRoleCredentials), 6, "one per role");
+
+    let kubectl = Command::new("kubectl")
+        .args(["config", "get-contexts", "-o", "name", "--kubeconfig"])
+        .arg(&path)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", sb.home())
+        .stdin(Stdio::null())
+        .output()
+        .expect("kubectl (scripts/install-test-tools.sh)");
+    assert!(kubectl.status.success(), "{}", stderr(&kubectl));
+    assert_eq!(
+        stdout(&kubectl),
+        "dev/eu-west-1/alpha\ndev/eu-west-1/beta\nother\nprod/eu-west-1/prod-eks\nprod/us-east-1/prod-us\n"
+    );
+
+    // Again: the same bytes; then a cluster goes away: kept, then pruned; "other" stays.
+    let again = discover(&sb, &["--regions", "eu-west-1,us-east-1"]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+    sb.mock.with_clusters("111111111111", "eu-west-1", &["alpha"]);
+    let kept = discover(&sb, &["--regions", "eu-west-1,us-east-1"]);
+    assert!(kept.status.success());
+    assert!(stderr(&kept).contains("1 context was not found again and kept (--prune removes them): dev/eu-west-1/beta\n"), "{}", stderr(&kept));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+    let dry = discover(&sb, &["--regions", "eu-west-1,us-east-1", "--prune", "--dry-run"]);
+    assert!(dry.status.success());
+    assert!(stdout(&dry).starts_with(&format!("--- {p}\n+++ {p}\n@@ ", p = path.display())), "{}", stdout(&dry));
+    assert!(stdout(&dry).contains("\n-  name: dev/eu-west-1/beta\n"));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+    let pruned = discover(&sb, &["--regions", "eu-west-1,us-east-1", "--prune"]);
+    assert!(pruned.status.success());
+    assert!(stderr(&pruned).ends_with(&format!("3 clusters in 2 accounts, 2 regions; 0 new, 1 removed ({})\n", path.display())), "{}", stderr(&pruned));
+    let after = std::fs::read_to_string(&path).unwrap();
+    assert!(!after.contains("beta"));
+    assert!(after.contains("- cluster:\n    server: https://other.example:6443\n  name: other\n"));
+    assert!(after.contains("- name: other-admin\n  user:\n    token: static-token\n"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn filters_default_regions_and_the_users_own_names() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    assert!(sb.run(&["generate", "--sso-session", "corp", "--region", "eu-west-1"]).status.success());
+    setup_clusters(&sb);
+    let path = sb.home().join("kubeconfig");
+    // The user already has a context with one of the names: it stays theirs.
+    std::fs::write(&path, USERS_KUBECONFIG.replace("  name: other\ncurrent-context", "  name: other\n- context:\n    cluster: other\n    user: other-admin\n  name: dev/eu-west-1/beta\ncurrent-context")).unwrap();
+    let before = std::fs::read_to_string(&path).unwrap();
+    // Only account 111111111111's ReadOnly role, in each profile's region (eu-west-1).
+    let out = discover(&sb, &["--account-id", "111111111111", "--role-name", "ReadOnly", "--context-name", "{profile}:{cluster}"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        format!("2 clusters in 1 account, 1 region; 2 new, 0 removed ({})\n", path.display())
+    );
+    let out = discover(&sb, &["--profile-glob", "dev.*"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        format!("2 clusters reachable through more than one profile got one context each (add {{role_name}} or {{profile}} to --context-name for one per role)\nwarning: dev/eu-west-1/beta: a cluster, user or context you wrote has this name; left alone\n2 contexts were not found again and kept (--prune removes them): dev.ReadOnly:alpha, dev.ReadOnly:beta\n1 cluster in 1 account, 1 region; 1 new, 0 removed ({})\n", path.display())
+    );
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("  name: dev.ReadOnly:alpha\n") && text.contains("  name: dev.ReadOnly:beta\n"));
+    assert!(text.contains("  name: dev/eu-west-1/alpha\n"));
+    let doc: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    let theirs: serde_yaml::Value = serde_yaml::from_str(&before).unwrap();
+    assert_eq!(doc["contexts"][1], theirs["contexts"][1], "the user's context is unchanged");
+    assert_eq!(doc["current-context"], "other");
+
+    let bad = discover(&sb, &["--context-name", "{nope}"]);
+    assert_eq!(bad.status.code(), Some(2));
+    let none = discover(&sb, &["--profile-glob", "zzz*"]);
+    assert_eq!(none.status.code(), Some(1));
+    assert!(stderr(&none).starts_with("error: no profile to search"));
+    let _ = NOW;
+}
