@@ -104,7 +104,12 @@ pub async fn doctor(app: &App, args: &DoctorArgs, config_error: Option<ConfigErr
 fn config_checks(r: &mut Report, app: &App, path: &Path, error: Option<&ConfigError>) {
     const C: &str = "config";
     if let Some(e) = error {
-        r.problem(C, e.to_string(), format!("edit {} at the line named", path.display()));
+        let at = store::read(path).ok().and_then(|t| lint::locate_repeat(&t));
+        let message = match at {
+            Some(at) => format!("{e} ({at})"),
+            None => e.to_string(),
+        };
+        r.problem(C, message, format!("edit {} at the line named", path.display()));
         return;
     }
     let cfg = &app.settings.config.config;
@@ -120,10 +125,10 @@ fn config_checks(r: &mut Report, app: &App, path: &Path, error: Option<&ConfigEr
         Ok(_) => r.ok(
             C,
             format!(
-                "{} parses ({} profiles, {} sso-sessions)",
+                "{} parses ({}, {})",
                 path.display(),
-                cfg.profiles.len(),
-                cfg.sso_sessions.len()
+                super::discovery::count(cfg.profiles.len(), "profile", "profiles"),
+                super::discovery::count(cfg.sso_sessions.len(), "sso-session", "sso-sessions")
             ),
         ),
         Err(e) => r.problem(C, format!("{}: malformed ssoexec block at {e}", path.display()), "fix or remove the BEGIN/END lines"),
@@ -308,7 +313,7 @@ fn cache_checks(r: &mut Report, app: &App) {
             r.warn(C, format!("{}: {}", dir.display(), bad.join(", ")), format!("chmod 600 {}/*.json", dir.display()));
         }
         if !temps.is_empty() {
-            r.warn(C, format!("{}: {} temporary files left by an interrupted write", dir.display(), temps.len()), format!("rm {}/.*.tmp", dir.display()));
+            r.warn(C, format!("{}: {} left by an interrupted write", dir.display(), super::discovery::count(temps.len(), "temporary file", "temporary files")), format!("rm {}/.*.tmp", dir.display()));
         }
         if bad.is_empty() && temps.is_empty() {
             r.ok(C, format!("{} is private and clean", dir.display()));

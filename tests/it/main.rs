@@ -4,6 +4,7 @@
 mod cache;
 mod configure;
 mod discovery;
+mod doctor;
 mod exec;
 mod faults;
 mod generate;
