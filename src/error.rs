@@ -132,7 +132,7 @@ fn config_hint(e: &ConfigError) -> Option<String> {
         ConfigError::MissingKeys { .. } | ConfigError::NotSso { .. } => {
             "an SSO profile needs sso_session (or sso_start_url and sso_region), sso_account_id and sso_role_name".into()
         }
-        _ => "fix the file named above; `aws configure sso` can write a valid profile".into(),
+        _ => "fix the file named above (`ssoexec doctor` shows where); `ssoexec configure` writes a valid profile".into(),
     })
 }
 

@@ -47,6 +47,10 @@ const NOT_RUN: &[(&str, &str)] = &[
         "starts the mock on a fixed port until stopped; the sandbox's mock stands in for it, and the lines after it run against that one",
     ),
     (
+        "ssoexec configure",
+        "asks on a terminal; tests/it/configure.rs drives it through a pseudo-terminal",
+    ),
+    (
         "kubectl get pods",
         "needs an EKS API server; kubectl using what `ssoexec kubeconfig` wrote is tested in kube.rs",
     ),
