@@ -10,9 +10,7 @@ pub async fn run(app: &App) -> Result<ExitStatus, Error> {
     let creds = role_credentials(app, &target, LoginPermission::for_caller(app)).await?;
     let ctx = crate::output::deliver::context(app, &creds, &target);
     let mut out = Vec::new();
-    Process
-        .write(&ctx, &mut out)
-        .map_err(|e| Error::failed(e.to_string(), None))?;
+    Process.write(&ctx, &mut out)?;
     super::write_stdout(&out)?;
     Ok(ExitStatus::Success)
 }
