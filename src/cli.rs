@@ -343,7 +343,11 @@ pub struct DiscoveryArgs {
     pub profile_glob: Option<String>,
     /// Context, cluster and user name template; placeholders {account_name}, {account_id},
     /// {role_name}, {profile}, {region}, {cluster}.
-    #[arg(long, default_value = "{account_name}/{region}/{cluster}", requires = "all")]
+    #[arg(
+        long,
+        default_value = "{account_name}/{region}/{cluster}",
+        requires = "all"
+    )]
     pub context_name: String,
     /// Remove managed entries of the chosen profiles whose cluster is gone.
     #[arg(long, requires = "all")]

@@ -163,10 +163,11 @@ pub async fn list_clusters(
     let mut seen = std::collections::HashSet::new();
     let mut next: Option<String> = None;
     for _ in 0..MAX_LIST_PAGES {
-        let mut url = url::Url::parse(&format!("{base}/clusters")).map_err(|e| HttpError::Decode {
-            op: LIST,
-            reason: format!("bad endpoint {base}: {e}"),
-        })?;
+        let mut url =
+            url::Url::parse(&format!("{base}/clusters")).map_err(|e| HttpError::Decode {
+                op: LIST,
+                reason: format!("bad endpoint {base}: {e}"),
+            })?;
         {
             let mut q = url.query_pairs_mut();
             q.append_pair("maxResults", LIST_PAGE_SIZE);
@@ -196,8 +197,9 @@ pub async fn list_clusters(
                 builder
             })
             .await?;
-        let page: ClusterPage = client::json(LIST, response).await.map_err(|e| {
-            match e.api() {
+        let page: ClusterPage = client::json(LIST, response)
+            .await
+            .map_err(|e| match e.api() {
                 Some(a) if a.code.is_access_denied() || a.code == "UnrecognizedClientException" => {
                     EksError::ListDenied {
                         region: region.into(),
@@ -205,8 +207,7 @@ pub async fn list_clusters(
                     }
                 }
                 _ => e.into(),
-            }
-        })?;
+            })?;
         names.extend(page.clusters);
         match page.next_token.filter(|t| !t.is_empty()) {
             Some(t) if !seen.insert(t.clone()) => {

@@ -25,7 +25,11 @@ pub(super) struct SessionChoice {
     pub new_section: Option<String>,
 }
 
-pub async fn configure(app: &App, args: &ConfigureArgs, target: &TargetArgs) -> Result<ExitStatus, Error> {
+pub async fn configure(
+    app: &App,
+    args: &ConfigureArgs,
+    target: &TargetArgs,
+) -> Result<ExitStatus, Error> {
     let ask = app.interactive;
     let path = store::target(&app.settings.config.config.path);
     let choice = choose_session(app, target, ask, None)?;
@@ -33,7 +37,8 @@ pub async fn configure(app: &App, args: &ConfigureArgs, target: &TargetArgs) -> 
     let token = sso_token(app, session, LoginPermission::IfNeeded).await?;
     let portal = app.portal(&session.region)?;
     let mut accounts = portal.list_accounts(&token.file.access_token).await?;
-    accounts.sort_by(|a, b| (&a.account_name, &a.account_id).cmp(&(&b.account_name, &b.account_id)));
+    accounts
+        .sort_by(|a, b| (&a.account_name, &a.account_id).cmp(&(&b.account_name, &b.account_id)));
     let account = pick_account(app, accounts, target.account_id.as_deref(), ask)?;
     let mut roles = portal
         .list_account_roles(&token.file.access_token, &account.account_id)
@@ -50,11 +55,18 @@ pub async fn configure(app: &App, args: &ConfigureArgs, target: &TargetArgs) -> 
         None if ask => ask_text("Profile name", Some(&proposed), check_profile_name)?,
         None => proposed,
     };
-    let region = match app.settings.region.as_ref().filter(|r| matches!(r.source, Source::Flag(_))) {
+    let region = match app
+        .settings
+        .region
+        .as_ref()
+        .filter(|r| matches!(r.source, Source::Flag(_)))
+    {
         Some(r) => r.value.clone(),
-        None if ask => ask_text("Default region for this profile", Some(&session.region), |r| {
-            profile::validate_region("region", r, "the answer").map_err(|e| e.to_string())
-        })?,
+        None if ask => ask_text(
+            "Default region for this profile",
+            Some(&session.region),
+            |r| profile::validate_region("region", r, "the answer").map_err(|e| e.to_string()),
+        )?,
         None => session.region.clone(),
     };
 
@@ -82,8 +94,12 @@ pub async fn configure(app: &App, args: &ConfigureArgs, target: &TargetArgs) -> 
     match layout.profile(&name) {
         Some(span) if !args.force => {
             return Err(Error::failed(
-                format!("the profile {name} already exists (line {} of {})", span.line, path.display()),
-                Some(format!("pass --force to replace it, or choose another name with --profile")),
+                format!(
+                    "the profile {name} already exists (line {} of {})",
+                    span.line,
+                    path.display()
+                ),
+                Some("pass --force to replace it, or choose another name with --profile".into()),
             ));
         }
         Some(span) => {
@@ -130,14 +146,25 @@ fn terminal_error(e: &std::io::Error) -> Error {
     if e.kind() == std::io::ErrorKind::Interrupted {
         Error::Interrupted
     } else {
-        Error::failed(format!("cannot read the answer from the terminal: {e}"), None)
+        Error::failed(
+            format!("cannot read the answer from the terminal: {e}"),
+            None,
+        )
     }
 }
 
 /// One of `items`: the only one (said so), or picked by the person. `None` means they gave up.
-fn choose<T>(app: &App, what: &str, items: &[T], show: impl Fn(&T) -> String) -> Result<usize, Error> {
+fn choose<T>(
+    app: &App,
+    what: &str,
+    items: &[T],
+    show: impl Fn(&T) -> String,
+) -> Result<usize, Error> {
     if items.len() == 1 {
-        app.printer.info(format!("Using the only {what}: {}", clean(&show(&items[0]))));
+        app.printer.info(format!(
+            "Using the only {what}: {}",
+            clean(&show(&items[0]))
+        ));
         return Ok(0);
     }
     let shown: Vec<String> = items.iter().map(&show).collect();
@@ -148,15 +175,23 @@ fn choose<T>(app: &App, what: &str, items: &[T], show: impl Fn(&T) -> String) ->
     }
 }
 
-fn pick_account(app: &App, accounts: Vec<Account>, flag: Option<&str>, ask: bool) -> Result<Account, Error> {
+fn pick_account(
+    app: &App,
+    accounts: Vec<Account>,
+    flag: Option<&str>,
+    ask: bool,
+) -> Result<Account, Error> {
     let show = |a: &Account| format!("{} ({})  {}", a.account_name, a.account_id, a.email_address);
     if let Some(id) = flag {
-        return accounts.into_iter().find(|a| a.account_id == id).ok_or_else(|| {
-            Error::failed(
-                format!("account {} is not one you can use", clean(id)),
-                Some("`ssoexec accounts` lists the accounts you can use".into()),
-            )
-        });
+        return accounts
+            .into_iter()
+            .find(|a| a.account_id == id)
+            .ok_or_else(|| {
+                Error::failed(
+                    format!("account {} is not one you can use", clean(id)),
+                    Some("`ssoexec accounts` lists the accounts you can use".into()),
+                )
+            });
     }
     if accounts.is_empty() {
         return Err(Error::failed(
@@ -171,21 +206,43 @@ fn pick_account(app: &App, accounts: Vec<Account>, flag: Option<&str>, ask: bool
         )));
     }
     let i = choose(app, "account", &accounts, show)?;
-    Ok(accounts.into_iter().nth(i).unwrap_or_else(|| unreachable!("choose returns an index of the list")))
+    Ok(accounts
+        .into_iter()
+        .nth(i)
+        .unwrap_or_else(|| unreachable!("choose returns an index of the list")))
 }
 
-fn pick_role(app: &App, account: &Account, roles: Vec<Role>, flag: Option<&str>, ask: bool) -> Result<Role, Error> {
+fn pick_role(
+    app: &App,
+    account: &Account,
+    roles: Vec<Role>,
+    flag: Option<&str>,
+    ask: bool,
+) -> Result<Role, Error> {
     if let Some(name) = flag {
-        return roles.into_iter().find(|r| r.role_name == name).ok_or_else(|| {
-            Error::failed(
-                format!("role {} is not one you can use in account {}", clean(name), account.account_id),
-                Some(format!("`ssoexec roles --account-id {}` lists them", account.account_id)),
-            )
-        });
+        return roles
+            .into_iter()
+            .find(|r| r.role_name == name)
+            .ok_or_else(|| {
+                Error::failed(
+                    format!(
+                        "role {} is not one you can use in account {}",
+                        clean(name),
+                        account.account_id
+                    ),
+                    Some(format!(
+                        "`ssoexec roles --account-id {}` lists them",
+                        account.account_id
+                    )),
+                )
+            });
     }
     if roles.is_empty() {
         return Err(Error::failed(
-            format!("no role is assigned to you in account {}", account.account_id),
+            format!(
+                "no role is assigned to you in account {}",
+                account.account_id
+            ),
             None,
         ));
     }
@@ -197,7 +254,10 @@ fn pick_role(app: &App, account: &Account, roles: Vec<Role>, flag: Option<&str>,
         )));
     }
     let i = choose(app, "role", &roles, |r| r.role_name.clone())?;
-    Ok(roles.into_iter().nth(i).unwrap_or_else(|| unreachable!("choose returns an index of the list")))
+    Ok(roles
+        .into_iter()
+        .nth(i)
+        .unwrap_or_else(|| unreachable!("choose returns an index of the list")))
 }
 
 /// The session name proposed for a start URL: the first label of its host (`d-1234567890`).
@@ -238,11 +298,18 @@ pub(super) fn choose_session(
                 && *url != s.start_url
             {
                 return Err(Error::failed(
-                    format!("the sso-session {name} already uses {}, not {}", s.start_url, clean(url)),
+                    format!(
+                        "the sso-session {name} already uses {}, not {}",
+                        s.start_url,
+                        clean(url)
+                    ),
                     Some("leave out --start-url to use it, or name a new session".into()),
                 ));
             }
-            return Ok(SessionChoice { session: s, new_section: None });
+            return Ok(SessionChoice {
+                session: s,
+                new_section: None,
+            });
         }
         check_profile_name(name).map_err(|e| Error::Usage(e.replace("profile", "sso-session")))?;
     }
@@ -254,25 +321,39 @@ pub(super) fn choose_session(
         if s.name.is_none() {
             return Err(Error::failed(
                 format!("the profile {p} is a legacy profile without an [sso-session]"),
-                Some("run `ssoexec configure` to create an sso-session, then pass --sso-session".into()),
+                Some(
+                    "run `ssoexec configure` to create an sso-session, then pass --sso-session"
+                        .into(),
+                ),
             ));
         }
-        return Ok(SessionChoice { session: s, new_section: None });
+        return Ok(SessionChoice {
+            session: s,
+            new_section: None,
+        });
     }
     if target.start_url.is_none() && target.sso_session.is_none() {
         let names: Vec<&String> = cfg.config.sso_sessions.keys().collect();
         match names.as_slice() {
             [only] if !ask => {
-                app.printer.info(format!("Using the only sso-session: {only}"));
+                app.printer
+                    .info(format!("Using the only sso-session: {only}"));
                 if let Some(s) = existing(only)? {
-                    return Ok(SessionChoice { session: s, new_section: None });
+                    return Ok(SessionChoice {
+                        session: s,
+                        new_section: None,
+                    });
                 }
             }
             [] | [_] if !ask => {}
             _ if !ask => {
                 return Err(Error::Usage(format!(
                     "several sso-sessions ({}): pass --sso-session NAME",
-                    names.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(", ")
+                    names
+                        .iter()
+                        .map(|n| n.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )));
             }
             _ => {}
@@ -291,19 +372,28 @@ pub(super) fn choose_session(
     };
     let region = match &target.sso_region {
         Some(r) => r.clone(),
-        None if ask => ask_text("IAM Identity Center region", Some(DEFAULT_SSO_REGION), |r| {
-            profile::validate_region("sso_region", r, "the answer").map_err(|e| e.to_string())
-        })?,
+        None if ask => ask_text(
+            "IAM Identity Center region",
+            Some(DEFAULT_SSO_REGION),
+            |r| profile::validate_region("sso_region", r, "the answer").map_err(|e| e.to_string()),
+        )?,
         None => return Err(Error::Usage("pass --sso-region with --start-url".into())),
     };
     profile::validate_start_url(&start_url, "--start-url")?;
     profile::validate_region("sso_region", &region, "--sso-region")?;
     if target.sso_session.is_none() {
         for (name, section) in &cfg.config.sso_sessions {
-            if section.get("sso_start_url") == Some(&start_url) && section.get("sso_region") == Some(&region) {
-                app.printer.info(format!("Using the sso-session {name}, which has this start URL"));
+            if section.get("sso_start_url") == Some(&start_url)
+                && section.get("sso_region") == Some(&region)
+            {
+                app.printer.info(format!(
+                    "Using the sso-session {name}, which has this start URL"
+                ));
                 if let Some(s) = existing(name)? {
-                    return Ok(SessionChoice { session: s, new_section: None });
+                    return Ok(SessionChoice {
+                        session: s,
+                        new_section: None,
+                    });
                 }
             }
         }
@@ -321,7 +411,11 @@ pub(super) fn choose_session(
             if ask {
                 ask_text("Name for the new sso-session", Some(&proposed), |n| {
                     check_profile_name(n)?;
-                    if taken(n) { Err(format!("{n} is already an sso-session")) } else { Ok(()) }
+                    if taken(n) {
+                        Err(format!("{n} is already an sso-session"))
+                    } else {
+                        Ok(())
+                    }
                 })?
             } else {
                 proposed
@@ -345,9 +439,18 @@ mod tests {
 
     #[test]
     fn session_names_from_start_urls() {
-        assert_eq!(proposed_session_name("https://d-1234567890.awsapps.com/start"), "d-1234567890");
-        assert_eq!(proposed_session_name("https://my corp.example/start"), "profile");
-        assert_eq!(proposed_session_name("https://acme.awsapps.com/start#/"), "acme");
+        assert_eq!(
+            proposed_session_name("https://d-1234567890.awsapps.com/start"),
+            "d-1234567890"
+        );
+        assert_eq!(
+            proposed_session_name("https://my corp.example/start"),
+            "profile"
+        );
+        assert_eq!(
+            proposed_session_name("https://acme.awsapps.com/start#/"),
+            "acme"
+        );
     }
 
     #[test]

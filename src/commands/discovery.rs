@@ -21,7 +21,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use tokio::sync::Semaphore;
 
 /// Placeholders of `--context-name`.
-const CONTEXT_PLACEHOLDERS: [&str; 6] = ["account_name", "account_id", "role_name", "profile", "region", "cluster"];
+const CONTEXT_PLACEHOLDERS: [&str; 6] = [
+    "account_name",
+    "account_id",
+    "role_name",
+    "profile",
+    "region",
+    "cluster",
+];
 
 /// One role to look through: the first profile (by name) that uses it, and the regions to search.
 struct Unit {
@@ -37,14 +44,22 @@ struct Found {
     cluster: eks::Cluster,
 }
 
-pub async fn discover(app: &App, args: &KubeconfigArgs, target: &TargetArgs) -> Result<ExitStatus, Error> {
+pub async fn discover(
+    app: &App,
+    args: &KubeconfigArgs,
+    target: &TargetArgs,
+) -> Result<ExitStatus, Error> {
     let d = &args.discovery;
-    template::validate(&d.context_name, &CONTEXT_PLACEHOLDERS).map_err(|e| Error::Usage(format!("--context-name {e}")))?;
+    template::validate(&d.context_name, &CONTEXT_PLACEHOLDERS)
+        .map_err(|e| Error::Usage(format!("--context-name {e}")))?;
     for r in &d.regions {
         profile::validate_region("--regions", r, "--regions")?;
     }
     let glob = match &d.profile_glob {
-        Some(g) => Some(glob::Pattern::new(g).map_err(|e| Error::Usage(format!("--profile-glob {g:?}: {e}")))?),
+        Some(g) => Some(
+            glob::Pattern::new(g)
+                .map_err(|e| Error::Usage(format!("--profile-glob {g:?}: {e}")))?,
+        ),
         None => None,
     };
     let (units, chosen) = units(app, target, glob.as_ref(), &d.regions)?;
@@ -59,7 +74,9 @@ pub async fn discover(app: &App, args: &KubeconfigArgs, target: &TargetArgs) -> 
     let mut names: BTreeMap<String, String> = BTreeMap::new();
     let mut sessions: BTreeMap<String, &SsoTarget> = BTreeMap::new();
     for u in &units {
-        sessions.entry(u.target.session.token_cache_key()).or_insert(&u.target);
+        sessions
+            .entry(u.target.session.token_cache_key())
+            .or_insert(&u.target);
     }
     for t in sessions.values() {
         let token = sso_token(app, &t.session, LoginPermission::for_caller(app)).await?;
@@ -89,7 +106,12 @@ pub async fn discover(app: &App, args: &KubeconfigArgs, target: &TargetArgs) -> 
     let command = match &args.command {
         Some(c) => c.clone(),
         None => std::env::current_exe()
-            .map_err(|e| Error::failed(format!("cannot find the path of this ssoexec: {e}"), Some("pass --command PATH".into())))?
+            .map_err(|e| {
+                Error::failed(
+                    format!("cannot find the path of this ssoexec: {e}"),
+                    Some("pass --command PATH".into()),
+                )
+            })?
             .display()
             .to_string(),
     };
@@ -99,7 +121,11 @@ pub async fn discover(app: &App, args: &KubeconfigArgs, target: &TargetArgs) -> 
     };
     // Sorted by profile, region and cluster, so the first of two with one name wins every time.
     found.sort_by(|a, b| {
-        (&units[a.unit].profile, &a.region, &a.cluster.name).cmp(&(&units[b.unit].profile, &b.region, &b.cluster.name))
+        (&units[a.unit].profile, &a.region, &a.cluster.name).cmp(&(
+            &units[b.unit].profile,
+            &b.region,
+            &b.cluster.name,
+        ))
     });
     let mut entries: BTreeMap<String, ManagedEntry> = BTreeMap::new();
     // Context name → (account, region), for the summary.
@@ -107,7 +133,10 @@ pub async fn discover(app: &App, args: &KubeconfigArgs, target: &TargetArgs) -> 
     let mut duplicates = 0;
     for f in &found {
         let u = &units[f.unit];
-        let account_name = names.get(&u.target.account_id).cloned().unwrap_or_else(|| u.target.account_id.clone());
+        let account_name = names
+            .get(&u.target.account_id)
+            .cloned()
+            .unwrap_or_else(|| u.target.account_id.clone());
         let name = template::render(
             &d.context_name,
             &[
@@ -125,7 +154,12 @@ pub async fn discover(app: &App, args: &KubeconfigArgs, target: &TargetArgs) -> 
             continue;
         }
         let Some(server) = f.cluster.endpoint.clone() else {
-            app.printer.warn(format!("{}: cluster {} has no endpoint yet (status {}); skipped", name, clean(&f.cluster.name), clean(&f.cluster.status)));
+            app.printer.warn(format!(
+                "{}: cluster {} has no endpoint yet (status {}); skipped",
+                name,
+                clean(&f.cluster.name),
+                clean(&f.cluster.status)
+            ));
             continue;
         };
         let exec_args = vec![
@@ -137,7 +171,10 @@ pub async fn discover(app: &App, args: &KubeconfigArgs, target: &TargetArgs) -> 
             "--profile".into(),
             u.profile.clone(),
         ];
-        placed.insert(name.clone(), (u.target.account_id.clone(), f.region.clone()));
+        placed.insert(
+            name.clone(),
+            (u.target.account_id.clone(), f.region.clone()),
+        );
         entries.insert(
             name.clone(),
             ManagedEntry {
@@ -147,7 +184,11 @@ pub async fn discover(app: &App, args: &KubeconfigArgs, target: &TargetArgs) -> 
                     context: name,
                     server,
                     certificate_authority_data: f.cluster.certificate_authority_data.clone(),
-                    exec: Exec { api_version, command: command.clone(), args: exec_args },
+                    exec: Exec {
+                        api_version,
+                        command: command.clone(),
+                        args: exec_args,
+                    },
                 },
                 profile: u.profile.clone(),
             },
@@ -160,14 +201,21 @@ pub async fn discover(app: &App, args: &KubeconfigArgs, target: &TargetArgs) -> 
         ));
     }
 
-    let path = kubeconfig::target_path(args.kubeconfig.as_deref(), app.env.get(KUBECONFIG), &app.settings.paths.home);
+    let path = kubeconfig::target_path(
+        args.kubeconfig.as_deref(),
+        app.env.get(KUBECONFIG),
+        &app.settings.paths.home,
+    );
     let path = std::fs::canonicalize(&path).unwrap_or(path);
     let old_text = store::read(&path)?;
     let list: Vec<ManagedEntry> = entries.into_values().collect();
-    let (doc, change) = kubeconfig::merge_managed(kubeconfig::load(&path)?, &list, &chosen, d.prune, &path)?;
+    let (doc, change) =
+        kubeconfig::merge_managed(kubeconfig::load(&path)?, &list, &chosen, d.prune, &path)?;
     let new_text = kubeconfig::to_yaml(&doc);
     for s in &change.skipped {
-        app.printer.warn(format!("{s}: a cluster, user or context you wrote has this name; left alone"));
+        app.printer.warn(format!(
+            "{s}: a cluster, user or context you wrote has this name; left alone"
+        ));
     }
     if !change.stale.is_empty() {
         app.printer.info(format!(
@@ -191,13 +239,20 @@ pub async fn discover(app: &App, args: &KubeconfigArgs, target: &TargetArgs) -> 
     );
     if args.dry_run {
         let shown = path.display().to_string();
-        let diff = similar::TextDiff::from_lines(&old_text, &new_text).unified_diff().header(&shown, &shown).to_string();
+        let diff = similar::TextDiff::from_lines(&old_text, &new_text)
+            .unified_diff()
+            .header(&shown, &shown)
+            .to_string();
         super::write_stdout(diff.as_bytes())?;
-        app.printer.info(format!("dry run, nothing written: {summary}"));
+        app.printer
+            .info(format!("dry run, nothing written: {summary}"));
         return Ok(ExitStatus::Success);
     }
     if new_text != old_text {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty() && !d.is_dir()) {
+        if let Some(dir) = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty() && !d.is_dir())
+        {
             crate::support::atomic::ensure_dir(dir)?;
         }
         crate::support::atomic::write(&path, new_text.as_bytes())?;
@@ -216,13 +271,29 @@ fn units(
 ) -> Result<(Vec<Unit>, BTreeSet<String>), Error> {
     let cfg = &app.settings.config;
     let names: Vec<String> = match glob {
-        Some(g) => cfg.config.profiles.keys().filter(|p| g.matches(p)).cloned().collect(),
+        Some(g) => cfg
+            .config
+            .profiles
+            .keys()
+            .filter(|p| g.matches(p))
+            .cloned()
+            .collect(),
         None => {
             let text = store::read(&app.settings.config.config.path)?;
             let layout = edit::scan(&text).map_err(|e| {
-                Error::failed(format!("{} has a malformed ssoexec block ({e})", cfg.config.path.display()), None)
+                Error::failed(
+                    format!(
+                        "{} has a malformed ssoexec block ({e})",
+                        cfg.config.path.display()
+                    ),
+                    None,
+                )
             })?;
-            let mut n: Vec<String> = layout.profiles().filter(|(_, s)| s.block.is_some()).map(|(n, _)| n.to_string()).collect();
+            let mut n: Vec<String> = layout
+                .profiles()
+                .filter(|(_, s)| s.block.is_some())
+                .map(|(n, _)| n.to_string())
+                .collect();
             n.sort();
             n
         }
@@ -242,7 +313,12 @@ fn units(
                 continue;
             }
         };
-        if target.account_id.as_ref().is_some_and(|a| *a != t.account_id) || target.role_name.as_ref().is_some_and(|r| *r != t.role_name) {
+        if target
+            .account_id
+            .as_ref()
+            .is_some_and(|a| *a != t.account_id)
+            || target.role_name.as_ref().is_some_and(|r| *r != t.role_name)
+        {
             continue;
         }
         chosen.insert(name.clone());
@@ -250,19 +326,29 @@ fn units(
             match section.get("region") {
                 Some(r) => [r.clone()].into(),
                 None => {
-                    app.printer.warn(format!("profile {name} has no region; pass --regions to search it"));
+                    app.printer.warn(format!(
+                        "profile {name} has no region; pass --regions to search it"
+                    ));
                     continue;
                 }
             }
         } else {
             regions.iter().cloned().collect()
         };
-        let key = (t.session.token_cache_key(), t.account_id.clone(), t.role_name.clone());
+        let key = (
+            t.session.token_cache_key(),
+            t.account_id.clone(),
+            t.role_name.clone(),
+        );
         match by_role.get(&key) {
             Some(&i) => units[i].regions.extend(wanted),
             None => {
                 by_role.insert(key, units.len());
-                units.push(Unit { profile: name, target: t, regions: wanted });
+                units.push(Unit {
+                    profile: name,
+                    target: t,
+                    regions: wanted,
+                });
             }
         }
     }
@@ -270,15 +356,24 @@ fn units(
 }
 
 /// The clusters of one role in its regions; EKS refusals become warnings.
-async fn search(app: &App, permits: &Semaphore, unit: usize, u: &Unit) -> Result<Vec<Found>, Error> {
-    let who = format!("account {} role {}", u.target.account_id, u.target.role_name);
+async fn search(
+    app: &App,
+    permits: &Semaphore,
+    unit: usize,
+    u: &Unit,
+) -> Result<Vec<Found>, Error> {
+    let who = format!(
+        "account {} role {}",
+        u.target.account_id, u.target.role_name
+    );
     let creds = {
         let _p = permits.acquire().await.map_err(|_| Error::Interrupted)?;
         match role_credentials(app, &u.target, LoginPermission::for_caller(app)).await {
             Ok(c) => c,
             Err(e @ Error::LoginRequired { .. }) => return Err(e),
             Err(e) => {
-                app.printer.warn(format!("{who}: no role credentials ({e}); skipped"));
+                app.printer
+                    .warn(format!("{who}: no role credentials ({e}); skipped"));
                 return Ok(Vec::new());
             }
         }
@@ -304,7 +399,9 @@ async fn search(app: &App, permits: &Semaphore, unit: usize, u: &Unit) -> Result
                 let base = &base;
                 async move {
                     let _p = permits.acquire().await.map_err(|_| Error::Interrupted)?;
-                    match retry_eks(|| eks::describe_cluster(&app.aws, base, creds, region, name)).await {
+                    match retry_eks(|| eks::describe_cluster(&app.aws, base, creds, region, name))
+                        .await
+                    {
                         Ok(c) => Ok(Some(c)),
                         Err(e @ (EksError::Denied { .. } | EksError::NotFound { .. })) => {
                             app.printer.warn(format!("{who} in {region}: {e}; skipped"));
@@ -318,7 +415,11 @@ async fn search(app: &App, permits: &Semaphore, unit: usize, u: &Unit) -> Result
             let mut out = Vec::new();
             for d in described {
                 if let Some(cluster) = d? {
-                    out.push(Found { unit, region: region.clone(), cluster });
+                    out.push(Found {
+                        unit,
+                        region: region.clone(),
+                        cluster,
+                    });
                 }
             }
             Ok::<_, Error>(out)
@@ -341,7 +442,9 @@ where
     let mut round = 0;
     loop {
         match call().await {
-            Err(EksError::Http(e)) if throttle::is_throttled(&e) && round < throttle::THROTTLE_ROUNDS => {
+            Err(EksError::Http(e))
+                if throttle::is_throttled(&e) && round < throttle::THROTTLE_ROUNDS =>
+            {
                 round += 1;
                 tokio::time::sleep(throttle::backoff(round)).await;
             }

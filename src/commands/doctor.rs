@@ -41,7 +41,13 @@ struct Finding {
 struct Report(Vec<Finding>);
 
 impl Report {
-    fn add(&mut self, check: &'static str, status: Status, message: impl Into<String>, fix: Option<String>) {
+    fn add(
+        &mut self,
+        check: &'static str,
+        status: Status,
+        message: impl Into<String>,
+        fix: Option<String>,
+    ) {
         self.0.push(Finding {
             check,
             status,
@@ -60,7 +66,11 @@ impl Report {
     }
 }
 
-pub async fn doctor(app: &App, args: &DoctorArgs, config_error: Option<ConfigError>) -> Result<ExitStatus, Error> {
+pub async fn doctor(
+    app: &App,
+    args: &DoctorArgs,
+    config_error: Option<ConfigError>,
+) -> Result<ExitStatus, Error> {
     let mut r = Report::default();
     let cfg = &app.settings.config;
     let path = cfg.config.path.clone();
@@ -80,7 +90,10 @@ pub async fn doctor(app: &App, args: &DoctorArgs, config_error: Option<ConfigErr
     let problem = r.0.iter().any(|f| f.status == Status::Problem);
     let out = if args.json {
         let doc = serde_json::json!({ "ok": !problem, "checks": r.0 });
-        format!("{}\n", serde_json::to_string_pretty(&doc).unwrap_or_default())
+        format!(
+            "{}\n",
+            serde_json::to_string_pretty(&doc).unwrap_or_default()
+        )
     } else {
         let mut s = String::new();
         for f in &r.0 {
@@ -98,7 +111,11 @@ pub async fn doctor(app: &App, args: &DoctorArgs, config_error: Option<ConfigErr
         s
     };
     super::write_stdout(out.as_bytes())?;
-    Ok(if problem { ExitStatus::Failure } else { ExitStatus::Success })
+    Ok(if problem {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    })
 }
 
 fn config_checks(r: &mut Report, app: &App, path: &Path, error: Option<&ConfigError>) {
@@ -109,7 +126,11 @@ fn config_checks(r: &mut Report, app: &App, path: &Path, error: Option<&ConfigEr
             Some(at) => format!("{e} ({at})"),
             None => e.to_string(),
         };
-        r.problem(C, message, format!("edit {} at the line named", path.display()));
+        r.problem(
+            C,
+            message,
+            format!("edit {} at the line named", path.display()),
+        );
         return;
     }
     let cfg = &app.settings.config.config;
@@ -118,7 +139,11 @@ fn config_checks(r: &mut Report, app: &App, path: &Path, error: Option<&ConfigEr
         Err(e) => return r.problem(C, e.to_string(), "check the file's permissions"),
     };
     if text.is_empty() {
-        r.warn(C, format!("{} is missing or empty", path.display()), "run `ssoexec configure`");
+        r.warn(
+            C,
+            format!("{} is missing or empty", path.display()),
+            "run `ssoexec configure`",
+        );
         return;
     }
     match edit::scan(&text) {
@@ -131,14 +156,21 @@ fn config_checks(r: &mut Report, app: &App, path: &Path, error: Option<&ConfigEr
                 super::discovery::count(cfg.sso_sessions.len(), "sso-session", "sso-sessions")
             ),
         ),
-        Err(e) => r.problem(C, format!("{}: malformed ssoexec block at {e}", path.display()), "fix or remove the BEGIN/END lines"),
+        Err(e) => r.problem(
+            C,
+            format!("{}: malformed ssoexec block at {e}", path.display()),
+            "fix or remove the BEGIN/END lines",
+        ),
     }
     const I: &str = "inline-comment";
     let comments = lint::inline_comments(&text);
     for c in &comments {
         r.problem(
             I,
-            format!("line {}: {} = {:?} keeps the comment in the value", c.line, c.key, c.value),
+            format!(
+                "line {}: {} = {:?} keeps the comment in the value",
+                c.line, c.key, c.value
+            ),
             "put the comment on a line of its own",
         );
     }
@@ -160,7 +192,11 @@ fn config_checks(r: &mut Report, app: &App, path: &Path, error: Option<&ConfigEr
     const S: &str = "sso-session";
     let missing = lint::missing_sessions(cfg);
     for (p, s) in &missing {
-        r.problem(S, format!("profile {p} names sso_session {s}, which does not exist"), format!("add [sso-session {s}] or fix the name (`ssoexec configure` writes both)"));
+        r.problem(
+            S,
+            format!("profile {p} names sso_session {s}, which does not exist"),
+            format!("add [sso-session {s}] or fix the name (`ssoexec configure` writes both)"),
+        );
     }
     if missing.is_empty() {
         r.ok(S, "every sso_session a profile names exists");
@@ -190,11 +226,19 @@ fn config_checks(r: &mut Report, app: &App, path: &Path, error: Option<&ConfigEr
 /// Every distinct session of the config: sso-sessions, then legacy start URLs.
 fn sessions(app: &App) -> Vec<SsoSession> {
     let cfg = &app.settings.config;
-    let mut out: Vec<SsoSession> = cfg.config.sso_sessions.keys().filter_map(|n| profile::session_named(cfg, n).ok()).collect();
+    let mut out: Vec<SsoSession> = cfg
+        .config
+        .sso_sessions
+        .keys()
+        .filter_map(|n| profile::session_named(cfg, n).ok())
+        .collect();
     for (name, p) in &cfg.config.profiles {
-        if p.contains_key("sso_start_url") && !p.contains_key("sso_session")
+        if p.contains_key("sso_start_url")
+            && !p.contains_key("sso_session")
             && let Ok(s) = profile::session_for_profile(cfg, name)
-            && !out.iter().any(|o| o.token_cache_key() == s.token_cache_key())
+            && !out
+                .iter()
+                .any(|o| o.token_cache_key() == s.token_cache_key())
         {
             out.push(s);
         }
@@ -205,7 +249,10 @@ fn sessions(app: &App) -> Vec<SsoSession> {
 fn login_fix(s: &SsoSession) -> String {
     match &s.name {
         Some(n) => format!("ssoexec login --sso-session {n}"),
-        None => format!("ssoexec login --start-url {} --sso-region {}", s.start_url, s.region),
+        None => format!(
+            "ssoexec login --start-url {} --sso-region {}",
+            s.start_url, s.region
+        ),
     }
 }
 
@@ -221,23 +268,79 @@ fn token_checks(r: &mut Report, app: &App) {
         let path = token::path(&app.settings.paths.sso_cache, &s);
         match token::load(&path) {
             Ok(Lookup::Absent) => r.warn(T, format!("{what}: not signed in"), login_fix(&s)),
-            Ok(Lookup::Corrupt(why)) => r.problem(T, format!("{what}: {} cannot be read ({why})", path.display()), login_fix(&s)),
-            Err(e) => r.problem(T, format!("{what}: {e}"), "check the cache directory's owner and mode"),
+            Ok(Lookup::Corrupt(why)) => r.problem(
+                T,
+                format!("{what}: {} cannot be read ({why})", path.display()),
+                login_fix(&s),
+            ),
+            Err(e) => r.problem(
+                T,
+                format!("{what}: {e}"),
+                "check the cache directory's owner and mode",
+            ),
             Ok(Lookup::Found(t)) => {
                 let left = t.expires_at - now;
                 let refreshable = t.refreshable(now);
                 if left.is_positive() {
-                    r.ok(T, format!("{what}: valid for {}{}", describe_duration(left), if refreshable { ", refreshable" } else { ", not refreshable" }));
+                    r.ok(
+                        T,
+                        format!(
+                            "{what}: valid for {}{}",
+                            describe_duration(left),
+                            if refreshable {
+                                ", refreshable"
+                            } else {
+                                ", not refreshable"
+                            }
+                        ),
+                    );
                 } else if refreshable {
-                    r.ok(T, format!("{what}: expired {} ago, will be refreshed without a login", describe_duration(-left)));
+                    r.ok(
+                        T,
+                        format!(
+                            "{what}: expired {} ago, will be refreshed without a login",
+                            describe_duration(-left)
+                        ),
+                    );
                 } else {
-                    r.warn(T, format!("{what}: expired {} ago and cannot be refreshed", describe_duration(-left)), login_fix(&s));
+                    r.warn(
+                        T,
+                        format!(
+                            "{what}: expired {} ago and cannot be refreshed",
+                            describe_duration(-left)
+                        ),
+                        login_fix(&s),
+                    );
                 }
-                let reg = t.file.registration_expires_at.as_deref().and_then(parse_timestamp);
+                let reg = t
+                    .file
+                    .registration_expires_at
+                    .as_deref()
+                    .and_then(parse_timestamp);
                 match reg {
-                    Some(e) if e <= now => r.warn(T, format!("{what}: the client registration expired {} ago: refreshes fail", describe_duration(now - e)), login_fix(&s)),
-                    Some(e) if e - now < REGISTRATION_WARNING => r.warn(T, format!("{what}: the client registration expires in {}", describe_duration(e - now)), format!("{} (a new login registers again)", login_fix(&s))),
-                    Some(e) => r.ok(T, format!("{what}: client registration valid for {}", describe_duration(e - now))),
+                    Some(e) if e <= now => r.warn(
+                        T,
+                        format!(
+                            "{what}: the client registration expired {} ago: refreshes fail",
+                            describe_duration(now - e)
+                        ),
+                        login_fix(&s),
+                    ),
+                    Some(e) if e - now < REGISTRATION_WARNING => r.warn(
+                        T,
+                        format!(
+                            "{what}: the client registration expires in {}",
+                            describe_duration(e - now)
+                        ),
+                        format!("{} (a new login registers again)", login_fix(&s)),
+                    ),
+                    Some(e) => r.ok(
+                        T,
+                        format!(
+                            "{what}: client registration valid for {}",
+                            describe_duration(e - now)
+                        ),
+                    ),
                     None => {}
                 }
             }
@@ -247,25 +350,55 @@ fn token_checks(r: &mut Report, app: &App) {
 
 async fn clock_check(r: &mut Report, app: &App) {
     const K: &str = "clock";
-    let region = sessions(app).first().map(|s| s.region.clone()).unwrap_or_else(|| "us-east-1".into());
+    let region = sessions(app)
+        .first()
+        .map(|s| s.region.clone())
+        .unwrap_or_else(|| "us-east-1".into());
     let url = match app.endpoint(Service::SsoOidc, &region) {
         Ok(u) => u,
-        Err(e) => return r.warn(K, format!("not checked: {e}"), "pass --offline to skip the check"),
+        Err(e) => {
+            return r.warn(
+                K,
+                format!("not checked: {e}"),
+                "pass --offline to skip the check",
+            );
+        }
     };
     let http = match app.aws.http() {
         Ok(h) => h,
-        Err(e) => return r.warn(K, format!("not checked: {e}"), "pass --offline to skip the check"),
+        Err(e) => {
+            return r.warn(
+                K,
+                format!("not checked: {e}"),
+                "pass --offline to skip the check",
+            );
+        }
     };
     if let Err(e) = app.aws.send("ClockCheck", true, || http.head(&url)).await {
-        return r.warn(K, format!("not checked: {e}"), "check the network, or pass --offline");
+        return r.warn(
+            K,
+            format!("not checked: {e}"),
+            "check the network, or pass --offline",
+        );
     }
     match app.aws.skew() {
-        None => r.warn(K, format!("{url} sent no Date header"), "pass --offline to skip the check"),
+        None => r.warn(
+            K,
+            format!("{url} sent no Date header"),
+            "pass --offline to skip the check",
+        ),
         Some(skew) if skew.abs() > SKEW_WARNING => {
-            let dir = if skew.is_positive() { "behind" } else { "ahead of" };
+            let dir = if skew.is_positive() {
+                "behind"
+            } else {
+                "ahead of"
+            };
             r.problem(K, format!("this computer's clock is {} {dir} the server's: tokens and signatures will be refused", describe_duration(skew.abs())), "enable time synchronisation (NTP)");
         }
-        Some(skew) => r.ok(K, format!("within {} s of the server's", skew.abs().whole_seconds())),
+        Some(skew) => r.ok(
+            K,
+            format!("within {} s of the server's", skew.abs().whole_seconds()),
+        ),
     }
 }
 
@@ -287,18 +420,37 @@ fn cache_checks(r: &mut Report, app: &App) {
             // SAFETY: geteuid has no preconditions and cannot fail.
             let me = unsafe { libc::geteuid() };
             if meta.uid() != me {
-                r.problem(C, format!("{} is owned by user id {}, not by you ({me})", dir.display(), meta.uid()), format!("sudo chown -R {me} {}", dir.display()));
+                r.problem(
+                    C,
+                    format!(
+                        "{} is owned by user id {}, not by you ({me})",
+                        dir.display(),
+                        meta.uid()
+                    ),
+                    format!("sudo chown -R {me} {}", dir.display()),
+                );
                 continue;
             }
             if meta.mode() & 0o022 != 0 {
-                r.problem(C, format!("{} is writable by others (mode {:o})", dir.display(), meta.mode() & 0o777), format!("chmod go-w {}", dir.display()));
+                r.problem(
+                    C,
+                    format!(
+                        "{} is writable by others (mode {:o})",
+                        dir.display(),
+                        meta.mode() & 0o777
+                    ),
+                    format!("chmod go-w {}", dir.display()),
+                );
                 continue;
             }
             for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
                 let name = e.file_name().to_string_lossy().into_owned();
                 let Ok(m) = e.metadata() else { continue };
                 if m.is_file() && name.ends_with(".json") && m.mode() & 0o077 != 0 {
-                    bad.push(format!("{name} is readable by others (mode {:o})", m.mode() & 0o777));
+                    bad.push(format!(
+                        "{name} is readable by others (mode {:o})",
+                        m.mode() & 0o777
+                    ));
                 }
             }
         }
@@ -307,13 +459,29 @@ fn cache_checks(r: &mut Report, app: &App) {
             .flatten()
             .flatten()
             .map(|e| e.path())
-            .filter(|p| p.file_name().map(|n| n.to_string_lossy()).is_some_and(|n| n.starts_with('.') && n.ends_with(".tmp")))
+            .filter(|p| {
+                p.file_name()
+                    .map(|n| n.to_string_lossy())
+                    .is_some_and(|n| n.starts_with('.') && n.ends_with(".tmp"))
+            })
             .collect();
         if !bad.is_empty() {
-            r.warn(C, format!("{}: {}", dir.display(), bad.join(", ")), format!("chmod 600 {}/*.json", dir.display()));
+            r.warn(
+                C,
+                format!("{}: {}", dir.display(), bad.join(", ")),
+                format!("chmod 600 {}/*.json", dir.display()),
+            );
         }
         if !temps.is_empty() {
-            r.warn(C, format!("{}: {} left by an interrupted write", dir.display(), super::discovery::count(temps.len(), "temporary file", "temporary files")), format!("rm {}/.*.tmp", dir.display()));
+            r.warn(
+                C,
+                format!(
+                    "{}: {} left by an interrupted write",
+                    dir.display(),
+                    super::discovery::count(temps.len(), "temporary file", "temporary files")
+                ),
+                format!("rm {}/.*.tmp", dir.display()),
+            );
         }
         if bad.is_empty() && temps.is_empty() {
             r.ok(C, format!("{} is private and clean", dir.display()));
@@ -342,12 +510,22 @@ fn resolve_program(app: &App, program: &str) -> Option<PathBuf> {
 }
 
 fn is_ssoexec(program: &str) -> bool {
-    Path::new(program).file_name().is_some_and(|n| n == "ssoexec" || n == "ssoexec.exe")
+    Path::new(program)
+        .file_name()
+        .is_some_and(|n| n == "ssoexec" || n == "ssoexec.exe")
 }
 
 /// Problems of one command line that calls ssoexec: the program and the `--profile` it names.
-fn check_call(app: &App, r: &mut Report, check: &'static str, what: &str, words: &[String]) -> bool {
-    let Some(program) = words.first() else { return true };
+fn check_call(
+    app: &App,
+    r: &mut Report,
+    check: &'static str,
+    what: &str,
+    words: &[String],
+) -> bool {
+    let Some(program) = words.first() else {
+        return true;
+    };
     if !is_ssoexec(program) {
         return true;
     }
@@ -359,14 +537,29 @@ fn check_call(app: &App, r: &mut Report, check: &'static str, what: &str, words:
         } else {
             "put ssoexec on PATH, or write its absolute path".to_string()
         };
-        r.problem(check, format!("{what} runs {program}, which is not {}", if program.contains('/') { "an executable file" } else { "on PATH" }), fix);
+        r.problem(
+            check,
+            format!(
+                "{what} runs {program}, which is not {}",
+                if program.contains('/') {
+                    "an executable file"
+                } else {
+                    "on PATH"
+                }
+            ),
+            fix,
+        );
     }
     if let Some(i) = words.iter().position(|w| w == "--profile" || w == "-p")
         && let Some(p) = words.get(i + 1)
         && app.settings.config.profile(p).is_none()
     {
         fine = false;
-        r.problem(check, format!("{what} uses profile {p}, which does not exist"), format!("add the profile (`ssoexec configure --profile {p}`) or fix the name"));
+        r.problem(
+            check,
+            format!("{what} uses profile {p}, which does not exist"),
+            format!("add the profile (`ssoexec configure --profile {p}`) or fix the name"),
+        );
     }
     fine
 }
@@ -377,29 +570,69 @@ fn command_checks(r: &mut Report, app: &App, args: &DoctorArgs) {
     for (name, section) in &app.settings.config.config.profiles {
         if let Some(cmd) = section.get("credential_process") {
             let words = shlex::split(cmd).unwrap_or_default();
-            fine &= check_call(app, r, P, &format!("profile {name}'s credential_process"), &words);
+            fine &= check_call(
+                app,
+                r,
+                P,
+                &format!("profile {name}'s credential_process"),
+                &words,
+            );
         }
     }
     if fine {
-        r.ok(P, "every credential_process that calls ssoexec finds it and its profile");
+        r.ok(
+            P,
+            "every credential_process that calls ssoexec finds it and its profile",
+        );
     }
     const K: &str = "kubeconfig";
-    let path = crate::kube::kubeconfig::target_path(args.kubeconfig.as_deref(), app.env.get(KUBECONFIG), &app.settings.paths.home);
+    let path = crate::kube::kubeconfig::target_path(
+        args.kubeconfig.as_deref(),
+        app.env.get(KUBECONFIG),
+        &app.settings.paths.home,
+    );
     let doc = match crate::kube::kubeconfig::load(&path) {
         Ok(Some(d)) => d,
         Ok(None) => return r.ok(K, format!("{} does not exist", path.display())),
         Err(e) => return r.problem(K, e.to_string(), "fix the file"),
     };
     let mut fine = true;
-    for user in doc.get("users").and_then(|u| u.as_sequence()).into_iter().flatten() {
-        let name = user.get("name").and_then(|n| n.as_str()).unwrap_or_default();
-        let Some(exec) = user.get("user").and_then(|u| u.get("exec")) else { continue };
-        let mut words: Vec<String> = exec.get("command").and_then(|c| c.as_str()).map(String::from).into_iter().collect();
-        words.extend(exec.get("args").and_then(|a| a.as_sequence()).into_iter().flatten().filter_map(|a| a.as_str().map(String::from)));
+    for user in doc
+        .get("users")
+        .and_then(|u| u.as_sequence())
+        .into_iter()
+        .flatten()
+    {
+        let name = user
+            .get("name")
+            .and_then(|n| n.as_str())
+            .unwrap_or_default();
+        let Some(exec) = user.get("user").and_then(|u| u.get("exec")) else {
+            continue;
+        };
+        let mut words: Vec<String> = exec
+            .get("command")
+            .and_then(|c| c.as_str())
+            .map(String::from)
+            .into_iter()
+            .collect();
+        words.extend(
+            exec.get("args")
+                .and_then(|a| a.as_sequence())
+                .into_iter()
+                .flatten()
+                .filter_map(|a| a.as_str().map(String::from)),
+        );
         fine &= check_call(app, r, K, &format!("kubeconfig user {name}"), &words);
     }
     if fine {
-        r.ok(K, format!("every exec entry of {} that calls ssoexec finds it and its profile", path.display()));
+        r.ok(
+            K,
+            format!(
+                "every exec entry of {} that calls ssoexec finds it and its profile",
+                path.display()
+            ),
+        );
     }
 }
 
@@ -418,11 +651,19 @@ fn env_checks(r: &mut Report, app: &App) {
             r.problem(E, format!("{var}={p} names a profile that does not exist: every command without --profile fails"), format!("unset {var}, or create the profile (`ssoexec configure --profile {p}`)"));
         }
     }
-    if let (Some(a), Some(b)) = (app.env.get(env::AWS_PROFILE), app.env.get(env::AWS_DEFAULT_PROFILE))
-        && a != b
+    if let (Some(a), Some(b)) = (
+        app.env.get(env::AWS_PROFILE),
+        app.env.get(env::AWS_DEFAULT_PROFILE),
+    ) && a != b
     {
         fine = false;
-        r.warn(E, format!("AWS_PROFILE={a} and AWS_DEFAULT_PROFILE={b} differ: tools disagree on which wins"), "unset AWS_DEFAULT_PROFILE");
+        r.warn(
+            E,
+            format!(
+                "AWS_PROFILE={a} and AWS_DEFAULT_PROFILE={b} differ: tools disagree on which wins"
+            ),
+            "unset AWS_DEFAULT_PROFILE",
+        );
     }
     if fine {
         r.ok(E, "nothing in the environment overrides the profiles");

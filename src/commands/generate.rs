@@ -38,7 +38,11 @@ impl Diagnostic for GenerateError {
 }
 crate::diagnostic_error!(GenerateError);
 
-pub async fn generate(app: &App, args: &GenerateArgs, target: &TargetArgs) -> Result<ExitStatus, Error> {
+pub async fn generate(
+    app: &App,
+    args: &GenerateArgs,
+    target: &TargetArgs,
+) -> Result<ExitStatus, Error> {
     // Check what the person typed before signing in.
     crate::support::template::validate(&args.name, &generated::NAME_PLACEHOLDERS)
         .map_err(GenerateError::Template)?;
@@ -62,8 +66,18 @@ pub async fn generate(app: &App, args: &GenerateArgs, target: &TargetArgs) -> Re
     let token = sso_token(app, session, LoginPermission::for_caller(app)).await?;
     let portal = app.portal(&session.region)?;
     let started = std::time::Instant::now();
-    let assignments = assignments(app, &portal, &token.file.access_token, usize::from(args.concurrency)).await?;
-    let accounts = assignments.iter().map(|a| &a.account_id).collect::<std::collections::BTreeSet<_>>().len();
+    let assignments = assignments(
+        app,
+        &portal,
+        &token.file.access_token,
+        usize::from(args.concurrency),
+    )
+    .await?;
+    let accounts = assignments
+        .iter()
+        .map(|a| &a.account_id)
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
     app.printer.debug(format!(
         "listed {} roles in {accounts} accounts in {} ms",
         assignments.len(),
@@ -95,7 +109,11 @@ pub async fn generate(app: &App, args: &GenerateArgs, target: &TargetArgs) -> Re
     if !plan.stale.is_empty() {
         app.printer.info(format!(
             "{} no longer assigned and kept (--prune removes them): {}",
-            super::discovery::count(plan.stale.len(), "generated profile is", "generated profiles are"),
+            super::discovery::count(
+                plan.stale.len(),
+                "generated profile is",
+                "generated profiles are"
+            ),
             plan.stale.join(", ")
         ));
     }
@@ -114,15 +132,19 @@ pub async fn generate(app: &App, args: &GenerateArgs, target: &TargetArgs) -> Re
             .header(&shown, &shown)
             .to_string();
         super::write_stdout(diff.as_bytes())?;
-        app.printer.info(format!("dry run, nothing written: {summary}"));
+        app.printer
+            .info(format!("dry run, nothing written: {summary}"));
         return Ok(ExitStatus::Success);
     }
     if plan.text == old {
-        app.printer.info(format!("{shown} is up to date: {summary}"));
+        app.printer
+            .info(format!("{shown} is up to date: {summary}"));
         return Ok(ExitStatus::Success);
     }
     store::write(&path, &plan.text)?;
-    app.printer.info(format!("Wrote the sso-session {session_name} block of {shown}: {summary}"));
+    app.printer.info(format!(
+        "Wrote the sso-session {session_name} block of {shown}: {summary}"
+    ));
     Ok(ExitStatus::Success)
 }
 
@@ -167,8 +189,13 @@ pub(super) fn progress(app: &App, len: u64, what: &str) -> indicatif::ProgressBa
     if !app.printer.is_terminal() {
         return indicatif::ProgressBar::hidden();
     }
-    let bar = indicatif::ProgressBar::with_draw_target(Some(len), indicatif::ProgressDrawTarget::stderr());
-    if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} ({elapsed})") {
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(len),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} ({elapsed})")
+    {
         bar.set_style(style);
     }
     bar.set_message(what.to_string());

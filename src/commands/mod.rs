@@ -32,7 +32,10 @@ pub async fn run(cli: Cli, env: Env, printer: Printer) -> Result<ExitStatus, Err
     let clock = Clock::from_env(&env).map_err(Error::Usage)?;
     // configure and generate write the config file, so they read it even with --start-url;
     // doctor reports a config that does not parse instead of stopping at it.
-    let writes_config = matches!(cli.command, Some(Command::Configure(_) | Command::Generate(_)));
+    let writes_config = matches!(
+        cli.command,
+        Some(Command::Configure(_) | Command::Generate(_))
+    );
     let mut config_error = None;
     let config = if cli.target.start_url.is_some() && !writes_config {
         AwsConfig::empty()

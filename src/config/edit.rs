@@ -170,10 +170,12 @@ pub fn scan(text: &str) -> Result<Layout, BlockError> {
                 line: number,
                 block: open.as_ref().map(|b| b.session.clone()),
             });
-        } else if !trimmed.is_empty() && !trimmed.starts_with('#') && !trimmed.starts_with(';') {
-            if let Some(s) = &mut current {
-                s.body_end = end;
-            }
+        } else if !trimmed.is_empty()
+            && !trimmed.starts_with('#')
+            && !trimmed.starts_with(';')
+            && let Some(s) = &mut current
+        {
+            s.body_end = end;
         }
         offset = end;
     }
@@ -281,7 +283,11 @@ mod tests {
     #[test]
     fn replacing_keeps_every_other_byte() {
         let l = scan(TEXT).unwrap();
-        let out = replace_section(TEXT, l.profile("dev").unwrap(), "[profile dev]\nregion = x\n");
+        let out = replace_section(
+            TEXT,
+            l.profile("dev").unwrap(),
+            "[profile dev]\nregion = x\n",
+        );
         assert_eq!(
             out,
             "# mine\n[default]\nregion = eu-west-1\n\n; about dev\n[profile dev]\nregion = x\n\n\n[sso-session corp]\nsso_start_url = https://x\n"
@@ -293,7 +299,10 @@ mod tests {
         assert_eq!(append("", "[a]\n"), "[a]\n");
         assert_eq!(append("[x]\nk=v", "[a]\n"), "[x]\nk=v\n\n[a]\n");
         assert_eq!(append("[x]\n\n", "[a]\n"), "[x]\n\n[a]\n");
-        assert_eq!(append("[x]\r\nk=v\r\n", "[a]\nb=c\n"), "[x]\r\nk=v\r\n\r\n[a]\r\nb=c\r\n");
+        assert_eq!(
+            append("[x]\r\nk=v\r\n", "[a]\nb=c\n"),
+            "[x]\r\nk=v\r\n\r\n[a]\r\nb=c\r\n"
+        );
     }
 
     #[test]
@@ -317,8 +326,14 @@ mod tests {
         for (bad, line) in [
             ("# BEGIN ssoexec generate sso-session=a\n", 1),
             ("# END ssoexec generate sso-session=a\n", 1),
-            ("# BEGIN ssoexec generate sso-session=a\n# BEGIN ssoexec generate sso-session=b\n", 2),
-            ("# BEGIN ssoexec generate sso-session=a\n# END ssoexec generate sso-session=b\n", 2),
+            (
+                "# BEGIN ssoexec generate sso-session=a\n# BEGIN ssoexec generate sso-session=b\n",
+                2,
+            ),
+            (
+                "# BEGIN ssoexec generate sso-session=a\n# END ssoexec generate sso-session=b\n",
+                2,
+            ),
         ] {
             assert_eq!(scan(bad).unwrap_err().line, line, "{bad}");
         }

@@ -84,18 +84,23 @@ pub enum GenerateError {
     Set(String),
 }
 
-
 /// Parses one `--set key=value`.
 pub fn parse_set(raw: &str) -> Result<(String, String), GenerateError> {
     let (k, v) = raw
         .split_once('=')
         .ok_or_else(|| GenerateError::Set(format!("{raw:?} is not key=value")))?;
     let (k, v) = (k.trim(), v.trim());
-    if k.is_empty() || !k.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+    if k.is_empty()
+        || !k
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    {
         return Err(GenerateError::Set(format!("{k:?} is not a config key")));
     }
     if RESERVED_KEYS.contains(&k) {
-        return Err(GenerateError::Set(format!("{k} is written by generate itself")));
+        return Err(GenerateError::Set(format!(
+            "{k} is written by generate itself"
+        )));
     }
     if v.is_empty() || v.chars().any(char::is_control) || v.contains(" #") || v.contains(" ;") {
         return Err(GenerateError::Set(format!(
@@ -193,12 +198,20 @@ fn twin_section(spec: &Spec, name: &str) -> String {
 }
 
 fn describe(a: &Assignment) -> String {
-    format!("account {} ({}), role {}", a.account_name, a.account_id, a.role_name)
+    format!(
+        "account {} ({}), role {}",
+        a.account_name, a.account_id, a.role_name
+    )
 }
 
 /// Plans a run: the new text of the file at `path` (only the block of `spec.session` changes)
 /// and what changed. `assignments` need not be sorted.
-pub fn plan(text: &str, path: &str, spec: &Spec, assignments: &[Assignment]) -> Result<Plan, GenerateError> {
+pub fn plan(
+    text: &str,
+    path: &str,
+    spec: &Spec,
+    assignments: &[Assignment],
+) -> Result<Plan, GenerateError> {
     let layout: Layout = edit::scan(text).map_err(|source| GenerateError::Block {
         path: path.to_string(),
         source,
@@ -222,7 +235,11 @@ pub fn plan(text: &str, path: &str, spec: &Spec, assignments: &[Assignment]) -> 
 
     let mut plan = Plan::default();
     let mut new: BTreeMap<String, String> = BTreeMap::new();
-    let mut wanted = |name: String, section: String, a: &Assignment, plan: &mut Plan| -> Result<(), GenerateError> {
+    let mut wanted = |name: String,
+                      section: String,
+                      a: &Assignment,
+                      plan: &mut Plan|
+     -> Result<(), GenerateError> {
         if let Some(&line) = user.get(name.as_str()) {
             let clash = Clash {
                 name: name.clone(),
@@ -307,7 +324,10 @@ mod tests {
 
     #[test]
     fn normalises_names() {
-        assert_eq!(normalize("My Account [prod].Admin"), "My-Account-prod-.Admin");
+        assert_eq!(
+            normalize("My Account [prod].Admin"),
+            "My-Account-prod-.Admin"
+        );
         assert_eq!(normalize("  ]]]"), "profile");
         assert_eq!(normalize("a#b;c\"d'e"), "a-b-c-d-e");
         assert_eq!(normalize("dev.ReadOnly"), "dev.ReadOnly");
@@ -327,18 +347,43 @@ mod tests {
     #[test]
     fn idempotent_and_prunes() {
         let s = spec();
-        let first = plan("[profile mine]\nregion = x\n", "c", &s, &[a("dev", "1", "R"), a("prod", "2", "R")]).unwrap();
+        let first = plan(
+            "[profile mine]\nregion = x\n",
+            "c",
+            &s,
+            &[a("dev", "1", "R"), a("prod", "2", "R")],
+        )
+        .unwrap();
         assert_eq!(first.added, ["dev.R", "prod.R"]);
-        let again = plan(&first.text, "c", &s, &[a("prod", "2", "R"), a("dev", "1", "R")]).unwrap();
+        let again = plan(
+            &first.text,
+            "c",
+            &s,
+            &[a("prod", "2", "R"), a("dev", "1", "R")],
+        )
+        .unwrap();
         assert_eq!(again.text, first.text);
         assert_eq!(again.unchanged, 2);
         let kept = plan(&first.text, "c", &s, &[a("dev", "1", "R")]).unwrap();
         assert_eq!(kept.stale, ["prod.R"]);
         assert_eq!(kept.text, first.text);
-        let pruned = plan(&first.text, "c", &Spec { prune: true, ..s.clone() }, &[a("dev", "1", "R")]).unwrap();
+        let pruned = plan(
+            &first.text,
+            "c",
+            &Spec {
+                prune: true,
+                ..s.clone()
+            },
+            &[a("dev", "1", "R")],
+        )
+        .unwrap();
         assert_eq!(pruned.removed, ["prod.R"]);
         assert!(!pruned.text.contains("prod.R"));
-        assert!(pruned.text.starts_with("[profile mine]\nregion = x\n\n# BEGIN"));
+        assert!(
+            pruned
+                .text
+                .starts_with("[profile mine]\nregion = x\n\n# BEGIN")
+        );
     }
 
     #[test]
@@ -349,14 +394,26 @@ mod tests {
             err.to_string(),
             "generated profile \"dev.R\" (account dev (1), role R) clashes with your [profile dev.R] at line 1 of /c"
         );
-        let p = plan("[profile dev.R]\n", "/c", &Spec { skip_existing: true, ..s }, &[a("dev", "1", "R")]).unwrap();
+        let p = plan(
+            "[profile dev.R]\n",
+            "/c",
+            &Spec {
+                skip_existing: true,
+                ..s
+            },
+            &[a("dev", "1", "R")],
+        )
+        .unwrap();
         assert_eq!(p.skipped.len(), 1);
         assert_eq!(p.text, "[profile dev.R]\n");
     }
 
     #[test]
     fn set_values() {
-        assert_eq!(parse_set("output=json").unwrap(), ("output".into(), "json".into()));
+        assert_eq!(
+            parse_set("output=json").unwrap(),
+            ("output".into(), "json".into())
+        );
         assert!(parse_set("sso_session=x").is_err());
         assert!(parse_set("Output=json").is_err());
         assert!(parse_set("output=json # c").is_err());

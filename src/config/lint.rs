@@ -23,12 +23,23 @@ pub fn inline_comments(text: &str) -> Vec<InlineComment> {
             in_section = true;
             continue;
         }
-        if !in_section || t.is_empty() || t.starts_with('#') || t.starts_with(';') || line.starts_with([' ', '\t']) {
+        if !in_section
+            || t.is_empty()
+            || t.starts_with('#')
+            || t.starts_with(';')
+            || line.starts_with([' ', '\t'])
+        {
             continue;
         }
-        let Some(eq) = t.find(['=', ':']) else { continue };
+        let Some(eq) = t.find(['=', ':']) else {
+            continue;
+        };
         let (key, value) = (t[..eq].trim(), t[eq + 1..].trim());
-        if value.contains(" #") || value.contains(" ;") || value.contains("\t#") || value.contains("\t;") {
+        if value.contains(" #")
+            || value.contains(" ;")
+            || value.contains("\t#")
+            || value.contains("\t;")
+        {
             out.push(InlineComment {
                 line: i + 1,
                 key: key.to_ascii_lowercase(),
@@ -51,17 +62,24 @@ pub fn locate_repeat(text: &str) -> Option<String> {
             header = t.to_string();
             keys.clear();
             if let Some(first) = headers.insert(header.clone(), i + 1) {
-                return Some(format!("line {}: {header} again (first at line {first})", i + 1));
+                return Some(format!(
+                    "line {}: {header} again (first at line {first})",
+                    i + 1
+                ));
             }
             continue;
         }
-        if t.is_empty() || t.starts_with('#') || t.starts_with(';') || line.starts_with([' ', '\t']) {
+        if t.is_empty() || t.starts_with('#') || t.starts_with(';') || line.starts_with([' ', '\t'])
+        {
             continue;
         }
         if let Some(eq) = t.find(['=', ':']) {
             let key = t[..eq].trim().to_ascii_lowercase();
             if let Some(first) = keys.insert(key.clone(), i + 1) {
-                return Some(format!("line {}: key {key} again in {header} (first at line {first})", i + 1));
+                return Some(format!(
+                    "line {}: key {key} again in {header} (first at line {first})",
+                    i + 1
+                ));
             }
         }
     }
@@ -72,7 +90,9 @@ pub fn locate_repeat(text: &str) -> Option<String> {
 pub fn credential_process_with_sso(cfg: &ConfigFile) -> Vec<String> {
     cfg.profiles
         .iter()
-        .filter(|(_, s)| s.contains_key("credential_process") && s.keys().any(|k| k.starts_with("sso_")))
+        .filter(|(_, s)| {
+            s.contains_key("credential_process") && s.keys().any(|k| k.starts_with("sso_"))
+        })
         .map(|(n, _)| n.clone())
         .collect()
 }
@@ -96,7 +116,9 @@ pub fn duplicate_logins(cfg: &ConfigFile) -> Vec<(String, String)> {
         if p.contains_key("sso_session") {
             continue;
         }
-        let Some(url) = p.get("sso_start_url") else { continue };
+        let Some(url) = p.get("sso_start_url") else {
+            continue;
+        };
         for (session, s) in &cfg.sso_sessions {
             if s.get("sso_start_url").is_some_and(|u| same_url(u, url)) {
                 out.push((name.clone(), session.clone()));
@@ -119,15 +141,22 @@ pub fn looks_like_identity_center(url: &str) -> bool {
     };
     let host = u.host_str().unwrap_or_default();
     u.scheme() == "https"
-        && ((host.ends_with(".awsapps.com") || host.ends_with(".awsapps.cn")) && u.path().starts_with("/start")
+        && ((host.ends_with(".awsapps.com") || host.ends_with(".awsapps.cn"))
+            && u.path().starts_with("/start")
             || host.ends_with(".app.aws")
             || host.starts_with("identitycenter.") && host.ends_with(".amazonaws.com"))
 }
 
 /// Every start URL of the file that does not look like one, with where it is.
 pub fn odd_start_urls(cfg: &ConfigFile) -> Vec<(String, String)> {
-    let sessions = cfg.sso_sessions.iter().map(|(n, s)| (format!("sso-session {n}"), s));
-    let profiles = cfg.profiles.iter().map(|(n, s)| (format!("profile {n}"), s));
+    let sessions = cfg
+        .sso_sessions
+        .iter()
+        .map(|(n, s)| (format!("sso-session {n}"), s));
+    let profiles = cfg
+        .profiles
+        .iter()
+        .map(|(n, s)| (format!("profile {n}"), s));
     sessions
         .chain(profiles)
         .filter_map(|(w, s)| {
@@ -149,32 +178,68 @@ mod tests {
 
     #[test]
     fn finds_inline_comments() {
-        let found = inline_comments("# top ; x\n[profile a]\nregion = eu-west-1 # main\nurl = https://x/#frag\nnested =\n  k = v # no\n");
-        assert_eq!(found, [InlineComment { line: 3, key: "region".into(), value: "eu-west-1 # main".into() }]);
+        let found = inline_comments(
+            "# top ; x\n[profile a]\nregion = eu-west-1 # main\nurl = https://x/#frag\nnested =\n  k = v # no\n",
+        );
+        assert_eq!(
+            found,
+            [InlineComment {
+                line: 3,
+                key: "region".into(),
+                value: "eu-west-1 # main".into()
+            }]
+        );
     }
 
     #[test]
     fn locates_repeats() {
-        assert_eq!(locate_repeat("[a]\nx=1\n\n[b]\n[a]\n"), Some("line 5: [a] again (first at line 1)".into()));
-        assert_eq!(locate_repeat("[a]\nx=1\n# c\nX = 2\n"), Some("line 4: key x again in [a] (first at line 2)".into()));
+        assert_eq!(
+            locate_repeat("[a]\nx=1\n\n[b]\n[a]\n"),
+            Some("line 5: [a] again (first at line 1)".into())
+        );
+        assert_eq!(
+            locate_repeat("[a]\nx=1\n# c\nX = 2\n"),
+            Some("line 4: key x again in [a] (first at line 2)".into())
+        );
         assert_eq!(locate_repeat("[a]\nx=1\n[b]\nx=2\n"), None);
     }
 
     #[test]
     fn profile_findings() {
-        let c = cfg("[profile a]\nsso_session = s\ncredential_process = x\n[profile b]\nsso_session = gone\n[profile c]\nsso_start_url = https://d-1.awsapps.com/start/\nsso_region = us-east-1\n[sso-session s]\nsso_start_url = https://d-1.awsapps.com/start\n[sso-session odd]\nsso_start_url = https://example.com/login\n");
+        let c = cfg(
+            "[profile a]\nsso_session = s\ncredential_process = x\n[profile b]\nsso_session = gone\n[profile c]\nsso_start_url = https://d-1.awsapps.com/start/\nsso_region = us-east-1\n[sso-session s]\nsso_start_url = https://d-1.awsapps.com/start\n[sso-session odd]\nsso_start_url = https://example.com/login\n",
+        );
         assert_eq!(credential_process_with_sso(&c), ["a"]);
-        assert_eq!(missing_sessions(&c), [("b".to_string(), "gone".to_string())]);
+        assert_eq!(
+            missing_sessions(&c),
+            [("b".to_string(), "gone".to_string())]
+        );
         assert_eq!(duplicate_logins(&c), [("c".to_string(), "s".to_string())]);
-        assert_eq!(odd_start_urls(&c), [("sso-session odd".to_string(), "https://example.com/login".to_string())]);
+        assert_eq!(
+            odd_start_urls(&c),
+            [(
+                "sso-session odd".to_string(),
+                "https://example.com/login".to_string()
+            )]
+        );
     }
 
     #[test]
     fn identity_center_urls() {
-        for ok in ["https://d-1234567890.awsapps.com/start", "https://acme.awsapps.com/start/#/", "https://ssoins-1.portal.us-east-1.app.aws", "https://identitycenter.amazonaws.com/ssoins-1"] {
+        for ok in [
+            "https://d-1234567890.awsapps.com/start",
+            "https://acme.awsapps.com/start/#/",
+            "https://ssoins-1.portal.us-east-1.app.aws",
+            "https://identitycenter.amazonaws.com/ssoins-1",
+        ] {
             assert!(looks_like_identity_center(ok), "{ok}");
         }
-        for bad in ["http://d-1.awsapps.com/start", "https://d-1.awsapps.com/", "https://example.com/start", "nope"] {
+        for bad in [
+            "http://d-1.awsapps.com/start",
+            "https://d-1.awsapps.com/",
+            "https://example.com/start",
+            "nope",
+        ] {
             assert!(!looks_like_identity_center(bad), "{bad}");
         }
     }

@@ -1,7 +1,7 @@
 //! AWS shared config: locate and read the files, parse them (pure), normalize to typed profiles.
+pub mod edit;
 pub mod error;
 pub mod file;
-pub mod edit;
 pub mod generated;
 pub mod lint;
 pub mod profile;
@@ -35,7 +35,10 @@ impl AwsConfig {
     /// Empty files at the paths `load` reads (for `doctor` when the config does not parse).
     pub fn empty_at(env: &Env, home: &Path) -> AwsConfig {
         AwsConfig {
-            config: ConfigFile::empty(file_path(env, AWS_CONFIG_FILE, home, "config"), FileKind::Config),
+            config: ConfigFile::empty(
+                file_path(env, AWS_CONFIG_FILE, home, "config"),
+                FileKind::Config,
+            ),
             credentials: ConfigFile::empty(
                 file_path(env, AWS_SHARED_CREDENTIALS_FILE, home, "credentials"),
                 FileKind::Credentials,

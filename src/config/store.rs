@@ -25,7 +25,10 @@ pub fn read(path: &Path) -> Result<String, FsError> {
 /// renames it, then gives the file back the mode it had (a new file is 0600).
 pub fn write(path: &Path, text: &str) -> Result<(), FsError> {
     let old_mode = std::fs::metadata(path).ok().map(|m| m.permissions());
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty() && !d.is_dir()) {
+    if let Some(dir) = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty() && !d.is_dir())
+    {
         crate::support::atomic::ensure_dir(dir)?;
     }
     crate::support::atomic::write(path, text.as_bytes())?;

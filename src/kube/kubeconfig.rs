@@ -264,9 +264,17 @@ fn with_marker(mut value: Value, profile: &str) -> Value {
     value
 }
 
-const LISTS: [(&str, &str); 3] = [("clusters", "cluster"), ("users", "user"), ("contexts", "context")];
+const LISTS: [(&str, &str); 3] = [
+    ("clusters", "cluster"),
+    ("users", "user"),
+    ("contexts", "context"),
+];
 
-fn list_mut<'a>(root: &'a mut Mapping, list: &str, path: &Path) -> Result<&'a mut Vec<Value>, KubeError> {
+fn list_mut<'a>(
+    root: &'a mut Mapping,
+    list: &str,
+    path: &Path,
+) -> Result<&'a mut Vec<Value>, KubeError> {
     let slot = root.entry(key(list)).or_insert(Value::Null);
     if slot.is_null() {
         *slot = Value::Sequence(Vec::new());
@@ -501,27 +509,74 @@ current-context: prod
             e.cluster = name.into();
             e.user = name.into();
             e.context = name.into();
-            ManagedEntry { entry: e, profile: profile.into() }
+            ManagedEntry {
+                entry: e,
+                profile: profile.into(),
+            }
         };
         let profiles: std::collections::BTreeSet<String> = ["p".to_string()].into();
         let doc = Some(serde_yaml::from_str(user).unwrap());
-        let (doc, c) = merge_managed(doc, &[managed("b", "p"), managed("a", "p"), managed("taken", "p")], &profiles, false, Path::new("k")).unwrap();
-        assert_eq!((c.added.clone(), c.skipped.clone()), (vec!["a".to_string(), "b".into()], vec!["taken".to_string()]));
+        let (doc, c) = merge_managed(
+            doc,
+            &[managed("b", "p"), managed("a", "p"), managed("taken", "p")],
+            &profiles,
+            false,
+            Path::new("k"),
+        )
+        .unwrap();
+        assert_eq!(
+            (c.added.clone(), c.skipped.clone()),
+            (vec!["a".to_string(), "b".into()], vec!["taken".to_string()])
+        );
         assert_eq!(doc["clusters"][0]["cluster"]["server"], "https://mine");
-        assert_eq!(managed_profile(&doc["contexts"][1], "context").as_deref(), Some("p"));
+        assert_eq!(
+            managed_profile(&doc["contexts"][1], "context").as_deref(),
+            Some("p")
+        );
         assert_eq!(managed_profile(&doc["contexts"][0], "context"), None);
         assert_eq!(doc["current-context"], "taken");
-        let (again, c) = merge_managed(Some(doc.clone()), &[managed("a", "p"), managed("b", "p")], &profiles, false, Path::new("k")).unwrap();
+        let (again, c) = merge_managed(
+            Some(doc.clone()),
+            &[managed("a", "p"), managed("b", "p")],
+            &profiles,
+            false,
+            Path::new("k"),
+        )
+        .unwrap();
         assert_eq!((c.unchanged, to_yaml(&again)), (2, to_yaml(&doc)));
-        let (kept, c) = merge_managed(Some(doc.clone()), &[managed("a", "p")], &profiles, false, Path::new("k")).unwrap();
-        assert_eq!((c.stale, to_yaml(&kept)), (vec!["b".to_string()], to_yaml(&doc)));
+        let (kept, c) = merge_managed(
+            Some(doc.clone()),
+            &[managed("a", "p")],
+            &profiles,
+            false,
+            Path::new("k"),
+        )
+        .unwrap();
+        assert_eq!(
+            (c.stale, to_yaml(&kept)),
+            (vec!["b".to_string()], to_yaml(&doc))
+        );
         let other: std::collections::BTreeSet<String> = ["q".to_string()].into();
         let (_, c) = merge_managed(Some(doc.clone()), &[], &other, true, Path::new("k")).unwrap();
         assert!(c.removed.is_empty());
-        let (pruned, c) = merge_managed(Some(doc), &[managed("a", "p")], &profiles, true, Path::new("k")).unwrap();
+        let (pruned, c) = merge_managed(
+            Some(doc),
+            &[managed("a", "p")],
+            &profiles,
+            true,
+            Path::new("k"),
+        )
+        .unwrap();
         assert_eq!(c.removed, ["b"]);
         for list in ["clusters", "users", "contexts"] {
-            assert!(pruned[list].as_sequence().unwrap().iter().all(|i| i["name"] != "b"), "{list}");
+            assert!(
+                pruned[list]
+                    .as_sequence()
+                    .unwrap()
+                    .iter()
+                    .all(|i| i["name"] != "b"),
+                "{list}"
+            );
         }
         assert_eq!(pruned["clusters"][0]["name"], "taken");
     }

@@ -15,9 +15,22 @@ async fn scripted_with_a_new_sso_session_signs_in_once_and_keeps_every_other_byt
     let mine = "# my profiles\n[profile static]\nregion = us-west-2 \n\n\n; trailing comment";
     sb.write_config(mine);
     let out = sb.run(&[
-        "configure", "--start-url", START_URL, "--sso-region", "us-east-1", "--sso-session", "acme",
-        "--account-id", "333333333333", "--role-name", "Dev", "--profile", "sandbox-dev", "--region",
-        "eu-west-1", "--device-code",
+        "configure",
+        "--start-url",
+        START_URL,
+        "--sso-region",
+        "us-east-1",
+        "--sso-session",
+        "acme",
+        "--account-id",
+        "333333333333",
+        "--role-name",
+        "Dev",
+        "--profile",
+        "sandbox-dev",
+        "--region",
+        "eu-west-1",
+        "--device-code",
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout(&out), "");
@@ -55,14 +68,32 @@ region = eu-west-1
 async fn an_existing_session_the_only_role_and_proposed_names() {
     let sb = Sandbox::new().await;
     sb.login("dev");
-    let out = sb.run(&["configure", "--sso-session", "corp", "--account-id", "222222222222"]);
+    let out = sb.run(&[
+        "configure",
+        "--sso-session",
+        "corp",
+        "--account-id",
+        "222222222222",
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let section = "[profile prod.ReadOnly]\nsso_session = corp\nsso_account_id = 222222222222\nsso_role_name = ReadOnly\nregion = us-east-1\n";
     assert_eq!(read_config(&sb), format!("{CONFIG}\n{section}"));
-    assert!(stderr(&out).starts_with("Using the only role: ReadOnly\nWrote to "), "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with("Using the only role: ReadOnly\nWrote to "),
+        "{}",
+        stderr(&out)
+    );
 
     // Again: refused without --force, file untouched.
-    let again = sb.run(&["configure", "--sso-session", "corp", "--account-id", "222222222222", "--region", "eu-west-2"]);
+    let again = sb.run(&[
+        "configure",
+        "--sso-session",
+        "corp",
+        "--account-id",
+        "222222222222",
+        "--region",
+        "eu-west-2",
+    ]);
     assert_eq!(again.status.code(), Some(1));
     assert_eq!(
         stderr(&again),
@@ -74,10 +105,29 @@ async fn an_existing_session_the_only_role_and_proposed_names() {
     assert_eq!(read_config(&sb), format!("{CONFIG}\n{section}"));
 
     // --force replaces it in place; a comment after it stays.
-    std::fs::write(sb.home().join(".aws/config"), format!("{CONFIG}\n{section}# after\n")).unwrap();
-    let forced = sb.run(&["configure", "--sso-session", "corp", "--account-id", "222222222222", "--region", "eu-west-2", "--force"]);
+    std::fs::write(
+        sb.home().join(".aws/config"),
+        format!("{CONFIG}\n{section}# after\n"),
+    )
+    .unwrap();
+    let forced = sb.run(&[
+        "configure",
+        "--sso-session",
+        "corp",
+        "--account-id",
+        "222222222222",
+        "--region",
+        "eu-west-2",
+        "--force",
+    ]);
     assert!(forced.status.success(), "{}", stderr(&forced));
-    assert_eq!(read_config(&sb), format!("{CONFIG}\n{}# after\n", section.replace("us-east-1", "eu-west-2")));
+    assert_eq!(
+        read_config(&sb),
+        format!(
+            "{CONFIG}\n{}# after\n",
+            section.replace("us-east-1", "eu-west-2")
+        )
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -90,20 +140,48 @@ async fn without_a_terminal_it_never_asks() {
         stderr(&out),
         "error: 3 accounts are available: pass --account-id (without a terminal ssoexec does not ask)\nhint: see `ssoexec --help`\n"
     );
-    let out = sb.run(&["configure", "--sso-session", "corp", "--account-id", "333333333333"]);
+    let out = sb.run(&[
+        "configure",
+        "--sso-session",
+        "corp",
+        "--account-id",
+        "333333333333",
+    ]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).starts_with("error: 3 roles are available in account 333333333333: pass --role-name"));
-    let out = sb.run(&["configure", "--sso-session", "corp", "--account-id", "999999999999"]);
+    assert!(
+        stderr(&out)
+            .starts_with("error: 3 roles are available in account 333333333333: pass --role-name")
+    );
+    let out = sb.run(&[
+        "configure",
+        "--sso-session",
+        "corp",
+        "--account-id",
+        "999999999999",
+    ]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).starts_with("error: account 999999999999 is not one you can use\nhint: `ssoexec accounts`"));
-    let out = sb.run(&["configure", "--sso-session", "corp", "--account-id", "222222222222", "--profile", "a b"]);
+    assert!(stderr(&out).starts_with(
+        "error: account 999999999999 is not one you can use\nhint: `ssoexec accounts`"
+    ));
+    let out = sb.run(&[
+        "configure",
+        "--sso-session",
+        "corp",
+        "--account-id",
+        "222222222222",
+        "--profile",
+        "a b",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(read_config(&sb), CONFIG);
     // Two sessions, none named: ask for one instead of guessing.
     sb.write_config(&format!("{CONFIG}[sso-session other]\nsso_start_url = https://x.awsapps.com/start\nsso_region = us-east-1\n"));
     let out = sb.run(&["configure"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).starts_with("error: several sso-sessions (corp, other): pass --sso-session NAME"));
+    assert!(
+        stderr(&out)
+            .starts_with("error: several sso-sessions (corp, other): pass --sso-session NAME")
+    );
 }
 
 /// The person types into a pseudo-terminal: a filter in each picker, then Enter to accept the
@@ -115,7 +193,11 @@ async fn on_a_terminal_the_person_picks_with_a_filter() {
     let bin = assert_cmd::cargo::cargo_bin("ssoexec");
     let mut child = sb
         .wrapper("script")
-        .args(["-qfec", &format!("{} configure --sso-session corp", bin.display()), "/dev/null"])
+        .args([
+            "-qfec",
+            &format!("{} configure --sso-session corp", bin.display()),
+            "/dev/null",
+        ])
         .env("SHELL", "/bin/sh")
         .env("TERM", "xterm")
         .stdin(Stdio::piped())
@@ -134,7 +216,10 @@ async fn on_a_terminal_the_person_picks_with_a_filter() {
                 if n == 0 {
                     break;
                 }
-                screen.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
+                screen
+                    .lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
             }
         })
     };
@@ -162,6 +247,8 @@ async fn on_a_terminal_the_person_picks_with_a_filter() {
     assert!(screen.contains("Wrote to "), "{screen}");
     assert_eq!(
         read_config(&sb),
-        format!("{CONFIG}\n[profile sandbox.Dev]\nsso_session = corp\nsso_account_id = 333333333333\nsso_role_name = Dev\nregion = us-east-1\n")
+        format!(
+            "{CONFIG}\n[profile sandbox.Dev]\nsso_session = corp\nsso_account_id = 333333333333\nsso_role_name = Dev\nregion = us-east-1\n"
+        )
     );
 }

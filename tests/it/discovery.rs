@@ -254,12 +254,18 @@ async fn every_cluster_becomes_a_managed_context_kubectl_reads() {
             let why = if region == "ap-south-1" {
                 "The security token included in the request is invalid".to_string()
             } else {
-                format!("User: arn:aws:sts::333333333333:assumed-role/AWSReservedSSO_{role}_0123456789abcdef/mock-user is not authorized to perform: eks:ListClusters on resource: arn:aws:eks:{region}:333333333333:cluster/*")
+                format!(
+                    "User: arn:aws:sts::333333333333:assumed-role/AWSReservedSSO_{role}_0123456789abcdef/mock-user is not authorized to perform: eks:ListClusters on resource: arn:aws:eks:{region}:333333333333:cluster/*"
+                )
             };
             want.push(format!("warning: account 333333333333 role {role} in {region}: not allowed to list EKS clusters in {region}: {why}; skipped"));
         }
     }
-    for (account, role) in [("111111111111", "Admin"), ("111111111111", "ReadOnly"), ("222222222222", "ReadOnly")] {
+    for (account, role) in [
+        ("111111111111", "Admin"),
+        ("111111111111", "ReadOnly"),
+        ("222222222222", "ReadOnly"),
+    ] {
         want.push(format!("warning: account {account} role {role} in ap-south-1: not allowed to list EKS clusters in ap-south-1: The security token included in the request is invalid; skipped"));
     }
     want.sort();
@@ -285,19 +291,40 @@ async fn every_cluster_becomes_a_managed_context_kubectl_reads() {
     let again = discover(&sb, &["--regions", "eu-west-1,us-east-1"]);
     assert!(again.status.success(), "{}", stderr(&again));
     assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
-    sb.mock.with_clusters("111111111111", "eu-west-1", &["alpha"]);
+    sb.mock
+        .with_clusters("111111111111", "eu-west-1", &["alpha"]);
     let kept = discover(&sb, &["--regions", "eu-west-1,us-east-1"]);
     assert!(kept.status.success());
-    assert!(stderr(&kept).contains("1 context was not found again and kept (--prune removes them): dev/eu-west-1/beta\n"), "{}", stderr(&kept));
+    assert!(
+        stderr(&kept).contains(
+            "1 context was not found again and kept (--prune removes them): dev/eu-west-1/beta\n"
+        ),
+        "{}",
+        stderr(&kept)
+    );
     assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
-    let dry = discover(&sb, &["--regions", "eu-west-1,us-east-1", "--prune", "--dry-run"]);
+    let dry = discover(
+        &sb,
+        &["--regions", "eu-west-1,us-east-1", "--prune", "--dry-run"],
+    );
     assert!(dry.status.success());
-    assert!(stdout(&dry).starts_with(&format!("--- {p}\n+++ {p}\n@@ ", p = path.display())), "{}", stdout(&dry));
+    assert!(
+        stdout(&dry).starts_with(&format!("--- {p}\n+++ {p}\n@@ ", p = path.display())),
+        "{}",
+        stdout(&dry)
+    );
     assert!(stdout(&dry).contains("\n-  name: dev/eu-west-1/beta\n"));
     assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
     let pruned = discover(&sb, &["--regions", "eu-west-1,us-east-1", "--prune"]);
     assert!(pruned.status.success());
-    assert!(stderr(&pruned).ends_with(&format!("3 clusters in 2 accounts, 2 regions; 0 new, 1 removed ({})\n", path.display())), "{}", stderr(&pruned));
+    assert!(
+        stderr(&pruned).ends_with(&format!(
+            "3 clusters in 2 accounts, 2 regions; 0 new, 1 removed ({})\n",
+            path.display()
+        )),
+        "{}",
+        stderr(&pruned)
+    );
     let after = std::fs::read_to_string(&path).unwrap();
     assert!(!after.contains("beta"));
     assert!(after.contains("- cluster:\n    server: https://other.example:6443\n  name: other\n"));
@@ -308,31 +335,57 @@ async fn every_cluster_becomes_a_managed_context_kubectl_reads() {
 async fn filters_default_regions_and_the_users_own_names() {
     let sb = Sandbox::new().await;
     sb.login("dev");
-    assert!(sb.run(&["generate", "--sso-session", "corp", "--region", "eu-west-1"]).status.success());
+    assert!(
+        sb.run(&["generate", "--sso-session", "corp", "--region", "eu-west-1"])
+            .status
+            .success()
+    );
     setup_clusters(&sb);
     let path = sb.home().join("kubeconfig");
     // The user already has a context with one of the names: it stays theirs.
     std::fs::write(&path, USERS_KUBECONFIG.replace("  name: other\ncurrent-context", "  name: other\n- context:\n    cluster: other\n    user: other-admin\n  name: dev/eu-west-1/beta\ncurrent-context")).unwrap();
     let before = std::fs::read_to_string(&path).unwrap();
     // Only account 111111111111's ReadOnly role, in each profile's region (eu-west-1).
-    let out = discover(&sb, &["--account-id", "111111111111", "--role-name", "ReadOnly", "--context-name", "{profile}:{cluster}"]);
+    let out = discover(
+        &sb,
+        &[
+            "--account-id",
+            "111111111111",
+            "--role-name",
+            "ReadOnly",
+            "--context-name",
+            "{profile}:{cluster}",
+        ],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(
         stderr(&out),
-        format!("2 clusters in 1 account, 1 region; 2 new, 0 removed ({})\n", path.display())
+        format!(
+            "2 clusters in 1 account, 1 region; 2 new, 0 removed ({})\n",
+            path.display()
+        )
     );
     let out = discover(&sb, &["--profile-glob", "dev.*"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(
         stderr(&out),
-        format!("2 clusters reachable through more than one profile got one context each (add {{role_name}} or {{profile}} to --context-name for one per role)\nwarning: dev/eu-west-1/beta: a cluster, user or context you wrote has this name; left alone\n2 contexts were not found again and kept (--prune removes them): dev.ReadOnly:alpha, dev.ReadOnly:beta\n1 cluster in 1 account, 1 region; 1 new, 0 removed ({})\n", path.display())
+        format!(
+            "2 clusters reachable through more than one profile got one context each (add {{role_name}} or {{profile}} to --context-name for one per role)\nwarning: dev/eu-west-1/beta: a cluster, user or context you wrote has this name; left alone\n2 contexts were not found again and kept (--prune removes them): dev.ReadOnly:alpha, dev.ReadOnly:beta\n1 cluster in 1 account, 1 region; 1 new, 0 removed ({})\n",
+            path.display()
+        )
     );
     let text = std::fs::read_to_string(&path).unwrap();
-    assert!(text.contains("  name: dev.ReadOnly:alpha\n") && text.contains("  name: dev.ReadOnly:beta\n"));
+    assert!(
+        text.contains("  name: dev.ReadOnly:alpha\n")
+            && text.contains("  name: dev.ReadOnly:beta\n")
+    );
     assert!(text.contains("  name: dev/eu-west-1/alpha\n"));
     let doc: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
     let theirs: serde_yaml::Value = serde_yaml::from_str(&before).unwrap();
-    assert_eq!(doc["contexts"][1], theirs["contexts"][1], "the user's context is unchanged");
+    assert_eq!(
+        doc["contexts"][1], theirs["contexts"][1],
+        "the user's context is unchanged"
+    );
     assert_eq!(doc["current-context"], "other");
 
     let bad = discover(&sb, &["--context-name", "{nope}"]);

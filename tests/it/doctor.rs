@@ -8,7 +8,11 @@ fn shown(sb: &Sandbox, out: &std::process::Output) -> String {
 }
 
 fn bin_dir() -> String {
-    assert_cmd::cargo::cargo_bin("ssoexec").parent().unwrap().display().to_string()
+    assert_cmd::cargo::cargo_bin("ssoexec")
+        .parent()
+        .unwrap()
+        .display()
+        .to_string()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -20,7 +24,15 @@ async fn a_healthy_setup_passes_every_check() {
     sb.login("dev");
     let kube = sb.home().join(".kube");
     std::fs::create_dir_all(&kube).unwrap();
-    let ok = sb.run(&["kubeconfig", "--profile", "dev", "--cluster-name", "prod-eks", "--command", "ssoexec"]);
+    let ok = sb.run(&[
+        "kubeconfig",
+        "--profile",
+        "dev",
+        "--cluster-name",
+        "prod-eks",
+        "--command",
+        "ssoexec",
+    ]);
     assert!(ok.status.success(), "{}", stderr(&ok));
     let out = sb
         .cmd()
@@ -68,7 +80,11 @@ ok       environment: nothing in the environment overrides the profiles
     assert_eq!(doc["ok"], true);
     let checks = doc["checks"].as_array().unwrap();
     assert!(checks.iter().all(|c| c["status"] == "ok"), "{checks:#?}");
-    assert!(checks.iter().any(|c| c["check"] == "clock" && c["message"] == "not checked (--offline)"));
+    assert!(
+        checks
+            .iter()
+            .any(|c| c["check"] == "clock" && c["message"] == "not checked (--offline)")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -158,12 +174,20 @@ warning  environment: AWS_ACCESS_KEY_ID is set: AWS SDKs and CLIs use those keys
 problem  environment: AWS_PROFILE=nope names a profile that does not exist: every command without --profile fails (fix: unset AWS_PROFILE, or create the profile (`ssoexec configure --profile nope`))
 "
     );
-    let json = sb.cmd().env("PATH", "/usr/bin:/bin").args(["doctor", "--json", "--offline"]).output().unwrap();
+    let json = sb
+        .cmd()
+        .env("PATH", "/usr/bin:/bin")
+        .args(["doctor", "--json", "--offline"])
+        .output()
+        .unwrap();
     assert_eq!(json.status.code(), Some(1));
     let doc: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
     assert_eq!(doc["ok"], false);
     assert_eq!(doc["checks"][1]["status"], "problem");
-    assert_eq!(doc["checks"][1]["fix"], "put the comment on a line of its own");
+    assert_eq!(
+        doc["checks"][1]["fix"],
+        "put the comment on a line of its own"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -185,8 +209,10 @@ async fn an_expired_refreshable_token_is_fine_until_its_registration_ends() {
     sb.seed_token("old", Some("refresh"), -60);
     let check = |registration_secs: i64| {
         let path = sb.token_file("corp");
-        let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-        v["registrationExpiresAt"] = crate::support::sandbox::fmt_epoch(NOW + registration_secs).into();
+        let mut v: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        v["registrationExpiresAt"] =
+            crate::support::sandbox::fmt_epoch(NOW + registration_secs).into();
         std::fs::write(&path, v.to_string()).unwrap();
         let out = sb.run(&["doctor", "--offline"]);
         shown(&sb, &out)

@@ -111,7 +111,11 @@ async fn the_block_is_updated_in_place_and_user_sections_around_it_stay() {
     sb.write_config(&format!("{CONFIG}{before}{old_block}{after}"));
     let out = generate(&sb, &[]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stderr(&out).ends_with("0 new, 6 updated, 0 unchanged, 0 removed\n"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).ends_with("0 new, 6 updated, 0 unchanged, 0 removed\n"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(read_config(&sb), format!("{CONFIG}{before}{BLOCK}{after}"));
 }
 
@@ -121,7 +125,8 @@ async fn gone_assignments_stay_until_prune_and_dry_run_writes_nothing() {
     sb.login("dev");
     assert!(generate(&sb, &[]).status.success());
     // sandbox loses Dev and ReadOnly.
-    sb.mock.add_account("333333333333", "sandbox", "sandbox@example.com", &["Admin"]);
+    sb.mock
+        .add_account("333333333333", "sandbox", "sandbox@example.com", &["Admin"]);
     let kept = generate(&sb, &[]);
     assert!(kept.status.success());
     assert_eq!(
@@ -169,7 +174,11 @@ async fn gone_assignments_stay_until_prune_and_dry_run_writes_nothing() {
 
     let pruned = generate(&sb, &["--prune"]);
     assert!(pruned.status.success());
-    let block = BLOCK.split("\n[profile sandbox.Dev]").next().unwrap().to_string()
+    let block = BLOCK
+        .split("\n[profile sandbox.Dev]")
+        .next()
+        .unwrap()
+        .to_string()
         + "# END ssoexec generate sso-session=corp\n";
     assert_eq!(read_config(&sb), format!("{CONFIG}\n{block}"));
 }
@@ -206,11 +215,19 @@ async fn names_templates_extra_keys_and_credential_process_twins() {
     let sb = Sandbox::new().await;
     sb.login("dev");
     sb.mock.with_accounts(0, 0);
-    sb.mock.add_account("444444444444", "Team A [prod]", "a@example.com", &["Admin"]);
-    sb.mock.add_account("555555555555", "Team A (prod)", "b@example.com", &["Admin"]);
+    sb.mock
+        .add_account("444444444444", "Team A [prod]", "a@example.com", &["Admin"]);
+    sb.mock
+        .add_account("555555555555", "Team A (prod)", "b@example.com", &["Admin"]);
     let out = generate(
         &sb,
-        &["--name", "{sso_session}-{account_name}-{role_name}", "--set", "output=json", "--credential-process"],
+        &[
+            "--name",
+            "{sso_session}-{account_name}-{role_name}",
+            "--set",
+            "output=json",
+            "--credential-process",
+        ],
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let block = "\
@@ -248,7 +265,13 @@ region = eu-west-1
         stderr(&bad),
         "error: --name unknown placeholder {account} in \"{account}\" (use {account_name}, {account_id}, {role_name}, {sso_session})\nhint: placeholders: {account_name}, {account_id}, {role_name}, {sso_session}\n"
     );
-    let bad = sb.run(&["generate", "--sso-session", "corp", "--set", "sso_role_name=x"]);
+    let bad = sb.run(&[
+        "generate",
+        "--sso-session",
+        "corp",
+        "--set",
+        "sso_role_name=x",
+    ]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(stderr(&bad).starts_with("error: --set sso_role_name is written by generate itself\n"));
 }
@@ -258,7 +281,11 @@ async fn without_a_login_it_says_how_to_sign_in() {
     let sb = Sandbox::new().await;
     let out = generate(&sb, &[]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
-    assert!(stderr(&out).contains("hint: run `ssoexec login --sso-session corp`"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("hint: run `ssoexec login --sso-session corp`"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(read_config(&sb), CONFIG);
 }
 
@@ -269,14 +296,26 @@ async fn many_accounts_with_bounded_concurrency_through_throttling() {
     sb.mock.with_accounts(60, 3);
     sb.mock.set_page_size(100);
     sb.mock.set_latency(Some(Op::ListAccountRoles), 30);
-    sb.mock.set_throttle(&[Op::ListAccounts, Op::ListAccountRoles], Some(Throttle::EveryNth(4)));
+    sb.mock.set_throttle(
+        &[Op::ListAccounts, Op::ListAccountRoles],
+        Some(Throttle::EveryNth(4)),
+    );
     let out = generate(&sb, &["--concurrency", "6"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stderr(&out).ends_with("180 roles in 60 accounts: 180 new, 0 updated, 0 unchanged, 0 removed\n"), "{}", stderr(&out));
+    assert!(
+        stderr(&out)
+            .ends_with("180 roles in 60 accounts: 180 new, 0 updated, 0 unchanged, 0 removed\n"),
+        "{}",
+        stderr(&out)
+    );
     let text = read_config(&sb);
     assert_eq!(text.matches("\n[profile account-").count(), 180);
     assert!(text.contains("[profile account-0060.PowerUserAccess]\nsso_session = corp\nsso_account_id = 100000000060\n"));
-    assert!(sb.mock.throttled() > 10, "throttled {}", sb.mock.throttled());
+    assert!(
+        sb.mock.throttled() > 10,
+        "throttled {}",
+        sb.mock.throttled()
+    );
     let in_flight = sb.mock.max_in_flight(Op::ListAccountRoles);
     assert!((2..=6).contains(&in_flight), "max in flight {in_flight}");
 
@@ -305,11 +344,21 @@ async fn botocore_uses_the_generated_profiles() {
     let out = sb
         .cmd()
         .env("SSOEXEC_TEST_NOW", now.to_string())
-        .args(["generate", "--sso-session", "corp", "--region", "eu-west-1", "--credential-process"])
+        .args([
+            "generate",
+            "--sso-session",
+            "corp",
+            "--region",
+            "eu-west-1",
+            "--credential-process",
+        ])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    let bin_dir = assert_cmd::cargo::cargo_bin("ssoexec").parent().unwrap().to_path_buf();
+    let bin_dir = assert_cmd::cargo::cargo_bin("ssoexec")
+        .parent()
+        .unwrap()
+        .to_path_buf();
     let script = "
 import sys, botocore.session
 for p in sys.argv[1:]:
@@ -329,7 +378,10 @@ for p in sys.argv[1:]:
     names.extend(profiles.iter().map(|p| format!("{}-cp", p.0)));
     let py = sb
         .wrapper("python3")
-        .env("PATH", format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap()))
+        .env(
+            "PATH",
+            format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap()),
+        )
         .env("SSOEXEC_TEST_NOW", now.to_string())
         .arg("-c")
         .arg(script)
@@ -340,11 +392,19 @@ for p in sys.argv[1:]:
     let lines: Vec<String> = stdout(&py).lines().map(String::from).collect();
     assert_eq!(lines.len(), 12, "{lines:?}");
     for (line, name) in lines.iter().zip(&names) {
-        let (_, account, role) = profiles.iter().find(|p| name.trim_end_matches("-cp") == p.0).unwrap();
+        let (_, account, role) = profiles
+            .iter()
+            .find(|p| name.trim_end_matches("-cp") == p.0)
+            .unwrap();
         let mut parts = line.split(' ');
         assert_eq!(parts.next(), Some(name.as_str()));
         assert_eq!(parts.next(), Some(*account), "{line}");
         let arn = parts.next().unwrap();
-        assert!(arn.starts_with(&format!("arn:aws:sts::{account}:assumed-role/AWSReservedSSO_{role}_")), "{line}");
+        assert!(
+            arn.starts_with(&format!(
+                "arn:aws:sts::{account}:assumed-role/AWSReservedSSO_{role}_"
+            )),
+            "{line}"
+        );
     }
 }
