@@ -390,7 +390,7 @@ async fn search(
             let names = match listed {
                 Ok(n) => n,
                 Err(e @ (EksError::ListDenied { .. } | EksError::Denied { .. })) => {
-                    app.printer.warn(format!("{who} in {region}: {e}; skipped"));
+                    app.printer.warn(clean(&format!("{who} in {region}: {e}; skipped")));
                     return Ok(Vec::new());
                 }
                 Err(e) => return Err(Error::from(e)),
@@ -404,7 +404,7 @@ async fn search(
                     {
                         Ok(c) => Ok(Some(c)),
                         Err(e @ (EksError::Denied { .. } | EksError::NotFound { .. })) => {
-                            app.printer.warn(format!("{who} in {region}: {e}; skipped"));
+                            app.printer.warn(clean(&format!("{who} in {region}: {e}; skipped")));
                             Ok(None)
                         }
                         Err(e) => Err(Error::from(e)),

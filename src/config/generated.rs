@@ -197,11 +197,12 @@ fn twin_section(spec: &Spec, name: &str) -> String {
     s
 }
 
+/// `account NAME (ID), role ROLE`, with control characters from the server removed.
 fn describe(a: &Assignment) -> String {
-    format!(
+    crate::support::text::clean(&format!(
         "account {} ({}), role {}",
         a.account_name, a.account_id, a.role_name
-    )
+    ))
 }
 
 /// Plans a run: the new text of the file at `path` (only the block of `spec.session` changes)
