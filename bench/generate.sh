@@ -8,8 +8,8 @@
 #   ACCOUNTS=200 LATENCIES="50" bench/generate.sh
 #   BENCH_NO_INSTALL=1 bench/generate.sh       # do not pip-install aws-sso-util (it is skipped if missing)
 #
-# Knobs (environment): ACCOUNTS (1000), ROLES (3), LATENCIES ("0 50"), RUNS (3 timed runs per
-# command; the median is reported), CONCURRENCY (8, ssoexec's default), PAGE_SIZE (100: the most a
+# Knobs (environment): ACCOUNTS (1000), ROLES (3), LATENCIES ("0 50"), RUNS (3 timed runs of each
+# ssoexec command; the median is reported), PEER_RUNS (1: aws-sso-util takes minutes), CONCURRENCY (8, ssoexec's default), PAGE_SIZE (100: the most a
 # real portal page holds and what ssoexec asks for; the mock's default of 2 only exercises paging),
 # DISCOVERY_CONCURRENCY ("8 32"), BENCH_VENV (~/.cache/ssoexec-bench/venv, shared with run.sh).
 #
@@ -22,6 +22,8 @@ accounts=${ACCOUNTS:-1000}
 roles=${ROLES:-3}
 latencies=${LATENCIES:-0 50}
 runs=${RUNS:-3}
+# aws-sso-util writes 3,000 profiles in minutes of CPU: one run each unless asked.
+peer_runs=${PEER_RUNS:-1}
 concurrency=${CONCURRENCY:-8}
 page_size=${PAGE_SIZE:-100}
 discovery_concurrency=${DISCOVERY_CONCURRENCY:-8 32}
@@ -151,7 +153,7 @@ for latency in $latencies; do
     peer_time=- peer_profiles=- peer_requests=-
     if [ -n "$peer" ]; then
         ptimes=()
-        for ((r = 0; r < runs; r++)); do
+        for ((r = 0; r < peer_runs; r++)); do
             base_config >"$HOME/.aws/config"
             mock_reset
             t0=$(now)
@@ -195,7 +197,7 @@ section=$work/section.md
     echo "<!-- BEGIN bench/generate.sh -->"
     echo "## Onboarding at scale (\`bench/generate.sh\`)"
     echo
-    echo "$accounts accounts × $roles roles on the mock (pages of $page_size), $(nproc) CPUs, median of $runs runs; ssoexec concurrency $concurrency."
+    echo "$accounts accounts × $roles roles on the mock (pages of $page_size), $(nproc) CPUs, ssoexec: median of $runs runs, concurrency $concurrency; aws-sso-util: median of $peer_runs."
     echo "Ideal = requests × latency ÷ concurrency (the target is within 1.5× of it); the peer is aws-sso-util $("$venv/bin/pip" show aws-sso-util 2>/dev/null | sed -n 's/^Version: //p') \`configure populate\` (botocore $("$venv/bin/pip" show botocore 2>/dev/null | sed -n 's/^Version: //p'))."
     echo
     echo "| run | work | ssoexec | ideal | ssoexec ÷ ideal | unchanged re-run | aws-sso-util work | aws-sso-util | aws-sso-util ÷ ssoexec |"

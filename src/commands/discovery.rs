@@ -321,7 +321,6 @@ fn units(
         {
             continue;
         }
-        chosen.insert(name.clone());
         let wanted: BTreeSet<String> = if regions.is_empty() {
             match section.get("region") {
                 Some(r) => [r.clone()].into(),
@@ -335,6 +334,8 @@ fn units(
         } else {
             regions.iter().cloned().collect()
         };
+        // Only profiles searched in this run are pruned.
+        chosen.insert(name.clone());
         let key = (
             t.session.token_cache_key(),
             t.account_id.clone(),
@@ -390,7 +391,8 @@ async fn search(
             let names = match listed {
                 Ok(n) => n,
                 Err(e @ (EksError::ListDenied { .. } | EksError::Denied { .. })) => {
-                    app.printer.warn(clean(&format!("{who} in {region}: {e}; skipped")));
+                    app.printer
+                        .warn(clean(&format!("{who} in {region}: {e}; skipped")));
                     return Ok(Vec::new());
                 }
                 Err(e) => return Err(Error::from(e)),
@@ -404,7 +406,8 @@ async fn search(
                     {
                         Ok(c) => Ok(Some(c)),
                         Err(e @ (EksError::Denied { .. } | EksError::NotFound { .. })) => {
-                            app.printer.warn(clean(&format!("{who} in {region}: {e}; skipped")));
+                            app.printer
+                                .warn(clean(&format!("{who} in {region}: {e}; skipped")));
                             Ok(None)
                         }
                         Err(e) => Err(Error::from(e)),
