@@ -395,3 +395,54 @@ async fn filters_default_regions_and_the_users_own_names() {
     assert!(stderr(&none).starts_with("error: no profile to search"));
     let _ = NOW;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bounded_concurrency_and_throttling_retries() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    sb.mock.with_accounts(12, 2);
+    sb.mock.set_page_size(100);
+    assert!(
+        sb.run(&["generate", "--sso-session", "corp", "--region", "eu-west-1"])
+            .status
+            .success()
+    );
+    sb.mock.with_clusters_per_account(2, &["eu-west-1"]);
+    sb.mock.set_latency(Some(Op::ListClusters), 40);
+    sb.mock.set_latency(Some(Op::DescribeCluster), 40);
+    sb.mock.set_throttle(
+        &[Op::ListClusters, Op::DescribeCluster],
+        Some(crate::support::mock::Throttle::EveryNth(5)),
+    );
+    let out = discover(
+        &sb,
+        &[
+            "--concurrency",
+            "4",
+            "--context-name",
+            "{profile}/{cluster}",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).ends_with(&format!(
+            "48 clusters in 12 accounts, 1 region; 48 new, 0 removed ({})\n",
+            sb.home().join("kubeconfig").display()
+        )),
+        "{}",
+        stderr(&out)
+    );
+    assert!(sb.mock.throttled() > 5, "throttled {}", sb.mock.throttled());
+    assert_eq!(sb.mock.count(Op::GetRoleCredentials), 24);
+    let in_flight =
+        sb.mock.max_in_flight(Op::ListClusters) + sb.mock.max_in_flight(Op::DescribeCluster);
+    assert!(
+        sb.mock.max_in_flight(Op::DescribeCluster) <= 4
+            && sb.mock.max_in_flight(Op::ListClusters) <= 4,
+        "{in_flight}"
+    );
+    assert!(
+        sb.mock.max_in_flight(Op::DescribeCluster) >= 2,
+        "no concurrency"
+    );
+}
