@@ -806,8 +806,16 @@ if notes:
     for line in notes:
         w(f"- {line}")
     w("")
+# Keep the section bench/generate.sh writes.
+kept = ""
+if os.path.exists(results_file):
+    old = open(results_file).read()
+    start = old.find("<!-- BEGIN bench/generate.sh -->")
+    end = old.find("<!-- END bench/generate.sh -->")
+    if start != -1 and end != -1:
+        kept = "\n" + old[start:end] + "<!-- END bench/generate.sh -->\n"
 with open(results_file, "w") as f:
-    f.write("\n".join(lines))
+    f.write("\n".join(lines) + kept)
 EOF
 log "done: $results_file"
 cat "$results_file"
