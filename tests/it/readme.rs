@@ -47,6 +47,38 @@ const NOT_RUN: &[(&str, &str)] = &[
         "starts the mock on a fixed port until stopped; the sandbox's mock stands in for it, and the lines after it run against that one",
     ),
     (
+        "cargo install --locked --path .",
+        "builds a release binary of this crate (minutes); CI builds and tests the same crate",
+    ),
+    (
+        "cargo install --locked --git https://github.com/ssoexec/ssoexec",
+        "fetches from GitHub (no network here); the same build as the line above",
+    ),
+    (
+        "v=0.1.0 t=x86_64-unknown-linux-musl",
+        "the release download needs GitHub; the same download and check run against a local release in workflows.rs (install.sh)",
+    ),
+    (
+        "base=https://github.com/ssoexec/ssoexec/releases/download/v$v",
+        "part of the release download above",
+    ),
+    (
+        "curl -fLO \"$base/ssoexec-$v-$t.tar.gz\" -fLO \"$base/SHA256SUMS\"",
+        "part of the release download above",
+    ),
+    (
+        "sha256sum -c --ignore-missing SHA256SUMS",
+        "part of the release download above; the checksum file format is checked in workflows.rs",
+    ),
+    (
+        "tar -xzf \"ssoexec-$v-$t.tar.gz\" && install -m 755 -t ~/.local/bin ssoexec",
+        "part of the release download above",
+    ),
+    (
+        "kubectl krew install --manifest-url=https://github.com/ssoexec/ssoexec/releases/download/v0.1.0/ssoexec.yaml",
+        "needs krew and GitHub; the rendered manifest is checked in workflows.rs",
+    ),
+    (
         "kubectl get pods",
         "needs an EKS API server; kubectl using what `ssoexec kubeconfig` wrote is tested in kube.rs",
     ),
@@ -55,7 +87,7 @@ const NOT_RUN: &[(&str, &str)] = &[
 /// Code block languages shown for reading only, and why.
 const UNCHECKED: &[(&str, &str)] = &[(
     "text",
-    "program output; the exit-3 message in README.md is asserted verbatim in foundation.rs",
+    "program output; the exit-3 message in README.md is asserted verbatim in cache.rs",
 )];
 
 fn repo() -> PathBuf {
