@@ -172,8 +172,8 @@ fn powershell(names: &[&str]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::output::testing::*;
+    use super::{Shell, render, unset_variables};
+    use crate::output::testing::{ctx, plain};
     use crate::output::variables;
 
     #[test]

@@ -11,7 +11,9 @@ use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
 fn bin() -> String {
-    assert_cmd::cargo::cargo_bin("ssoexec").display().to_string()
+    assert_cmd::cargo::cargo_bin("ssoexec")
+        .display()
+        .to_string()
 }
 
 /// `path` as one sh word.
@@ -101,7 +103,11 @@ async fn captured_stderr_at_a_terminal_gets_the_device_prompt_on_the_terminal() 
         screen.contains("Signed in to https://d-1234567890.awsapps.com/start"),
         "{screen}"
     );
-    assert_eq!(read(&err), "", "nothing for the person went to the captured stderr");
+    assert_eq!(
+        read(&err),
+        "",
+        "nothing for the person went to the captured stderr"
+    );
     assert_process_json(&read(&out));
     assert_eq!(sb.mock.count(Op::StartDeviceAuthorization), 1);
     assert_eq!(sb.browser_opens(), 1);
@@ -126,7 +132,10 @@ async fn captured_stderr_at_a_terminal_gets_the_pkce_prompt_and_countdown_on_the
         screen.contains("Sign in to sso-session corp in your browser. If it does not open, open this URL on this machine:\n\n    "),
         "{screen}"
     );
-    assert!(screen.contains("/authorize?response_type=code&"), "{screen}");
+    assert!(
+        screen.contains("/authorize?response_type=code&"),
+        "{screen}"
+    );
     assert!(
         screen.contains("Waiting for the browser… 1:00 left "),
         "{screen}"
@@ -201,8 +210,15 @@ async fn no_controlling_terminal_fails_fast_with_exit_3() {
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert_eq!(stderr(&out), LOGIN_REQUIRED);
     assert_eq!(stdout(&out), "");
-    assert!(took < Duration::from_secs(10), "at once, not after a wait: {took:?}");
-    assert_eq!(sb.mock.total_requests(), 0, "not even a client registration");
+    assert!(
+        took < Duration::from_secs(10),
+        "at once, not after a wait: {took:?}"
+    );
+    assert_eq!(
+        sb.mock.total_requests(),
+        0,
+        "not even a client registration"
+    );
     assert_eq!(sb.browser_opens(), 0);
 }
 

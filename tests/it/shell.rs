@@ -129,7 +129,10 @@ fn assert_ssx_session(shell: &str, how: &str, out: &std::process::Output, e: &Ex
         err.ends_with("usage: ssx PROFILE [ssoexec export options] | ssx --unset\n"),
         "{shell} ({how}): {err}"
     );
-    assert!(!err.contains(&e.secret), "{shell} ({how}): no secret on stderr");
+    assert!(
+        !err.contains(&e.secret),
+        "{shell} ({how}): no secret on stderr"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -137,7 +140,12 @@ async fn ssx_sets_and_unsets_credentials_in_posix_shells_scripts_and_inline() {
     let sb = Sandbox::new().await;
     sb.login("dev");
     let e = expected(&sb);
-    for (shell, name) in [("bash", "bash"), ("zsh", "zsh"), ("dash", "sh"), ("bash", "sh")] {
+    for (shell, name) in [
+        ("bash", "bash"),
+        ("zsh", "zsh"),
+        ("dash", "sh"),
+        ("bash", "sh"),
+    ] {
         let script = POSIX_SCRIPT.replace("SHELL_NAME", name);
         let file = write_script(&sb, &format!("ssx-{shell}-{name}.sh"), &script);
         let out = run_shell(&sb, shell, &[file.to_str().unwrap()]);
@@ -217,7 +225,12 @@ fn shell_init_text_for_each_shell() {
     assert_eq!(body(&run("sh")), body(&bash));
     assert!(run("zsh").contains("Add to ~/.zshrc: eval \"$(ssoexec shell-init zsh)\""));
     let fish = run("fish");
-    assert!(fish.contains("Add to ~/.config/fish/config.fish: ssoexec shell-init fish | source\nfunction ssx "), "{fish}");
+    assert!(
+        fish.contains(
+            "Add to ~/.config/fish/config.fish: ssoexec shell-init fish | source\nfunction ssx "
+        ),
+        "{fish}"
+    );
     // Every function parses in its shell.
     for (shell, text) in [("bash", &bash), ("zsh", &bash), ("dash", &bash)] {
         let out = std::process::Command::new(shell)
@@ -237,7 +250,11 @@ fn shell_init_text_for_each_shell() {
         .output()
         .unwrap();
     assert_eq!(err.status.code(), Some(2));
-    assert!(stderr(&err).contains("invalid value 'tcsh'"), "{}", stderr(&err));
+    assert!(
+        stderr(&err).contains("invalid value 'tcsh'"),
+        "{}",
+        stderr(&err)
+    );
 }
 
 /// PowerShell is not installable here, so its function is checked as text: the structure a
