@@ -124,7 +124,7 @@ async fn pick_profile(terminal: &Terminal, config: &AwsConfig) -> Option<String>
     let name = options[i].0.clone();
     terminal.write(&format!(
         "Using profile {0} (next time: --profile {0}, or AWS_PROFILE={0}).\n",
-        crate::support::shell::word(&name)
+        crate::support::text::clean(&crate::support::shell::word(&name))
     ));
     Some(name)
 }

@@ -406,3 +406,40 @@ async fn the_picker_then_the_shell() {
         "{screen}"
     );
 }
+
+/// The startup-file lines of the README define `ssx` in interactive shells on a terminal.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_startup_lines_define_ssx_in_interactive_shells() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    let rc = sb.home().join("rc");
+    std::fs::create_dir_all(rc.join("fish")).unwrap();
+    std::fs::write(rc.join("bashrc"), "eval \"$(ssoexec shell-init bash)\"\n").unwrap();
+    std::fs::write(rc.join(".zshrc"), "eval \"$(ssoexec shell-init zsh)\"\n").unwrap();
+    std::fs::write(
+        rc.join("fish/config.fish"),
+        "ssoexec shell-init fish | source\n",
+    )
+    .unwrap();
+    let path = format!("PATH={}", sh_word(Path::new(&path_with_ssoexec())));
+    let rc_dir = sh_word(&rc);
+    for (shell, line) in [
+        (
+            "bash",
+            format!("{path} exec bash --noprofile --rcfile {rc_dir}/bashrc -i"),
+        ),
+        ("zsh", format!("{path} ZDOTDIR={rc_dir} exec zsh -i")),
+        (
+            "fish",
+            format!("{path} XDG_CONFIG_HOME={rc_dir} exec fish -i"),
+        ),
+    ] {
+        let (code, screen) = on_pty(
+            &sb,
+            &line,
+            "ssx prod; echo \"in=$SSOEXEC_PROFILE/$AWS_REGION\"; exit\n",
+        );
+        assert_eq!(code, Some(0), "{shell}: {screen}");
+        assert!(screen.contains("in=prod/eu-central-1"), "{shell}: {screen}");
+    }
+}
