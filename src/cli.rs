@@ -108,6 +108,9 @@ pub enum Command {
     Serve(ServeArgs),
     /// GitHub Actions: credentials from the job's OIDC token (or Identity Center) for later steps.
     Github(GithubArgs),
+    /// Print the `ssx` shell function: `ssx PROFILE` sets credentials in the current shell,
+    /// `ssx --unset` removes them (add `eval "$(ssoexec shell-init bash)"` to ~/.bashrc).
+    ShellInit(ShellInitArgs),
 }
 
 /// `ssoexec github`. Every option can come from the `INPUT_*` variable the action sets, so the
@@ -283,4 +286,20 @@ pub struct KubeconfigArgs {
     /// ExecCredential version the exec entry asks for (default: v1; v1beta1 for kubectl older than 1.22).
     #[arg(long, value_parser = ["v1", "v1beta1"])]
     pub exec_api_version: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ShellInitArgs {
+    /// The shell that will run the function (sh also suits dash, ksh and busybox).
+    #[arg(value_enum)]
+    pub shell: ShellArg,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ShellArg {
+    Bash,
+    Zsh,
+    Sh,
+    Fish,
+    Powershell,
 }

@@ -86,6 +86,11 @@ pub const RUNNER_TEMP: &str = "RUNNER_TEMP";
 pub const SSOEXEC_GITHUB_STATE: &str = "SSOEXEC_GITHUB_STATE";
 /// Executable search path (external format plugins, exec).
 pub const PATH: &str = "PATH";
+/// The user's shell: `ssoexec --profile P` with no command starts it (default `/bin/sh`).
+pub const SHELL: &str = "SHELL";
+/// Windows command interpreter: the shell `ssoexec --profile P` starts there (default `cmd.exe`).
+#[cfg_attr(not(windows), allow(dead_code))]
+pub const COMSPEC: &str = "COMSPEC";
 
 /// A snapshot of the process environment. Tests build one from a map.
 #[derive(Clone, Default)]

@@ -10,6 +10,8 @@ mod layering;
 mod login;
 mod mock_selftest;
 mod output;
+mod prompts;
 mod readme;
+mod shell;
 mod support;
 mod workflows;
