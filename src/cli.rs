@@ -166,6 +166,10 @@ pub struct GithubArgs {
     /// Renew in a later step: repeat the exchange saved by the first `ssoexec github` of the job.
     #[arg(long)]
     pub refresh: bool,
+    /// `true`: assume role-to-assume with the credentials already obtained (Identity Center
+    /// inputs, else this step's AWS_ACCESS_KEY_ID...), as configure-aws-credentials' role-chaining.
+    #[arg(long, env = "INPUT_ROLE_CHAINING", default_value = "false")]
+    pub role_chaining: String,
 }
 
 #[derive(Args, Debug)]

@@ -126,7 +126,16 @@ pub async fn assume(
     source: &Credentials,
     request: &AssumeRoleRequest<'_>,
 ) -> Result<AssumedRole, Error> {
-    let region = sts_region(app);
+    assume_in(app, sts_region(app), source, request).await
+}
+
+/// [`assume`] against the STS endpoint of `region`.
+pub async fn assume_in(
+    app: &App,
+    region: &str,
+    source: &Credentials,
+    request: &AssumeRoleRequest<'_>,
+) -> Result<AssumedRole, Error> {
     let assumed = app
         .sts(region)?
         .assume_role(source, request)
