@@ -108,6 +108,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// GitHub Actions: credentials from the job's OIDC token (or Identity Center) for later steps.
     Github(GithubArgs),
+    /// Open the AWS console signed in as the profile's role (SSO or chained).
+    Console(ConsoleArgs),
 }
 
 /// `ssoexec github`. Every option can come from the `INPUT_*` variable the action sets, so the
@@ -287,4 +289,19 @@ pub struct KubeconfigArgs {
     /// ExecCredential version the exec entry asks for (default: v1; v1beta1 for kubectl older than 1.22).
     #[arg(long, value_parser = ["v1", "v1beta1"])]
     pub exec_api_version: Option<String>,
+}
+
+/// `ssoexec console`.
+#[derive(Args, Debug)]
+pub struct ConsoleArgs {
+    /// Console page: an https URL, or a service name such as `s3` (opened in the region).
+    #[arg(long, value_name = "URL|SERVICE")]
+    pub destination: Option<String>,
+    /// Write only the sign-in URL to stdout (a secret for 15 minutes) instead of opening a browser.
+    #[arg(long)]
+    pub print: bool,
+    /// Console session length in seconds (900–43200), sent only where the federation endpoint
+    /// allows one: roles assumed with long-term keys (not SSO roles, not role chains).
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(900..=43200))]
+    pub session_duration: Option<u32>,
 }

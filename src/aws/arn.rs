@@ -9,15 +9,6 @@ pub fn account(arn: &str) -> Option<&str> {
     parts.nth(3).filter(|a| !a.is_empty())
 }
 
-/// The partition field (`aws`, `aws-cn`, `aws-us-gov`).
-pub fn partition(arn: &str) -> Option<&str> {
-    let mut parts = arn.splitn(6, ':');
-    if parts.next() != Some("arn") {
-        return None;
-    }
-    parts.next().filter(|p| !p.is_empty())
-}
-
 /// The role name of an IAM role ARN (`arn:aws:iam::1:role/path/Name` → `Name`).
 pub fn role_name(arn: &str) -> Option<&str> {
     let resource = arn.splitn(6, ':').nth(5)?;
@@ -43,7 +34,5 @@ mod tests {
         assert_eq!(account("arn:aws:s3:::bucket"), None);
         assert_eq!(role_name("arn:aws:iam::1:role/path/to/Deployer"), Some("Deployer"));
         assert_eq!(role_name("arn:aws:iam::1:user/me"), None);
-        assert_eq!(partition("arn:aws-cn:iam::1:role/x"), Some("aws-cn"));
-        assert_eq!(partition("x"), None);
     }
 }

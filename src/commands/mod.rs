@@ -1,5 +1,6 @@
 //! Commands: each takes the `App` (settings and handles), never raw arguments.
 mod accounts;
+mod console;
 mod credential_process;
 mod eks_token;
 mod exec;
@@ -46,6 +47,7 @@ pub async fn run(cli: Cli, env: Env, printer: Printer) -> Result<ExitStatus, Err
         Some(Command::Kubeconfig(args)) => kubeconfig::kubeconfig(&app, &args).await,
         Some(Command::Serve(args)) => serve::serve(app.clone(), &args).await,
         Some(Command::Github(args)) => github::github(&app, &args).await,
+        Some(Command::Console(args)) => console::console(&app, &args).await,
         None if cli.command_line.is_empty() => Err(Error::Usage("no command given: use `ssoexec login`, `ssoexec credential-process`, or `ssoexec -- COMMAND ARGS...`".into())),
         None => exec::run(&app, &cli.command_line, false, false).await,
     }
