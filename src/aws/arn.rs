@@ -32,7 +32,10 @@ mod tests {
         );
         assert_eq!(account("nonsense"), None);
         assert_eq!(account("arn:aws:s3:::bucket"), None);
-        assert_eq!(role_name("arn:aws:iam::1:role/path/to/Deployer"), Some("Deployer"));
+        assert_eq!(
+            role_name("arn:aws:iam::1:role/path/to/Deployer"),
+            Some("Deployer")
+        );
         assert_eq!(role_name("arn:aws:iam::1:user/me"), None);
     }
 }

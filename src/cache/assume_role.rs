@@ -286,7 +286,10 @@ mod tests {
         );
         // Both digests printed by botocore 1.43's `AssumeRoleCredentialFetcher(...)._cache_key`;
         // the generated `botocore-session-<epoch>` name is not part of the first.
-        assert_eq!(cache_key(&plain), "20d1c4c47209b5c6f6727fa999b7ec9c34fe8643");
+        assert_eq!(
+            cache_key(&plain),
+            "20d1c4c47209b5c6f6727fa999b7ec9c34fe8643"
+        );
         assert_eq!(cache_key(&all), "0a2c5bd7e62512fc31491c4086449a689ceff62b");
     }
 

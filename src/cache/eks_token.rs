@@ -1,10 +1,10 @@
 //! The EKS token cache: `<own>/eks/<sha1>.json` (0600 in a 0700 directory), one file per
 //! (session, account, role, cluster, region, role ARN), so repeated kubectl calls cost one read.
 //! Reads and writes files; no network.
-use crate::cache::{CacheError, Lookup, read_optional};
 use crate::cache::assume_role::KeyArgs;
-use crate::config::{Identity, SsoTarget};
+use crate::cache::{CacheError, Lookup, read_optional};
 use crate::config::profile::sha1_hex;
+use crate::config::{Identity, SsoTarget};
 use crate::support::atomic;
 use crate::support::clock::{format_timestamp, needs_refresh, parse_timestamp};
 use crate::support::secret::Secret;

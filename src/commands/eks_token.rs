@@ -33,7 +33,9 @@ pub async fn eks_token(app: &App, args: &EksTokenArgs) -> Result<ExitStatus, Err
     let identity = app.settings.identity()?;
     let chain = cache::chain_text(&identity);
     let key = match &identity {
-        Identity::Sso(target) => TokenKey::new(target, cluster_id, region, args.role_arn.as_deref()),
+        Identity::Sso(target) => {
+            TokenKey::new(target, cluster_id, region, args.role_arn.as_deref())
+        }
         _ => TokenKey::chained(&chain, cluster_id, region, args.role_arn.as_deref()),
     };
     let path = cache::path(&app.settings.paths.own, &key);
@@ -62,7 +64,9 @@ pub async fn eks_token(app: &App, args: &EksTokenArgs) -> Result<ExitStatus, Err
                 session_name: ROLE_SESSION_NAME,
                 ..AssumeRoleRequest::default()
             };
-            assume_role::assume(app, &creds, &request).await?.credentials
+            assume_role::assume(app, &creds, &request)
+                .await?
+                .credentials
         }
         None => creds,
     };

@@ -3,15 +3,15 @@
 //! sinks → one line in `$GITHUB_STEP_SUMMARY`. The inputs (no secrets) are saved so
 //! `ssoexec github --refresh` in a later step can renew.
 use crate::app::App;
+use crate::aws::sts::AssumeRoleRequest;
 use crate::cache::token;
 use crate::cli::GithubArgs;
+use crate::config::Identity;
 use crate::config::{SsoSession, SsoTarget, profile};
 use crate::credentials::Credentials;
-use crate::aws::sts::AssumeRoleRequest;
-use crate::config::Identity;
 use crate::credentials::sso::{LoginPermission, role_credentials};
-use crate::credentials::{self, assume_role};
 use crate::credentials::web_identity::{WebIdentityRequest, assume_role_with_web_identity};
+use crate::credentials::{self, assume_role};
 use crate::error::{Error, write_stdout};
 use crate::github::{self, GithubFiles, StepCommands, delimiter, mask_line, oidc, summary};
 use crate::output::OutputContext;
@@ -323,7 +323,6 @@ fn inputs(app: &App, args: &GithubArgs) -> Result<Inputs, Error> {
         emit,
     })
 }
-
 
 /// `role-to-assume` (an ARN, or a name with `aws-account-id`), `role-session-name` and
 /// `role-duration-seconds`, checked.

@@ -42,8 +42,10 @@ fn cached(app: &App, path: &Path, margin: Duration) -> Option<Credentials> {
             if c.expiration
                 .is_some_and(|e| !needs_refresh(e, app.now(), margin)) =>
         {
-            app.printer
-                .debug(format!("assumed-role credentials from cache {}", path.display()));
+            app.printer.debug(format!(
+                "assumed-role credentials from cache {}",
+                path.display()
+            ));
             Some(c)
         }
         Ok(Lookup::Corrupt(why)) => {
@@ -106,11 +108,7 @@ pub async fn credentials(
         session_name: &session_name,
         duration_seconds: hop.options.duration_seconds,
         external_id: hop.options.external_id.as_deref(),
-        mfa: hop
-            .options
-            .mfa_serial
-            .as_deref()
-            .zip(code.as_deref()),
+        mfa: hop.options.mfa_serial.as_deref().zip(code.as_deref()),
         ..AssumeRoleRequest::default()
     };
     let assumed = assume(app, &source, &request).await?;
@@ -176,7 +174,11 @@ fn refusal(request: &AssumeRoleRequest<'_>, source: &Credentials, e: HttpError) 
         None
     };
     Error::failed(
-        format!("cannot assume {}: {}", request.role_arn, clean(&e.to_string())),
+        format!(
+            "cannot assume {}: {}",
+            request.role_arn,
+            clean(&e.to_string())
+        ),
         hint,
     )
 }

@@ -38,7 +38,10 @@ pub async fn resolve(
 /// `credential_source = Environment`: `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and
 /// (optionally) `AWS_SESSION_TOKEN` of this process.
 fn environment(app: &App) -> Result<Credentials, Error> {
-    match (app.env.get(AWS_ACCESS_KEY_ID), app.env.get(AWS_SECRET_ACCESS_KEY)) {
+    match (
+        app.env.get(AWS_ACCESS_KEY_ID),
+        app.env.get(AWS_SECRET_ACCESS_KEY),
+    ) {
         (Some(id), Some(secret)) => Ok(Credentials {
             access_key_id: id.to_string(),
             secret_access_key: Secret::new(secret),
@@ -47,7 +50,9 @@ fn environment(app: &App) -> Result<Credentials, Error> {
             account_id: None,
         }),
         _ => Err(Error::failed(
-            format!("credential_source = Environment, but {AWS_ACCESS_KEY_ID} and {AWS_SECRET_ACCESS_KEY} are not both set"),
+            format!(
+                "credential_source = Environment, but {AWS_ACCESS_KEY_ID} and {AWS_SECRET_ACCESS_KEY} are not both set"
+            ),
             Some("export the source credentials in the environment, or use source_profile".into()),
         )),
     }

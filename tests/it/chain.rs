@@ -113,7 +113,10 @@ async fn chains_of_depth_one_and_two_start_at_the_sso_role_and_are_cached() {
     let calls = sb.mock.assume_role_calls();
     assert_eq!(calls.len(), 2);
     assert_eq!(calls[1].role_arn, ROLE_B);
-    assert_eq!(calls[1].caller_arn, "arn:aws:sts::222222222222:assumed-role/A/me");
+    assert_eq!(
+        calls[1].caller_arn,
+        "arn:aws:sts::222222222222:assumed-role/A/me"
+    );
     assert_eq!(calls[1].session_name, format!("ssoexec-session-{NOW}"));
     assert_eq!(b["AccessKeyId"], calls[1].access_key_id);
     assert_eq!(sb.mock.count(Op::GetRoleCredentials), portal_before);
@@ -134,7 +137,9 @@ async fn static_keys_in_the_shared_credentials_file_are_a_source() {
     let creds_file = sb.home().join("elsewhere-credentials");
     std::fs::write(
         &creds_file,
-        format!("[base]\naws_access_key_id = {STATIC_KEY}\naws_secret_access_key = {STATIC_SECRET}\n"),
+        format!(
+            "[base]\naws_access_key_id = {STATIC_KEY}\naws_secret_access_key = {STATIC_SECRET}\n"
+        ),
     )
     .unwrap();
     let out = sb
@@ -146,7 +151,10 @@ async fn static_keys_in_the_shared_credentials_file_are_a_source() {
     let v = json(&out);
     let calls = sb.mock.assume_role_calls();
     assert_eq!(calls.len(), 1);
-    assert_eq!(calls[0].caller_arn, "arn:aws:iam::444444444444:user/deployer");
+    assert_eq!(
+        calls[0].caller_arn,
+        "arn:aws:iam::444444444444:user/deployer"
+    );
     assert_eq!(calls[0].external_id.as_deref(), Some("ext-123"));
     assert_eq!(v["AccessKeyId"], calls[0].access_key_id);
     assert_eq!(sb.mock.count(Op::GetRoleCredentials), 0);
@@ -295,7 +303,9 @@ async fn the_assume_role_cache_is_shared_with_botocore_both_ways() {
     let creds_file = sb.home().join(".aws/credentials");
     std::fs::write(
         &creds_file,
-        format!("[base]\naws_access_key_id = {STATIC_KEY}\naws_secret_access_key = {STATIC_SECRET}\n"),
+        format!(
+            "[base]\naws_access_key_id = {STATIC_KEY}\naws_secret_access_key = {STATIC_SECRET}\n"
+        ),
     )
     .unwrap();
     let run = |profile: &str| {
@@ -312,24 +322,38 @@ async fn the_assume_role_cache_is_shared_with_botocore_both_ways() {
     let key_text = format!(r#"{{"ExternalId": "ext-123", "RoleArn": "{ROLE_A}"}}"#);
     let file = assume_cache(&sb, &key_text);
     let written: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
-    let top: Vec<&str> = written.as_object().unwrap().keys().map(String::as_str).collect();
+    let top: Vec<&str> = written
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     assert_eq!(top, ["AssumedRoleUser", "Credentials", "ResponseMetadata"]);
     let expiration = written["Credentials"]["Expiration"].as_str().unwrap();
     assert!(expiration.ends_with("UTC"), "{expiration}");
     let v = json(&run("k"));
     assert_eq!(v["AccessKeyId"], from_botocore);
-    assert_eq!(v["Expiration"], format!("{}Z", expiration.trim_end_matches("UTC")));
-    assert_eq!(sb.mock.count(Op::AssumeRole), 1, "ssoexec reused botocore's entry");
+    assert_eq!(
+        v["Expiration"],
+        format!("{}Z", expiration.trim_end_matches("UTC"))
+    );
+    assert_eq!(
+        sb.mock.count(Op::AssumeRole),
+        1,
+        "ssoexec reused botocore's entry"
+    );
 
     // ssoexec writes: the same members (botocore's response layout), and botocore reuses it.
     std::fs::remove_file(&file).unwrap();
     let ours = json(&run("k"));
     assert_eq!(sb.mock.count(Op::AssumeRole), 2);
     let mine: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
-    let members = |v: &Value, k: &str| -> Vec<String> {
-        v[k].as_object().unwrap().keys().cloned().collect()
-    };
-    assert_eq!(members(&mine, "Credentials"), members(&written, "Credentials"));
+    let members =
+        |v: &Value, k: &str| -> Vec<String> { v[k].as_object().unwrap().keys().cloned().collect() };
+    assert_eq!(
+        members(&mine, "Credentials"),
+        members(&written, "Credentials")
+    );
     assert_eq!(
         members(&mine, "AssumedRoleUser"),
         members(&written, "AssumedRoleUser")
@@ -338,7 +362,11 @@ async fn the_assume_role_cache_is_shared_with_botocore_both_ways() {
         botocore_credentials(&sb, "k", &creds_file),
         ours["AccessKeyId"].as_str().unwrap()
     );
-    assert_eq!(sb.mock.count(Op::AssumeRole), 2, "botocore reused ssoexec's entry");
+    assert_eq!(
+        sb.mock.count(Op::AssumeRole),
+        2,
+        "botocore reused ssoexec's entry"
+    );
 }
 
 /// Runs `ssoexec ARGS` on a pseudo-terminal (util-linux `script`), typing `input`.
@@ -347,7 +375,13 @@ fn on_a_terminal(sb: &Sandbox, args: &str, input: &str) -> std::process::Output 
     let bin = assert_cmd::cargo::cargo_bin("ssoexec");
     let mut child = sb
         .wrapper("script")
-        .args(["-q", "-e", "-c", &format!("{} {args}", bin.display()), "/dev/null"])
+        .args([
+            "-q",
+            "-e",
+            "-c",
+            &format!("{} {args}", bin.display()),
+            "/dev/null",
+        ])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -373,12 +407,18 @@ async fn mfa_codes_are_asked_on_the_terminal_and_without_one_exit_3() {
     assert_eq!(stdout(&out), "");
     assert_eq!(
         stderr(&out),
-        format!("error: assuming {ROLE_B} needs an MFA code (arn:aws:iam::111111111111:mfa/me), and there is no terminal to ask for it\nhint: run `ssoexec exec --profile mfa -- true` in a terminal, then try again\n")
+        format!(
+            "error: assuming {ROLE_B} needs an MFA code (arn:aws:iam::111111111111:mfa/me), and there is no terminal to ask for it\nhint: run `ssoexec exec --profile mfa -- true` in a terminal, then try again\n"
+        )
     );
     assert_eq!(sb.mock.count(Op::AssumeRole), 0);
 
     // On a terminal: the prompt, the code typed, the credentials.
-    let out = on_a_terminal(&sb, "credential-process --profile mfa", &format!("{MFA_CODE}\n"));
+    let out = on_a_terminal(
+        &sb,
+        "credential-process --profile mfa",
+        &format!("{MFA_CODE}\n"),
+    );
     let text = stdout(&out);
     assert!(out.status.success(), "{text}\n{}", stderr(&out));
     assert!(
@@ -429,11 +469,20 @@ async fn every_consumer_works_with_a_chained_profile() {
         "-c",
         "echo $AWS_ACCESS_KEY_ID $SSOEXEC_PROFILE $AWS_REGION",
     ]);
-    assert_eq!(stdout(&out), format!("{key} b eu-west-1\n"), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        format!("{key} b eu-west-1\n"),
+        "{}",
+        stderr(&out)
+    );
 
     // export: every format from the same credentials.
     let out = sb.run(&["export", "--profile", "b", "--format", "env"]);
-    assert!(stdout(&out).contains(&format!("export AWS_ACCESS_KEY_ID={key}\n")), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains(&format!("export AWS_ACCESS_KEY_ID={key}\n")),
+        "{}",
+        stdout(&out)
+    );
 
     // exec --renew: the helper resolves the same chain (and renews it when it expires).
     let out = sb.run(&[
@@ -469,12 +518,16 @@ async fn every_consumer_works_with_a_chained_profile() {
     let calls = sb.mock.assume_role_calls();
     assert_eq!(sb.mock.count(Op::AssumeRole), assumed_before + 1);
     let last = calls.last().unwrap();
-    assert_eq!(last.caller_arn, format!("arn:aws:sts::333333333333:assumed-role/B/ssoexec-session-{NOW}"));
+    assert_eq!(
+        last.caller_arn,
+        format!("arn:aws:sts::333333333333:assumed-role/B/ssoexec-session-{NOW}")
+    );
     assert_eq!(last.session_name, "EKSGetTokenAuth");
 
     // kubeconfig: DescribeCluster signed by b (the cluster lives in b's account), and the exec
     // entry asks for the same profile.
-    sb.mock.with_clusters("333333333333", "eu-west-1", &["prod"]);
+    sb.mock
+        .with_clusters("333333333333", "eu-west-1", &["prod"]);
     let out = sb.run(&[
         "kubeconfig",
         "--profile",
@@ -487,7 +540,10 @@ async fn every_consumer_works_with_a_chained_profile() {
     ]);
     let yaml = stdout(&out);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(yaml.contains("arn:aws:eks:eu-west-1:333333333333:cluster/prod"), "{yaml}");
+    assert!(
+        yaml.contains("arn:aws:eks:eu-west-1:333333333333:cluster/prod"),
+        "{yaml}"
+    );
     assert!(yaml.contains("- --profile\n      - b\n"), "{yaml}");
 
     // serve: the container-credentials document is b's.
@@ -506,8 +562,16 @@ async fn every_consumer_works_with_a_chained_profile() {
         reader.read_line(&mut first).unwrap();
         reader.read_line(&mut second).unwrap();
     }
-    let url = first.trim().strip_prefix("export AWS_CONTAINER_CREDENTIALS_FULL_URI=").unwrap().to_string();
-    let token = second.trim().strip_prefix("export AWS_CONTAINER_AUTHORIZATION_TOKEN=").unwrap().to_string();
+    let url = first
+        .trim()
+        .strip_prefix("export AWS_CONTAINER_CREDENTIALS_FULL_URI=")
+        .unwrap()
+        .to_string();
+    let token = second
+        .trim()
+        .strip_prefix("export AWS_CONTAINER_AUTHORIZATION_TOKEN=")
+        .unwrap()
+        .to_string();
     let got = std::process::Command::new("curl")
         .args(["-s", "-H", &format!("Authorization: {token}"), &url])
         .output()
@@ -587,7 +651,11 @@ async fn github_role_chaining_assumes_the_role_with_the_credentials_obtained() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).starts_with("error: role-chaining needs role-to-assume"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with("error: role-chaining needs role-to-assume"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 // ---- ssoexec console
@@ -691,7 +759,9 @@ async fn console_for_a_chained_profile_sends_no_session_duration() {
         .add_static_credentials("444444444444", "deployer", STATIC_KEY, STATIC_SECRET);
     std::fs::write(
         sb.home().join(".aws/credentials"),
-        format!("[base]\naws_access_key_id = {STATIC_KEY}\naws_secret_access_key = {STATIC_SECRET}\n"),
+        format!(
+            "[base]\naws_access_key_id = {STATIC_KEY}\naws_secret_access_key = {STATIC_SECRET}\n"
+        ),
     )
     .unwrap();
     let out = console(&sb)
@@ -701,7 +771,11 @@ async fn console_for_a_chained_profile_sends_no_session_duration() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stderr(&out), "");
     assert_eq!(
-        sb.mock.last_signin_request().unwrap().session_duration.as_deref(),
+        sb.mock
+            .last_signin_request()
+            .unwrap()
+            .session_duration
+            .as_deref(),
         Some("7200")
     );
 }
@@ -719,7 +793,8 @@ async fn console_url_and_token_never_reach_the_debug_log() {
     let token = query(&url)[3].1.clone();
     let log = stderr(&out);
     assert!(log.contains("debug: GetSigninToken: "), "{log}");
-    let session: Value = serde_json::from_str(&sb.mock.last_signin_request().unwrap().session).unwrap();
+    let session: Value =
+        serde_json::from_str(&sb.mock.last_signin_request().unwrap().session).unwrap();
     for secret in [
         token.as_str(),
         session["sessionKey"].as_str().unwrap(),
@@ -747,7 +822,9 @@ async fn console_opens_the_browser_or_refuses_to_leak_the_url() {
     let log = std::fs::read_to_string(sb.home().join("browser.log")).unwrap();
     let opened = url::Url::parse(log.lines().last().unwrap()).unwrap();
     assert_eq!(query(&opened)[0], ("Action".into(), "login".into()));
-    sb.wait_until("the browser to sign in", || sb.mock.count(Op::ConsoleLogin) == 1);
+    sb.wait_until("the browser to sign in", || {
+        sb.mock.count(Op::ConsoleLogin) == 1
+    });
 
     // --browser-command wins over BROWSER.
     let marker = sb.home().join("custom.log");
@@ -782,7 +859,13 @@ async fn console_opens_the_browser_or_refuses_to_leak_the_url() {
 
     // A bad destination is a usage error before anything else.
     let out = console(&sb)
-        .args(["--profile", "dev", "--print", "--destination", "http://evil.example/"])
+        .args([
+            "--profile",
+            "dev",
+            "--print",
+            "--destination",
+            "http://evil.example/",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
