@@ -170,8 +170,9 @@ pub struct GithubArgs {
     pub refresh: bool,
     /// `true`: assume role-to-assume with the credentials already obtained (Identity Center
     /// inputs, else this step's AWS_ACCESS_KEY_ID...), as configure-aws-credentials' role-chaining.
-    #[arg(long, env = "INPUT_ROLE_CHAINING", default_value = "false")]
-    pub role_chaining: String,
+    #[arg(long, env = "INPUT_ROLE_CHAINING", default_value = "false", value_name = "BOOL",
+          action = clap::ArgAction::Set, value_parser = parse_input_bool)]
+    pub role_chaining: bool,
 }
 
 #[derive(Args, Debug)]
@@ -304,4 +305,13 @@ pub struct ConsoleArgs {
     /// allows one: roles assumed with long-term keys (not SSO roles, not role chains).
     #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(900..=43200))]
     pub session_duration: Option<u32>,
+}
+
+/// An action input's boolean: `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`; empty is false).
+fn parse_input_bool(v: &str) -> Result<bool, String> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "" | "false" | "0" | "no" | "off" => Ok(false),
+        "true" | "1" | "yes" | "on" => Ok(true),
+        _ => Err("use true or false".into()),
+    }
 }

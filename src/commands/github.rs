@@ -250,7 +250,7 @@ fn inputs(app: &App, args: &GithubArgs) -> Result<Inputs, Error> {
     .into_iter()
     .any(|v| some(v).is_some())
         || app.settings.profile_chosen();
-    let role_chaining = flag(&args.role_chaining, "role-chaining")?;
+    let role_chaining = args.role_chaining;
     let chain = match (role_chaining, some(&args.role_to_assume)) {
         (false, _) => None,
         (true, None) => {
