@@ -294,6 +294,29 @@ mod tests {
     }
 
     #[test]
+    fn keys_for_a_session_cover_every_hop_of_every_chain_rooted_there() {
+        use crate::config::file::{FileKind, parse};
+        let text = "[profile dev]\nsso_session = corp\nsso_account_id = 1\nsso_role_name = R\n[profile other]\nsso_session = elsewhere\nsso_account_id = 1\nsso_role_name = R\n[sso-session corp]\nsso_start_url = https://a.awsapps.com/start\nsso_region = us-east-1\n[sso-session elsewhere]\nsso_start_url = https://b.awsapps.com/start\nsso_region = us-east-1\n[profile a]\nrole_arn = arn:aws:iam::222222222222:role/A\nsource_profile = dev\n[profile b]\nrole_arn = arn:aws:iam::333333333333:role/B\nsource_profile = a\n[profile x]\nrole_arn = arn:aws:iam::444444444444:role/X\nsource_profile = other\n[profile broken]\nrole_arn = arn:aws:iam::444444444444:role/Y\nsource_profile = broken2\n";
+        let cfg = AwsConfig {
+            config: parse(text, Path::new("c"), FileKind::Config).unwrap(),
+            credentials: crate::config::ConfigFile::empty(PathBuf::new(), FileKind::Credentials),
+        };
+        let corp = crate::config::profile::session_named(&cfg, "corp").unwrap();
+        let key = |arn| {
+            cache_key(&KeyArgs {
+                role_arn: arn,
+                ..KeyArgs::default()
+            })
+        };
+        let mut want = vec![
+            key("arn:aws:iam::222222222222:role/A"),
+            key("arn:aws:iam::333333333333:role/B"),
+        ];
+        want.sort();
+        assert_eq!(keys_for_session(&cfg, &corp), want);
+    }
+
+    #[test]
     fn reads_both_expiration_forms_and_writes_botocore_layout() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("k.json");

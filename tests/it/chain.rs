@@ -130,6 +130,20 @@ async fn chains_of_depth_one_and_two_start_at_the_sso_role_and_are_cached() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn login_for_a_chained_profile_signs_in_to_the_session_at_its_root() {
+    let sb = Sandbox::new().await;
+    sb.write_config(&chain_config());
+    sb.login("b");
+    assert!(sb.token_file("corp").is_file());
+    let v = json(&sb.run(&["credential-process", "--profile", "b"]));
+    assert_eq!(sb.mock.count(Op::AssumeRole), 2);
+    assert_eq!(
+        v["AccessKeyId"],
+        sb.mock.assume_role_calls()[1].access_key_id
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn static_keys_in_the_shared_credentials_file_are_a_source() {
     let sb = chain_sandbox().await;
     sb.mock
