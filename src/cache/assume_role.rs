@@ -6,7 +6,9 @@
 //!
 //! Logout: the entries derived from an SSO session are found with [`keys_for_session`] (every
 //! profile whose chain starts at that session, every hop of it) and removed with [`remove`];
-//! [`list`] finds every assume-role entry in the directory (for `logout --all`).
+//! [`list`] finds every assume-role entry in the directory and [`remove_entry`] removes one (for
+//! `logout --all`). The key does not name the source, so an entry reached from two sessions goes
+//! with either logout; the next use simply assumes the role again.
 use super::{CacheError, Lookup, json::python_dumps, read_optional};
 use crate::aws::credentials::Credentials;
 use crate::aws::sts::AssumedRole;
@@ -249,6 +251,11 @@ pub fn keys_for_session(cfg: &AwsConfig, session: &SsoSession) -> Vec<String> {
     keys
 }
 
+/// Removes an entry [`list`] found; a missing file is fine.
+pub fn remove_entry(entry: &Entry) -> Result<(), CacheError> {
+    atomic::remove(&entry.path)
+}
+
 /// Removes the entry of `key`; a missing file is fine.
 pub fn remove(cache_dir: &Path, key: &str) -> Result<(), CacheError> {
     atomic::remove(&path(cache_dir, key))
@@ -349,8 +356,23 @@ mod tests {
         };
         assert_eq!(z.expiration, creds.expiration);
         assert_eq!(z.account_id.as_deref(), Some("333333333333"));
+        let found = list(dir.path()).unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            found[0].arn.as_deref(),
+            Some("arn:aws:sts::333333333333:assumed-role/B/x")
+        );
+        // SSO role credentials (`ProviderType`) in the same directory are not listed.
+        std::fs::write(
+            dir.path().join("sso.json"),
+            r#"{"ProviderType": "sso", "Credentials": {}}"#,
+        )
+        .unwrap();
         assert_eq!(list(dir.path()).unwrap().len(), 1);
-        remove(dir.path(), "k").unwrap();
+        remove_entry(&found[0]).unwrap();
         assert!(list(dir.path()).unwrap().is_empty());
+        store(&p, &assumed).unwrap();
+        remove(dir.path(), "k").unwrap();
+        assert!(!p.exists());
     }
 }
