@@ -111,6 +111,8 @@ pub enum Command {
     /// Print the `ssx` shell function: `ssx PROFILE` sets credentials in the current shell,
     /// `ssx --unset` removes them (add `eval "$(ssoexec shell-init bash)"` to ~/.bashrc).
     ShellInit(ShellInitArgs),
+    /// Open the AWS console signed in as the profile's role (SSO or chained).
+    Console(ConsoleArgs),
 }
 
 /// `ssoexec github`. Every option can come from the `INPUT_*` variable the action sets, so the
@@ -169,6 +171,11 @@ pub struct GithubArgs {
     /// Renew in a later step: repeat the exchange saved by the first `ssoexec github` of the job.
     #[arg(long)]
     pub refresh: bool,
+    /// `true`: assume role-to-assume with the credentials already obtained (Identity Center
+    /// inputs, else this step's AWS_ACCESS_KEY_ID...), as configure-aws-credentials' role-chaining.
+    #[arg(long, env = "INPUT_ROLE_CHAINING", default_value = "false", value_name = "BOOL",
+          action = clap::ArgAction::Set, value_parser = parse_input_bool)]
+    pub role_chaining: bool,
 }
 
 #[derive(Args, Debug)]
@@ -302,4 +309,28 @@ pub enum ShellArg {
     Sh,
     Fish,
     Powershell,
+}
+
+/// `ssoexec console`.
+#[derive(Args, Debug)]
+pub struct ConsoleArgs {
+    /// Console page: an https URL, or a service name such as `s3` (opened in the region).
+    #[arg(long, value_name = "URL|SERVICE")]
+    pub destination: Option<String>,
+    /// Write only the sign-in URL to stdout (a secret for 15 minutes) instead of opening a browser.
+    #[arg(long)]
+    pub print: bool,
+    /// Console session length in seconds (900–43200), sent only where the federation endpoint
+    /// allows one: roles assumed with long-term keys (not SSO roles, not role chains).
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(900..=43200))]
+    pub session_duration: Option<u32>,
+}
+
+/// An action input's boolean: `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`; empty is false).
+fn parse_input_bool(v: &str) -> Result<bool, String> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "" | "false" | "0" | "no" | "off" => Ok(false),
+        "true" | "1" | "yes" | "on" => Ok(true),
+        _ => Err("use true or false".into()),
+    }
 }

@@ -129,8 +129,23 @@ impl Error {
 fn config_hint(e: &ConfigError) -> Option<String> {
     Some(match e {
         ConfigError::ProfileNotFound { .. } => "list profiles with `ssoexec status`, or pass --profile NAME".into(),
-        ConfigError::MissingKeys { .. } | ConfigError::NotSso { .. } => {
+        ConfigError::MissingKeys { .. } => {
             "an SSO profile needs sso_session (or sso_start_url and sso_region), sso_account_id and sso_role_name".into()
+        }
+        ConfigError::NotSso { .. } => {
+            "give the profile SSO keys (sso_session or sso_start_url and sso_region, sso_account_id, sso_role_name), or role_arn with source_profile".into()
+        }
+        ConfigError::SourceLoop { .. } => {
+            "make one profile of the loop get its credentials elsewhere (SSO keys, static keys, or credential_source)".into()
+        }
+        ConfigError::BothSources { .. } | ConfigError::NoSource { .. } => {
+            "a profile with role_arn needs exactly one of source_profile and credential_source".into()
+        }
+        ConfigError::SourceNotFound { .. } | ConfigError::SourceWithoutCredentials { .. } => {
+            "point source_profile at a profile with SSO keys, static keys or its own role_arn".into()
+        }
+        ConfigError::Unsupported { .. } => {
+            "use source_profile (an SSO profile or static keys) or credential_source = Environment".into()
         }
         _ => "fix the file named above; `aws configure sso` can write a valid profile".into(),
     })

@@ -3,12 +3,15 @@
 //! sinks → one line in `$GITHUB_STEP_SUMMARY`. The inputs (no secrets) are saved so
 //! `ssoexec github --refresh` in a later step can renew.
 use crate::app::App;
+use crate::aws::sts::AssumeRoleRequest;
 use crate::cache::token;
 use crate::cli::GithubArgs;
+use crate::config::Identity;
 use crate::config::{SsoSession, SsoTarget, profile};
 use crate::credentials::Credentials;
 use crate::credentials::sso::{LoginPermission, role_credentials};
 use crate::credentials::web_identity::{WebIdentityRequest, assume_role_with_web_identity};
+use crate::credentials::{self, assume_role};
 use crate::error::{Error, write_stdout};
 use crate::github::{self, GithubFiles, StepCommands, delimiter, mask_line, oidc, summary};
 use crate::output::OutputContext;
@@ -31,6 +34,9 @@ enum Source {
         duration_seconds: u32,
         audience: String,
     },
+    /// `role-chaining` without Identity Center inputs: the credentials already in this step's
+    /// environment (`AWS_ACCESS_KEY_ID`, ...), as configure-aws-credentials chains.
+    Environment,
     /// IAM Identity Center (a cached token, a token from a secret, or a device-code sign-in).
     IdentityCenter {
         start_url: Option<String>,
@@ -41,10 +47,20 @@ enum Source {
     },
 }
 
+/// `role-chaining: true`: `role-to-assume`, assumed with the credentials the source gave.
+#[derive(Serialize, Deserialize, Debug, Clone)]
+struct Chain {
+    role_arn: String,
+    session_name: String,
+    duration_seconds: u32,
+}
+
 /// Everything a step needs to (re)do the exchange. Holds no secret: it is saved for `--refresh`.
 #[derive(Serialize, Deserialize, Debug, Clone)]
 struct Inputs {
     source: Source,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    chain: Option<Chain>,
     region: String,
     output_credentials: bool,
     output_env_credentials: bool,
@@ -75,6 +91,23 @@ pub async fn github(app: &App, args: &GithubArgs) -> Result<ExitStatus, Error> {
     let (creds, arn) = match &inputs.source {
         Source::WebIdentity { .. } => web_identity(app, &inputs).await?,
         Source::IdentityCenter { .. } => identity_center(app, args, &inputs).await?,
+        Source::Environment => (
+            credentials::resolve(app, &Identity::Environment, LoginPermission::Never).await?,
+            None,
+        ),
+    };
+    let (creds, arn) = match &inputs.chain {
+        None => (creds, arn),
+        Some(chain) => {
+            let request = AssumeRoleRequest {
+                role_arn: &chain.role_arn,
+                session_name: &chain.session_name,
+                duration_seconds: Some(chain.duration_seconds),
+                ..AssumeRoleRequest::default()
+            };
+            let assumed = assume_role::assume_in(app, &inputs.region, &creds, &request).await?;
+            (assumed.credentials, assumed.arn)
+        }
     };
     let account = creds.account_id.clone().or_else(|| {
         arn.as_deref()
@@ -136,12 +169,19 @@ pub async fn github(app: &App, args: &GithubArgs) -> Result<ExitStatus, Error> {
 
     if let Some(sinks) = &sinks {
         let (account_id, role_name) = match &inputs.source {
+            Source::IdentityCenter { .. } | Source::Environment if inputs.chain.is_some() => (
+                account.as_deref(),
+                inputs
+                    .chain
+                    .as_ref()
+                    .and_then(|c| crate::aws::arn::role_name(&c.role_arn)),
+            ),
             Source::IdentityCenter {
                 account_id,
                 role_name,
                 ..
             } => (Some(account_id.as_str()), Some(role_name.as_str())),
-            Source::WebIdentity { .. } => (account.as_deref(), None),
+            Source::WebIdentity { .. } | Source::Environment => (account.as_deref(), None),
         };
         let ctx = OutputContext {
             credentials: &creds,
@@ -210,40 +250,28 @@ fn inputs(app: &App, args: &GithubArgs) -> Result<Inputs, Error> {
     .into_iter()
     .any(|v| some(v).is_some())
         || app.settings.profile_chosen();
-    let source = match (some(&args.role_to_assume), identity_center) {
+    let role_chaining = args.role_chaining;
+    let chain = match (role_chaining, some(&args.role_to_assume)) {
+        (false, _) => None,
+        (true, None) => {
+            return Err(Error::Usage(
+                "role-chaining needs role-to-assume: the role to assume with the credentials already obtained".into(),
+            ));
+        }
+        (true, Some(role)) => {
+            let (role_arn, session_name, duration_seconds) = role_to_assume(args, role)?;
+            Some(Chain {
+                role_arn,
+                session_name,
+                duration_seconds,
+            })
+        }
+    };
+    let web_identity_role = some(&args.role_to_assume).filter(|_| !role_chaining);
+    let source = match (web_identity_role, identity_center) {
+        (None, false) if role_chaining => Source::Environment,
         (Some(role), _) => {
-            let role_arn = if role.starts_with("arn:") {
-                role
-            } else {
-                let account = some(&args.aws_account_id).ok_or_else(|| {
-                    Error::Usage(format!(
-                        "role-to-assume {role:?} is not an ARN: also set aws-account-id"
-                    ))
-                })?;
-                format!("arn:aws:iam::{account}:role/{role}")
-            };
-            let session_name = args.role_session_name.clone();
-            let valid_name = (2..=64).contains(&session_name.len())
-                && session_name
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"_+=,.@-".contains(&b));
-            if !valid_name {
-                return Err(Error::Usage(format!(
-                    "role-session-name {session_name:?} must be 2–64 characters of letters, digits and _+=,.@-"
-                )));
-            }
-            let duration_seconds: u32 = args
-                .role_duration_seconds
-                .trim()
-                .parse()
-                .ok()
-                .filter(|d| (900..=43200).contains(d))
-                .ok_or_else(|| {
-                    Error::Usage(format!(
-                        "role-duration-seconds {:?} must be a number from 900 to 43200",
-                        args.role_duration_seconds
-                    ))
-                })?;
+            let (role_arn, session_name, duration_seconds) = role_to_assume(args, role)?;
             Source::WebIdentity {
                 role_arn,
                 session_name,
@@ -288,11 +316,51 @@ fn inputs(app: &App, args: &GithubArgs) -> Result<Inputs, Error> {
     };
     Ok(Inputs {
         source,
+        chain,
         region,
         output_credentials: flag(&args.output_credentials, "output-credentials")?,
         output_env_credentials: flag(&args.output_env_credentials, "output-env-credentials")?,
         emit,
     })
+}
+
+/// `role-to-assume` (an ARN, or a name with `aws-account-id`), `role-session-name` and
+/// `role-duration-seconds`, checked.
+fn role_to_assume(args: &GithubArgs, role: String) -> Result<(String, String, u32), Error> {
+    let some = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+    let role_arn = if role.starts_with("arn:") {
+        role
+    } else {
+        let account = some(&args.aws_account_id).ok_or_else(|| {
+            Error::Usage(format!(
+                "role-to-assume {role:?} is not an ARN: also set aws-account-id"
+            ))
+        })?;
+        format!("arn:aws:iam::{account}:role/{role}")
+    };
+    let session_name = args.role_session_name.clone();
+    let valid_name = (2..=64).contains(&session_name.len())
+        && session_name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_+=,.@-".contains(&b));
+    if !valid_name {
+        return Err(Error::Usage(format!(
+            "role-session-name {session_name:?} must be 2–64 characters of letters, digits and _+=,.@-"
+        )));
+    }
+    let duration_seconds: u32 = args
+        .role_duration_seconds
+        .trim()
+        .parse()
+        .ok()
+        .filter(|d| (900..=43200).contains(d))
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "role-duration-seconds {:?} must be a number from 900 to 43200",
+                args.role_duration_seconds
+            ))
+        })?;
+    Ok((role_arn, session_name, duration_seconds))
 }
 
 async fn web_identity(app: &App, inputs: &Inputs) -> Result<(Credentials, Option<String>), Error> {
@@ -454,6 +522,7 @@ mod tests {
                 duration_seconds: 900,
                 audience: "sts.amazonaws.com".into(),
             },
+            chain: None,
             region: "eu-west-1".into(),
             output_credentials: true,
             output_env_credentials: true,

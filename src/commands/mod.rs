@@ -1,5 +1,6 @@
 //! Commands: each takes the `App` (settings and handles), never raw arguments.
 mod accounts;
+mod console;
 mod credential_process;
 mod eks_token;
 mod exec;
@@ -66,6 +67,7 @@ pub async fn run(mut cli: Cli, env: Env, printer: Printer) -> Result<ExitStatus,
         Some(Command::Github(args)) => github::github(&app, &args).await,
         Some(Command::ShellInit(args)) => shell_init::run(&args),
         None if cli.command_line.is_empty() => shell::run(&app).await,
+        Some(Command::Console(args)) => console::console(&app, &args).await,
         None => exec::run(&app, &cli.command_line, false, false).await,
     }
 }

@@ -2,6 +2,7 @@
 // Tests are not domain code: they may read the real environment and clock, and print.
 #![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
 mod cache;
+mod chain;
 mod exec;
 mod faults;
 mod github;

@@ -330,10 +330,39 @@ if sys.argv[2] == 'credentials':
 ";
     // SSO profiles first: a credential_process profile may call ssoexec for one of them.
     let mut names: Vec<&String> = profiles.keys().collect();
-    names.sort_by_key(|n| profiles[*n].contains_key("credential_process"));
+    // Chained profiles (`role_arn`) after the SSO profiles they start from.
+    names.sort_by_key(|n| {
+        (
+            profiles[*n].contains_key("credential_process"),
+            profiles[*n].contains_key("role_arn"),
+        )
+    });
     for name in names {
         let keys = &profiles[name];
         let sso = keys.contains_key("sso_session") || keys.contains_key("sso_start_url");
+        if keys.contains_key("role_arn") {
+            // ssoexec assumes the role from its source; botocore resolves the same chain itself.
+            let out = run(&["credential-process", "--profile", name]);
+            assert!(
+                out.status.success(),
+                "credential-process --profile {name}: {}",
+                stderr(&out)
+            );
+            let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+            assert!(
+                doc["AccessKeyId"]
+                    .as_str()
+                    .is_some_and(|k| k.starts_with("ASIAMOCKROLE")),
+                "{doc}"
+            );
+            let out = python(&sb, region_and_key, &[name, "credentials"], &[]);
+            assert!(
+                out.status.success(),
+                "botocore, profile {name}: {}",
+                stderr(&out)
+            );
+            continue;
+        }
         if sso {
             let login = run(&["login", "--profile", name]);
             assert!(

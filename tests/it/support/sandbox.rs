@@ -177,6 +177,7 @@ impl Sandbox {
             "AWS_ENDPOINT_URL_SSO",
             "AWS_ENDPOINT_URL_STS",
             "AWS_ENDPOINT_URL_EKS",
+            "AWS_ENDPOINT_URL_SIGNIN",
         ] {
             cmd.env(var, self.mock.uri());
         }
