@@ -127,12 +127,42 @@ impl Error {
 }
 
 fn config_hint(e: &ConfigError) -> Option<String> {
+    let did_you_mean = |s: &Option<String>| {
+        s.as_ref()
+            .map(|s| format!("did you mean `{s}`? "))
+            .unwrap_or_default()
+    };
     Some(match e {
-        ConfigError::ProfileNotFound { .. } => "list profiles with `ssoexec status`, or pass --profile NAME".into(),
+        ConfigError::ProfileNotFound { suggestion, .. } => format!(
+            "{}list profiles with `ssoexec status`, or pass --profile NAME",
+            did_you_mean(suggestion)
+        ),
+        ConfigError::UnknownSession { suggestion, .. } => format!(
+            "{}an [sso-session NAME] section names a session; `ssoexec configure` can write one",
+            did_you_mean(suggestion)
+        ),
         ConfigError::MissingKeys { .. } | ConfigError::NotSso { .. } => {
-            "an SSO profile needs sso_session (or sso_start_url and sso_region), sso_account_id and sso_role_name".into()
+            "an SSO profile needs sso_session (or sso_start_url and sso_region), sso_account_id and sso_role_name; `ssoexec configure` can write one".into()
         }
-        _ => "fix the file named above; `aws configure sso` can write a valid profile".into(),
+        ConfigError::Invalid {
+            in_file: false,
+            suggestion,
+            origin,
+            ..
+        } => format!(
+            "{}fix {}",
+            did_you_mean(suggestion),
+            origin.strip_prefix("from ").unwrap_or(origin)
+        ),
+        ConfigError::Invalid {
+            in_file: true,
+            suggestion,
+            ..
+        } => format!(
+            "{}fix the file named above; `ssoexec configure` can write a valid profile",
+            did_you_mean(suggestion)
+        ),
+        _ => "fix the file named above; `ssoexec configure` can write a valid profile".into(),
     })
 }
 

@@ -15,7 +15,7 @@ use crate::output::OutputContext;
 use crate::output::deliver::{self, SinkRequest};
 use crate::support::atomic;
 use crate::support::clock::format_timestamp;
-use crate::support::env::{RUNNER_TEMP, SSOEXEC_GITHUB_STATE, is_truthy};
+use crate::support::env::{RUNNER_TEMP, SSOEXEC_GITHUB_STATE};
 use crate::support::exit::ExitStatus;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -172,16 +172,6 @@ pub async fn github(app: &App, args: &GithubArgs) -> Result<ExitStatus, Error> {
     Ok(ExitStatus::Success)
 }
 
-fn flag(value: &str, name: &str) -> Result<bool, Error> {
-    match value.trim().to_ascii_lowercase().as_str() {
-        "" | "false" | "0" | "no" | "off" => Ok(false),
-        v if is_truthy(v) => Ok(true),
-        _ => Err(Error::Usage(format!(
-            "{name} = {value:?}: use true or false"
-        ))),
-    }
-}
-
 fn inputs(app: &App, args: &GithubArgs) -> Result<Inputs, Error> {
     let region = args
         .aws_region
@@ -189,7 +179,11 @@ fn inputs(app: &App, args: &GithubArgs) -> Result<Inputs, Error> {
         .filter(|r| !r.is_empty())
         .or_else(|| app.settings.region.as_ref().map(|r| r.value.clone()))
         .ok_or_else(|| Error::Usage("no region: set the aws-region input (--aws-region)".into()))?;
-    profile::validate_region("aws-region", &region, "the aws-region input")?;
+    if let Some(w) =
+        profile::validate_region("aws-region", &region, "from the aws-region input", false)?
+    {
+        app.printer.warn(w);
+    }
     let mut emit: Vec<String> = args
         .emit
         .iter()
@@ -232,18 +226,7 @@ fn inputs(app: &App, args: &GithubArgs) -> Result<Inputs, Error> {
                     "role-session-name {session_name:?} must be 2–64 characters of letters, digits and _+=,.@-"
                 )));
             }
-            let duration_seconds: u32 = args
-                .role_duration_seconds
-                .trim()
-                .parse()
-                .ok()
-                .filter(|d| (900..=43200).contains(d))
-                .ok_or_else(|| {
-                    Error::Usage(format!(
-                        "role-duration-seconds {:?} must be a number from 900 to 43200",
-                        args.role_duration_seconds
-                    ))
-                })?;
+            let duration_seconds = args.role_duration_seconds;
             Source::WebIdentity {
                 role_arn,
                 session_name,
@@ -289,8 +272,8 @@ fn inputs(app: &App, args: &GithubArgs) -> Result<Inputs, Error> {
     Ok(Inputs {
         source,
         region,
-        output_credentials: flag(&args.output_credentials, "output-credentials")?,
-        output_env_credentials: flag(&args.output_env_credentials, "output-env-credentials")?,
+        output_credentials: args.output_credentials,
+        output_env_credentials: args.output_env_credentials,
         emit,
     })
 }
@@ -340,8 +323,12 @@ async fn identity_center(
     };
     let session = match (start_url, sso_region) {
         (Some(u), Some(r)) => {
-            profile::validate_start_url(u, "the sso-start-url input")?;
-            profile::validate_region("sso-region", r, "the sso-region input")?;
+            profile::validate_start_url("sso-start-url", u, "from the sso-start-url input", false)?;
+            if let Some(w) =
+                profile::validate_region("sso-region", r, "from the sso-region input", false)?
+            {
+                app.printer.warn(w);
+            }
             SsoSession {
                 name: None,
                 start_url: u.clone(),

@@ -6,8 +6,8 @@ use std::time::Duration;
 pub(crate) fn progress(app: &App, waiting_for: &str, left: Duration) {
     if app.printer.is_terminal() {
         let s = left.as_millis().div_ceil(1000);
-        app.printer.raw(&format!(
-            "\rWaiting for {waiting_for}… {}:{:02} left ",
+        app.printer.progress(&format!(
+            "Waiting for {waiting_for}… {}:{:02} left ",
             s / 60,
             s % 60
         ));
@@ -16,7 +16,5 @@ pub(crate) fn progress(app: &App, waiting_for: &str, left: Duration) {
 
 /// Erases the countdown line.
 pub(crate) fn clear_progress(app: &App) {
-    if app.printer.is_terminal() {
-        app.printer.raw("\r\x1b[2K");
-    }
+    app.printer.end_progress();
 }

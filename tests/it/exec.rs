@@ -197,7 +197,7 @@ async fn no_command_explains_usage() {
     let out = sb.run(&["--profile", "dev"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).starts_with("error: no command given: use `ssoexec login`"),
+        stderr(&out).starts_with("error: no subcommand given: use `ssoexec login`"),
         "{}",
         stderr(&out)
     );
