@@ -30,6 +30,18 @@ enum Source {
         session_name: String,
         duration_seconds: u32,
         audience: String,
+        /// `inline-session-policy` (JSON).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        policy: Option<String>,
+        /// `managed-session-policies` (ARNs).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        policy_arns: Vec<String>,
+        /// `retry-max-attempts`.
+        #[serde(default = "default_attempts")]
+        max_attempts: u32,
+        /// `special-characters-workaround`.
+        #[serde(default)]
+        plain_secret: bool,
     },
     /// IAM Identity Center (a cached token, a token from a secret, or a device-code sign-in).
     IdentityCenter {
@@ -41,6 +53,10 @@ enum Source {
     },
 }
 
+fn default_attempts() -> u32 {
+    crate::cli::DEFAULT_RETRY_ATTEMPTS
+}
+
 /// Everything a step needs to (re)do the exchange. Holds no secret: it is saved for `--refresh`.
 #[derive(Serialize, Deserialize, Debug, Clone)]
 struct Inputs {
@@ -49,6 +65,12 @@ struct Inputs {
     output_credentials: bool,
     output_env_credentials: bool,
     emit: Vec<String>,
+    /// `mask-aws-account-id`.
+    #[serde(default)]
+    mask_account_id: bool,
+    /// `unset-current-credentials`.
+    #[serde(default)]
+    unset_current_credentials: bool,
 }
 
 pub async fn github(app: &App, args: &GithubArgs) -> Result<ExitStatus, Error> {
@@ -83,6 +105,11 @@ pub async fn github(app: &App, args: &GithubArgs) -> Result<ExitStatus, Error> {
     });
 
     let mut cmds = StepCommands::new();
+    if inputs.mask_account_id
+        && let Some(a) = &account
+    {
+        cmds.mask(a);
+    }
     cmds.mask(&creds.access_key_id);
     cmds.mask(creds.secret_access_key.expose());
     if let Some(t) = &creds.session_token {
@@ -102,6 +129,11 @@ pub async fn github(app: &App, args: &GithubArgs) -> Result<ExitStatus, Error> {
         );
         if let Some(e) = &expiration {
             cmds.set_env("AWS_CREDENTIAL_EXPIRATION", e);
+        }
+    } else if inputs.unset_current_credentials {
+        // Earlier steps' credentials must not outlive this step's choice not to export any.
+        for name in crate::output::CREDENTIAL_VARIABLES {
+            cmds.set_env(name, "");
         }
     }
     cmds.set_env("AWS_REGION", &inputs.region);
@@ -153,16 +185,24 @@ pub async fn github(app: &App, args: &GithubArgs) -> Result<ExitStatus, Error> {
         };
         deliver::deliver(app, sinks, &ctx)?;
     }
-    let who = arn
+    let mut who = arn
         .clone()
         .unwrap_or_else(|| account.clone().unwrap_or_else(|| "?".into()));
+    let mut account_shown = account.clone();
+    // The runner masks the log, not the step summary: keep a masked account out of it.
+    if inputs.mask_account_id
+        && let Some(a) = &account
+    {
+        who = who.replace(a.as_str(), "***");
+        account_shown = Some("***".into());
+    }
     let until = expiration.as_deref().unwrap_or("unknown");
     summary(
         app,
         &format!(
             "ssoexec: credentials for `{who}` in {} (account {}), valid until {until}.\n",
             inputs.region,
-            account.as_deref().unwrap_or("?")
+            account_shown.as_deref().unwrap_or("?")
         ),
     );
     app.printer.info(format!(
@@ -195,15 +235,67 @@ fn inputs(app: &App, args: &GithubArgs) -> Result<Inputs, Error> {
     }
     let some = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
     // Identity Center when any of its inputs is given, or a profile was chosen explicitly.
-    let identity_center = [
-        &args.sso_start_url,
-        &args.sso_account_id,
-        &args.login,
-        &args.sso_token_cache,
-    ]
-    .into_iter()
-    .any(|v| some(v).is_some())
-        || app.settings.profile_chosen();
+    let ic_inputs = [
+        ("sso-start-url", &args.sso_start_url),
+        ("sso-region", &args.sso_region),
+        ("sso-account-id", &args.sso_account_id),
+        ("sso-role-name", &args.sso_role_name),
+        ("login", &args.login),
+        ("sso-token-cache", &args.sso_token_cache),
+    ];
+    let given: Vec<&str> = ic_inputs
+        .iter()
+        .filter(|(_, v)| some(v).is_some())
+        .map(|(n, _)| *n)
+        .collect();
+    let identity_center = !given.is_empty() || app.settings.profile_chosen();
+    let policy = some(&args.inline_session_policy);
+    let policy_arns: Vec<String> = args
+        .managed_session_policies
+        .iter()
+        .flat_map(|l| l.split(','))
+        .map(|a| a.trim().to_string())
+        .filter(|a| !a.is_empty())
+        .collect();
+    if let Some(role) = some(&args.role_to_assume) {
+        if identity_center {
+            let other = if given.is_empty() {
+                "--profile".to_string()
+            } else {
+                given.join(", ")
+            };
+            return Err(Error::Usage(format!(
+                "role-to-assume ({role}) and {other} choose two different sources of credentials: set one (GitHub OIDC: role-to-assume; Identity Center: sso-start-url, sso-region, sso-account-id, sso-role-name)"
+            )));
+        }
+        if some(&args.role_external_id).is_some() {
+            return Err(Error::Usage("role-external-id: AssumeRoleWithWebIdentity takes no ExternalId (the OIDC token is the proof); it applies only to a role assumed with AssumeRole".into()));
+        }
+        if let Some(p) = &policy
+            && serde_json::from_str::<serde_json::Value>(p).is_err()
+        {
+            return Err(Error::Usage(
+                "inline-session-policy is not JSON: give an IAM policy document".into(),
+            ));
+        }
+        if let Some(bad) = policy_arns.iter().find(|a| !a.starts_with("arn:")) {
+            return Err(Error::Usage(format!(
+                "managed-session-policies: {bad:?} is not a policy ARN (arn:aws:iam::…:policy/NAME)"
+            )));
+        }
+    } else if identity_center {
+        let sts_only = [
+            ("inline-session-policy", policy.is_some()),
+            ("managed-session-policies", !policy_arns.is_empty()),
+            ("role-external-id", some(&args.role_external_id).is_some()),
+            ("special-characters-workaround", args.special_characters_workaround),
+        ];
+        if let Some((name, _)) = sts_only.iter().find(|(_, set)| *set) {
+            return Err(Error::Usage(format!(
+                "{name} applies to role-to-assume (STS) only: Identity Center's GetRoleCredentials has no such parameter"
+            )));
+        }
+    }
     let source = match (some(&args.role_to_assume), identity_center) {
         (Some(role), _) => {
             let role_arn = if role.starts_with("arn:") {
@@ -232,6 +324,10 @@ fn inputs(app: &App, args: &GithubArgs) -> Result<Inputs, Error> {
                 session_name,
                 duration_seconds,
                 audience: args.audience.clone(),
+                policy,
+                policy_arns,
+                max_attempts: args.retry_max_attempts,
+                plain_secret: args.special_characters_workaround,
             }
         }
         (None, true) => {
@@ -275,6 +371,8 @@ fn inputs(app: &App, args: &GithubArgs) -> Result<Inputs, Error> {
         output_credentials: args.output_credentials,
         output_env_credentials: args.output_env_credentials,
         emit,
+        mask_account_id: args.mask_aws_account_id,
+        unset_current_credentials: args.unset_current_credentials,
     })
 }
 
@@ -284,6 +382,10 @@ async fn web_identity(app: &App, inputs: &Inputs) -> Result<(Credentials, Option
         session_name,
         duration_seconds,
         audience,
+        policy,
+        policy_arns,
+        max_attempts,
+        plain_secret,
     } = &inputs.source
     else {
         unreachable!("web_identity is only called for Source::WebIdentity")
@@ -296,6 +398,10 @@ async fn web_identity(app: &App, inputs: &Inputs) -> Result<(Credentials, Option
         role_arn,
         session_name,
         duration_seconds: *duration_seconds,
+        policy: policy.as_deref(),
+        policy_arns,
+        max_attempts: *max_attempts,
+        plain_secret: *plain_secret,
     };
     assume_role_with_web_identity(app, &request, &token, || {
         format!(
@@ -440,16 +546,22 @@ mod tests {
                 session_name: "s".into(),
                 duration_seconds: 900,
                 audience: "sts.amazonaws.com".into(),
+                policy: None,
+                policy_arns: vec![],
+                max_attempts: 12,
+                plain_secret: false,
             },
             region: "eu-west-1".into(),
             output_credentials: true,
             output_env_credentials: true,
             emit: vec![],
+            mask_account_id: false,
+            unset_current_credentials: false,
         };
         let text = serde_json::to_string(&i).unwrap();
         assert_eq!(
             text,
-            r#"{"source":{"mode":"web-identity","role_arn":"arn:aws:iam::1:role/r","session_name":"s","duration_seconds":900,"audience":"sts.amazonaws.com"},"region":"eu-west-1","output_credentials":true,"output_env_credentials":true,"emit":[]}"#
+            r#"{"source":{"mode":"web-identity","role_arn":"arn:aws:iam::1:role/r","session_name":"s","duration_seconds":900,"audience":"sts.amazonaws.com","max_attempts":12,"plain_secret":false},"region":"eu-west-1","output_credentials":true,"output_env_credentials":true,"emit":[],"mask_account_id":false,"unset_current_credentials":false}"#
         );
     }
 }

@@ -23,13 +23,24 @@ pub enum Opened {
     Failed(String),
 }
 
-/// How long a launcher may take to fail before we take it as started (xdg-open, `open` and
-/// friends exit within milliseconds when they cannot find a browser; a browser keeps running).
-const LAUNCH_GRACE: std::time::Duration = std::time::Duration::from_millis(400);
+/// A launcher that fails within this long (xdg-open, `open` and friends exit at once when they
+/// cannot find a browser) is reported as a failure; later exits are the browser's own business.
+const LAUNCH_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// Tries to open `url`.
-pub fn open(app: &App, url: &str) -> Opened {
-    match try_open(app, url) {
+/// Tries to open `url`. A command that cannot start is `Failed` at once; one that starts and then
+/// exits with a failure status within [`LAUNCH_GRACE`] gets `warning: …` and `manual` (what to
+/// open by hand) printed then, from the thread that reaps it, so the login never blocks on it.
+pub fn open(app: &App, url: &str, manual: &str) -> Opened {
+    let late = {
+        let printer = app.printer.clone();
+        let manual = manual.to_string();
+        move |why: String| {
+            printer.info(format!(
+                "warning: the browser could not be opened ({why}). {manual}"
+            ))
+        }
+    };
+    match try_open(app, url, late) {
         Ok(line) => Opened::Yes(line),
         Err((line, true)) => Opened::Failed(line),
         Err((line, false)) => Opened::Skipped(line),
@@ -37,7 +48,11 @@ pub fn open(app: &App, url: &str) -> Opened {
 }
 
 /// `Err((why, tried))`.
-fn try_open(app: &App, url: &str) -> Result<String, (String, bool)> {
+fn try_open(
+    app: &App,
+    url: &str,
+    late: impl FnOnce(String) + Send + Clone + 'static,
+) -> Result<String, (String, bool)> {
     if app.settings.login.no_browser {
         return Err(("not opening a browser (--no-browser)".into(), false));
     }
@@ -59,7 +74,7 @@ fn try_open(app: &App, url: &str) -> Result<String, (String, bool)> {
     let mut last_error = String::new();
     for argv in candidates {
         let name = crate::support::text::clean(&argv[0]);
-        match spawn(&argv) {
+        match spawn(&argv, late.clone()) {
             Ok(()) => return Ok(format!("Opened the browser ({name}).")),
             Err(e) => last_error = format!("could not run {name}: {e}"),
         }
@@ -94,26 +109,25 @@ fn platform_opener(url: &str) -> Option<Vec<String>> {
     Some(argv.into_iter().map(String::from).collect())
 }
 
-/// Starts the launcher; an exit with a failure status within [`LAUNCH_GRACE`] is an error.
-fn spawn(argv: &[String]) -> std::io::Result<()> {
+/// Starts the launcher and a thread that reaps it (no zombie is left behind) and calls `late`
+/// if it fails within [`LAUNCH_GRACE`].
+fn spawn(argv: &[String], late: impl FnOnce(String) + Send + 'static) -> std::io::Result<()> {
     let mut child = Command::new(&argv[0])
         .args(&argv[1..])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()?;
-    let deadline = std::time::Instant::now() + LAUNCH_GRACE;
-    while std::time::Instant::now() < deadline {
-        match child.try_wait()? {
-            Some(status) if status.success() => return Ok(()),
-            Some(status) => {
-                return Err(std::io::Error::other(format!("it exited with {status}")));
-            }
-            None => std::thread::sleep(std::time::Duration::from_millis(20)),
+    let name = crate::support::text::clean(&argv[0]);
+    let started = std::time::Instant::now();
+    std::thread::spawn(move || {
+        if let Ok(status) = child.wait()
+            && !status.success()
+            && started.elapsed() < LAUNCH_GRACE
+        {
+            late(format!("{name} exited with {status}"));
         }
-    }
-    // Still running: a browser. Reap it whenever it finishes, so no zombie is left behind.
-    std::thread::spawn(move || child.wait());
+    });
     Ok(())
 }
 

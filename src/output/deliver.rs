@@ -244,7 +244,7 @@ fn plan(app: &App, opts: &Options<'_>, spec: SinkSpec) -> Result<Plan, Error> {
         }
         Renderer::Builtin(FormatKind::ExecCredential) if opts.args.cluster_name.is_none() => {
             return Err(Error::Usage(
-                "the exec-credential format needs the EKS cluster: pass --cluster-name NAME".into(),
+                "the exec-credential format needs --cluster-name NAME (the EKS cluster to sign for)".into(),
             ));
         }
         Renderer::Builtin(FormatKind::Ini) if opts.ini_profile.is_none() => {

@@ -209,7 +209,7 @@ async fn many_sinks_share_one_get_role_credentials() {
     assert_eq!(
         read(dir.path().join("deploy.env")),
         v.iter()
-            .map(|(k, x)| format!("{k}=\"{x}\"\n"))
+            .map(|(k, x)| format!("{k}={x}\n"))
             .collect::<String>()
     );
     assert_eq!(
