@@ -30,15 +30,15 @@ use std::path::PathBuf;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Log what ssoexec does (requests, cache files, decisions) on stderr; secrets are never shown.
+    #[arg(long, global = true)]
+    pub debug: bool,
     #[command(flatten)]
     pub target: TargetArgs,
     #[command(flatten)]
     pub login: LoginArgs,
     #[command(flatten)]
     pub run: RunArgs,
-    /// Log what ssoexec does (requests, cache files, decisions) on stderr; secrets are never shown.
-    #[arg(long, global = true, help_heading = "Options")]
-    pub debug: bool,
     /// The program to run with credentials in its environment, and its arguments (after `--`).
     #[arg(last = true, value_name = "PROGRAM")]
     pub command_line: Vec<OsString>,
@@ -390,11 +390,19 @@ pub enum Command {
     Github(GithubArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
     Completions(CompletionsArgs),
-    /// Print the manual page (roff) on stdout: `ssoexec man | man -l -`.
-    Man,
+    /// Print the manual page (roff) on stdout: `ssoexec man | man -l -`; `ssoexec man login` for
+    /// the page of a subcommand (ssoexec-login(1)).
+    Man(ManArgs),
     /// Internal (completion scripts): print the profile names of ~/.aws/config, one a line.
     #[command(hide = true)]
     CompleteProfiles,
+}
+
+#[derive(Args, Debug)]
+pub struct ManArgs {
+    /// The subcommand whose page to print (default: the ssoexec page).
+    #[arg(value_name = "SUBCOMMAND")]
+    pub subcommand: Option<String>,
 }
 
 #[derive(Args, Debug)]

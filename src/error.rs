@@ -133,10 +133,18 @@ fn config_hint(e: &ConfigError) -> Option<String> {
             .unwrap_or_default()
     };
     Some(match e {
-        ConfigError::ProfileNotFound { suggestion, .. } => format!(
-            "{}list profiles with `ssoexec status`, or pass --profile NAME",
-            did_you_mean(suggestion)
-        ),
+        ConfigError::ProfileNotFound {
+            suggestion, origin, ..
+        } => match origin.strip_prefix(" from ") {
+            Some(var) => format!(
+                "{}fix {var}, or pass --profile NAME; list profiles with `ssoexec status`",
+                did_you_mean(suggestion)
+            ),
+            None => format!(
+                "{}list profiles with `ssoexec status`, or pass --profile NAME",
+                did_you_mean(suggestion)
+            ),
+        },
         ConfigError::UnknownSession { suggestion, .. } => format!(
             "{}an [sso-session NAME] section names a session; `ssoexec configure` can write one",
             did_you_mean(suggestion)

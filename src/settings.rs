@@ -120,9 +120,9 @@ impl Settings {
                     what: "--start-url".into(),
                     keys: vec!["--sso-region"],
                 })?;
-            profile::validate_start_url("--start-url", url, "from --start-url", false)?;
+            profile::validate_start_url("sso_start_url", url, "from --start-url", false)?;
             warnings.extend(profile::validate_region(
-                "--sso-region",
+                "sso_region",
                 &region,
                 "from --sso-region",
                 false,
@@ -477,7 +477,7 @@ fn name_origin(e: ConfigError, name: &Sourced<String>) -> ConfigError {
         }, Source::Env(var)) => ConfigError::ProfileNotFound {
             profile,
             path,
-            origin: format!(" (from {var})"),
+            origin: format!(" from {var}"),
             suggestion,
         },
         (e, _) => e,

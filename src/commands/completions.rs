@@ -2,7 +2,7 @@
 //! the command line, so they cannot drift from it. Completion scripts are clap_complete's static
 //! ones (its dynamic engine is an unstable feature), plus, for bash, zsh and fish, profile names
 //! for `--profile`, read at completion time from the hidden `ssoexec complete-profiles`.
-use crate::cli::{self, CompletionsArgs};
+use crate::cli::{self, CompletionsArgs, ManArgs};
 use crate::config::AwsConfig;
 use crate::error::Error;
 use crate::output::FormatKind;
@@ -42,9 +42,31 @@ pub fn completions(args: &CompletionsArgs) -> Result<ExitStatus, Error> {
     Ok(ExitStatus::Success)
 }
 
-pub fn man() -> Result<ExitStatus, Error> {
+/// The ssoexec page, or a subcommand's (`ssoexec-login(1)`, as the main page refers to them).
+pub fn man(args: &ManArgs) -> Result<ExitStatus, Error> {
+    let mut cmd = documented_command();
+    cmd.build();
+    let page = match &args.subcommand {
+        None => cmd,
+        Some(name) => {
+            let sub = cmd
+                .get_subcommands()
+                .find(|s| s.get_name() == name && !s.is_hide_set())
+                .ok_or_else(|| {
+                    Error::Usage(format!(
+                        "no subcommand {:?}: `ssoexec --help` lists them",
+                        crate::support::text::clean(name)
+                    ))
+                })?;
+            sub.clone()
+                .name(format!("ssoexec-{name}"))
+                .display_name(format!("ssoexec-{name}"))
+                .bin_name(format!("ssoexec {name}"))
+                .version(env!("CARGO_PKG_VERSION"))
+        }
+    };
     let mut out = Vec::new();
-    clap_mangen::Man::new(documented_command())
+    clap_mangen::Man::new(page)
         .render(&mut out)
         .map_err(Error::Stdout)?;
     super::write_stdout(&out)?;

@@ -28,7 +28,7 @@ pub async fn run(cli: Cli, env: Env, printer: Printer) -> Result<ExitStatus, Err
     // Commands that need no settings (they must work without HOME or a config).
     match &cli.command {
         Some(Command::Completions(args)) => return completions::completions(args),
-        Some(Command::Man) => return completions::man(),
+        Some(Command::Man(args)) => return completions::man(args),
         _ => {}
     }
     let home = home_dir(&env)?;
@@ -60,7 +60,7 @@ pub async fn run(cli: Cli, env: Env, printer: Printer) -> Result<ExitStatus, Err
         Some(Command::Kubeconfig(args)) => kubeconfig::kubeconfig(&app, &args).await,
         Some(Command::Serve(args)) => serve::serve(app.clone(), &args).await,
         Some(Command::Github(args)) => github::github(&app, &args).await,
-        Some(Command::Completions(_) | Command::Man | Command::CompleteProfiles) => {
+        Some(Command::Completions(_) | Command::Man(_) | Command::CompleteProfiles) => {
             unreachable!("handled above")
         }
         None if cli.command_line.is_empty() => Err(Error::Usage("no subcommand given: use `ssoexec login`, `ssoexec credential-process`, or `ssoexec -- PROGRAM ARGS...`".into())),

@@ -10,7 +10,7 @@ pub enum ConfigError {
     },
     #[error("unable to parse config file {}: {reason}", path.display())]
     Parse { path: PathBuf, reason: String },
-    /// `origin` is empty for `--profile`, else ` (from AWS_PROFILE)`.
+    /// `origin` is empty for `--profile`, else ` from AWS_PROFILE` (or the variable it came from).
     #[error("the config profile ({profile}){origin} could not be found in {}", path.display())]
     ProfileNotFound {
         profile: String,

@@ -12,4 +12,5 @@ mod mock_selftest;
 mod output;
 mod readme;
 mod support;
+mod usage;
 mod workflows;
