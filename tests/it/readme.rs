@@ -39,6 +39,42 @@ const NOT_RUN: &[(&str, &str)] = &[
     ),
     ("./scripts/test.sh", "runs this test suite"),
     (
+        "ssoexec completions bash > ~/.local/share/bash-completion/completions/ssoexec",
+        "installs into the user's shell setup; usage.rs loads the script in bash and completes with it",
+    ),
+    (
+        "ssoexec completions zsh > \"${fpath[1]}/_ssoexec\"",
+        "zsh syntax, installs into the user's shell setup; usage.rs checks the script with zsh -n",
+    ),
+    (
+        "ssoexec completions fish > ~/.config/fish/completions/ssoexec.fish",
+        "installs into the user's shell setup; usage.rs sources the script in fish and completes with it",
+    ),
+    (
+        "cargo install --locked --path .",
+        "compiles and installs the whole crate into ~/.cargo/bin (minutes); the suite runs the binary cargo built for it",
+    ),
+    (
+        "cargo install --locked --git https://github.com/ssoexec/ssoexec",
+        "fetches the published repository from the network",
+    ),
+    (
+        "curl -fLO \"$base/ssoexec-$v-$t.tar.gz\" -fLO \"$base/SHA256SUMS\"",
+        "downloads a published release; install.sh's download and check are tested in workflows.rs",
+    ),
+    (
+        "sha256sum -c --ignore-missing SHA256SUMS",
+        "checks the files the line before downloads",
+    ),
+    (
+        "tar -xzf \"ssoexec-$v-$t.tar.gz\" ssoexec && install -m 755 ./ssoexec ~/.local/bin/",
+        "unpacks the archive the lines before download",
+    ),
+    (
+        "kubectl krew install --manifest-url=https://github.com/ssoexec/ssoexec/releases/download/v0.1.0/ssoexec.yaml",
+        "installs from a published release over the network; the manifest is checked in workflows.rs",
+    ),
+    (
         "bench/run.sh",
         "installs benchmark tools from the network and runs for minutes",
     ),
@@ -391,7 +427,7 @@ fn invocations(line: &str) -> Vec<Vec<String>> {
         }
         let rest = &line[i + "ssoexec ".len()..];
         let end = rest
-            .find([')', '|', ';', '&', '"', '`'])
+            .find([')', '|', ';', '&', '"', '`', '<', '>'])
             .unwrap_or(rest.len());
         out.push(shlex::split(&rest[..end]).expect("shell words"));
     }
