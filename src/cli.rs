@@ -215,7 +215,10 @@ pub enum ParseError {
         with_separator: Vec<String>,
     },
     /// `--renew` / `--force` before a subcommand other than `exec`.
-    Misplaced { flag: &'static str, subcommand: String },
+    Misplaced {
+        flag: &'static str,
+        subcommand: String,
+    },
 }
 
 /// Parses `argv` (program name first) into a [`Cli`] whose `target` and `login` are the merged view.
@@ -328,7 +331,11 @@ fn input_flag(default: bool) -> impl TypedValueParser<Value = bool> {
             return Ok(default);
         }
         BoolishValueParser::new()
-            .parse_ref(&clap::Command::new("ssoexec"), None, std::ffi::OsStr::new(v.trim()))
+            .parse_ref(
+                &clap::Command::new("ssoexec"),
+                None,
+                std::ffi::OsStr::new(v.trim()),
+            )
             .map_err(|_| format!("{v:?} is not true or false"))
     }
 }
@@ -449,7 +456,12 @@ pub struct GithubArgs {
     #[arg(long, env = "INPUT_INLINE_SESSION_POLICY", value_name = "JSON")]
     pub inline_session_policy: Option<String>,
     /// Managed policy ARNs that further limit the session (STS `PolicyArns`; one per line or comma).
-    #[arg(long, env = "INPUT_MANAGED_SESSION_POLICIES", value_name = "ARN", value_delimiter = '\n')]
+    #[arg(
+        long,
+        env = "INPUT_MANAGED_SESSION_POLICIES",
+        value_name = "ARN",
+        value_delimiter = '\n'
+    )]
     pub managed_session_policies: Vec<String>,
     /// Attempts for the STS call when it is throttled or fails transiently (1–20).
     #[arg(long, env = "INPUT_RETRY_MAX_ATTEMPTS", value_name = "N",
@@ -483,16 +495,31 @@ pub struct GithubArgs {
     #[arg(long, env = "INPUT_EMIT", value_delimiter = '\n')]
     pub emit: Vec<String>,
     /// Identity Center instead of OIDC: the start URL.
-    #[arg(long = "start-url", alias = "sso-start-url", env = "INPUT_SSO_START_URL", value_name = "URL")]
+    #[arg(
+        long = "start-url",
+        alias = "sso-start-url",
+        env = "INPUT_SSO_START_URL",
+        value_name = "URL"
+    )]
     pub sso_start_url: Option<String>,
     /// Identity Center region.
     #[arg(long, env = "INPUT_SSO_REGION", value_name = "REGION")]
     pub sso_region: Option<String>,
     /// Identity Center account.
-    #[arg(long = "account-id", alias = "sso-account-id", env = "INPUT_SSO_ACCOUNT_ID", value_name = "ID")]
+    #[arg(
+        long = "account-id",
+        alias = "sso-account-id",
+        env = "INPUT_SSO_ACCOUNT_ID",
+        value_name = "ID"
+    )]
     pub sso_account_id: Option<String>,
     /// Identity Center role (permission set) name.
-    #[arg(long = "role-name", alias = "sso-role-name", env = "INPUT_SSO_ROLE_NAME", value_name = "NAME")]
+    #[arg(
+        long = "role-name",
+        alias = "sso-role-name",
+        env = "INPUT_SSO_ROLE_NAME",
+        value_name = "NAME"
+    )]
     pub sso_role_name: Option<String>,
     /// `device-code`: sign in to Identity Center, printing the URL and code to the log and the
     /// step summary, and wait (bounded) for a person to approve.

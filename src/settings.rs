@@ -177,10 +177,14 @@ impl Settings {
         if let Some(r) = &region {
             let in_file = matches!(r.source, Source::Profile(_));
             let origin = match &r.source {
-                Source::Profile(p) => format!("in the profile \"{p}\" of {}", config.config.path.display()),
+                Source::Profile(p) => {
+                    format!("in the profile \"{p}\" of {}", config.config.path.display())
+                }
                 other => other.to_string(),
             };
-            warnings.extend(profile::validate_region("region", &r.value, &origin, in_file)?);
+            warnings.extend(profile::validate_region(
+                "region", &r.value, &origin, in_file,
+            )?);
         }
 
         let flow = match (cli.login.flow, cli.login.device_code, cli.login.pkce) {
@@ -469,12 +473,15 @@ impl Settings {
 /// Says where a profile name that does not exist came from, when not from `--profile`.
 fn name_origin(e: ConfigError, name: &Sourced<String>) -> ConfigError {
     match (e, &name.source) {
-        (ConfigError::ProfileNotFound {
-            profile,
-            path,
-            suggestion,
-            ..
-        }, Source::Env(var)) => ConfigError::ProfileNotFound {
+        (
+            ConfigError::ProfileNotFound {
+                profile,
+                path,
+                suggestion,
+                ..
+            },
+            Source::Env(var),
+        ) => ConfigError::ProfileNotFound {
             profile,
             path,
             origin: format!(" from {var}"),

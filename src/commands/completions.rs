@@ -107,4 +107,5 @@ const ZSH_PROFILES: &str = r#"_ssoexec_profiles() {
 
 _ssoexec() {"#;
 
-const FISH_PROFILES: &str = "complete -c ssoexec -l profile -s p -x -a '(ssoexec complete-profiles 2>/dev/null)'\n";
+const FISH_PROFILES: &str =
+    "complete -c ssoexec -l profile -s p -x -a '(ssoexec complete-profiles 2>/dev/null)'\n";

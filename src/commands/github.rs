@@ -288,7 +288,10 @@ fn inputs(app: &App, args: &GithubArgs) -> Result<Inputs, Error> {
             ("inline-session-policy", policy.is_some()),
             ("managed-session-policies", !policy_arns.is_empty()),
             ("role-external-id", some(&args.role_external_id).is_some()),
-            ("special-characters-workaround", args.special_characters_workaround),
+            (
+                "special-characters-workaround",
+                args.special_characters_workaround,
+            ),
         ];
         if let Some((name, _)) = sts_only.iter().find(|(_, set)| *set) {
             return Err(Error::Usage(format!(

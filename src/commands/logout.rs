@@ -19,8 +19,14 @@ pub async fn logout(app: &App, args: &LogoutArgs) -> Result<ExitStatus, Error> {
     if args.all {
         // clap rejects `logout --all --profile dev`; this catches the options given before `logout`.
         let named = match &settings.selection {
-            Selection::Profile { name, account_id, role_name } => {
-                matches!(name.source, Source::Flag(_)) || account_id.is_some() || role_name.is_some()
+            Selection::Profile {
+                name,
+                account_id,
+                role_name,
+            } => {
+                matches!(name.source, Source::Flag(_))
+                    || account_id.is_some()
+                    || role_name.is_some()
             }
             _ => true,
         };

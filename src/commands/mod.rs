@@ -89,7 +89,9 @@ pub fn usage_error(e: ParseError) -> i32 {
                 .join(" ");
             let line = crate::support::text::clean(&line);
             let hint = match suggestion {
-                Some(s) => format!("did you mean `ssoexec {s}`? To run a program named {word}: {line}"),
+                Some(s) => {
+                    format!("did you mean `ssoexec {s}`? To run a program named {word}: {line}")
+                }
                 None => format!("to run a program with credentials, put it after `--`: {line}"),
             };
             printer.info(format!(

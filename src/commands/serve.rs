@@ -13,9 +13,7 @@ use std::sync::Arc;
 
 pub async fn serve(app: Arc<App>, args: &ServeArgs) -> Result<ExitStatus, Error> {
     let target = Arc::new(app.settings.target()?);
-    let addr = args
-        .bind
-        .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0)));
+    let addr = args.bind.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0)));
     let given_token = app.env.get(SSOEXEC_SERVE_TOKEN).map(Secret::new);
     if !addr.ip().is_loopback() && given_token.is_none() {
         return Err(Error::failed(

@@ -43,7 +43,7 @@ struct ProfileStatus {
 enum TokenState {
     None,
     Unreadable,
-    Found(token::SsoToken),
+    Found(Box<token::SsoToken>),
 }
 
 pub async fn status(app: &App, args: &StatusArgs) -> Result<ExitStatus, Error> {
@@ -63,7 +63,10 @@ pub async fn status(app: &App, args: &StatusArgs) -> Result<ExitStatus, Error> {
     let mut sessions: BTreeMap<String, (SsoSession, Vec<ProfileStatus>, String)> = BTreeMap::new();
     for name in cfg.config.sso_sessions.keys() {
         if let Ok(s) = profile::session_named(cfg, name) {
-            let login = format!("ssoexec login --sso-session {}", crate::support::shell::word(name));
+            let login = format!(
+                "ssoexec login --sso-session {}",
+                crate::support::shell::word(name)
+            );
             sessions.insert(s.token_cache_key(), (s, Vec::new(), login));
         }
     }
@@ -75,7 +78,10 @@ pub async fn status(app: &App, args: &StatusArgs) -> Result<ExitStatus, Error> {
                     Ok(Lookup::Found(c)) => c.expiration.filter(|e| *e > now).map(format_timestamp),
                     _ => None,
                 };
-                let login = format!("ssoexec login --profile {}", crate::support::shell::word(name));
+                let login = format!(
+                    "ssoexec login --profile {}",
+                    crate::support::shell::word(name)
+                );
                 let entry = sessions
                     .entry(t.session.token_cache_key())
                     .or_insert_with(|| (t.session.clone(), Vec::new(), login));
@@ -111,12 +117,12 @@ pub async fn status(app: &App, args: &StatusArgs) -> Result<ExitStatus, Error> {
         .map(|(_, (s, profiles, login_command))| {
             let path = token::path(&app.settings.paths.sso_cache, &s);
             let state = match token::load(&path) {
-                Ok(Lookup::Found(t)) => TokenState::Found(t),
+                Ok(Lookup::Found(t)) => TokenState::Found(Box::new(t)),
                 Ok(Lookup::Corrupt(_)) | Err(_) => TokenState::Unreadable,
                 Ok(_) => TokenState::None,
             };
             let tok = match &state {
-                TokenState::Found(t) => Some(t),
+                TokenState::Found(t) => Some(t.as_ref()),
                 _ => None,
             };
             SessionStatus {
@@ -173,10 +179,9 @@ pub async fn status(app: &App, args: &StatusArgs) -> Result<ExitStatus, Error> {
                 format_timestamp(t.expires_at),
                 s.login_command
             ),
-            TokenState::Unreadable => format!(
-                "the token file is unreadable, run `{}`",
-                s.login_command
-            ),
+            TokenState::Unreadable => {
+                format!("the token file is unreadable, run `{}`", s.login_command)
+            }
             TokenState::None => format!("not signed in, run `{}`", s.login_command),
         };
         out.push_str(&format!(

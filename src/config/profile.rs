@@ -127,7 +127,10 @@ fn profile_section(cfg: &AwsConfig, profile: &str) -> Result<Section, ConfigErro
             origin: String::new(),
             suggestion: super::error::nearest(
                 profile,
-                cfg.config.profiles.keys().chain(cfg.credentials.profiles.keys()),
+                cfg.config
+                    .profiles
+                    .keys()
+                    .chain(cfg.credentials.profiles.keys()),
             ),
         })
 }

@@ -62,9 +62,13 @@ pub const KNOWN_REGIONS: &[(&str, &str)] = &[
 pub enum RegionCheck {
     Known,
     /// Well-formed (like `xx-name-1`) but not listed: perhaps newer than this list.
-    Unknown { nearest: Option<&'static str> },
+    Unknown {
+        nearest: Option<&'static str>,
+    },
     /// Not a region name at all.
-    Malformed { nearest: Option<&'static str> },
+    Malformed {
+        nearest: Option<&'static str>,
+    },
 }
 
 pub fn check(region: &str) -> RegionCheck {
@@ -124,14 +128,22 @@ mod tests {
                 nearest: Some("eu-west-1")
             }
         );
-        assert_eq!(check("xy-newplace-9"), RegionCheck::Unknown { nearest: None });
+        assert_eq!(
+            check("xy-newplace-9"),
+            RegionCheck::Unknown { nearest: None }
+        );
         assert_eq!(
             check("eu west 1"),
             RegionCheck::Malformed {
                 nearest: Some("eu-west-1")
             }
         );
-        assert_eq!(check("EU-WEST-1"), RegionCheck::Malformed { nearest: Some("eu-west-1") });
+        assert_eq!(
+            check("EU-WEST-1"),
+            RegionCheck::Malformed {
+                nearest: Some("eu-west-1")
+            }
+        );
         assert_eq!(check(""), RegionCheck::Malformed { nearest: None });
     }
 }

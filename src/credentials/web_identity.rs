@@ -108,14 +108,14 @@ fn assumed(
     explain: &impl Fn() -> String,
 ) -> Result<(Credentials, Option<String>), Error> {
     let xml = result.map_err(|e| match e {
-            HttpError::Api(a) => Error::failed(
-                format!(
-                    "STS refused AssumeRoleWithWebIdentity for {}: {} ({})",
-                    request.role_arn, a.message, a.code
-                ),
-                Some(explain()),
+        HttpError::Api(a) => Error::failed(
+            format!(
+                "STS refused AssumeRoleWithWebIdentity for {}: {} ({})",
+                request.role_arn, a.message, a.code
             ),
-            other => other.into(),
+            Some(explain()),
+        ),
+        other => other.into(),
     })?;
     let assumed = parse_assumed_role("AssumeRoleWithWebIdentity", &xml)?;
     let mut creds = assumed.credentials;

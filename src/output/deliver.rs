@@ -152,10 +152,11 @@ pub fn deliver(app: &App, sinks: &Sinks<'_>, ctx: &OutputContext<'_>) -> Result<
 fn sink_specs(args: &SinkRequest, home: &Path) -> Result<Vec<SinkSpec>, Error> {
     let mut specs = Vec::new();
     // `--output` alone writes the default format (env) there.
-    let format = args
-        .format
-        .clone()
-        .or_else(|| args.output.as_ref().map(|_| FormatKind::Env.name().to_string()));
+    let format = args.format.clone().or_else(|| {
+        args.output
+            .as_ref()
+            .map(|_| FormatKind::Env.name().to_string())
+    });
     if let Some(format) = &format {
         let destination = args
             .output

@@ -648,11 +648,23 @@ async fn configure_aws_credentials_inputs_through_the_action() {
     assert_eq!(forms.len(), 1);
     let f = &forms[0];
     assert_eq!(f["Policy"], policy);
-    assert_eq!(f["PolicyArns.member.1.arn"], "arn:aws:iam::aws:policy/ReadOnlyAccess");
-    assert_eq!(f["PolicyArns.member.2.arn"], "arn:aws:iam::111111111111:policy/extra");
+    assert_eq!(
+        f["PolicyArns.member.1.arn"],
+        "arn:aws:iam::aws:policy/ReadOnlyAccess"
+    );
+    assert_eq!(
+        f["PolicyArns.member.2.arn"],
+        "arn:aws:iam::111111111111:policy/extra"
+    );
     assert_eq!(f["DurationSeconds"], "3600");
-    assert!(!f.keys().any(|k| k.starts_with("Tags")), "no session tags: {f:?}");
-    assert!(env["AWS_ACCESS_KEY_ID"].starts_with("ASIAMOCKWEBID"), "{env:?}");
+    assert!(
+        !f.keys().any(|k| k.starts_with("Tags")),
+        "no session tags: {f:?}"
+    );
+    assert!(
+        env["AWS_ACCESS_KEY_ID"].starts_with("ASIAMOCKWEBID"),
+        "{env:?}"
+    );
     assert!(log.contains("::add-mask::111111111111\n"), "{log}");
     let summary = runner.read("summary");
     assert!(!summary.contains("111111111111"), "{summary}");
@@ -692,7 +704,11 @@ async fn conflicting_or_inapplicable_inputs_are_errors() {
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(2), "{extra:?}: {}", stderr(&out));
-        assert!(stderr(&out).starts_with(want), "{extra:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).starts_with(want),
+            "{extra:?}: {}",
+            stderr(&out)
+        );
         assert_eq!(runner.read("env"), "");
     }
     // Typed by the parser: numbers in range, boolean words.
@@ -710,7 +726,11 @@ async fn conflicting_or_inapplicable_inputs_are_errors() {
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(2), "{var}: {}", stderr(&out));
-        assert!(stderr(&out).starts_with("error: invalid value"), "{var}: {}", stderr(&out));
+        assert!(
+            stderr(&out).starts_with("error: invalid value"),
+            "{var}: {}",
+            stderr(&out)
+        );
     }
     // STS-only inputs on the Identity Center path.
     let runner = Runner::new();
@@ -728,11 +748,16 @@ async fn conflicting_or_inapplicable_inputs_are_errors() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).starts_with("error: inline-session-policy applies to role-to-assume (STS) only"),
+        stderr(&out)
+            .starts_with("error: inline-session-policy applies to role-to-assume (STS) only"),
         "{}",
         stderr(&out)
     );
-    assert_eq!(sb.mock.total_requests(), 0, "all checked before any request");
+    assert_eq!(
+        sb.mock.total_requests(),
+        0,
+        "all checked before any request"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -778,10 +803,17 @@ async fn special_characters_workaround_asks_until_the_secret_is_plain() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(sts_forms(&sb).len(), 3, "two answers with + and /, then a plain one");
+    assert_eq!(
+        sts_forms(&sb).len(),
+        3,
+        "two answers with + and /, then a plain one"
+    );
     let env: BTreeMap<_, _> = file_commands(&runner.read("env")).into_iter().collect();
     let secret = &env["AWS_SECRET_ACCESS_KEY"];
-    assert!(secret.bytes().all(|b| b.is_ascii_alphanumeric()), "{secret}");
+    assert!(
+        secret.bytes().all(|b| b.is_ascii_alphanumeric()),
+        "{secret}"
+    );
     // Without enough attempts it fails and says so.
     sb.mock.sts_plain_secrets_after(Some(5));
     let runner = Runner::new();
@@ -797,7 +829,9 @@ async fn special_characters_workaround_asks_until_the_secret_is_plain() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr(&out).starts_with("error: every one of 2 attempts returned a secret access key with special characters\n"),
+        stderr(&out).starts_with(
+            "error: every one of 2 attempts returned a secret access key with special characters\n"
+        ),
         "{}",
         stderr(&out)
     );

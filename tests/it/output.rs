@@ -1018,7 +1018,11 @@ async fn compose_env_file_reads_the_same_with_format_raw() {
     seed_role(&sb, A, S, T);
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    ok(&export(&sb, d, &["--format", "compose", "--output", "aws.env"]));
+    ok(&export(
+        &sb,
+        d,
+        &["--format", "compose", "--output", "aws.env"],
+    ));
     std::fs::write(
         d.join("compose.yaml"),
         "services:\n  raw:\n    image: scratch\n    env_file:\n      - path: aws.env\n        format: raw\n  default:\n    image: scratch\n    env_file: [aws.env]\n",
