@@ -175,7 +175,7 @@ fn shared_options(subcommand: &str) -> Vec<&'static str> {
         "accounts" => &[PROFILE, SESSION, LOGIN],
         "roles" => &[PROFILE, SESSION, ROLE, LOGIN],
         "github" => &[&["profile"]],
-        "completions" | "man" | "help" => &[],
+        "completions" | "man" | "help" | "shell-init" => &[],
         _ => &[PROFILE, SESSION, ROLE, REGION, LOGIN],
     };
     groups.concat()
@@ -395,6 +395,11 @@ pub enum Command {
     Serve(ServeArgs),
     /// GitHub Actions: credentials from the job's OIDC token (or Identity Center) for later steps.
     Github(GithubArgs),
+    /// Print the `ssx` shell function: `ssx PROFILE` sets credentials in the current shell,
+    /// `ssx --unset` removes them (add `eval "$(ssoexec shell-init bash)"` to ~/.bashrc).
+    ShellInit(ShellInitArgs),
+    /// Open the AWS console signed in as the profile's role (SSO or chained).
+    Console(ConsoleArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
     Completions(CompletionsArgs),
     /// Print the manual page (roff) on stdout: `ssoexec man | man -l -`; `ssoexec man login` for
@@ -531,6 +536,11 @@ pub struct GithubArgs {
     /// Renew in a later step: repeat the exchange saved by the first `ssoexec github` of the job.
     #[arg(long)]
     pub refresh: bool,
+    /// `true`: assume role-to-assume with the credentials already obtained (Identity Center
+    /// inputs, else this step's AWS_ACCESS_KEY_ID...), as configure-aws-credentials' role-chaining.
+    #[arg(long, env = "INPUT_ROLE_CHAINING", value_name = "BOOL",
+          value_parser = input_flag(false), default_value = "false", num_args = 0..=1, default_missing_value = "true")]
+    pub role_chaining: bool,
 }
 
 #[derive(Args, Debug)]
@@ -648,4 +658,35 @@ pub struct KubeconfigArgs {
     /// ExecCredential version the exec entry asks for (default: v1; v1beta1 for kubectl older than 1.22).
     #[arg(long, value_parser = ["v1", "v1beta1"])]
     pub exec_api_version: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ShellInitArgs {
+    /// The shell that will run the function (sh also suits dash, ksh and busybox).
+    #[arg(value_enum)]
+    pub shell: ShellArg,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ShellArg {
+    Bash,
+    Zsh,
+    Sh,
+    Fish,
+    Powershell,
+}
+
+/// `ssoexec console`.
+#[derive(Args, Debug)]
+pub struct ConsoleArgs {
+    /// Console page: an https URL, or a service name such as `s3` (opened in the region).
+    #[arg(long, value_name = "URL|SERVICE")]
+    pub destination: Option<String>,
+    /// Write only the sign-in URL to stdout (a secret for 15 minutes) instead of opening a browser.
+    #[arg(long)]
+    pub print: bool,
+    /// Console session length in seconds (900–43200), sent only where the federation endpoint
+    /// allows one: roles assumed with long-term keys (not SSO roles, not role chains).
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(900..=43200))]
+    pub session_duration: Option<u32>,
 }

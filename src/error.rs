@@ -149,8 +149,23 @@ fn config_hint(e: &ConfigError) -> Option<String> {
             "{}an [sso-session NAME] section names a session; `ssoexec configure` can write one",
             did_you_mean(suggestion)
         ),
-        ConfigError::MissingKeys { .. } | ConfigError::NotSso { .. } => {
+        ConfigError::MissingKeys { .. } => {
             "an SSO profile needs sso_session (or sso_start_url and sso_region), sso_account_id and sso_role_name; `ssoexec configure` can write one".into()
+        }
+        ConfigError::NotSso { .. } => {
+            "give the profile SSO keys (sso_session or sso_start_url and sso_region, sso_account_id, sso_role_name), or role_arn with source_profile; `ssoexec configure` can write one".into()
+        }
+        ConfigError::SourceLoop { .. } => {
+            "make one profile of the loop get its credentials elsewhere (SSO keys, static keys, or credential_source)".into()
+        }
+        ConfigError::BothSources { .. } | ConfigError::NoSource { .. } => {
+            "a profile with role_arn needs exactly one of source_profile and credential_source".into()
+        }
+        ConfigError::SourceNotFound { .. } | ConfigError::SourceWithoutCredentials { .. } => {
+            "point source_profile at a profile with SSO keys, static keys or its own role_arn".into()
+        }
+        ConfigError::Unsupported { .. } => {
+            "use source_profile (an SSO profile or static keys) or credential_source = Environment".into()
         }
         ConfigError::Invalid {
             in_file: false,

@@ -9,12 +9,12 @@
 //! | commands | `commands` | one file per subcommand: args → options → library call → exit status |
 //! | output | `output` | formats, registry, plugins, sinks, the delivery engine |
 //! | consumers | `kube`, `exec`, `github` | ExecCredential + kubeconfig; child env + container server; GitHub step files |
-//! | credentials | `credentials` | the credential sources: SSO role, web identity |
+//! | credentials | `credentials` | the credential sources: SSO role, static keys, environment, assumed role (chains), web identity |
 //! | login | `login` | flow choice, device code, PKCE, browser, the countdown |
 //! | context | `app`, `error` | the handles a run uses; the one error type, its hints and exit status |
-//! | cache | `cache` | the AWS-CLI-compatible files: token, registration, role, EKS token, markers |
-//! | aws | `aws` | one HTTP client, endpoints, typed error codes, OIDC/portal/STS/EKS clients |
-//! | settings | `cli`, `config`, `settings` | clap types; the shared-config dialect; flags + env + config → Settings |
+//! | cache | `cache` | the AWS-CLI-compatible files: token, registration, role, assumed role, EKS token, markers |
+//! | aws | `aws` | one HTTP client, endpoints, typed error codes, OIDC/portal/STS/EKS/console-federation clients |
+//! | settings | `cli`, `config`, `settings` | clap types; the shared-config dialect and profile → identity; flags + env + config → Settings |
 //! | support | `support` | env registry, clock, printer, secrets, shell quoting, atomic files, locks, exit codes |
 pub(crate) mod app;
 pub(crate) mod aws;

@@ -2,7 +2,7 @@
 //! it came from. Pure: takes the parsed CLI, an `Env` and the parsed config; does no I/O.
 use crate::cli::{Cli, FlowArg};
 use crate::config::profile::{self, SsoSession, SsoTarget};
-use crate::config::{AwsConfig, ConfigError};
+use crate::config::{AwsConfig, ConfigError, Identity, identity};
 use crate::support::env::{self, Env};
 use std::fmt;
 use std::path::PathBuf;
@@ -273,10 +273,21 @@ impl Settings {
         }
     }
 
-    /// The session to sign in to.
+    /// The session to sign in to. For a chained profile (`role_arn`), the session of the SSO
+    /// role at the root of its chain.
     pub fn session(&self) -> Result<SsoSession, ConfigError> {
         match &self.selection {
             Selection::Profile { name, .. } => {
+                let chained = self
+                    .config
+                    .profile(&name.value)
+                    .is_some_and(|s| s.contains_key("role_arn"));
+                if chained {
+                    let id = identity::resolve(&self.config, &name.value)?;
+                    if let Some(t) = id.sso_root() {
+                        return Ok(t.session.clone());
+                    }
+                }
                 profile::session_for_profile(&self.config, &name.value)
                     .map_err(|e| name_origin(e, name))
             }
@@ -291,6 +302,19 @@ impl Settings {
                 region: sso_region.clone(),
                 scopes: None,
             }),
+        }
+    }
+
+    /// What the credentials come from: an SSO role, static keys, the environment, or a chain of
+    /// roles (`role_arn` + `source_profile`). `--account-id`/`--role-name` select an SSO role.
+    pub fn identity(&self) -> Result<Identity, ConfigError> {
+        match &self.selection {
+            Selection::Profile {
+                name,
+                account_id: None,
+                role_name: None,
+            } => identity::resolve(&self.config, &name.value).map_err(|e| name_origin(e, name)),
+            _ => self.target().map(Identity::Sso),
         }
     }
 

@@ -3,12 +3,15 @@
 //! sinks → one line in `$GITHUB_STEP_SUMMARY`. The inputs (no secrets) are saved so
 //! `ssoexec github --refresh` in a later step can renew.
 use crate::app::App;
+use crate::aws::sts::AssumeRoleRequest;
 use crate::cache::token;
 use crate::cli::GithubArgs;
+use crate::config::Identity;
 use crate::config::{SsoSession, SsoTarget, profile};
 use crate::credentials::Credentials;
 use crate::credentials::sso::{LoginPermission, role_credentials};
 use crate::credentials::web_identity::{WebIdentityRequest, assume_role_with_web_identity};
+use crate::credentials::{self, assume_role};
 use crate::error::{Error, write_stdout};
 use crate::github::{self, GithubFiles, StepCommands, delimiter, mask_line, oidc, summary};
 use crate::output::OutputContext;
@@ -43,6 +46,9 @@ enum Source {
         #[serde(default)]
         plain_secret: bool,
     },
+    /// `role-chaining` without Identity Center inputs: the credentials already in this step's
+    /// environment (`AWS_ACCESS_KEY_ID`, ...), as configure-aws-credentials chains.
+    Environment,
     /// IAM Identity Center (a cached token, a token from a secret, or a device-code sign-in).
     IdentityCenter {
         start_url: Option<String>,
@@ -57,10 +63,29 @@ fn default_attempts() -> u32 {
     crate::cli::DEFAULT_RETRY_ATTEMPTS
 }
 
+/// `role-chaining: true`: `role-to-assume`, assumed with the credentials the source gave.
+#[derive(Serialize, Deserialize, Debug, Clone)]
+struct Chain {
+    role_arn: String,
+    session_name: String,
+    duration_seconds: u32,
+    /// `role-external-id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    external_id: Option<String>,
+    /// `inline-session-policy` (JSON).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    policy: Option<String>,
+    /// `managed-session-policies` (ARNs).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    policy_arns: Vec<String>,
+}
+
 /// Everything a step needs to (re)do the exchange. Holds no secret: it is saved for `--refresh`.
 #[derive(Serialize, Deserialize, Debug, Clone)]
 struct Inputs {
     source: Source,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    chain: Option<Chain>,
     region: String,
     output_credentials: bool,
     output_env_credentials: bool,
@@ -97,6 +122,26 @@ pub async fn github(app: &App, args: &GithubArgs) -> Result<ExitStatus, Error> {
     let (creds, arn) = match &inputs.source {
         Source::WebIdentity { .. } => web_identity(app, &inputs).await?,
         Source::IdentityCenter { .. } => identity_center(app, args, &inputs).await?,
+        Source::Environment => (
+            credentials::resolve(app, &Identity::Environment, LoginPermission::Never).await?,
+            None,
+        ),
+    };
+    let (creds, arn) = match &inputs.chain {
+        None => (creds, arn),
+        Some(chain) => {
+            let request = AssumeRoleRequest {
+                role_arn: &chain.role_arn,
+                session_name: &chain.session_name,
+                duration_seconds: Some(chain.duration_seconds),
+                external_id: chain.external_id.as_deref(),
+                policy: chain.policy.as_deref(),
+                policy_arns: &chain.policy_arns,
+                ..AssumeRoleRequest::default()
+            };
+            let assumed = assume_role::assume_in(app, &inputs.region, &creds, &request).await?;
+            (assumed.credentials, assumed.arn)
+        }
     };
     let account = creds.account_id.clone().or_else(|| {
         arn.as_deref()
@@ -168,12 +213,19 @@ pub async fn github(app: &App, args: &GithubArgs) -> Result<ExitStatus, Error> {
 
     if let Some(sinks) = &sinks {
         let (account_id, role_name) = match &inputs.source {
+            Source::IdentityCenter { .. } | Source::Environment if inputs.chain.is_some() => (
+                account.as_deref(),
+                inputs
+                    .chain
+                    .as_ref()
+                    .and_then(|c| crate::aws::arn::role_name(&c.role_arn)),
+            ),
             Source::IdentityCenter {
                 account_id,
                 role_name,
                 ..
             } => (Some(account_id.as_str()), Some(role_name.as_str())),
-            Source::WebIdentity { .. } => (account.as_deref(), None),
+            Source::WebIdentity { .. } | Source::Environment => (account.as_deref(), None),
         };
         let ctx = OutputContext {
             credentials: &creds,
@@ -249,6 +301,8 @@ fn inputs(app: &App, args: &GithubArgs) -> Result<Inputs, Error> {
         .map(|(n, _)| *n)
         .collect();
     let identity_center = !given.is_empty() || app.settings.profile_chosen();
+    let role_chaining = args.role_chaining;
+    let external_id = some(&args.role_external_id);
     let policy = some(&args.inline_session_policy);
     let policy_arns: Vec<String> = args
         .managed_session_policies
@@ -257,71 +311,78 @@ fn inputs(app: &App, args: &GithubArgs) -> Result<Inputs, Error> {
         .map(|a| a.trim().to_string())
         .filter(|a| !a.is_empty())
         .collect();
-    if let Some(role) = some(&args.role_to_assume) {
-        if identity_center {
+    if let Some(p) = &policy
+        && serde_json::from_str::<serde_json::Value>(p).is_err()
+    {
+        return Err(Error::Usage(
+            "inline-session-policy is not JSON: give an IAM policy document".into(),
+        ));
+    }
+    if let Some(bad) = policy_arns.iter().find(|a| !a.starts_with("arn:")) {
+        return Err(Error::Usage(format!(
+            "managed-session-policies: {bad:?} is not a policy ARN (arn:aws:iam::…:policy/NAME)"
+        )));
+    }
+    match (some(&args.role_to_assume), role_chaining) {
+        // Two sources of credentials, unless the role is chained onto the Identity Center ones.
+        (Some(role), false) if identity_center => {
             let other = if given.is_empty() {
                 "--profile".to_string()
             } else {
                 given.join(", ")
             };
             return Err(Error::Usage(format!(
-                "role-to-assume ({role}) and {other} choose two different sources of credentials: set one (GitHub OIDC: role-to-assume; Identity Center: sso-start-url, sso-region, sso-account-id, sso-role-name)"
+                "role-to-assume ({role}) and {other} choose two different sources of credentials: set one (GitHub OIDC: role-to-assume; Identity Center: sso-start-url, sso-region, sso-account-id, sso-role-name), or role-chaining: true to assume role-to-assume with the Identity Center credentials"
             )));
         }
-        if some(&args.role_external_id).is_some() {
-            return Err(Error::Usage("role-external-id: AssumeRoleWithWebIdentity takes no ExternalId (the OIDC token is the proof); it applies only to a role assumed with AssumeRole".into()));
+        (Some(_), false) if external_id.is_some() => {
+            return Err(Error::Usage("role-external-id: AssumeRoleWithWebIdentity takes no ExternalId (the OIDC token is the proof); it applies to a role assumed with role-chaining: true".into()));
         }
-        if let Some(p) = &policy
-            && serde_json::from_str::<serde_json::Value>(p).is_err()
-        {
-            return Err(Error::Usage(
-                "inline-session-policy is not JSON: give an IAM policy document".into(),
-            ));
+        (Some(_), true) if args.special_characters_workaround => {
+            return Err(Error::Usage("special-characters-workaround applies to AssumeRoleWithWebIdentity (role-to-assume without role-chaining)".into()));
         }
-        if let Some(bad) = policy_arns.iter().find(|a| !a.starts_with("arn:")) {
-            return Err(Error::Usage(format!(
-                "managed-session-policies: {bad:?} is not a policy ARN (arn:aws:iam::…:policy/NAME)"
-            )));
-        }
-    } else if identity_center {
-        let sts_only = [
-            ("inline-session-policy", policy.is_some()),
-            ("managed-session-policies", !policy_arns.is_empty()),
-            ("role-external-id", some(&args.role_external_id).is_some()),
-            (
-                "special-characters-workaround",
-                args.special_characters_workaround,
-            ),
-        ];
-        if let Some((name, _)) = sts_only.iter().find(|(_, set)| *set) {
-            return Err(Error::Usage(format!(
-                "{name} applies to role-to-assume (STS) only: Identity Center's GetRoleCredentials has no such parameter"
-            )));
-        }
-    }
-    let source = match (some(&args.role_to_assume), identity_center) {
-        (Some(role), _) => {
-            let role_arn = if role.starts_with("arn:") {
-                role
-            } else {
-                let account = some(&args.aws_account_id).ok_or_else(|| {
-                    Error::Usage(format!(
-                        "role-to-assume {role:?} is not an ARN: also set aws-account-id"
-                    ))
-                })?;
-                format!("arn:aws:iam::{account}:role/{role}")
-            };
-            let session_name = args.role_session_name.clone();
-            let valid_name = (2..=64).contains(&session_name.len())
-                && session_name
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"_+=,.@-".contains(&b));
-            if !valid_name {
+        (None, _) => {
+            let sts_only = [
+                ("inline-session-policy", policy.is_some()),
+                ("managed-session-policies", !policy_arns.is_empty()),
+                ("role-external-id", external_id.is_some()),
+                (
+                    "special-characters-workaround",
+                    args.special_characters_workaround,
+                ),
+            ];
+            if let Some((name, _)) = sts_only.iter().find(|(_, set)| *set) {
                 return Err(Error::Usage(format!(
-                    "role-session-name {session_name:?} must be 2–64 characters of letters, digits and _+=,.@-"
+                    "{name} applies to role-to-assume (STS) only: Identity Center's GetRoleCredentials has no such parameter"
                 )));
             }
-            let duration_seconds = args.role_duration_seconds;
+        }
+        _ => {}
+    }
+    let chain = match (role_chaining, some(&args.role_to_assume)) {
+        (false, _) => None,
+        (true, None) => {
+            return Err(Error::Usage(
+                "role-chaining needs role-to-assume: the role to assume with the credentials already obtained".into(),
+            ));
+        }
+        (true, Some(role)) => {
+            let (role_arn, session_name, duration_seconds) = role_to_assume(args, role)?;
+            Some(Chain {
+                role_arn,
+                session_name,
+                duration_seconds,
+                external_id: external_id.clone(),
+                policy: policy.clone(),
+                policy_arns: policy_arns.clone(),
+            })
+        }
+    };
+    let web_identity_role = some(&args.role_to_assume).filter(|_| !role_chaining);
+    let source = match (web_identity_role, identity_center) {
+        (None, false) if role_chaining => Source::Environment,
+        (Some(role), _) => {
+            let (role_arn, session_name, duration_seconds) = role_to_assume(args, role)?;
             Source::WebIdentity {
                 role_arn,
                 session_name,
@@ -370,6 +431,7 @@ fn inputs(app: &App, args: &GithubArgs) -> Result<Inputs, Error> {
     };
     Ok(Inputs {
         source,
+        chain,
         region,
         output_credentials: args.output_credentials,
         output_env_credentials: args.output_env_credentials,
@@ -377,6 +439,35 @@ fn inputs(app: &App, args: &GithubArgs) -> Result<Inputs, Error> {
         mask_account_id: args.mask_aws_account_id,
         unset_current_credentials: args.unset_current_credentials,
     })
+}
+
+/// `role-to-assume` (an ARN, or a name with `aws-account-id`), `role-session-name` and
+/// `role-duration-seconds`, checked.
+fn role_to_assume(args: &GithubArgs, role: String) -> Result<(String, String, u32), Error> {
+    let some = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+    let role_arn = if role.starts_with("arn:") {
+        role
+    } else {
+        let account = some(&args.aws_account_id).ok_or_else(|| {
+            Error::Usage(format!(
+                "role-to-assume {role:?} is not an ARN: also set aws-account-id"
+            ))
+        })?;
+        format!("arn:aws:iam::{account}:role/{role}")
+    };
+    let session_name = args.role_session_name.clone();
+    let valid_name = (2..=64).contains(&session_name.len())
+        && session_name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_+=,.@-".contains(&b));
+    if !valid_name {
+        return Err(Error::Usage(format!(
+            "role-session-name {session_name:?} must be 2–64 characters of letters, digits and _+=,.@-"
+        )));
+    }
+    let duration_seconds = args.role_duration_seconds;
+
+    Ok((role_arn, session_name, duration_seconds))
 }
 
 async fn web_identity(app: &App, inputs: &Inputs) -> Result<(Credentials, Option<String>), Error> {
@@ -554,6 +645,7 @@ mod tests {
                 max_attempts: 12,
                 plain_secret: false,
             },
+            chain: None,
             region: "eu-west-1".into(),
             output_credentials: true,
             output_env_credentials: true,

@@ -63,6 +63,27 @@ pub enum ConfigError {
         services: String,
         path: PathBuf,
     },
+    #[error("the profile \"{profile}\" contains both source_profile and credential_source")]
+    BothSources { profile: String },
+    #[error(
+        "the profile \"{profile}\" has role_arn but neither source_profile nor credential_source"
+    )]
+    NoSource { profile: String },
+    #[error("the source_profile \"{source_profile}\" referenced in the profile \"{profile}\" does not exist in {}", path.display())]
+    SourceNotFound {
+        source_profile: String,
+        profile: String,
+        path: PathBuf,
+    },
+    /// The `source_profile` chain comes back to a profile already on it: `a -> b -> a`.
+    #[error("source_profile loop: {chain}")]
+    SourceLoop { chain: String },
+    #[error(
+        "the source profile \"{profile}\" must have credentials (SSO keys, role_arn, or aws_access_key_id and aws_secret_access_key)"
+    )]
+    SourceWithoutCredentials { profile: String },
+    #[error("the profile \"{profile}\" uses {what}, which ssoexec does not support")]
+    Unsupported { profile: String, what: String },
 }
 
 /// The name in `names` nearest to `name` (a typo: at most a third of its letters, and two, off).

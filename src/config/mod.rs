@@ -1,11 +1,13 @@
 //! AWS shared config: locate and read the files, parse them (pure), normalize to typed profiles.
 pub mod error;
 pub mod file;
+pub mod identity;
 pub mod profile;
 pub mod regions;
 
 pub use error::ConfigError;
 pub use file::{ConfigFile, FileKind, Section};
+pub use identity::Identity;
 pub use profile::{SsoSession, SsoTarget};
 
 use crate::support::env::{AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, Env};

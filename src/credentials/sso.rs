@@ -188,6 +188,19 @@ fn profile_flag(app: &App) -> String {
         .unwrap_or_default()
 }
 
+/// The session's sidecar lock, held by whoever reads, refreshes, signs in to or deletes its token
+/// (one copy: every writer of the token file takes this same lock).
+pub async fn session_lock(app: &App, session: &SsoSession) -> Result<lock::LockGuard, Error> {
+    Ok(lock::acquire(
+        &app.lock_dir(),
+        &format!("token-{}", session.token_cache_key()),
+        &format!("signing in to {}", session.describe()),
+        LOGIN_LOCK_TIMEOUT,
+        &app.printer,
+    )
+    .await?)
+}
+
 /// Deletes the cached token the portal rejected — under the session lock, and only if the file
 /// still holds that token: another process may have refreshed it in the meantime.
 async fn drop_rejected_token(
@@ -195,15 +208,7 @@ async fn drop_rejected_token(
     session: &SsoSession,
     rejected: &SsoToken,
 ) -> Result<(), Error> {
-    let key = session.token_cache_key();
-    let _guard = lock::acquire(
-        &app.lock_dir(),
-        &format!("token-{key}"),
-        &format!("signing in to {}", session.describe()),
-        LOGIN_LOCK_TIMEOUT,
-        &app.printer,
-    )
-    .await?;
+    let _guard = session_lock(app, session).await?;
     let path = token::path(&app.settings.paths.sso_cache, session);
     if let Lookup::Found(current) = token::load(&path)?
         && current.file.access_token == rejected.file.access_token
@@ -239,14 +244,7 @@ pub async fn sso_token(
         return Ok(t);
     }
     let key = session.token_cache_key();
-    let _guard = lock::acquire(
-        &app.lock_dir(),
-        &format!("token-{key}"),
-        &format!("signing in to {}", session.describe()),
-        LOGIN_LOCK_TIMEOUT,
-        &app.printer,
-    )
-    .await?;
+    let _guard = session_lock(app, session).await?;
 
     if permission != LoginPermission::Always
         && let Some(current) = read_token(app, &path)?

@@ -15,6 +15,31 @@ struct TokenResponse {
     value: Secret,
 }
 
+/// Why the job's OIDC token could not be had.
+#[derive(Debug, thiserror::Error)]
+pub enum IdTokenError {
+    #[error(
+        "no GitHub OIDC token is available: ACTIONS_ID_TOKEN_REQUEST_URL/ACTIONS_ID_TOKEN_REQUEST_TOKEN are not set"
+    )]
+    NotAvailable,
+    #[error("GitHub refused the OIDC token request (HTTP {status})")]
+    Refused { status: u16 },
+}
+
+impl crate::error::Diagnostic for IdTokenError {
+    fn hint(&self) -> Option<String> {
+        Some(match self {
+            IdTokenError::NotAvailable => {
+                "give the job `permissions: id-token: write` (and keep `contents: read`)".into()
+            }
+            IdTokenError::Refused { .. } => {
+                "check `permissions: id-token: write` for this job".into()
+            }
+        })
+    }
+}
+crate::diagnostic_error!(IdTokenError);
+
 /// Fetches an ID token for `audience`. Missing request variables mean the workflow lacks
 /// `permissions: id-token: write`.
 pub async fn id_token(app: &App, audience: &str) -> Result<Secret, Error> {
@@ -22,10 +47,7 @@ pub async fn id_token(app: &App, audience: &str) -> Result<Secret, Error> {
         app.env.get(ACTIONS_ID_TOKEN_REQUEST_URL),
         app.env.get(ACTIONS_ID_TOKEN_REQUEST_TOKEN),
     ) else {
-        return Err(Error::failed(
-            "no GitHub OIDC token is available: ACTIONS_ID_TOKEN_REQUEST_URL/ACTIONS_ID_TOKEN_REQUEST_TOKEN are not set",
-            Some("give the job `permissions: id-token: write` (and keep `contents: read`)".into()),
-        ));
+        return Err(IdTokenError::NotAvailable.into());
     };
     let sep = if url.contains('?') { '&' } else { '?' };
     let full = format!(
@@ -46,10 +68,9 @@ pub async fn id_token(app: &App, audience: &str) -> Result<Secret, Error> {
         client::json("GitHubIdToken", response)
             .await
             .map_err(|e| match e {
-                HttpError::Api(a) if a.status == 401 || a.status == 403 => Error::failed(
-                    format!("GitHub refused the OIDC token request (HTTP {})", a.status),
-                    Some("check `permissions: id-token: write` for this job".into()),
-                ),
+                HttpError::Api(a) if a.status == 401 || a.status == 403 => {
+                    Error::from(IdTokenError::Refused { status: a.status })
+                }
                 other => other.into(),
             })?;
     Ok(token.value)

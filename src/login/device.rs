@@ -24,7 +24,8 @@ pub async fn run(
     let da = oidc
         .start_device_authorization(&reg.client_id, &reg.client_secret, &session.start_url)
         .await?;
-    let p = &app.printer;
+    // The prompts reach the person even when a caller captures stderr (`support::terminal`).
+    let p = &app.printer.to_person();
     // Server-supplied text reaches the terminal only without control characters.
     let url = crate::support::text::clean(
         da.verification_uri_complete

@@ -61,7 +61,8 @@ pub async fn run(
         &challenge(&verifier),
     );
 
-    let p = &app.printer;
+    // The prompts reach the person even when a caller captures stderr (`support::terminal`).
+    let p = &app.printer.to_person();
     p.info(format!("Sign in to {} in your browser. If it does not open, open this URL on this machine:\n\n    {url}\n", session.describe()));
     p.info("(Browser on another machine? Use --device-code instead.)");
     let manual = format!("Open this URL in a browser on this machine:\n\n    {url}\n");

@@ -7,25 +7,39 @@ use super::plugin::{self, Plugin};
 use super::sink::{self, Destination, SinkError, SinkSpec};
 use super::{FormatKind, FormatParams, OutputContext, OutputError};
 use crate::app::App;
-use crate::config::SsoTarget;
+use crate::config::Identity;
 use crate::credentials::Credentials;
 use crate::error::{Error, write_stdout};
 use crate::github::{self, GithubFiles};
 use crate::support::env;
 use std::path::{Path, PathBuf};
 
-/// The output context for credentials of `target`, as the settings describe the run.
+/// The output context for credentials of `identity`, as the settings describe the run: an SSO
+/// role's account and role, or the account and role name of the last assumed role.
 pub fn context<'a>(
     app: &'a App,
     credentials: &'a Credentials,
-    target: &'a SsoTarget,
+    identity: &'a Identity,
 ) -> OutputContext<'a> {
+    let (account_id, role_name) = match identity {
+        Identity::Sso(t) => (Some(t.account_id.as_str()), Some(t.role_name.as_str())),
+        Identity::AssumeRole(hop) => (
+            credentials
+                .account_id
+                .as_deref()
+                .or_else(|| crate::aws::arn::account(&hop.role_arn)),
+            crate::aws::arn::role_name(&hop.role_arn),
+        ),
+        Identity::Static { .. } | Identity::Environment => {
+            (credentials.account_id.as_deref(), None)
+        }
+    };
     OutputContext {
         credentials,
         profile: app.settings.profile_name(),
         region: app.settings.region.as_ref().map(|r| r.value.as_str()),
-        account_id: Some(&target.account_id),
-        role_name: Some(&target.role_name),
+        account_id,
+        role_name,
         now: app.now(),
     }
 }

@@ -570,6 +570,34 @@ impl MockIdc {
         self
     }
 
+    /// Accepts long-term IAM user keys (no session token), as a shared credentials file holds
+    /// them: STS verifies signatures made with `secret`, and the caller is
+    /// `arn:aws:iam::ACCOUNT:user/USER`.
+    pub fn add_static_credentials(
+        &self,
+        account: &str,
+        user: &str,
+        access_key_id: &str,
+        secret: &str,
+    ) -> &Self {
+        self.with(|st| {
+            st.identities.insert(
+                access_key_id.to_owned(),
+                Identity {
+                    account: account.to_owned(),
+                    arn: format!("arn:aws:iam::{account}:user/{user}"),
+                    user_id: format!("AIDAMOCK{user}"),
+                    role: String::new(),
+                    secret: secret.to_owned(),
+                    session_token: String::new(),
+                    expires: i64::MAX,
+                    chained: false,
+                },
+            )
+        });
+        self
+    }
+
     /// Every `AssumeRole` call accepted so far, oldest first.
     pub fn assume_role_calls(&self) -> Vec<AssumeRoleCall> {
         self.with(|st| st.assume_role_calls.clone())
@@ -2227,7 +2255,15 @@ fn verify_sts_signature(st: &State, req: &Request) -> Result<Identity, ResponseT
         .get(&auth.access_key)
         .cloned()
         .ok_or_else(invalid_client_token)?;
-    if header(req, "x-amz-security-token") != Some(identity.session_token.as_str()) {
+    // Long-term keys ([`MockIdc::add_static_credentials`]) carry no session token; temporary
+    // ones must present exactly the token they were issued with.
+    let presented = header(req, "x-amz-security-token");
+    let token_ok = if identity.session_token.is_empty() {
+        presented.is_none()
+    } else {
+        presented == Some(identity.session_token.as_str())
+    };
+    if !token_ok {
         return Err(invalid_client_token());
     }
     if st.now() >= identity.expires {
@@ -2370,6 +2406,13 @@ fn assume_role(st: &mut State, req: &Request) -> Reply {
         + tags.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>();
     let (access_key_id, credentials) =
         issue_sts_credentials(st, "ASIAMOCKROLE", target, &session, duration);
+    // Role chaining is a role's credentials assuming another role; an IAM user's long-term keys
+    // ([`MockIdc::add_static_credentials`]) assuming a role is not.
+    if caller.role.is_empty()
+        && let Some(issued) = st.identities.get_mut(&access_key_id)
+    {
+        issued.chained = false;
+    }
     st.assume_role_calls.push(AssumeRoleCall {
         caller_arn: caller.arn,
         role_arn,
