@@ -677,11 +677,11 @@ async fn conflicting_or_inapplicable_inputs_are_errors() {
     let cases: &[(&[(&str, &str)], &str)] = &[
         (
             &[("INPUT_SSO_START_URL", START_URL)],
-            "error: role-to-assume (arn:aws:iam::111111111111:role/deploy) and sso-start-url choose two different sources of credentials: set one (GitHub OIDC: role-to-assume; Identity Center: sso-start-url, sso-region, sso-account-id, sso-role-name)\n",
+            "error: role-to-assume (arn:aws:iam::111111111111:role/deploy) and sso-start-url choose two different sources of credentials: set one (GitHub OIDC: role-to-assume; Identity Center: sso-start-url, sso-region, sso-account-id, sso-role-name), or role-chaining: true to assume role-to-assume with the Identity Center credentials\n",
         ),
         (
             &[("INPUT_ROLE_EXTERNAL_ID", "xyz")],
-            "error: role-external-id: AssumeRoleWithWebIdentity takes no ExternalId (the OIDC token is the proof); it applies only to a role assumed with AssumeRole\n",
+            "error: role-external-id: AssumeRoleWithWebIdentity takes no ExternalId (the OIDC token is the proof); it applies to a role assumed with role-chaining: true\n",
         ),
         (
             &[("INPUT_INLINE_SESSION_POLICY", "{not json")],
