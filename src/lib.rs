@@ -32,12 +32,14 @@ pub mod output;
 pub(crate) mod settings;
 pub(crate) mod support;
 
-use clap::Parser;
 use support::exit::ExitStatus;
 
 /// Parses the command line, runs the command, prints the error report; returns the exit code.
 pub fn main_entry() -> i32 {
-    let cli = cli::Cli::parse();
+    let cli = match cli::parse_from(std::env::args_os().collect()) {
+        Ok(cli) => cli,
+        Err(e) => return commands::usage_error(e),
+    };
     let env = support::env::Env::from_process();
     let printer = support::printer::Printer::new(cli.debug);
     let runtime = match tokio::runtime::Builder::new_current_thread()

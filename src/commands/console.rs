@@ -64,15 +64,17 @@ pub async fn console(app: &App, args: &ConsoleArgs) -> Result<ExitStatus, Error>
         ));
         return Ok(ExitStatus::Success);
     }
-    match browser::open(app, url.expose()) {
-        Ok(_) => {
+    // The URL is a secret: a launcher that fails later is reported without it.
+    let manual = "Run again with --print to get the URL on stdout.";
+    match browser::open(app, url.expose(), manual) {
+        browser::Opened::Yes(_) => {
             app.printer.info(format!(
                 "Opened the AWS console as {} in the browser.",
                 identity.describe()
             ));
             Ok(ExitStatus::Success)
         }
-        Err(why) => Err(Error::failed(
+        browser::Opened::Skipped(why) | browser::Opened::Failed(why) => Err(Error::failed(
             format!("could not open the console: {why}"),
             Some("pass --browser-command CMD, or --print to get the URL on stdout".into()),
         )),

@@ -1,5 +1,6 @@
 //! Commands: each takes the `App` (settings and handles), never raw arguments.
 mod accounts;
+mod completions;
 mod console;
 mod credential_process;
 mod eks_token;
@@ -15,7 +16,7 @@ mod shell_init;
 mod status;
 
 use crate::app::App;
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, ParseError};
 use crate::config::AwsConfig;
 use crate::error::Error;
 pub(crate) use crate::error::write_stdout;
@@ -29,10 +30,19 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 pub async fn run(mut cli: Cli, env: Env, printer: Printer) -> Result<ExitStatus, Error> {
-    if let Some(Command::ShellInit(args)) = &cli.command {
-        return shell_init::run(args); // needs no config: it runs in every new shell
+    // Commands that need no settings (they must work without HOME or a config).
+    match &cli.command {
+        Some(Command::Completions(args)) => return completions::completions(args),
+        Some(Command::Man(args)) => return completions::man(args),
+        // It runs in every new shell.
+        Some(Command::ShellInit(args)) => return shell_init::run(args),
+        _ => {}
     }
     let home = home_dir(&env)?;
+    if let Some(Command::CompleteProfiles) = &cli.command {
+        // Completion must not fail on a bad AWS_REGION: only the config is read.
+        return completions::profiles(&AwsConfig::load(&env, &home)?);
+    }
     let clock = Clock::from_env(&env).map_err(Error::Usage)?;
     let load = |cli: &Cli| -> Result<AwsConfig, Error> {
         Ok(if cli.target.start_url.is_some() {
@@ -48,6 +58,9 @@ pub async fn run(mut cli: Cli, env: Env, printer: Printer) -> Result<ExitStatus,
     {
         cli.target.profile = Some(name);
         settings = Settings::resolve(&cli, &env, load(&cli)?, home)?;
+    }
+    for w in &settings.warnings {
+        printer.warn(w);
     }
     let app = std::sync::Arc::new(App::new(env, clock, printer, settings));
     match cli.command {
@@ -65,10 +78,54 @@ pub async fn run(mut cli: Cli, env: Env, printer: Printer) -> Result<ExitStatus,
         Some(Command::Kubeconfig(args)) => kubeconfig::kubeconfig(&app, &args).await,
         Some(Command::Serve(args)) => serve::serve(app.clone(), &args).await,
         Some(Command::Github(args)) => github::github(&app, &args).await,
-        Some(Command::ShellInit(args)) => shell_init::run(&args),
-        None if cli.command_line.is_empty() => shell::run(&app).await,
         Some(Command::Console(args)) => console::console(&app, &args).await,
-        None => exec::run(&app, &cli.command_line, false, false).await,
+        Some(
+            Command::Completions(_)
+            | Command::Man(_)
+            | Command::ShellInit(_)
+            | Command::CompleteProfiles,
+        ) => unreachable!("handled above"),
+        None if cli.command_line.is_empty() => shell::run(&app).await,
+        None => exec::run(&app, &cli.command_line, cli.run.renew, cli.run.force).await,
+    }
+}
+
+/// Reports a command line that was not accepted (clap's own report for most) and returns the
+/// exit code: 2, or 0 for `--help` and `--version`.
+pub fn usage_error(e: ParseError) -> i32 {
+    let printer = Printer::new(false);
+    match e {
+        ParseError::Clap(e) => {
+            let _ = e.print();
+            e.exit_code()
+        }
+        ParseError::UnknownSubcommand {
+            word,
+            suggestion,
+            with_separator,
+        } => {
+            let line = with_separator
+                .iter()
+                .map(|w| crate::support::shell::word(w))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let line = crate::support::text::clean(&line);
+            let hint = match suggestion {
+                Some(s) => {
+                    format!("did you mean `ssoexec {s}`? To run a program named {word}: {line}")
+                }
+                None => format!("to run a program with credentials, put it after `--`: {line}"),
+            };
+            printer.info(format!(
+                "error: unrecognized subcommand '{}'\nhint: {hint}",
+                crate::support::text::clean(&word)
+            ));
+            ExitStatus::Usage.code()
+        }
+        ParseError::Misplaced { flag, subcommand } => {
+            printer.info(format!("error: {flag} applies to `ssoexec -- PROGRAM` and `ssoexec exec`, not to `ssoexec {subcommand}`\nhint: see `ssoexec {subcommand} --help`"));
+            ExitStatus::Usage.code()
+        }
     }
 }
 

@@ -13,12 +13,7 @@ use std::sync::Arc;
 
 pub async fn serve(app: Arc<App>, args: &ServeArgs) -> Result<ExitStatus, Error> {
     let target = Arc::new(app.settings.identity()?);
-    let bind = args.bind.as_deref().unwrap_or("127.0.0.1:0");
-    let addr: SocketAddr = bind.parse().map_err(|_| {
-        Error::Usage(format!(
-            "--bind {bind:?} is not an address like 127.0.0.1:8080"
-        ))
-    })?;
+    let addr = args.bind.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0)));
     let given_token = app.env.get(SSOEXEC_SERVE_TOKEN).map(Secret::new);
     if !addr.ip().is_loopback() && given_token.is_none() {
         return Err(Error::failed(

@@ -113,6 +113,14 @@ fn section(cfg: &AwsConfig, profile: &str) -> Result<Section, ConfigError> {
         .ok_or_else(|| ConfigError::ProfileNotFound {
             profile: profile.into(),
             path: cfg.config.path.clone(),
+            origin: String::new(),
+            suggestion: super::error::nearest(
+                profile,
+                cfg.config
+                    .profiles
+                    .keys()
+                    .chain(cfg.credentials.profiles.keys()),
+            ),
         })
 }
 
@@ -171,7 +179,9 @@ fn assume_role(
             key: "role_arn",
             value: role_arn,
             origin: format!("in the profile \"{profile}\""),
-            why: "it must be a role ARN like arn:aws:iam::111122223333:role/Name",
+            why: "it must be a role ARN like arn:aws:iam::111122223333:role/Name".into(),
+            in_file: true,
+            suggestion: None,
         });
     }
     let options = options(profile, section)?;
@@ -254,7 +264,9 @@ fn credential_source(profile: &str, source: &str) -> Result<Identity, ConfigErro
             key: "credential_source",
             value: source.into(),
             origin: format!("in the profile \"{profile}\""),
-            why: "use Environment (Ec2InstanceMetadata and EcsContainer are not supported by ssoexec)",
+            why: "use Environment (Ec2InstanceMetadata and EcsContainer are not supported by ssoexec)".into(),
+            in_file: true,
+            suggestion: None,
         }),
     }
 }
@@ -276,7 +288,9 @@ fn options(profile: &str, s: &Section) -> Result<AssumeRoleOptions, ConfigError>
                 key: "role_session_name",
                 value: n.clone(),
                 origin: origin(),
-                why: "use 2-64 characters of letters, digits and _+=,.@-",
+                why: "use 2-64 characters of letters, digits and _+=,.@-".into(),
+                in_file: true,
+                suggestion: None,
             });
         }
     }
@@ -290,7 +304,9 @@ fn options(profile: &str, s: &Section) -> Result<AssumeRoleOptions, ConfigError>
                     key: "duration_seconds",
                     value: v,
                     origin: origin(),
-                    why: "use a whole number of seconds from 900 to 43200",
+                    why: "use a whole number of seconds from 900 to 43200".into(),
+                    in_file: true,
+                    suggestion: None,
                 })?,
         ),
     };

@@ -3,6 +3,7 @@ pub mod error;
 pub mod file;
 pub mod identity;
 pub mod profile;
+pub mod regions;
 
 pub use error::ConfigError;
 pub use file::{ConfigFile, FileKind, Section};

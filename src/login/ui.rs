@@ -1,5 +1,6 @@
-//! What a waiting login shows on a terminal: a one-line countdown, erased when done. It is
-//! written where the person is reached (`Printer::to_person`).
+//! What a waiting login shows on a terminal: a one-line countdown, erased when done (or by the
+//! next message, e.g. the report after Ctrl-C). It is written where the person is reached
+//! (`Printer::to_person`).
 use crate::app::App;
 use std::time::Duration;
 
@@ -7,8 +8,8 @@ use std::time::Duration;
 pub(crate) fn progress(app: &App, waiting_for: &str, left: Duration) {
     if app.printer.to_person().is_terminal() {
         let s = left.as_millis().div_ceil(1000);
-        app.printer.to_person().raw(&format!(
-            "\rWaiting for {waiting_for}… {}:{:02} left ",
+        app.printer.to_person().progress(&format!(
+            "Waiting for {waiting_for}… {}:{:02} left ",
             s / 60,
             s % 60
         ));
@@ -17,7 +18,5 @@ pub(crate) fn progress(app: &App, waiting_for: &str, left: Duration) {
 
 /// Erases the countdown line.
 pub(crate) fn clear_progress(app: &App) {
-    if app.printer.to_person().is_terminal() {
-        app.printer.to_person().raw("\r\x1b[2K");
-    }
+    app.printer.end_progress();
 }

@@ -165,7 +165,13 @@ pub fn deliver(app: &App, sinks: &Sinks<'_>, ctx: &OutputContext<'_>) -> Result<
 /// none. At most one on stdout, no file twice.
 fn sink_specs(args: &SinkRequest, home: &Path) -> Result<Vec<SinkSpec>, Error> {
     let mut specs = Vec::new();
-    if let Some(format) = &args.format {
+    // `--output` alone writes the default format (env) there.
+    let format = args.format.clone().or_else(|| {
+        args.output
+            .as_ref()
+            .map(|_| FormatKind::Env.name().to_string())
+    });
+    if let Some(format) = &format {
         let destination = args
             .output
             .as_deref()
@@ -216,12 +222,20 @@ fn plan(app: &App, opts: &Options<'_>, spec: SinkSpec) -> Result<Plan, Error> {
         Some(kind) => Renderer::Builtin(kind),
         None => Renderer::Plugin(
             plugin::find(&spec.format, app.env.get(env::PATH)).ok_or_else(|| {
+                let names = FormatKind::all_names();
+                let near = names
+                    .iter()
+                    .map(|n| (strsim::damerau_levenshtein(&spec.format, n), *n))
+                    .filter(|(d, _)| *d <= 2)
+                    .min()
+                    .map(|(_, n)| format!(" (did you mean `{n}`?)"))
+                    .unwrap_or_default();
                 Error::Usage(format!(
-                    "unknown format `{}`: not one of {} and no `{}{}` on PATH",
-                    spec.format,
-                    FormatKind::all_names().join(", "),
+                    "unknown format `{}`{near}: not one of {} and no `{}{}` on PATH",
+                    crate::support::text::clean(&spec.format),
+                    names.join(", "),
                     plugin::PREFIX,
-                    spec.format
+                    crate::support::text::clean(&spec.format)
                 ))
             })?,
         ),
@@ -241,6 +255,11 @@ fn plan(app: &App, opts: &Options<'_>, spec: SinkSpec) -> Result<Plan, Error> {
         Renderer::Builtin(FormatKind::ComposeOverride) if opts.args.service.is_empty() => {
             return Err(Error::Usage(
                 "the compose-override format needs at least one --service NAME".into(),
+            ));
+        }
+        Renderer::Builtin(FormatKind::ExecCredential) if opts.args.cluster_name.is_none() => {
+            return Err(Error::Usage(
+                "the exec-credential format needs --cluster-name NAME (the EKS cluster to sign for)".into(),
             ));
         }
         Renderer::Builtin(FormatKind::Ini) if opts.ini_profile.is_none() => {

@@ -2,7 +2,15 @@
 //! [`Printer::to_person`] view writes where the person is reached (`support::terminal`): the
 //! login prompts reach someone at the terminal even when a caller captures stderr.
 use super::terminal::Terminal;
+use std::collections::HashSet;
 use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// Where an unfinished progress line is on screen (`Printer::progress`).
+const NO_LINE: u8 = 0;
+const LINE_ON_STDERR: u8 = 1;
+const LINE_ON_TERMINAL: u8 = 2;
 
 /// Writes human messages to stderr. stdout is reserved for the one document a data mode prints.
 #[derive(Clone, Debug)]
@@ -12,6 +20,11 @@ pub struct Printer {
     terminal: Terminal,
     /// `info` and `raw` go to the terminal handle rather than stderr.
     to_person: bool,
+    /// A progress line (the login countdown) is on screen without its newline, and where: the
+    /// next message erases it first, so an error never lands after the countdown's text.
+    line_open: Arc<AtomicU8>,
+    /// Warnings already said: a check repeated under a lock must not say the same thing twice.
+    warned: Arc<Mutex<HashSet<String>>>,
 }
 
 impl Printer {
@@ -26,6 +39,8 @@ impl Printer {
             stderr_tty: std::io::stderr().is_terminal(),
             terminal,
             to_person: false,
+            line_open: Arc::new(AtomicU8::new(NO_LINE)),
+            warned: Arc::new(Mutex::new(HashSet::new())),
         }
     }
 
@@ -47,14 +62,24 @@ impl Printer {
     /// A line for the person at the terminal (progress, prompts).
     pub fn info(&self, msg: impl AsRef<str>) {
         if self.to_person {
+            self.end_progress();
             self.terminal.write(&format!("{}\n", msg.as_ref()));
         } else {
             self.line(msg.as_ref());
         }
     }
 
+    /// `warning: …`, once per distinct message.
     pub fn warn(&self, msg: impl AsRef<str>) {
-        self.line(&format!("warning: {}", msg.as_ref()));
+        let msg = msg.as_ref();
+        let first = self
+            .warned
+            .lock()
+            .map(|mut w| w.insert(msg.to_string()))
+            .unwrap_or(true);
+        if first {
+            self.line(&format!("warning: {msg}"));
+        }
     }
 
     /// Only with `--debug`. Callers pass no secrets: secret-bearing values are `Secret`s, whose
@@ -74,18 +99,46 @@ impl Printer {
         }
     }
 
-    /// Writes raw text (no newline added), e.g. a progress line ending in `\r`.
+    /// Writes a progress line in place (`\r`, no newline), e.g. the login countdown; the next
+    /// message or `end_progress` ends it.
+    pub fn progress(&self, text: &str) {
+        let text = format!("\r{text}");
+        if self.to_person {
+            self.terminal.write(&text);
+            self.line_open.store(LINE_ON_TERMINAL, Ordering::SeqCst);
+        } else {
+            Self::to_stderr(&text);
+            self.line_open.store(LINE_ON_STDERR, Ordering::SeqCst);
+        }
+    }
+
+    /// Erases the progress line, if one is on screen, where it was drawn.
+    pub fn end_progress(&self) {
+        match self.line_open.swap(NO_LINE, Ordering::SeqCst) {
+            LINE_ON_TERMINAL => self.terminal.write("\r\x1b[2K"),
+            LINE_ON_STDERR => Self::to_stderr("\r\x1b[2K"),
+            _ => {}
+        }
+    }
+
+    /// Writes raw text as it is (e.g. a QR code that ends in a newline).
     pub fn raw(&self, text: &str) {
+        self.end_progress();
         if self.to_person {
             self.terminal.write(text);
-            return;
+        } else {
+            Self::to_stderr(text);
         }
+    }
+
+    fn to_stderr(text: &str) {
         let mut err = std::io::stderr().lock();
         let _ = err.write_all(text.as_bytes());
         let _ = err.flush();
     }
 
     fn line(&self, msg: &str) {
+        self.end_progress();
         let mut err = std::io::stderr().lock();
         let _ = writeln!(err, "{msg}");
     }

@@ -672,6 +672,49 @@ async fn github_role_chaining_assumes_the_role_with_the_credentials_obtained() {
     );
 }
 
+/// configure-aws-credentials' `role-external-id` and session policies reach the chained AssumeRole
+/// (web identity has no ExternalId; `github.rs` checks that refusal).
+#[tokio::test(flavor = "multi_thread")]
+async fn github_role_chaining_sends_external_id_and_session_policies() {
+    let sb = chain_sandbox().await;
+    sb.mock
+        .require_external_id("333333333333", "B", "xid-from-input");
+    let runner = tempfile::tempdir().unwrap();
+    let file = |n: &str| runner.path().join(n);
+    let run = |external_id: Option<&str>| {
+        std::fs::write(file("env"), "").unwrap();
+        let mut cmd = sb.cmd();
+        cmd.env("GITHUB_ENV", file("env"))
+            .env("RUNNER_TEMP", runner.path())
+            .env("AWS_PROFILE", "dev")
+            .env("INPUT_ROLE_TO_ASSUME", ROLE_B)
+            .env("INPUT_ROLE_CHAINING", "true")
+            .env("INPUT_AWS_REGION", "eu-west-1")
+            .env("INPUT_INLINE_SESSION_POLICY", r#"{"Version":"2012-10-17"}"#)
+            .env(
+                "INPUT_MANAGED_SESSION_POLICIES",
+                "arn:aws:iam::aws:policy/ReadOnlyAccess",
+            );
+        if let Some(x) = external_id {
+            cmd.env("INPUT_ROLE_EXTERNAL_ID", x);
+        }
+        cmd.arg("github").output().unwrap()
+    };
+    // The trust policy demands the ExternalId: without the input STS refuses.
+    let out = run(None);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let out = run(Some("xid-from-input"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let calls = sb.mock.assume_role_calls();
+    let last = calls.last().unwrap();
+    assert_eq!(last.role_arn, ROLE_B);
+    assert_eq!(last.external_id.as_deref(), Some("xid-from-input"));
+    assert_eq!(last.policy.as_deref(), Some(r#"{"Version":"2012-10-17"}"#));
+    assert_eq!(last.policy_arns, ["arn:aws:iam::aws:policy/ReadOnlyAccess"]);
+    let env = file_commands(&std::fs::read_to_string(file("env")).unwrap());
+    assert_eq!(env["AWS_ACCESS_KEY_ID"], last.access_key_id);
+}
+
 // ---- ssoexec console
 
 /// `ssoexec console` with the federation endpoint at the mock.
@@ -861,7 +904,10 @@ async fn console_opens_the_browser_or_refuses_to_leak_the_url() {
         .lines()
         .filter(|l| l.contains("Action=login"))
         .count();
-    assert_eq!(console_opens, 1, "BROWSER was used besides --browser-command");
+    assert_eq!(
+        console_opens, 1,
+        "BROWSER was used besides --browser-command"
+    );
     assert!(sb.browser_opens() > opens);
 
     // --no-browser without a terminal: no URL anywhere, and no exchange at all.

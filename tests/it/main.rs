@@ -15,4 +15,5 @@ mod prompts;
 mod readme;
 mod shell;
 mod support;
+mod usage;
 mod workflows;

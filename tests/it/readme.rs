@@ -39,6 +39,18 @@ const NOT_RUN: &[(&str, &str)] = &[
     ),
     ("./scripts/test.sh", "runs this test suite"),
     (
+        "ssoexec completions bash > ~/.local/share/bash-completion/completions/ssoexec",
+        "installs into the user's shell setup; usage.rs loads the script in bash and completes with it",
+    ),
+    (
+        "ssoexec completions zsh > \"${fpath[1]}/_ssoexec\"",
+        "zsh syntax, installs into the user's shell setup; usage.rs checks the script with zsh -n",
+    ),
+    (
+        "ssoexec completions fish > ~/.config/fish/completions/ssoexec.fish",
+        "installs into the user's shell setup; usage.rs sources the script in fish and completes with it",
+    ),
+    (
         "bench/run.sh",
         "installs benchmark tools from the network and runs for minutes",
     ),
@@ -452,7 +464,7 @@ fn invocations(line: &str) -> Vec<Vec<String>> {
         }
         let rest = &line[i + "ssoexec ".len()..];
         let end = rest
-            .find([')', '|', ';', '&', '"', '`'])
+            .find([')', '|', ';', '&', '"', '`', '<', '>'])
             .unwrap_or(rest.len());
         out.push(shlex::split(&rest[..end]).expect("shell words"));
     }

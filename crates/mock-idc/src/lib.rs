@@ -425,6 +425,12 @@ impl MockIdc {
         format!("{}/github/token?x=1", self.uri())
     }
 
+    /// From now on, STS secrets have `/` and `+` for the next `n` issues, then only letters and
+    /// digits (`None`: always `/` and `+`, the default).
+    pub fn sts_plain_secrets_after(&self, n: Option<usize>) {
+        self.with(|st| st.knobs.sts_plain_secrets_after = n);
+    }
+
     /// While `Some`, `AssumeRoleWithWebIdentity` fails with that STS error code.
     pub fn sts_fail_web_identity(&self, code: Option<&str>) {
         self.with(|st| st.knobs.sts_web_identity_error = code.map(str::to_owned));
@@ -650,6 +656,9 @@ struct Knobs {
     slow_down_next: usize,
     refresh_fails: bool,
     sts_web_identity_error: Option<String>,
+    /// While `Some(n)`: the next `n` STS secrets have `/` and `+` (as usual), later ones are
+    /// letters and digits only (for `special-characters-workaround`).
+    sts_plain_secrets_after: Option<usize>,
     faults: HashMap<Op, (u16, usize)>,
     latency_all: u64,
     latency: HashMap<Op, u64>,
@@ -673,6 +682,7 @@ impl Default for Knobs {
             slow_down_next: 0,
             refresh_fails: false,
             sts_web_identity_error: None,
+            sts_plain_secrets_after: None,
             faults: HashMap::new(),
             latency_all: 0,
             latency: HashMap::new(),
@@ -2022,7 +2032,14 @@ fn issue_sts_credentials(
         arn: arn.clone(),
         user_id: role_id.clone(),
         role,
-        secret: format!("mock/sts+secret{n}{}", random(30)),
+        secret: match st.knobs.sts_plain_secrets_after.as_mut() {
+            Some(0) => format!("mockstssecret{n}{}", random(30)),
+            Some(left) => {
+                *left -= 1;
+                format!("mock/sts+secret{n}{}", random(30))
+            }
+            None => format!("mock/sts+secret{n}{}", random(30)),
+        },
         session_token: format!("mock-sts-session-token-{n}-{}", random(40)),
         expires,
         chained: prefix == "ASIAMOCKROLE",
