@@ -876,8 +876,13 @@ async fn console_opens_the_browser_or_refuses_to_leak_the_url() {
         stderr(&out),
         "Opened the AWS console as 111111111111/ReadOnly in the browser.\n"
     );
+    // The login's own browser open may land in the log after ours: pick the federation URL.
     let log = std::fs::read_to_string(sb.home().join("browser.log")).unwrap();
-    let opened = url::Url::parse(log.lines().last().unwrap()).unwrap();
+    let line = log
+        .lines()
+        .find(|l| l.contains("/federation?"))
+        .unwrap_or_else(|| panic!("{log}"));
+    let opened = url::Url::parse(line).unwrap();
     assert_eq!(query(&opened)[0], ("Action".into(), "login".into()));
     sb.wait_until("the browser to sign in", || {
         sb.mock.count(Op::ConsoleLogin) == 1
