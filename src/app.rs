@@ -12,7 +12,7 @@ use crate::settings::Settings;
 use crate::support::clock::Clock;
 use crate::support::env::Env;
 use crate::support::printer::Printer;
-use std::io::IsTerminal;
+use crate::support::terminal::Terminal;
 use std::sync::OnceLock;
 use time::OffsetDateTime;
 
@@ -28,8 +28,10 @@ pub struct App {
     pub clock: Clock,
     pub printer: Printer,
     pub settings: Settings,
-    /// A person can answer here: stdin and stderr are terminals.
+    /// A person can answer here (`support::terminal` has the rule): a login may start.
     pub interactive: bool,
+    /// The handle to the person: prompts and questions (`ask`, `choose`).
+    pub terminal: Terminal,
     /// The AWS client; holds no connection until the first request.
     pub aws: Client,
     observer: OnceLock<Box<dyn LoginObserver>>,
@@ -37,7 +39,8 @@ pub struct App {
 
 impl App {
     pub fn new(env: Env, clock: Clock, printer: Printer, settings: Settings) -> App {
-        let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+        let terminal = printer.terminal().clone();
+        let interactive = terminal.interactive();
         let aws = Client::new(
             env.clone(),
             clock,
@@ -50,6 +53,7 @@ impl App {
             printer,
             settings,
             interactive,
+            terminal,
             aws,
             observer: OnceLock::new(),
         }

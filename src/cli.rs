@@ -1,6 +1,20 @@
-//! Command-line types (clap) and nothing else: no defaults from env or config, no I/O.
-use clap::{Args, Parser, Subcommand, ValueEnum};
+//! Command-line types (clap) and how they are parsed; nothing else: no defaults from env or config,
+//! no I/O.
+//!
+//! Shared options. Identity options ([`TargetArgs`]) and login options ([`LoginArgs`]) are
+//! accepted before any subcommand (`ssoexec --profile dev login`, and for the `--` shorthand) and
+//! after the subcommands they apply to (`ssoexec login --profile dev`); [`parse_from`] merges the two
+//! places (the subcommand's value wins) into `Cli::target` and `Cli::login`, so `Settings::resolve`
+//! sees one view. Which subcommand takes which shared options is the table in [`shared_options`].
+//!
+//! **Adding a subcommand**: add a `Command` variant with its own `Args` struct (below), a line in
+//! `commands::run`, and its file in `src/commands/`. By default it takes every identity and login
+//! option; if it needs fewer (or none), add its name to [`shared_options`] so its `--help` lists
+//! only what applies. Do not mark options `global`: that would list them on every subcommand.
+use clap::builder::{BoolishValueParser, TypedValueParser};
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
@@ -8,47 +22,77 @@ use std::path::PathBuf;
     name = "ssoexec",
     version,
     about = "Sign in to AWS IAM Identity Center once; hand role credentials to every program that needs them.",
-    after_help = "Run a command with credentials:  ssoexec --profile dev -- terraform plan"
+    override_usage = "ssoexec [OPTIONS] <SUBCOMMAND>\n       ssoexec [OPTIONS] -- <PROGRAM> [ARGS]...",
+    subcommand_value_name = "SUBCOMMAND",
+    subcommand_help_heading = "Subcommands",
+    after_help = "Run a program with credentials:  ssoexec --profile dev -- terraform plan"
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Log what ssoexec does (requests, cache files, decisions) on stderr; secrets are never shown.
+    #[arg(long, global = true)]
+    pub debug: bool,
     #[command(flatten)]
     pub target: TargetArgs,
     #[command(flatten)]
     pub login: LoginArgs,
-    /// Log what ssoexec does (requests, cache files, decisions) on stderr; secrets are never shown.
-    #[arg(long, global = true)]
-    pub debug: bool,
-    /// The command to run with credentials in its environment (after `--`).
-    #[arg(last = true, value_name = "COMMAND")]
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// The program to run with credentials in its environment, and its arguments (after `--`).
+    #[arg(last = true, value_name = "PROGRAM")]
     pub command_line: Vec<OsString>,
 }
 
 /// Which identity: a profile, or the config-less flags.
 #[derive(Args, Debug, Default, Clone)]
+#[command(next_help_heading = "Identity")]
 pub struct TargetArgs {
     /// Profile in ~/.aws/config (default: AWS_PROFILE, AWS_DEFAULT_PROFILE, then "default").
-    #[arg(long, short = 'p', global = true)]
+    #[arg(long, short = 'p')]
     pub profile: Option<String>,
     /// Use an [sso-session NAME] directly (login, logout, status, accounts).
-    #[arg(long, global = true)]
+    #[arg(long, value_name = "NAME")]
     pub sso_session: Option<String>,
     /// Config-less: the Identity Center start URL (with --sso-region, --account-id, --role-name).
-    #[arg(long, global = true)]
+    #[arg(long, value_name = "URL")]
     pub start_url: Option<String>,
     /// Config-less: the Identity Center region.
-    #[arg(long, global = true)]
+    #[arg(long, value_name = "REGION")]
     pub sso_region: Option<String>,
-    /// Config-less: the AWS account to get credentials for.
-    #[arg(long, global = true)]
+    /// The AWS account to get credentials for (12 digits; overrides the profile's).
+    #[arg(long, value_name = "ID", value_parser = account_id)]
     pub account_id: Option<String>,
-    /// Config-less: the permission set (role) name.
-    #[arg(long, global = true)]
+    /// The permission set (role) name (overrides the profile's).
+    #[arg(long, value_name = "NAME")]
     pub role_name: Option<String>,
     /// Region for outputs and STS (default: AWS_REGION, AWS_DEFAULT_REGION, profile region).
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub region: Option<String>,
+}
+
+impl TargetArgs {
+    /// Each option from `self`, else from `fallback` (the value given before the subcommand).
+    fn or(self, fallback: TargetArgs) -> TargetArgs {
+        TargetArgs {
+            profile: self.profile.or(fallback.profile),
+            sso_session: self.sso_session.or(fallback.sso_session),
+            start_url: self.start_url.or(fallback.start_url),
+            sso_region: self.sso_region.or(fallback.sso_region),
+            account_id: self.account_id.or(fallback.account_id),
+            role_name: self.role_name.or(fallback.role_name),
+            region: self.region.or(fallback.region),
+        }
+    }
+}
+
+/// An AWS account id: exactly 12 digits (checked where it enters, before any login).
+pub fn account_id(v: &str) -> Result<String, String> {
+    if v.len() == 12 && v.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(v.to_string())
+    } else {
+        Err("an AWS account id is 12 digits, like 111122223333".into())
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -61,26 +105,269 @@ pub enum FlowArg {
 
 /// How a login happens when one is needed.
 #[derive(Args, Debug, Default, Clone)]
+#[command(next_help_heading = "Login")]
 pub struct LoginArgs {
     /// Login flow (default: pkce where a local browser is plausible, device-code elsewhere).
-    #[arg(long, global = true, value_enum)]
+    #[arg(long, value_enum)]
     pub flow: Option<FlowArg>,
     /// Shorthand for --flow device-code.
-    #[arg(long, global = true, conflicts_with_all = ["flow", "pkce"])]
+    #[arg(long, conflicts_with_all = ["flow", "pkce"])]
     pub device_code: bool,
     /// Shorthand for --flow pkce.
-    #[arg(long, global = true, conflicts_with = "flow")]
+    #[arg(long, conflicts_with = "flow")]
     pub pkce: bool,
     /// Do not open a browser; print the URL (and code) on stderr only.
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub no_browser: bool,
     /// Command that opens the login URL (`%s` is replaced by the URL, otherwise it is appended).
-    #[arg(long, global = true, value_name = "CMD")]
+    #[arg(long, value_name = "CMD")]
     pub browser_command: Option<String>,
     /// Allow a background command (no terminal) to start a login when none is cached.
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub login_if_needed: bool,
 }
+
+impl LoginArgs {
+    fn or(self, fallback: LoginArgs) -> LoginArgs {
+        LoginArgs {
+            flow: self.flow.or(fallback.flow),
+            device_code: self.device_code || fallback.device_code,
+            pkce: self.pkce || fallback.pkce,
+            no_browser: self.no_browser || fallback.no_browser,
+            browser_command: self.browser_command.or(fallback.browser_command),
+            login_if_needed: self.login_if_needed || fallback.login_if_needed,
+        }
+    }
+}
+
+/// How `ssoexec -- PROGRAM` and `ssoexec exec` run the program.
+#[derive(Args, Debug, Default, Clone)]
+#[command(next_help_heading = "Running a program")]
+pub struct RunArgs {
+    /// Serve self-renewing credentials to the program (ECS container-credentials protocol).
+    #[arg(long)]
+    pub renew: bool,
+    /// Run even inside another profile's ssoexec environment.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Shared option ids by group (the field names of [`TargetArgs`] and [`LoginArgs`]).
+const PROFILE: &[&str] = &["profile", "sso_session"];
+const SESSION: &[&str] = &["start_url", "sso_region"];
+const ROLE: &[&str] = &["account_id", "role_name"];
+const REGION: &[&str] = &["region"];
+const LOGIN: &[&str] = &[
+    "flow",
+    "device_code",
+    "pkce",
+    "no_browser",
+    "browser_command",
+    "login_if_needed",
+];
+
+/// The shared options a subcommand takes after its name. Subcommands not listed take them all.
+fn shared_options(subcommand: &str) -> Vec<&'static str> {
+    let groups: &[&[&str]] = match subcommand {
+        "login" => &[PROFILE, SESSION, LOGIN],
+        "logout" => &[PROFILE, SESSION, ROLE],
+        "status" => &[PROFILE],
+        "accounts" => &[PROFILE, SESSION, LOGIN],
+        "roles" => &[PROFILE, SESSION, ROLE, LOGIN],
+        "github" => &[&["profile"]],
+        "completions" | "man" | "help" | "shell-init" => &[],
+        _ => &[PROFILE, SESSION, ROLE, REGION, LOGIN],
+    };
+    groups.concat()
+}
+
+/// The full clap command: the derived one, with each subcommand's shared options added.
+pub fn command() -> clap::Command {
+    let shared = LoginArgs::augment_args(TargetArgs::augment_args(clap::Command::new("shared")));
+    let mut cmd = Cli::command();
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    for name in names {
+        let ids = shared_options(&name);
+        let args: Vec<clap::Arg> = shared
+            .get_arguments()
+            .filter(|a| ids.contains(&a.get_id().as_str()))
+            .cloned()
+            .collect();
+        cmd = cmd.mut_subcommand(name, |s| s.args(args));
+    }
+    cmd
+}
+
+/// Why the command line was not accepted.
+#[derive(Debug)]
+pub enum ParseError {
+    /// clap's own report (usage errors, and `--help`/`--version`, which exit 0).
+    Clap(clap::Error),
+    /// A word where a subcommand was expected: a typo, or a program without `--`.
+    UnknownSubcommand {
+        word: String,
+        /// The nearest subcommand name, when one is close.
+        suggestion: Option<String>,
+        /// The command line with `--` inserted before the word.
+        with_separator: Vec<String>,
+    },
+    /// `--renew` / `--force` before a subcommand other than `exec`.
+    Misplaced {
+        flag: &'static str,
+        subcommand: String,
+    },
+}
+
+/// Parses `argv` (program name first) into a [`Cli`] whose `target` and `login` are the merged view.
+pub fn parse_from(argv: Vec<OsString>) -> Result<Cli, ParseError> {
+    let matches = match command().try_get_matches_from(argv.clone()) {
+        Ok(m) => m,
+        Err(e) => return Err(unknown_subcommand(&e, &argv).unwrap_or(ParseError::Clap(e))),
+    };
+    let mut cli = Cli::from_arg_matches(&matches).map_err(ParseError::Clap)?;
+    if let Some((name, sub)) = matches.subcommand() {
+        cli.target = shared_target(sub).or(std::mem::take(&mut cli.target));
+        cli.login = shared_login(sub).or(std::mem::take(&mut cli.login));
+        if let Some(Command::Exec(exec)) = &mut cli.command {
+            exec.renew |= cli.run.renew;
+            exec.force |= cli.run.force;
+        } else {
+            for (set, flag) in [(cli.run.renew, "--renew"), (cli.run.force, "--force")] {
+                if set {
+                    return Err(ParseError::Misplaced {
+                        flag,
+                        subcommand: name.to_string(),
+                    });
+                }
+            }
+        }
+    }
+    Ok(cli)
+}
+
+/// The shared identity options given after the subcommand (absent ones are `None`).
+fn shared_target(m: &ArgMatches) -> TargetArgs {
+    let s = |id: &str| m.try_get_one::<String>(id).ok().flatten().cloned();
+    TargetArgs {
+        profile: s("profile"),
+        sso_session: s("sso_session"),
+        start_url: s("start_url"),
+        sso_region: s("sso_region"),
+        account_id: s("account_id"),
+        role_name: s("role_name"),
+        region: s("region"),
+    }
+}
+
+fn shared_login(m: &ArgMatches) -> LoginArgs {
+    let b = |id: &str| m.try_get_one::<bool>(id).ok().flatten().copied() == Some(true);
+    LoginArgs {
+        flow: m.try_get_one::<FlowArg>("flow").ok().flatten().copied(),
+        device_code: b("device_code"),
+        pkce: b("pkce"),
+        no_browser: b("no_browser"),
+        browser_command: m
+            .try_get_one::<String>("browser_command")
+            .ok()
+            .flatten()
+            .cloned(),
+        login_if_needed: b("login_if_needed"),
+    }
+}
+
+/// clap rejects `ssoexec logn` as an unexpected argument (the bare word is not a subcommand and
+/// a program needs `--`); this names the nearest subcommand, or shows the line with `--`.
+fn unknown_subcommand(e: &clap::Error, argv: &[OsString]) -> Option<ParseError> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() != ErrorKind::UnknownArgument && e.kind() != ErrorKind::InvalidSubcommand {
+        return None;
+    }
+    let Some(ContextValue::String(word)) = e.get(ContextKind::InvalidArg) else {
+        return None;
+    };
+    if word.starts_with('-') {
+        return None;
+    }
+    // Only a word at the top level: inside a subcommand, clap's message is the right one.
+    let words: Vec<String> = argv
+        .iter()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let at = words.iter().position(|w| w == word)?;
+    let names: Vec<String> = Cli::command()
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set())
+        .map(|s| s.get_name().to_string())
+        .collect();
+    if words[..at].iter().any(|w| names.contains(w)) {
+        return None;
+    }
+    let suggestion = names
+        .iter()
+        .map(|n| (strsim::damerau_levenshtein(word, n), n))
+        .filter(|(d, n)| *d <= 2.max(n.len() / 4) && *d < n.len())
+        .min()
+        .map(|(_, n)| n.clone());
+    let mut with_separator = vec!["ssoexec".to_string()];
+    with_separator.extend(words[..at].iter().cloned());
+    with_separator.push("--".into());
+    with_separator.extend(words[at..].iter().cloned());
+    Some(ParseError::UnknownSubcommand {
+        word: word.clone(),
+        suggestion,
+        with_separator,
+    })
+}
+
+/// A `github` input flag: the action passes every input, and an unset one as an empty string,
+/// which means the input's default. Otherwise clap's boolean words (true/false, yes/no, 1/0, on/off).
+fn input_flag(default: bool) -> impl TypedValueParser<Value = bool> {
+    move |v: &str| -> Result<bool, String> {
+        if v.trim().is_empty() {
+            return Ok(default);
+        }
+        BoolishValueParser::new()
+            .parse_ref(
+                &clap::Command::new("ssoexec"),
+                None,
+                std::ffi::OsStr::new(v.trim()),
+            )
+            .map_err(|_| format!("{v:?} is not true or false"))
+    }
+}
+
+/// A `github` number input: empty means unset.
+fn input_duration(v: &str) -> Result<u32, String> {
+    let v = v.trim();
+    if v.is_empty() {
+        return Ok(DEFAULT_ROLE_DURATION);
+    }
+    match v.parse::<u32>() {
+        Ok(n) if (900..=43200).contains(&n) => Ok(n),
+        _ => Err("a number of seconds from 900 to 43200".into()),
+    }
+}
+
+/// A `github` attempt count: empty means unset.
+fn input_attempts(v: &str) -> Result<u32, String> {
+    let v = v.trim();
+    if v.is_empty() {
+        return Ok(DEFAULT_RETRY_ATTEMPTS);
+    }
+    match v.parse::<u32>() {
+        Ok(n) if (1..=20).contains(&n) => Ok(n),
+        _ => Err("a number of attempts from 1 to 20".into()),
+    }
+}
+
+/// `role-duration-seconds` when not given (as configure-aws-credentials).
+pub const DEFAULT_ROLE_DURATION: u32 = 3600;
+/// `retry-max-attempts` when not given (as configure-aws-credentials).
+pub const DEFAULT_RETRY_ATTEMPTS: u32 = 12;
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
@@ -92,7 +379,7 @@ pub enum Command {
     CredentialProcess,
     /// Print or write credentials in one or more formats from a single retrieval.
     Export(ExportArgs),
-    /// Run a command with credentials in its environment (same as `ssoexec -- COMMAND`).
+    /// Run a program with credentials in its environment (same as `ssoexec -- PROGRAM`).
     Exec(ExecArgs),
     /// Show sessions, token expiry and cached role credentials.
     Status(StatusArgs),
@@ -114,17 +401,46 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Check the configuration, token cache, clock and environment for what breaks logins.
     Doctor(DoctorArgs),
+    /// Print the `ssx` shell function: `ssx PROFILE` sets credentials in the current shell,
+    /// `ssx --unset` removes them (add `eval "$(ssoexec shell-init bash)"` to ~/.bashrc).
+    ShellInit(ShellInitArgs),
+    /// Open the AWS console signed in as the profile's role (SSO or chained).
+    Console(ConsoleArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) on stdout: `ssoexec man | man -l -`; `ssoexec man login` for
+    /// the page of a subcommand (ssoexec-login(1)).
+    Man(ManArgs),
+    /// Internal (completion scripts): print the profile names of ~/.aws/config, one a line.
+    #[command(hide = true)]
+    CompleteProfiles,
+}
+
+#[derive(Args, Debug)]
+pub struct ManArgs {
+    /// The subcommand whose page to print (default: the ssoexec page).
+    #[arg(value_name = "SUBCOMMAND")]
+    pub subcommand: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// `ssoexec github`. Every option can come from the `INPUT_*` variable the action sets, so the
-/// action passes inputs as environment variables, never as shell code.
+/// action passes inputs as environment variables, never as shell code. An input the workflow
+/// leaves unset arrives as an empty string and means the input's default. The action's input names
+/// (`--aws-region`, `--sso-start-url`, ...) are accepted as hidden aliases.
 #[derive(Args, Debug, Clone)]
 pub struct GithubArgs {
     /// Role to assume with the job's OIDC token: an ARN, or a role name with --aws-account-id.
     #[arg(long, env = "INPUT_ROLE_TO_ASSUME", hide_env_values = true)]
     pub role_to_assume: Option<String>,
-    /// Region for STS and for AWS_REGION / AWS_DEFAULT_REGION (default: --region, AWS_REGION).
-    #[arg(long, env = "INPUT_AWS_REGION")]
+    /// Region for STS and for AWS_REGION / AWS_DEFAULT_REGION (default: AWS_REGION).
+    #[arg(long = "region", alias = "aws-region", env = "INPUT_AWS_REGION")]
     pub aws_region: Option<String>,
     /// Account of --role-to-assume when it is a bare role name.
     #[arg(long, env = "INPUT_AWS_ACCOUNT_ID")]
@@ -136,14 +452,53 @@ pub struct GithubArgs {
     #[arg(long, env = "INPUT_ROLE_SESSION_NAME", default_value = "GitHubActions")]
     pub role_session_name: String,
     /// Lifetime of the credentials in seconds (900–43200).
-    #[arg(long, env = "INPUT_ROLE_DURATION_SECONDS", default_value = "3600")]
-    pub role_duration_seconds: String,
+    #[arg(long, env = "INPUT_ROLE_DURATION_SECONDS", value_name = "SECONDS",
+          value_parser = input_duration, default_value_t = DEFAULT_ROLE_DURATION)]
+    pub role_duration_seconds: u32,
+    /// ExternalId for the role's trust policy. Not accepted by AssumeRoleWithWebIdentity: only with
+    /// a role assumed by AssumeRole (role chaining).
+    #[arg(long, env = "INPUT_ROLE_EXTERNAL_ID", hide_env_values = true)]
+    pub role_external_id: Option<String>,
+    /// Accepted for configure-aws-credentials compatibility: ssoexec sends no session tags.
+    #[arg(long, env = "INPUT_ROLE_SKIP_SESSION_TAGGING", value_name = "BOOL",
+          value_parser = input_flag(false), default_value = "false", num_args = 0..=1, default_missing_value = "true")]
+    pub role_skip_session_tagging: bool,
+    /// An IAM policy (JSON) that further limits the session (STS `Policy`).
+    #[arg(long, env = "INPUT_INLINE_SESSION_POLICY", value_name = "JSON")]
+    pub inline_session_policy: Option<String>,
+    /// Managed policy ARNs that further limit the session (STS `PolicyArns`; one per line or comma).
+    #[arg(
+        long,
+        env = "INPUT_MANAGED_SESSION_POLICIES",
+        value_name = "ARN",
+        value_delimiter = '\n'
+    )]
+    pub managed_session_policies: Vec<String>,
+    /// Attempts for the STS call when it is throttled or fails transiently (1–20).
+    #[arg(long, env = "INPUT_RETRY_MAX_ATTEMPTS", value_name = "N",
+          value_parser = input_attempts, default_value_t = DEFAULT_RETRY_ATTEMPTS)]
+    pub retry_max_attempts: u32,
+    /// Retry until the secret access key holds only letters and digits (for tools that mishandle
+    /// `+` and `/`).
+    #[arg(long, env = "INPUT_SPECIAL_CHARACTERS_WORKAROUND", value_name = "BOOL",
+          value_parser = input_flag(false), default_value = "false", num_args = 0..=1, default_missing_value = "true")]
+    pub special_characters_workaround: bool,
+    /// Mask the account id in the log (it is also a step output).
+    #[arg(long, env = "INPUT_MASK_AWS_ACCOUNT_ID", value_name = "BOOL",
+          value_parser = input_flag(false), default_value = "false", num_args = 0..=1, default_missing_value = "true")]
+    pub mask_aws_account_id: bool,
+    /// Clear AWS credential variables of earlier steps before getting credentials (and in later steps).
+    #[arg(long, env = "INPUT_UNSET_CURRENT_CREDENTIALS", value_name = "BOOL",
+          value_parser = input_flag(false), default_value = "false", num_args = 0..=1, default_missing_value = "true")]
+    pub unset_current_credentials: bool,
     /// Also set the credentials as (masked) step outputs.
-    #[arg(long, env = "INPUT_OUTPUT_CREDENTIALS", default_value = "false")]
-    pub output_credentials: String,
+    #[arg(long, env = "INPUT_OUTPUT_CREDENTIALS", value_name = "BOOL",
+          value_parser = input_flag(false), default_value = "false", num_args = 0..=1, default_missing_value = "true")]
+    pub output_credentials: bool,
     /// Export the credentials to later steps' environment.
-    #[arg(long, env = "INPUT_OUTPUT_ENV_CREDENTIALS", default_value = "true")]
-    pub output_env_credentials: String,
+    #[arg(long, env = "INPUT_OUTPUT_ENV_CREDENTIALS", value_name = "BOOL",
+          value_parser = input_flag(true), default_value = "true", num_args = 0..=1, default_missing_value = "true")]
+    pub output_env_credentials: bool,
     /// Also write a dotenv file here.
     #[arg(long, env = "INPUT_ENV_FILE")]
     pub env_file: Option<String>,
@@ -151,16 +506,31 @@ pub struct GithubArgs {
     #[arg(long, env = "INPUT_EMIT", value_delimiter = '\n')]
     pub emit: Vec<String>,
     /// Identity Center instead of OIDC: the start URL.
-    #[arg(long, env = "INPUT_SSO_START_URL")]
+    #[arg(
+        long = "start-url",
+        alias = "sso-start-url",
+        env = "INPUT_SSO_START_URL",
+        value_name = "URL"
+    )]
     pub sso_start_url: Option<String>,
     /// Identity Center region.
-    #[arg(long, env = "INPUT_SSO_REGION")]
+    #[arg(long, env = "INPUT_SSO_REGION", value_name = "REGION")]
     pub sso_region: Option<String>,
     /// Identity Center account.
-    #[arg(long, env = "INPUT_SSO_ACCOUNT_ID")]
+    #[arg(
+        long = "account-id",
+        alias = "sso-account-id",
+        env = "INPUT_SSO_ACCOUNT_ID",
+        value_name = "ID"
+    )]
     pub sso_account_id: Option<String>,
     /// Identity Center role (permission set) name.
-    #[arg(long, env = "INPUT_SSO_ROLE_NAME")]
+    #[arg(
+        long = "role-name",
+        alias = "sso-role-name",
+        env = "INPUT_SSO_ROLE_NAME",
+        value_name = "NAME"
+    )]
     pub sso_role_name: Option<String>,
     /// `device-code`: sign in to Identity Center, printing the URL and code to the log and the
     /// step summary, and wait (bounded) for a person to approve.
@@ -172,6 +542,11 @@ pub struct GithubArgs {
     /// Renew in a later step: repeat the exchange saved by the first `ssoexec github` of the job.
     #[arg(long)]
     pub refresh: bool,
+    /// `true`: assume role-to-assume with the credentials already obtained (Identity Center
+    /// inputs, else this step's AWS_ACCESS_KEY_ID...), as configure-aws-credentials' role-chaining.
+    #[arg(long, env = "INPUT_ROLE_CHAINING", value_name = "BOOL",
+          value_parser = input_flag(false), default_value = "false", num_args = 0..=1, default_missing_value = "true")]
+    pub role_chaining: bool,
 }
 
 #[derive(Args, Debug)]
@@ -179,7 +554,7 @@ pub struct ServeArgs {
     /// Address to listen on (default 127.0.0.1 with a random port). A non-loopback address also
     /// needs a token in SSOEXEC_SERVE_TOKEN.
     #[arg(long, value_name = "ADDR:PORT")]
-    pub bind: Option<String>,
+    pub bind: Option<SocketAddr>,
     /// Internal (exec --renew): print the port, then serve until stdin closes.
     #[arg(long, hide = true)]
     pub lifeline_stdin: bool,
@@ -187,8 +562,8 @@ pub struct ServeArgs {
 
 #[derive(Args, Debug)]
 pub struct LogoutArgs {
-    /// Sign out of every session in the cache.
-    #[arg(long)]
+    /// Sign out of every session in the cache (not with a profile or session option).
+    #[arg(long, conflicts_with_all = ["profile", "sso_session", "start_url", "sso_region", "account_id", "role_name"])]
     pub all: bool,
 }
 
@@ -199,8 +574,8 @@ pub struct ExportArgs {
     /// NAME runs the plugin `ssoexec-format-NAME` found on PATH.
     #[arg(long, short = 'f', value_name = "FORMAT")]
     pub format: Option<String>,
-    /// File for --format (default stdout; `-` is stdout).
-    #[arg(long, short = 'o', requires = "format", value_name = "PATH")]
+    /// File for --format, or for the default env format (default stdout; `-` is stdout).
+    #[arg(long, short = 'o', value_name = "PATH")]
     pub output: Option<String>,
     /// FORMAT=PATH (repeatable; `-` is stdout, at most once). One retrieval feeds every sink.
     #[arg(long, value_name = "FORMAT=PATH")]
@@ -222,14 +597,14 @@ pub struct ExportArgs {
 
 #[derive(Args, Debug)]
 pub struct ExecArgs {
-    /// Serve self-renewing credentials to the child (ECS container-credentials protocol).
+    /// Serve self-renewing credentials to the program (ECS container-credentials protocol).
     #[arg(long)]
     pub renew: bool,
     /// Run even inside another profile's ssoexec environment.
     #[arg(long)]
     pub force: bool,
-    /// The command and its arguments.
-    #[arg(last = true, required = true, value_name = "COMMAND")]
+    /// The program and its arguments.
+    #[arg(last = true, required = true, value_name = "PROGRAM")]
     pub command_line: Vec<OsString>,
 }
 
@@ -369,4 +744,35 @@ pub struct DoctorArgs {
     /// kubeconfig to check (default: first path of KUBECONFIG, else ~/.kube/config).
     #[arg(long)]
     pub kubeconfig: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct ShellInitArgs {
+    /// The shell that will run the function (sh also suits dash, ksh and busybox).
+    #[arg(value_enum)]
+    pub shell: ShellArg,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ShellArg {
+    Bash,
+    Zsh,
+    Sh,
+    Fish,
+    Powershell,
+}
+
+/// `ssoexec console`.
+#[derive(Args, Debug)]
+pub struct ConsoleArgs {
+    /// Console page: an https URL, or a service name such as `s3` (opened in the region).
+    #[arg(long, value_name = "URL|SERVICE")]
+    pub destination: Option<String>,
+    /// Write only the sign-in URL to stdout (a secret for 15 minutes) instead of opening a browser.
+    #[arg(long)]
+    pub print: bool,
+    /// Console session length in seconds (900–43200), sent only where the federation endpoint
+    /// allows one: roles assumed with long-term keys (not SSO roles, not role chains).
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(900..=43200))]
+    pub session_duration: Option<u32>,
 }

@@ -9,12 +9,12 @@
 //! | commands | `commands` | one file per subcommand: args → options → library call → exit status |
 //! | output | `output` | formats, registry, plugins, sinks, the delivery engine |
 //! | consumers | `kube`, `exec`, `github` | ExecCredential + kubeconfig; child env + container server; GitHub step files |
-//! | credentials | `credentials` | the credential sources: SSO role, web identity |
+//! | credentials | `credentials` | the credential sources: SSO role, static keys, environment, assumed role (chains), web identity |
 //! | login | `login` | flow choice, device code, PKCE, browser, the countdown |
 //! | context | `app`, `error` | the handles a run uses; the one error type, its hints and exit status |
-//! | cache | `cache` | the AWS-CLI-compatible files: token, registration, role, EKS token, markers |
-//! | aws | `aws` | one HTTP client, endpoints, typed error codes, OIDC/portal/STS/EKS clients |
-//! | settings | `cli`, `config`, `settings` | clap types; the shared-config dialect; flags + env + config → Settings |
+//! | cache | `cache` | the AWS-CLI-compatible files: token, registration, role, assumed role, EKS token, markers |
+//! | aws | `aws` | one HTTP client, endpoints, typed error codes, OIDC/portal/STS/EKS/console-federation clients |
+//! | settings | `cli`, `config`, `settings` | clap types; the shared-config dialect and profile → identity; flags + env + config → Settings |
 //! | support | `support` | env registry, clock, printer, secrets, shell quoting, atomic files, locks, exit codes |
 pub(crate) mod app;
 pub(crate) mod aws;
@@ -32,12 +32,14 @@ pub mod output;
 pub(crate) mod settings;
 pub(crate) mod support;
 
-use clap::Parser;
 use support::exit::ExitStatus;
 
 /// Parses the command line, runs the command, prints the error report; returns the exit code.
 pub fn main_entry() -> i32 {
-    let cli = cli::Cli::parse();
+    let cli = match cli::parse_from(std::env::args_os().collect()) {
+        Ok(cli) => cli,
+        Err(e) => return commands::usage_error(e),
+    };
     let env = support::env::Env::from_process();
     let printer = support::printer::Printer::new(cli.debug);
     let runtime = match tokio::runtime::Builder::new_current_thread()

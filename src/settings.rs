@@ -2,7 +2,7 @@
 //! it came from. Pure: takes the parsed CLI, an `Env` and the parsed config; does no I/O.
 use crate::cli::{Cli, FlowArg};
 use crate::config::profile::{self, SsoSession, SsoTarget};
-use crate::config::{AwsConfig, ConfigError};
+use crate::config::{AwsConfig, ConfigError, Identity, identity};
 use crate::support::env::{self, Env};
 use std::fmt;
 use std::path::PathBuf;
@@ -99,6 +99,8 @@ pub struct Settings {
     pub config: AwsConfig,
     /// Extra trust roots for HTTPS: `AWS_CA_BUNDLE`, else the profile's `ca_bundle`.
     pub ca_bundle: Option<PathBuf>,
+    /// Said once on stderr before the command runs (e.g. a region newer than the known list).
+    pub warnings: Vec<String>,
 }
 
 impl Settings {
@@ -109,6 +111,7 @@ impl Settings {
         home: PathBuf,
     ) -> Result<Settings, ConfigError> {
         let t = &cli.target;
+        let mut warnings = Vec::new();
         let selection = if let Some(url) = &t.start_url {
             let region = t
                 .sso_region
@@ -117,8 +120,13 @@ impl Settings {
                     what: "--start-url".into(),
                     keys: vec!["--sso-region"],
                 })?;
-            profile::validate_start_url(url, "--start-url")?;
-            profile::validate_region("--sso-region", &region, "--sso-region")?;
+            profile::validate_start_url("sso_start_url", url, "from --start-url", false)?;
+            warnings.extend(profile::validate_region(
+                "sso_region",
+                &region,
+                "from --sso-region",
+                false,
+            )?);
             Selection::Flags {
                 start_url: url.clone(),
                 sso_region: region,
@@ -167,7 +175,16 @@ impl Settings {
             profile_value("region").map(|r| Sourced::new(r, profile_source()))
         };
         if let Some(r) = &region {
-            profile::validate_region("region", &r.value, &r.source.to_string())?;
+            let in_file = matches!(r.source, Source::Profile(_));
+            let origin = match &r.source {
+                Source::Profile(p) => {
+                    format!("in the profile \"{p}\" of {}", config.config.path.display())
+                }
+                other => other.to_string(),
+            };
+            warnings.extend(profile::validate_region(
+                "region", &r.value, &origin, in_file,
+            )?);
         }
 
         let flow = match (cli.login.flow, cli.login.device_code, cli.login.pkce) {
@@ -179,14 +196,18 @@ impl Settings {
             (None, _, true) => Some(Sourced::new(Flow::Pkce, Source::Flag("--pkce"))),
             _ => match env.get(env::SSOEXEC_LOGIN_FLOW) {
                 Some(v) => Some(Sourced::new(
-                    parse_flow(v, env::SSOEXEC_LOGIN_FLOW)?,
+                    parse_flow(v, format!("from {}", env::SSOEXEC_LOGIN_FLOW), false)?,
                     Source::Env(env::SSOEXEC_LOGIN_FLOW),
                 )),
                 None => match profile_value("ssoexec_login_flow")
                     .or_else(|| session_value(&config, &profile_section, "ssoexec_login_flow"))
                 {
                     Some(v) => Some(Sourced::new(
-                        parse_flow(&v, "ssoexec_login_flow")?,
+                        parse_flow(
+                            &v,
+                            format!("in ssoexec_login_flow of {}", config.config.path.display()),
+                            true,
+                        )?,
                         profile_source(),
                     )),
                     None => None,
@@ -209,7 +230,9 @@ impl Settings {
                             key: "login timeout",
                             value: v.into(),
                             origin: format!("from {}", env::SSOEXEC_LOGIN_TIMEOUT),
-                            why: "use a whole number of seconds",
+                            why: "use a whole number of seconds".into(),
+                            in_file: false,
+                            suggestion: None,
                         });
                     }
                 },
@@ -238,6 +261,7 @@ impl Settings {
             debug: cli.debug,
             config,
             ca_bundle,
+            warnings,
         })
     }
 
@@ -249,11 +273,23 @@ impl Settings {
         }
     }
 
-    /// The session to sign in to.
+    /// The session to sign in to. For a chained profile (`role_arn`), the session of the SSO
+    /// role at the root of its chain.
     pub fn session(&self) -> Result<SsoSession, ConfigError> {
         match &self.selection {
             Selection::Profile { name, .. } => {
+                let chained = self
+                    .config
+                    .profile(&name.value)
+                    .is_some_and(|s| s.contains_key("role_arn"));
+                if chained {
+                    let id = identity::resolve(&self.config, &name.value)?;
+                    if let Some(t) = id.sso_root() {
+                        return Ok(t.session.clone());
+                    }
+                }
                 profile::session_for_profile(&self.config, &name.value)
+                    .map_err(|e| name_origin(e, name))
             }
             Selection::Session(s) => profile::session_named(&self.config, s),
             Selection::Flags {
@@ -269,6 +305,19 @@ impl Settings {
         }
     }
 
+    /// What the credentials come from: an SSO role, static keys, the environment, or a chain of
+    /// roles (`role_arn` + `source_profile`). `--account-id`/`--role-name` select an SSO role.
+    pub fn identity(&self) -> Result<Identity, ConfigError> {
+        match &self.selection {
+            Selection::Profile {
+                name,
+                account_id: None,
+                role_name: None,
+            } => identity::resolve(&self.config, &name.value).map_err(|e| name_origin(e, name)),
+            _ => self.target().map(Identity::Sso),
+        }
+    }
+
     /// Session, account and role to get credentials for.
     pub fn target(&self) -> Result<SsoTarget, ConfigError> {
         match &self.selection {
@@ -278,14 +327,16 @@ impl Settings {
                 role_name,
             } => {
                 if let (Some(a), Some(r)) = (account_id, role_name) {
-                    let session = profile::session_for_profile(&self.config, &name.value)?;
+                    let session = profile::session_for_profile(&self.config, &name.value)
+                        .map_err(|e| name_origin(e, name))?;
                     return Ok(SsoTarget {
                         session,
                         account_id: a.clone(),
                         role_name: r.clone(),
                     });
                 }
-                let mut t = profile::target_for_profile(&self.config, &name.value)?;
+                let mut t = profile::target_for_profile(&self.config, &name.value)
+                    .map_err(|e| name_origin(e, name))?;
                 if let Some(a) = account_id {
                     t.account_id = a.clone();
                 }
@@ -443,6 +494,27 @@ impl Settings {
     }
 }
 
+/// Says where a profile name that does not exist came from, when not from `--profile`.
+fn name_origin(e: ConfigError, name: &Sourced<String>) -> ConfigError {
+    match (e, &name.source) {
+        (
+            ConfigError::ProfileNotFound {
+                profile,
+                path,
+                suggestion,
+                ..
+            },
+            Source::Env(var),
+        ) => ConfigError::ProfileNotFound {
+            profile,
+            path,
+            origin: format!(" from {var}"),
+            suggestion,
+        },
+        (e, _) => e,
+    }
+}
+
 fn session_value(
     config: &AwsConfig,
     profile: &Option<crate::config::Section>,
@@ -459,15 +531,17 @@ fn flow_of(f: FlowArg) -> Flow {
     }
 }
 
-fn parse_flow(v: &str, origin: &'static str) -> Result<Flow, ConfigError> {
+fn parse_flow(v: &str, origin: String, in_file: bool) -> Result<Flow, ConfigError> {
     match v.trim().to_ascii_lowercase().as_str() {
         "device-code" | "device_code" | "device" => Ok(Flow::DeviceCode),
         "pkce" | "authorization-code" | "auth-code" => Ok(Flow::Pkce),
         _ => Err(ConfigError::Invalid {
             key: "login flow",
             value: v.into(),
-            origin: format!("from {origin}"),
-            why: "use device-code or pkce",
+            origin,
+            why: "use device-code or pkce".into(),
+            in_file,
+            suggestion: None,
         }),
     }
 }

@@ -9,6 +9,13 @@ pub fn account(arn: &str) -> Option<&str> {
     parts.nth(3).filter(|a| !a.is_empty())
 }
 
+/// The role name of an IAM role ARN (`arn:aws:iam::1:role/path/Name` → `Name`).
+pub fn role_name(arn: &str) -> Option<&str> {
+    let resource = arn.splitn(6, ':').nth(5)?;
+    let path = resource.strip_prefix("role/")?;
+    path.rsplit('/').next().filter(|n| !n.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -25,5 +32,10 @@ mod tests {
         );
         assert_eq!(account("nonsense"), None);
         assert_eq!(account("arn:aws:s3:::bucket"), None);
+        assert_eq!(
+            role_name("arn:aws:iam::1:role/path/to/Deployer"),
+            Some("Deployer")
+        );
+        assert_eq!(role_name("arn:aws:iam::1:user/me"), None);
     }
 }

@@ -19,14 +19,55 @@ pub const API_VERSION: &str = "2011-06-15";
 pub const SIGNING_NAME: &str = "sts";
 const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded; charset=utf-8";
 
-/// What `AssumeRole` asks for.
-#[derive(Clone, Debug)]
+/// What `AssumeRole` asks for (`docs/sts.md#assumerole`).
+#[derive(Clone, Debug, Default)]
 pub struct AssumeRoleRequest<'a> {
     pub role_arn: &'a str,
     /// 2–64 characters of `[\w+=,.@-]`.
     pub session_name: &'a str,
     /// 900–43200; STS defaults to 3600.
     pub duration_seconds: Option<u32>,
+    /// `ExternalId`, as the role's trust policy demands.
+    pub external_id: Option<&'a str>,
+    /// `SerialNumber` and `TokenCode`: the MFA device and its current code.
+    pub mfa: Option<(&'a str, &'a str)>,
+    /// An inline session policy (JSON).
+    pub policy: Option<&'a str>,
+    /// Managed session policies (`PolicyArns.member.N.arn`).
+    pub policy_arns: &'a [String],
+    /// Session tags (`Tags.member.N.Key` / `.Value`).
+    pub tags: &'a [(String, String)],
+}
+
+impl AssumeRoleRequest<'_> {
+    /// The query-protocol parameters, lists flattened as `Name.member.N` (`docs/sts.md#query-protocol`).
+    pub fn params(&self) -> Vec<(String, String)> {
+        let mut p = vec![
+            ("RoleArn".to_string(), self.role_arn.to_string()),
+            ("RoleSessionName".to_string(), self.session_name.to_string()),
+        ];
+        if let Some(d) = self.duration_seconds {
+            p.push(("DurationSeconds".into(), d.to_string()));
+        }
+        if let Some(e) = self.external_id {
+            p.push(("ExternalId".into(), e.to_string()));
+        }
+        if let Some((serial, code)) = self.mfa {
+            p.push(("SerialNumber".into(), serial.to_string()));
+            p.push(("TokenCode".into(), code.to_string()));
+        }
+        if let Some(policy) = self.policy {
+            p.push(("Policy".into(), policy.to_string()));
+        }
+        for (i, arn) in self.policy_arns.iter().enumerate() {
+            p.push((format!("PolicyArns.member.{}.arn", i + 1), arn.clone()));
+        }
+        for (i, (k, v)) in self.tags.iter().enumerate() {
+            p.push((format!("Tags.member.{}.Key", i + 1), k.clone()));
+            p.push((format!("Tags.member.{}.Value", i + 1), v.clone()));
+        }
+        p
+    }
 }
 
 /// The result of an `AssumeRole*` action: the credentials, who they are, and the other
@@ -38,6 +79,8 @@ pub struct AssumedRole {
     pub arn: Option<String>,
     pub assumed_role_id: Option<String>,
     pub extra: BTreeMap<String, String>,
+    /// `ResponseMetadata/RequestId`, kept in the assume-role cache as botocore keeps it.
+    pub request_id: Option<String>,
 }
 
 /// An STS client for one region: the endpoint honours `AWS_ENDPOINT_URL_STS` and friends.
@@ -63,14 +106,11 @@ impl<'a> Sts<'a> {
         caller: &Credentials,
         request: &AssumeRoleRequest<'_>,
     ) -> Result<AssumedRole, HttpError> {
-        let duration = request.duration_seconds.map(|d| d.to_string());
-        let mut params = vec![
-            ("RoleArn", request.role_arn),
-            ("RoleSessionName", request.session_name),
-        ];
-        if let Some(d) = &duration {
-            params.push(("DurationSeconds", d));
-        }
+        let owned = request.params();
+        let params: Vec<(&str, &str)> = owned
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
         let body = self.call("AssumeRole", &params, Some(caller)).await?;
         parse_assumed_role("AssumeRole", &body)
     }
@@ -83,13 +123,16 @@ impl<'a> Sts<'a> {
         params: &[(&str, &str)],
         signer: Option<&Credentials>,
     ) -> Result<String, HttpError> {
-        let mut form = url::form_urlencoded::Serializer::new(String::new());
-        form.append_pair("Action", action)
-            .append_pair("Version", API_VERSION);
-        for (k, v) in params {
-            form.append_pair(k, v);
-        }
-        let body = form.finish();
+        // The serializer is not `Send`: it must be gone before the first await.
+        let body = {
+            let mut form = url::form_urlencoded::Serializer::new(String::new());
+            form.append_pair("Action", action)
+                .append_pair("Version", API_VERSION);
+            for (k, v) in params {
+                form.append_pair(k, v);
+            }
+            form.finish()
+        };
         let url = format!("{}/", self.base);
         let mut headers = vec![("content-type".to_string(), FORM_CONTENT_TYPE.to_string())];
         if let Some(creds) = signer {
@@ -255,6 +298,11 @@ pub fn parse_assumed_role(action: &'static str, xml: &str) -> Result<AssumedRole
         arn,
         assumed_role_id,
         extra,
+        request_id: doc
+            .descendants()
+            .find(|n| n.has_tag_name("RequestId"))
+            .and_then(|n| n.text())
+            .map(|t| t.trim().to_string()),
     })
 }
 
@@ -314,6 +362,39 @@ mod tests {
             Some("6")
         );
         assert!(!format!("{r:?}").contains("tok=="));
+        assert_eq!(r.request_id.as_deref(), Some("r"));
+    }
+
+    #[test]
+    fn every_option_is_a_query_parameter() {
+        let tags = [("team".to_string(), "a b".to_string())];
+        let arns = ["arn:aws:iam::aws:policy/ReadOnlyAccess".to_string()];
+        let r = AssumeRoleRequest {
+            role_arn: "arn:aws:iam::1:role/r",
+            session_name: "s",
+            duration_seconds: Some(900),
+            external_id: Some("x"),
+            mfa: Some(("arn:aws:iam::1:mfa/me", "123456")),
+            policy: Some("{}"),
+            policy_arns: &arns,
+            tags: &tags,
+        };
+        let p: Vec<String> = r.params().iter().map(|(k, v)| format!("{k}={v}")).collect();
+        assert_eq!(
+            p,
+            [
+                "RoleArn=arn:aws:iam::1:role/r",
+                "RoleSessionName=s",
+                "DurationSeconds=900",
+                "ExternalId=x",
+                "SerialNumber=arn:aws:iam::1:mfa/me",
+                "TokenCode=123456",
+                "Policy={}",
+                "PolicyArns.member.1.arn=arn:aws:iam::aws:policy/ReadOnlyAccess",
+                "Tags.member.1.Key=team",
+                "Tags.member.1.Value=a b",
+            ]
+        );
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! The EKS token cache: `<own>/eks/<sha1>.json` (0600 in a 0700 directory), one file per
 //! (session, account, role, cluster, region, role ARN), so repeated kubectl calls cost one read.
 //! Reads and writes files; no network.
+use crate::cache::assume_role::KeyArgs;
 use crate::cache::{CacheError, Lookup, read_optional};
-use crate::config::SsoTarget;
 use crate::config::profile::sha1_hex;
+use crate::config::{Identity, SsoTarget};
 use crate::support::atomic;
 use crate::support::clock::{format_timestamp, needs_refresh, parse_timestamp};
 use crate::support::secret::Secret;
@@ -56,10 +57,54 @@ impl<'a> TokenKey<'a> {
         }
     }
 
+    /// The key of a token for a non-SSO or chained identity: `chain` names every hop
+    /// ([`chain_text`]) where an SSO role's key names the session, account and role.
+    pub fn chained(
+        chain: &'a str,
+        cluster_id: &'a str,
+        region: &'a str,
+        role_arn: Option<&'a str>,
+    ) -> Self {
+        TokenKey {
+            session: chain,
+            account_id: "",
+            role_name: "",
+            cluster_id,
+            region,
+            role_arn,
+        }
+    }
+
     /// sha1 of the key's compact JSON: the file and lock name.
     pub fn hash(&self) -> String {
         sha1_hex(&serde_json::to_string(self).unwrap_or_default())
     }
+}
+
+/// Names an identity that is not a plain SSO role: its root, then each hop's assume-role cache
+/// key (which covers the role ARN and every option).
+pub fn chain_text(identity: &Identity) -> String {
+    let mut parts: Vec<String> = identity
+        .hops()
+        .iter()
+        .map(|h| format!("assume:{}", super::assume_role::cache_key(&KeyArgs::of(h))))
+        .collect();
+    let mut root = identity;
+    while let Identity::AssumeRole(a) = root {
+        root = &a.source;
+    }
+    parts.push(match root {
+        Identity::Sso(t) => format!(
+            "sso:{}/{}/{}",
+            t.session.name.as_deref().unwrap_or(&t.session.start_url),
+            t.account_id,
+            t.role_name
+        ),
+        Identity::Static { keys, .. } => format!("static:{}", keys.access_key_id),
+        Identity::Environment => "environment".into(),
+        Identity::AssumeRole(_) => String::new(),
+    });
+    parts.join(">")
 }
 
 #[derive(Serialize, Deserialize)]

@@ -1,5 +1,6 @@
-//! Caches on disk: the AWS CLI token, registration and role-credential caches (byte-compatible),
+//! Caches on disk: the AWS CLI token, registration, role-credential and assume-role caches (byte-compatible),
 //! ssoexec's own markers and EKS tokens. Files only: no network, no prompts.
+pub mod assume_role;
 pub mod eks_token;
 pub mod json;
 pub mod marker;

@@ -16,7 +16,7 @@ pub async fn accounts(app: &App, args: &ListArgs) -> Result<ExitStatus, Error> {
     if args.json || !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
         return write_json(&accounts);
     }
-    let mut out = String::new();
+    let mut out = format!("{:<12}  {:<30} {}\n", "ACCOUNT", "NAME", "EMAIL");
     for a in &accounts {
         out.push_str(&format!(
             "{}  {:<30} {}\n",
@@ -51,7 +51,7 @@ pub async fn roles(app: &App, args: &ListArgs) -> Result<ExitStatus, Error> {
     if args.json || !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
         return write_json(&roles);
     }
-    let mut out = String::new();
+    let mut out = format!("{:<12}  {}\n", "ACCOUNT", "ROLE");
     for r in &roles {
         out.push_str(&format!("{}  {}\n", r.account_id, r.role_name));
     }

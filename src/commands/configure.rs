@@ -65,7 +65,9 @@ pub async fn configure(
         None if ask => ask_text(
             "Default region for this profile",
             Some(&session.region),
-            |r| profile::validate_region("region", r, "the answer").map_err(|e| e.to_string()),
+            |r| profile::validate_region("region", r, "in the answer", false)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string()),
         )?,
         None => session.region.clone(),
     };
@@ -362,7 +364,8 @@ pub(super) fn choose_session(
     let start_url = match &target.start_url {
         Some(u) => u.clone(),
         None if ask => ask_text("IAM Identity Center start URL", None, |u| {
-            profile::validate_start_url(u, "the answer").map_err(|e| e.to_string())
+            profile::validate_start_url("sso_start_url", u, "in the answer", false)
+                .map_err(|e| e.to_string())
         })?,
         None => {
             return Err(Error::Usage(
@@ -375,12 +378,16 @@ pub(super) fn choose_session(
         None if ask => ask_text(
             "IAM Identity Center region",
             Some(DEFAULT_SSO_REGION),
-            |r| profile::validate_region("sso_region", r, "the answer").map_err(|e| e.to_string()),
+            |r| profile::validate_region("sso_region", r, "in the answer", false)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string()),
         )?,
         None => return Err(Error::Usage("pass --sso-region with --start-url".into())),
     };
-    profile::validate_start_url(&start_url, "--start-url")?;
-    profile::validate_region("sso_region", &region, "--sso-region")?;
+    profile::validate_start_url("sso_start_url", &start_url, "from --start-url", false)?;
+    if let Some(w) = profile::validate_region("sso_region", &region, "from --sso-region", false)? {
+        app.printer.warn(w);
+    }
     if target.sso_session.is_none() {
         for (name, section) in &cfg.config.sso_sessions {
             if section.get("sso_start_url") == Some(&start_url)

@@ -1,14 +1,14 @@
 //! `ssoexec credential-process`: one credential_process JSON document on stdout.
 use crate::app::App;
-use crate::credentials::sso::{LoginPermission, role_credentials};
+use crate::credentials::{self, LoginPermission};
 use crate::error::Error;
 use crate::output::{Format, process::Process};
 use crate::support::exit::ExitStatus;
 
 pub async fn run(app: &App) -> Result<ExitStatus, Error> {
-    let target = app.settings.target()?;
-    let creds = role_credentials(app, &target, LoginPermission::for_caller(app)).await?;
-    let ctx = crate::output::deliver::context(app, &creds, &target);
+    let identity = app.settings.identity()?;
+    let creds = credentials::resolve(app, &identity, LoginPermission::for_caller(app)).await?;
+    let ctx = crate::output::deliver::context(app, &creds, &identity);
     let mut out = Vec::new();
     Process.write(&ctx, &mut out)?;
     super::write_stdout(&out)?;

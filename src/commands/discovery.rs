@@ -53,7 +53,9 @@ pub async fn discover(
     template::validate(&d.context_name, &CONTEXT_PLACEHOLDERS)
         .map_err(|e| Error::Usage(format!("--context-name {e}")))?;
     for r in &d.regions {
-        profile::validate_region("--regions", r, "--regions")?;
+        if let Some(w) = profile::validate_region("--regions", r, "from --regions", false)? {
+            app.printer.warn(w);
+        }
     }
     let glob = match &d.profile_glob {
         Some(g) => Some(

@@ -1,13 +1,13 @@
 //! `ssoexec eks-token`: the kubectl exec plugin. A cached token is one file read; otherwise
 //! role credentials (and an optional `--role-arn` hop) sign a new one under a per-token lock.
 use crate::app::App;
-use crate::aws::error_code::ErrorCode;
 use crate::aws::sts::AssumeRoleRequest;
 use crate::cache::Lookup;
 use crate::cache::eks_token::{self as cache, TokenKey};
 use crate::cli::EksTokenArgs;
-use crate::credentials::Credentials;
-use crate::credentials::sso::{LOGIN_LOCK_TIMEOUT, LoginPermission, role_credentials};
+use crate::config::Identity;
+use crate::credentials::sso::{LOGIN_LOCK_TIMEOUT, LoginPermission};
+use crate::credentials::{self, assume_role};
 use crate::error::Error;
 use crate::kube::exec_credential::{self, ApiVersion, ExecInfo};
 use crate::kube::{EksToken, KubeError, token};
@@ -30,8 +30,14 @@ pub async fn eks_token(app: &App, args: &EksTokenArgs) -> Result<ExitStatus, Err
         .as_deref()
         .or(args.cluster_name.as_deref())
         .ok_or_else(|| Error::Usage("eks-token needs --cluster-name (or --cluster-id)".into()))?;
-    let target = app.settings.target()?;
-    let key = TokenKey::new(&target, cluster_id, region, args.role_arn.as_deref());
+    let identity = app.settings.identity()?;
+    let chain = cache::chain_text(&identity);
+    let key = match &identity {
+        Identity::Sso(target) => {
+            TokenKey::new(target, cluster_id, region, args.role_arn.as_deref())
+        }
+        _ => TokenKey::chained(&chain, cluster_id, region, args.role_arn.as_deref()),
+    };
     let path = cache::path(&app.settings.paths.own, &key);
 
     // The fast path: one file read, no lock, no network.
@@ -49,9 +55,19 @@ pub async fn eks_token(app: &App, args: &EksTokenArgs) -> Result<ExitStatus, Err
     if let Some(t) = cached_token(app, &path)? {
         return print_token(info.api_version, &t); // another process signed one while we waited
     }
-    let creds = role_credentials(app, &target, permission(app, &info)).await?;
+    let creds = credentials::resolve(app, &identity, permission(app, &info)).await?;
+    // `--role-arn` is one more hop on top of the profile's identity, as `aws eks get-token` does.
     let creds = match &args.role_arn {
-        Some(arn) => assume_role(app, &creds, region, arn).await?,
+        Some(role_arn) => {
+            let request = AssumeRoleRequest {
+                role_arn,
+                session_name: ROLE_SESSION_NAME,
+                ..AssumeRoleRequest::default()
+            };
+            assume_role::assume(app, &creds, &request)
+                .await?
+                .credentials
+        }
         None => creds,
     };
     let t = token::sign(&creds, region, cluster_id, app.now())?;
@@ -88,43 +104,6 @@ fn cached_token(app: &App, path: &Path) -> Result<Option<EksToken>, Error> {
 fn print_token(api_version: ApiVersion, t: &EksToken) -> Result<ExitStatus, Error> {
     super::write_stdout(&exec_credential::render(api_version, t))?;
     Ok(ExitStatus::Success)
-}
-
-async fn assume_role(
-    app: &App,
-    creds: &Credentials,
-    region: &str,
-    role_arn: &str,
-) -> Result<Credentials, Error> {
-    let request = AssumeRoleRequest {
-        role_arn,
-        session_name: ROLE_SESSION_NAME,
-        duration_seconds: None,
-    };
-    let assumed = app
-        .sts(region)?
-        .assume_role(creds, &request)
-        .await
-        .map_err(|e| {
-            let hint = e
-                .api()
-                .filter(|a| a.code == ErrorCode::StsAccessDenied)
-                .map(|_| {
-                    format!(
-                        "the role's trust policy must allow account {}'s SSO role to assume it",
-                        creds.account_id.as_deref().unwrap_or("?")
-                    )
-                });
-            match hint {
-                Some(hint) => Error::failed(format!("cannot assume {role_arn}: {e}"), Some(hint)),
-                None => e.into(),
-            }
-        })?;
-    app.printer.debug(format!(
-        "assumed {}",
-        assumed.arn.as_deref().unwrap_or(role_arn)
-    ));
-    Ok(assumed.credentials)
 }
 
 pub(super) fn region(app: &App) -> Result<&str, KubeError> {

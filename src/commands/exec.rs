@@ -1,7 +1,7 @@
 //! `ssoexec exec` / `ssoexec -- COMMAND`, and `ssoexec serve`.
 use crate::app::App;
-use crate::config::SsoTarget;
-use crate::credentials::sso::{LoginPermission, role_credentials};
+use crate::config::Identity;
+use crate::credentials::{self, LoginPermission};
 use crate::error::Error;
 use crate::exec::environment::{ChildEnv, Nesting, Supply, child_env, nesting};
 use crate::exec::{run as child, server};
@@ -20,8 +20,8 @@ pub async fn run(
             "no command to run: use `ssoexec [--profile P] -- COMMAND ARGS...`".into(),
         ));
     }
-    let target = app.settings.target()?;
-    let marker = marker(app, &target);
+    let identity = app.settings.identity()?;
+    let marker = marker(app, &identity);
     match nesting(&app.env, &marker) {
         Nesting::PassThrough => {
             app.printer.debug(format!(
@@ -49,7 +49,7 @@ pub async fn run(
         _ => {}
     }
     // The first credentials are fetched here, so any login happens before the child starts.
-    let creds = role_credentials(app, &target, LoginPermission::for_caller(app)).await?;
+    let creds = credentials::resolve(app, &identity, LoginPermission::for_caller(app)).await?;
     let region = app.settings.region.as_ref().map(|r| r.value.as_str());
     if renew {
         let token = server::random_token();
@@ -74,9 +74,9 @@ pub async fn run(
 }
 
 /// What `SSOEXEC_PROFILE` says in the child: the profile, or `account/role`.
-pub(super) fn marker(app: &App, target: &SsoTarget) -> String {
+pub(super) fn marker(app: &App, identity: &Identity) -> String {
     app.settings
         .profile_name()
         .map(String::from)
-        .unwrap_or_else(|| format!("{}/{}", target.account_id, target.role_name))
+        .unwrap_or_else(|| identity.describe())
 }

@@ -1,7 +1,7 @@
 //! `ssoexec export`: one retrieval, many sinks (the engine is `output::deliver`).
 use crate::app::App;
 use crate::cli::ExportArgs;
-use crate::credentials::sso::{LoginPermission, role_credentials};
+use crate::credentials::{self, LoginPermission};
 use crate::error::Error;
 use crate::output::deliver::{self, SinkRequest};
 use crate::support::exit::ExitStatus;
@@ -17,8 +17,8 @@ pub async fn run(app: &App, args: &ExportArgs) -> Result<ExitStatus, Error> {
         force: args.force,
     };
     let sinks = deliver::prepare(app, &request)?;
-    let target = app.settings.target()?;
-    let creds = role_credentials(app, &target, LoginPermission::for_caller(app)).await?;
-    deliver::deliver(app, &sinks, &deliver::context(app, &creds, &target))?;
+    let identity = app.settings.identity()?;
+    let creds = credentials::resolve(app, &identity, LoginPermission::for_caller(app)).await?;
+    deliver::deliver(app, &sinks, &deliver::context(app, &creds, &identity))?;
     Ok(ExitStatus::Success)
 }

@@ -3,19 +3,22 @@
 //! sinks → one line in `$GITHUB_STEP_SUMMARY`. The inputs (no secrets) are saved so
 //! `ssoexec github --refresh` in a later step can renew.
 use crate::app::App;
+use crate::aws::sts::AssumeRoleRequest;
 use crate::cache::token;
 use crate::cli::GithubArgs;
+use crate::config::Identity;
 use crate::config::{SsoSession, SsoTarget, profile};
 use crate::credentials::Credentials;
 use crate::credentials::sso::{LoginPermission, role_credentials};
 use crate::credentials::web_identity::{WebIdentityRequest, assume_role_with_web_identity};
+use crate::credentials::{self, assume_role};
 use crate::error::{Error, write_stdout};
 use crate::github::{self, GithubFiles, StepCommands, delimiter, mask_line, oidc, summary};
 use crate::output::OutputContext;
 use crate::output::deliver::{self, SinkRequest};
 use crate::support::atomic;
 use crate::support::clock::format_timestamp;
-use crate::support::env::{RUNNER_TEMP, SSOEXEC_GITHUB_STATE, is_truthy};
+use crate::support::env::{RUNNER_TEMP, SSOEXEC_GITHUB_STATE};
 use crate::support::exit::ExitStatus;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -30,7 +33,22 @@ enum Source {
         session_name: String,
         duration_seconds: u32,
         audience: String,
+        /// `inline-session-policy` (JSON).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        policy: Option<String>,
+        /// `managed-session-policies` (ARNs).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        policy_arns: Vec<String>,
+        /// `retry-max-attempts`.
+        #[serde(default = "default_attempts")]
+        max_attempts: u32,
+        /// `special-characters-workaround`.
+        #[serde(default)]
+        plain_secret: bool,
     },
+    /// `role-chaining` without Identity Center inputs: the credentials already in this step's
+    /// environment (`AWS_ACCESS_KEY_ID`, ...), as configure-aws-credentials chains.
+    Environment,
     /// IAM Identity Center (a cached token, a token from a secret, or a device-code sign-in).
     IdentityCenter {
         start_url: Option<String>,
@@ -41,14 +59,43 @@ enum Source {
     },
 }
 
+fn default_attempts() -> u32 {
+    crate::cli::DEFAULT_RETRY_ATTEMPTS
+}
+
+/// `role-chaining: true`: `role-to-assume`, assumed with the credentials the source gave.
+#[derive(Serialize, Deserialize, Debug, Clone)]
+struct Chain {
+    role_arn: String,
+    session_name: String,
+    duration_seconds: u32,
+    /// `role-external-id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    external_id: Option<String>,
+    /// `inline-session-policy` (JSON).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    policy: Option<String>,
+    /// `managed-session-policies` (ARNs).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    policy_arns: Vec<String>,
+}
+
 /// Everything a step needs to (re)do the exchange. Holds no secret: it is saved for `--refresh`.
 #[derive(Serialize, Deserialize, Debug, Clone)]
 struct Inputs {
     source: Source,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    chain: Option<Chain>,
     region: String,
     output_credentials: bool,
     output_env_credentials: bool,
     emit: Vec<String>,
+    /// `mask-aws-account-id`.
+    #[serde(default)]
+    mask_account_id: bool,
+    /// `unset-current-credentials`.
+    #[serde(default)]
+    unset_current_credentials: bool,
 }
 
 pub async fn github(app: &App, args: &GithubArgs) -> Result<ExitStatus, Error> {
@@ -75,6 +122,26 @@ pub async fn github(app: &App, args: &GithubArgs) -> Result<ExitStatus, Error> {
     let (creds, arn) = match &inputs.source {
         Source::WebIdentity { .. } => web_identity(app, &inputs).await?,
         Source::IdentityCenter { .. } => identity_center(app, args, &inputs).await?,
+        Source::Environment => (
+            credentials::resolve(app, &Identity::Environment, LoginPermission::Never).await?,
+            None,
+        ),
+    };
+    let (creds, arn) = match &inputs.chain {
+        None => (creds, arn),
+        Some(chain) => {
+            let request = AssumeRoleRequest {
+                role_arn: &chain.role_arn,
+                session_name: &chain.session_name,
+                duration_seconds: Some(chain.duration_seconds),
+                external_id: chain.external_id.as_deref(),
+                policy: chain.policy.as_deref(),
+                policy_arns: &chain.policy_arns,
+                ..AssumeRoleRequest::default()
+            };
+            let assumed = assume_role::assume_in(app, &inputs.region, &creds, &request).await?;
+            (assumed.credentials, assumed.arn)
+        }
     };
     let account = creds.account_id.clone().or_else(|| {
         arn.as_deref()
@@ -83,6 +150,11 @@ pub async fn github(app: &App, args: &GithubArgs) -> Result<ExitStatus, Error> {
     });
 
     let mut cmds = StepCommands::new();
+    if inputs.mask_account_id
+        && let Some(a) = &account
+    {
+        cmds.mask(a);
+    }
     cmds.mask(&creds.access_key_id);
     cmds.mask(creds.secret_access_key.expose());
     if let Some(t) = &creds.session_token {
@@ -102,6 +174,11 @@ pub async fn github(app: &App, args: &GithubArgs) -> Result<ExitStatus, Error> {
         );
         if let Some(e) = &expiration {
             cmds.set_env("AWS_CREDENTIAL_EXPIRATION", e);
+        }
+    } else if inputs.unset_current_credentials {
+        // Earlier steps' credentials must not outlive this step's choice not to export any.
+        for name in crate::output::CREDENTIAL_VARIABLES {
+            cmds.set_env(name, "");
         }
     }
     cmds.set_env("AWS_REGION", &inputs.region);
@@ -136,12 +213,19 @@ pub async fn github(app: &App, args: &GithubArgs) -> Result<ExitStatus, Error> {
 
     if let Some(sinks) = &sinks {
         let (account_id, role_name) = match &inputs.source {
+            Source::IdentityCenter { .. } | Source::Environment if inputs.chain.is_some() => (
+                account.as_deref(),
+                inputs
+                    .chain
+                    .as_ref()
+                    .and_then(|c| crate::aws::arn::role_name(&c.role_arn)),
+            ),
             Source::IdentityCenter {
                 account_id,
                 role_name,
                 ..
             } => (Some(account_id.as_str()), Some(role_name.as_str())),
-            Source::WebIdentity { .. } => (account.as_deref(), None),
+            Source::WebIdentity { .. } | Source::Environment => (account.as_deref(), None),
         };
         let ctx = OutputContext {
             credentials: &creds,
@@ -153,16 +237,24 @@ pub async fn github(app: &App, args: &GithubArgs) -> Result<ExitStatus, Error> {
         };
         deliver::deliver(app, sinks, &ctx)?;
     }
-    let who = arn
+    let mut who = arn
         .clone()
         .unwrap_or_else(|| account.clone().unwrap_or_else(|| "?".into()));
+    let mut account_shown = account.clone();
+    // The runner masks the log, not the step summary: keep a masked account out of it.
+    if inputs.mask_account_id
+        && let Some(a) = &account
+    {
+        who = who.replace(a.as_str(), "***");
+        account_shown = Some("***".into());
+    }
     let until = expiration.as_deref().unwrap_or("unknown");
     summary(
         app,
         &format!(
             "ssoexec: credentials for `{who}` in {} (account {}), valid until {until}.\n",
             inputs.region,
-            account.as_deref().unwrap_or("?")
+            account_shown.as_deref().unwrap_or("?")
         ),
     );
     app.printer.info(format!(
@@ -172,16 +264,6 @@ pub async fn github(app: &App, args: &GithubArgs) -> Result<ExitStatus, Error> {
     Ok(ExitStatus::Success)
 }
 
-fn flag(value: &str, name: &str) -> Result<bool, Error> {
-    match value.trim().to_ascii_lowercase().as_str() {
-        "" | "false" | "0" | "no" | "off" => Ok(false),
-        v if is_truthy(v) => Ok(true),
-        _ => Err(Error::Usage(format!(
-            "{name} = {value:?}: use true or false"
-        ))),
-    }
-}
-
 fn inputs(app: &App, args: &GithubArgs) -> Result<Inputs, Error> {
     let region = args
         .aws_region
@@ -189,7 +271,11 @@ fn inputs(app: &App, args: &GithubArgs) -> Result<Inputs, Error> {
         .filter(|r| !r.is_empty())
         .or_else(|| app.settings.region.as_ref().map(|r| r.value.clone()))
         .ok_or_else(|| Error::Usage("no region: set the aws-region input (--aws-region)".into()))?;
-    profile::validate_region("aws-region", &region, "the aws-region input")?;
+    if let Some(w) =
+        profile::validate_region("aws-region", &region, "from the aws-region input", false)?
+    {
+        app.printer.warn(w);
+    }
     let mut emit: Vec<String> = args
         .emit
         .iter()
@@ -201,54 +287,111 @@ fn inputs(app: &App, args: &GithubArgs) -> Result<Inputs, Error> {
     }
     let some = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
     // Identity Center when any of its inputs is given, or a profile was chosen explicitly.
-    let identity_center = [
-        &args.sso_start_url,
-        &args.sso_account_id,
-        &args.login,
-        &args.sso_token_cache,
-    ]
-    .into_iter()
-    .any(|v| some(v).is_some())
-        || app.settings.profile_chosen();
-    let source = match (some(&args.role_to_assume), identity_center) {
-        (Some(role), _) => {
-            let role_arn = if role.starts_with("arn:") {
-                role
+    let ic_inputs = [
+        ("sso-start-url", &args.sso_start_url),
+        ("sso-region", &args.sso_region),
+        ("sso-account-id", &args.sso_account_id),
+        ("sso-role-name", &args.sso_role_name),
+        ("login", &args.login),
+        ("sso-token-cache", &args.sso_token_cache),
+    ];
+    let given: Vec<&str> = ic_inputs
+        .iter()
+        .filter(|(_, v)| some(v).is_some())
+        .map(|(n, _)| *n)
+        .collect();
+    let identity_center = !given.is_empty() || app.settings.profile_chosen();
+    let role_chaining = args.role_chaining;
+    let external_id = some(&args.role_external_id);
+    let policy = some(&args.inline_session_policy);
+    let policy_arns: Vec<String> = args
+        .managed_session_policies
+        .iter()
+        .flat_map(|l| l.split(','))
+        .map(|a| a.trim().to_string())
+        .filter(|a| !a.is_empty())
+        .collect();
+    if let Some(p) = &policy
+        && serde_json::from_str::<serde_json::Value>(p).is_err()
+    {
+        return Err(Error::Usage(
+            "inline-session-policy is not JSON: give an IAM policy document".into(),
+        ));
+    }
+    if let Some(bad) = policy_arns.iter().find(|a| !a.starts_with("arn:")) {
+        return Err(Error::Usage(format!(
+            "managed-session-policies: {bad:?} is not a policy ARN (arn:aws:iam::…:policy/NAME)"
+        )));
+    }
+    match (some(&args.role_to_assume), role_chaining) {
+        // Two sources of credentials, unless the role is chained onto the Identity Center ones.
+        (Some(role), false) if identity_center => {
+            let other = if given.is_empty() {
+                "--profile".to_string()
             } else {
-                let account = some(&args.aws_account_id).ok_or_else(|| {
-                    Error::Usage(format!(
-                        "role-to-assume {role:?} is not an ARN: also set aws-account-id"
-                    ))
-                })?;
-                format!("arn:aws:iam::{account}:role/{role}")
+                given.join(", ")
             };
-            let session_name = args.role_session_name.clone();
-            let valid_name = (2..=64).contains(&session_name.len())
-                && session_name
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"_+=,.@-".contains(&b));
-            if !valid_name {
+            return Err(Error::Usage(format!(
+                "role-to-assume ({role}) and {other} choose two different sources of credentials: set one (GitHub OIDC: role-to-assume; Identity Center: sso-start-url, sso-region, sso-account-id, sso-role-name), or role-chaining: true to assume role-to-assume with the Identity Center credentials"
+            )));
+        }
+        (Some(_), false) if external_id.is_some() => {
+            return Err(Error::Usage("role-external-id: AssumeRoleWithWebIdentity takes no ExternalId (the OIDC token is the proof); it applies to a role assumed with role-chaining: true".into()));
+        }
+        (Some(_), true) if args.special_characters_workaround => {
+            return Err(Error::Usage("special-characters-workaround applies to AssumeRoleWithWebIdentity (role-to-assume without role-chaining)".into()));
+        }
+        (None, _) => {
+            let sts_only = [
+                ("inline-session-policy", policy.is_some()),
+                ("managed-session-policies", !policy_arns.is_empty()),
+                ("role-external-id", external_id.is_some()),
+                (
+                    "special-characters-workaround",
+                    args.special_characters_workaround,
+                ),
+            ];
+            if let Some((name, _)) = sts_only.iter().find(|(_, set)| *set) {
                 return Err(Error::Usage(format!(
-                    "role-session-name {session_name:?} must be 2–64 characters of letters, digits and _+=,.@-"
+                    "{name} applies to role-to-assume (STS) only: Identity Center's GetRoleCredentials has no such parameter"
                 )));
             }
-            let duration_seconds: u32 = args
-                .role_duration_seconds
-                .trim()
-                .parse()
-                .ok()
-                .filter(|d| (900..=43200).contains(d))
-                .ok_or_else(|| {
-                    Error::Usage(format!(
-                        "role-duration-seconds {:?} must be a number from 900 to 43200",
-                        args.role_duration_seconds
-                    ))
-                })?;
+        }
+        _ => {}
+    }
+    let chain = match (role_chaining, some(&args.role_to_assume)) {
+        (false, _) => None,
+        (true, None) => {
+            return Err(Error::Usage(
+                "role-chaining needs role-to-assume: the role to assume with the credentials already obtained".into(),
+            ));
+        }
+        (true, Some(role)) => {
+            let (role_arn, session_name, duration_seconds) = role_to_assume(args, role)?;
+            Some(Chain {
+                role_arn,
+                session_name,
+                duration_seconds,
+                external_id: external_id.clone(),
+                policy: policy.clone(),
+                policy_arns: policy_arns.clone(),
+            })
+        }
+    };
+    let web_identity_role = some(&args.role_to_assume).filter(|_| !role_chaining);
+    let source = match (web_identity_role, identity_center) {
+        (None, false) if role_chaining => Source::Environment,
+        (Some(role), _) => {
+            let (role_arn, session_name, duration_seconds) = role_to_assume(args, role)?;
             Source::WebIdentity {
                 role_arn,
                 session_name,
                 duration_seconds,
                 audience: args.audience.clone(),
+                policy,
+                policy_arns,
+                max_attempts: args.retry_max_attempts,
+                plain_secret: args.special_characters_workaround,
             }
         }
         (None, true) => {
@@ -288,11 +431,43 @@ fn inputs(app: &App, args: &GithubArgs) -> Result<Inputs, Error> {
     };
     Ok(Inputs {
         source,
+        chain,
         region,
-        output_credentials: flag(&args.output_credentials, "output-credentials")?,
-        output_env_credentials: flag(&args.output_env_credentials, "output-env-credentials")?,
+        output_credentials: args.output_credentials,
+        output_env_credentials: args.output_env_credentials,
         emit,
+        mask_account_id: args.mask_aws_account_id,
+        unset_current_credentials: args.unset_current_credentials,
     })
+}
+
+/// `role-to-assume` (an ARN, or a name with `aws-account-id`), `role-session-name` and
+/// `role-duration-seconds`, checked.
+fn role_to_assume(args: &GithubArgs, role: String) -> Result<(String, String, u32), Error> {
+    let some = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+    let role_arn = if role.starts_with("arn:") {
+        role
+    } else {
+        let account = some(&args.aws_account_id).ok_or_else(|| {
+            Error::Usage(format!(
+                "role-to-assume {role:?} is not an ARN: also set aws-account-id"
+            ))
+        })?;
+        format!("arn:aws:iam::{account}:role/{role}")
+    };
+    let session_name = args.role_session_name.clone();
+    let valid_name = (2..=64).contains(&session_name.len())
+        && session_name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_+=,.@-".contains(&b));
+    if !valid_name {
+        return Err(Error::Usage(format!(
+            "role-session-name {session_name:?} must be 2–64 characters of letters, digits and _+=,.@-"
+        )));
+    }
+    let duration_seconds = args.role_duration_seconds;
+
+    Ok((role_arn, session_name, duration_seconds))
 }
 
 async fn web_identity(app: &App, inputs: &Inputs) -> Result<(Credentials, Option<String>), Error> {
@@ -301,6 +476,10 @@ async fn web_identity(app: &App, inputs: &Inputs) -> Result<(Credentials, Option
         session_name,
         duration_seconds,
         audience,
+        policy,
+        policy_arns,
+        max_attempts,
+        plain_secret,
     } = &inputs.source
     else {
         unreachable!("web_identity is only called for Source::WebIdentity")
@@ -313,6 +492,10 @@ async fn web_identity(app: &App, inputs: &Inputs) -> Result<(Credentials, Option
         role_arn,
         session_name,
         duration_seconds: *duration_seconds,
+        policy: policy.as_deref(),
+        policy_arns,
+        max_attempts: *max_attempts,
+        plain_secret: *plain_secret,
     };
     assume_role_with_web_identity(app, &request, &token, || {
         format!(
@@ -340,8 +523,12 @@ async fn identity_center(
     };
     let session = match (start_url, sso_region) {
         (Some(u), Some(r)) => {
-            profile::validate_start_url(u, "the sso-start-url input")?;
-            profile::validate_region("sso-region", r, "the sso-region input")?;
+            profile::validate_start_url("sso-start-url", u, "from the sso-start-url input", false)?;
+            if let Some(w) =
+                profile::validate_region("sso-region", r, "from the sso-region input", false)?
+            {
+                app.printer.warn(w);
+            }
             SsoSession {
                 name: None,
                 start_url: u.clone(),
@@ -453,16 +640,23 @@ mod tests {
                 session_name: "s".into(),
                 duration_seconds: 900,
                 audience: "sts.amazonaws.com".into(),
+                policy: None,
+                policy_arns: vec![],
+                max_attempts: 12,
+                plain_secret: false,
             },
+            chain: None,
             region: "eu-west-1".into(),
             output_credentials: true,
             output_env_credentials: true,
             emit: vec![],
+            mask_account_id: false,
+            unset_current_credentials: false,
         };
         let text = serde_json::to_string(&i).unwrap();
         assert_eq!(
             text,
-            r#"{"source":{"mode":"web-identity","role_arn":"arn:aws:iam::1:role/r","session_name":"s","duration_seconds":900,"audience":"sts.amazonaws.com"},"region":"eu-west-1","output_credentials":true,"output_env_credentials":true,"emit":[]}"#
+            r#"{"source":{"mode":"web-identity","role_arn":"arn:aws:iam::1:role/r","session_name":"s","duration_seconds":900,"audience":"sts.amazonaws.com","max_attempts":12,"plain_secret":false},"region":"eu-west-1","output_credentials":true,"output_env_credentials":true,"emit":[],"mask_account_id":false,"unset_current_credentials":false}"#
         );
     }
 }

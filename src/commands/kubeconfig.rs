@@ -2,8 +2,8 @@
 use super::eks_token::region;
 use crate::app::App;
 use crate::cli::KubeconfigArgs;
-use crate::config::SsoTarget;
-use crate::credentials::sso::{LoginPermission, role_credentials};
+use crate::config::Identity;
+use crate::credentials::{self, LoginPermission};
 use crate::error::Error;
 use crate::kube::KubeError;
 use crate::kube::exec_credential::ApiVersion;
@@ -21,8 +21,8 @@ pub async fn kubeconfig(
         return super::discovery::discover(app, args, target).await;
     }
     let region = region(app)?;
-    let target = app.settings.target()?;
-    let (server, ca, arn) = locate_cluster(app, args, &target, region).await?;
+    let identity = app.settings.identity()?;
+    let (server, ca, arn) = locate_cluster(app, args, &identity, region).await?;
     let command = match &args.command {
         Some(c) => c.clone(),
         None => std::env::current_exe()
@@ -49,7 +49,7 @@ pub async fn kubeconfig(
         exec: Exec {
             api_version,
             command,
-            args: eks_token_args(&app.settings.selection, &target, region, args),
+            args: eks_token_args(&app.settings.selection, &identity, region, args),
         },
     };
     let path = kubeconfig::target_path(
@@ -85,7 +85,7 @@ pub async fn kubeconfig(
 async fn locate_cluster(
     app: &App,
     args: &KubeconfigArgs,
-    target: &SsoTarget,
+    identity: &Identity,
     region: &str,
 ) -> Result<(String, Option<String>, String), Error> {
     let name = &cluster_name(args);
@@ -95,15 +95,25 @@ async fn locate_cluster(
                 "note: no --certificate-authority-data: kubectl will check {server} against the system's CAs"
             ));
         }
+        let own_account = match identity {
+            Identity::Sso(t) => Some(t.account_id.as_str()),
+            Identity::AssumeRole(hop) => crate::aws::arn::account(&hop.role_arn),
+            Identity::Static { .. } | Identity::Environment => None,
+        };
         let account = args
             .role_arn
             .as_deref()
             .and_then(crate::aws::arn::account)
-            .unwrap_or(&target.account_id);
+            .or(own_account)
+            .ok_or_else(|| {
+                Error::Usage(
+                    "cannot tell the cluster's account from static keys: leave out --server so DescribeCluster names it".into(),
+                )
+            })?;
         let ca = args.certificate_authority_data.clone();
         return Ok((server.clone(), ca, cluster_arn(region, account, name)));
     }
-    let creds = role_credentials(app, target, LoginPermission::for_caller(app)).await?;
+    let creds = credentials::resolve(app, identity, LoginPermission::for_caller(app)).await?;
     let cluster = app.describe_cluster(&creds, region, name).await?;
     let server = cluster.endpoint.ok_or_else(|| KubeError::ClusterNotReady {
         name: name.clone(),
@@ -137,7 +147,7 @@ pub(super) fn cluster_arn(region: &str, account: &str, name: &str) -> String {
 /// run used, written out so the entry does not depend on kubectl's environment.
 fn eks_token_args(
     selection: &Selection,
-    target: &SsoTarget,
+    identity: &Identity,
     region: &str,
     args: &KubeconfigArgs,
 ) -> Vec<String> {
@@ -172,12 +182,14 @@ fn eks_token_args(
                 "--sso-region".into(),
                 sso_region.clone(),
             ]);
-            out.extend([
-                "--account-id".into(),
-                target.account_id.clone(),
-                "--role-name".into(),
-                target.role_name.clone(),
-            ]);
+            if let Identity::Sso(target) = identity {
+                out.extend([
+                    "--account-id".into(),
+                    target.account_id.clone(),
+                    "--role-name".into(),
+                    target.role_name.clone(),
+                ]);
+            }
         }
         Selection::Session(_) => {}
     }

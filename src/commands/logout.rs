@@ -3,13 +3,46 @@ use crate::app::App;
 use crate::cache::{role, token};
 use crate::cli::LogoutArgs;
 use crate::error::Error;
+use crate::settings::{Selection, Source};
 use crate::support::atomic;
 use crate::support::exit::ExitStatus;
 
 /// Ends the portal session and deletes cached tokens and role credentials, as `aws sso logout`
 /// does (registrations are kept). `--all` covers every token in the cache.
+///
+/// Without `--all` it signs out of the selected profile's session. With nothing selected (no
+/// --profile, AWS_PROFILE or [default]) it does not guess: unlike `aws sso logout`, which signs
+/// out of every session, it asks for `--all`, so a sign-out of everything is always asked for.
 pub async fn logout(app: &App, args: &LogoutArgs) -> Result<ExitStatus, Error> {
     let paths = &app.settings.paths;
+    let settings = &app.settings;
+    if args.all {
+        // clap rejects `logout --all --profile dev`; this catches the options given before `logout`.
+        let named = match &settings.selection {
+            Selection::Profile {
+                name,
+                account_id,
+                role_name,
+            } => {
+                matches!(name.source, Source::Flag(_))
+                    || account_id.is_some()
+                    || role_name.is_some()
+            }
+            _ => true,
+        };
+        if named {
+            return Err(Error::Usage(
+                "--all signs out of every session: it cannot be combined with a profile, session or start URL".into(),
+            ));
+        }
+    } else if let Selection::Profile { name, .. } = &settings.selection
+        && name.source == Source::Default
+        && settings.config.profile(&name.value).is_none()
+    {
+        return Err(Error::Usage(
+            "no profile to sign out of (no --profile, AWS_PROFILE or [default] profile): pass --profile NAME or --sso-session NAME, or --all to sign out of every session".into(),
+        ));
+    }
     let token_files: Vec<std::path::PathBuf> = if args.all {
         json_files(&paths.sso_cache)
     } else {

@@ -1,6 +1,8 @@
 //! Commands: each takes the `App` (settings and handles), never raw arguments.
 mod accounts;
+mod completions;
 mod configure;
+mod console;
 mod credential_process;
 mod discovery;
 mod doctor;
@@ -13,22 +15,38 @@ mod kubeconfig;
 mod login;
 mod logout;
 mod serve;
+mod shell;
+mod shell_init;
 mod status;
 
 use crate::app::App;
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, ParseError};
 use crate::config::AwsConfig;
 use crate::error::Error;
 pub(crate) use crate::error::write_stdout;
-use crate::settings::Settings;
+use crate::settings::{Selection, Settings, Source};
 use crate::support::clock::Clock;
 use crate::support::env::{self, Env};
 use crate::support::exit::ExitStatus;
 use crate::support::printer::Printer;
+use crate::support::terminal::Terminal;
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-pub async fn run(cli: Cli, env: Env, printer: Printer) -> Result<ExitStatus, Error> {
+pub async fn run(mut cli: Cli, env: Env, printer: Printer) -> Result<ExitStatus, Error> {
+    // Commands that need no settings (they must work without HOME or a config).
+    match &cli.command {
+        Some(Command::Completions(args)) => return completions::completions(args),
+        Some(Command::Man(args)) => return completions::man(args),
+        // It runs in every new shell.
+        Some(Command::ShellInit(args)) => return shell_init::run(args),
+        _ => {}
+    }
     let home = home_dir(&env)?;
+    if let Some(Command::CompleteProfiles) = &cli.command {
+        // Completion must not fail on a bad AWS_REGION: only the config is read.
+        return completions::profiles(&AwsConfig::load(&env, &home)?);
+    }
     let clock = Clock::from_env(&env).map_err(Error::Usage)?;
     // configure and generate write the config file, so they read it even with --start-url;
     // doctor reports a config that does not parse instead of stopping at it.
@@ -36,25 +54,40 @@ pub async fn run(cli: Cli, env: Env, printer: Printer) -> Result<ExitStatus, Err
         cli.command,
         Some(Command::Configure(_) | Command::Generate(_))
     );
-    let mut config_error = None;
-    let config = if cli.target.start_url.is_some() && !writes_config {
-        AwsConfig::empty()
-    } else if matches!(cli.command, Some(Command::Doctor(_))) {
-        AwsConfig::load(&env, &home).unwrap_or_else(|e| {
-            config_error = Some(e);
-            AwsConfig::empty_at(&env, &home)
+    let doctor = matches!(cli.command, Some(Command::Doctor(_)));
+    let config_error = std::cell::RefCell::new(None);
+    let load = |cli: &Cli| -> Result<AwsConfig, Error> {
+        Ok(if cli.target.start_url.is_some() && !writes_config {
+            AwsConfig::empty()
+        } else if doctor {
+            AwsConfig::load(&env, &home).unwrap_or_else(|e| {
+                *config_error.borrow_mut() = Some(e);
+                AwsConfig::empty_at(&env, &home)
+            })
+        } else {
+            AwsConfig::load(&env, &home)?
         })
-    } else {
-        AwsConfig::load(&env, &home)?
     };
-    let settings = Settings::resolve(&cli, &env, config, home)?;
+    let mut settings = Settings::resolve(&cli, &env, load(&cli)?, home.clone())?;
+    if needs_profile(&cli)
+        && no_profile_given(&settings)
+        && let Some(name) = pick_profile(printer.terminal(), &settings.config).await
+    {
+        cli.target.profile = Some(name);
+        settings = Settings::resolve(&cli, &env, load(&cli)?, home)?;
+    }
+    for w in &settings.warnings {
+        printer.warn(w);
+    }
     let app = std::sync::Arc::new(App::new(env, clock, printer, settings));
     match cli.command {
         Some(Command::Login) => login::login(&app).await,
         Some(Command::Logout(args)) => logout::logout(&app, &args).await,
         Some(Command::CredentialProcess) => credential_process::run(&app).await,
         Some(Command::Export(args)) => export::run(&app, &args).await,
-        Some(Command::Exec(args)) => exec::run(&app, &args.command_line, args.renew, args.force).await,
+        Some(Command::Exec(args)) => {
+            exec::run(&app, &args.command_line, args.renew, args.force).await
+        }
         Some(Command::Status(args)) => status::status(&app, &args).await,
         Some(Command::Accounts(args)) => accounts::accounts(&app, &args).await,
         Some(Command::Roles(args)) => accounts::roles(&app, &args).await,
@@ -62,11 +95,135 @@ pub async fn run(cli: Cli, env: Env, printer: Printer) -> Result<ExitStatus, Err
         Some(Command::Kubeconfig(args)) => kubeconfig::kubeconfig(&app, &args, &cli.target).await,
         Some(Command::Serve(args)) => serve::serve(app.clone(), &args).await,
         Some(Command::Github(args)) => github::github(&app, &args).await,
+        Some(Command::Console(args)) => console::console(&app, &args).await,
         Some(Command::Configure(args)) => configure::configure(&app, &args, &cli.target).await,
         Some(Command::Generate(args)) => generate::generate(&app, &args, &cli.target).await,
-        Some(Command::Doctor(args)) => doctor::doctor(&app, &args, config_error).await,
-        None if cli.command_line.is_empty() => Err(Error::Usage("no command given: use `ssoexec login`, `ssoexec credential-process`, or `ssoexec -- COMMAND ARGS...`".into())),
-        None => exec::run(&app, &cli.command_line, false, false).await,
+        Some(Command::Doctor(args)) => {
+            doctor::doctor(&app, &args, config_error.borrow_mut().take()).await
+        }
+        Some(
+            Command::Completions(_)
+            | Command::Man(_)
+            | Command::ShellInit(_)
+            | Command::CompleteProfiles,
+        ) => unreachable!("handled above"),
+        None if cli.command_line.is_empty() => shell::run(&app).await,
+        None => exec::run(&app, &cli.command_line, cli.run.renew, cli.run.force).await,
+    }
+}
+
+/// Reports a command line that was not accepted (clap's own report for most) and returns the
+/// exit code: 2, or 0 for `--help` and `--version`.
+pub fn usage_error(e: ParseError) -> i32 {
+    let printer = Printer::new(false);
+    match e {
+        ParseError::Clap(e) => {
+            let _ = e.print();
+            e.exit_code()
+        }
+        ParseError::UnknownSubcommand {
+            word,
+            suggestion,
+            with_separator,
+        } => {
+            let line = with_separator
+                .iter()
+                .map(|w| crate::support::shell::word(w))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let line = crate::support::text::clean(&line);
+            let hint = match suggestion {
+                Some(s) => {
+                    format!("did you mean `ssoexec {s}`? To run a program named {word}: {line}")
+                }
+                None => format!("to run a program with credentials, put it after `--`: {line}"),
+            };
+            printer.info(format!(
+                "error: unrecognized subcommand '{}'\nhint: {hint}",
+                crate::support::text::clean(&word)
+            ));
+            ExitStatus::Usage.code()
+        }
+        ParseError::Misplaced { flag, subcommand } => {
+            printer.info(format!("error: {flag} applies to `ssoexec -- PROGRAM` and `ssoexec exec`, not to `ssoexec {subcommand}`\nhint: see `ssoexec {subcommand} --help`"));
+            ExitStatus::Usage.code()
+        }
+    }
+}
+
+/// The command acts for one identity, so it needs a profile when no other selection is given.
+fn needs_profile(cli: &Cli) -> bool {
+    match &cli.command {
+        None => true,
+        Some(Command::Logout(args)) => !args.all,
+        Some(c) => matches!(
+            c,
+            Command::Login
+                | Command::CredentialProcess
+                | Command::Export(_)
+                | Command::Exec(_)
+                | Command::Accounts(_)
+                | Command::Roles(_)
+                | Command::EksToken(_)
+                | Command::Kubeconfig(_)
+                | Command::Serve(_)
+        ),
+    }
+}
+
+/// No `--profile`, no `AWS_PROFILE`/`AWS_DEFAULT_PROFILE`, no other selection flags, and no
+/// `[default]` profile to fall back on.
+fn no_profile_given(settings: &Settings) -> bool {
+    matches!(&settings.selection, Selection::Profile { name, .. } if name.source == Source::Default)
+        && settings.config.profile("default").is_none()
+}
+
+/// Lets the person at the terminal choose a profile of the config files (a numbered list; the
+/// filter-as-you-type picker of `configure` can take its place here). `None` when nobody can
+/// answer here, there is nothing to choose from, or the person chose nothing: the command then
+/// fails as it would without the picker.
+async fn pick_profile(terminal: &Terminal, config: &AwsConfig) -> Option<String> {
+    if !terminal.interactive() {
+        return None;
+    }
+    let names: BTreeSet<&String> = config
+        .config
+        .profiles
+        .keys()
+        .chain(config.credentials.profiles.keys())
+        .collect();
+    let options: Vec<(String, String)> = names
+        .into_iter()
+        .map(|name| (name.clone(), describe_profile(config, name)))
+        .collect();
+    let i = terminal
+        .choose(
+            "No profile given (--profile, AWS_PROFILE) and no [default] profile. Choose one:",
+            &options,
+        )
+        .await?;
+    let name = options[i].0.clone();
+    terminal.write(&format!(
+        "Using profile {0} (next time: --profile {0}, or AWS_PROFILE={0}).\n",
+        crate::support::text::clean(&crate::support::shell::word(&name))
+    ));
+    Some(name)
+}
+
+/// What the list shows beside a profile name: account and role of an SSO profile, the role of
+/// a chained one.
+fn describe_profile(config: &AwsConfig, name: &str) -> String {
+    let Some(section) = config.profile(name) else {
+        return String::new();
+    };
+    match (
+        section.get("sso_account_id"),
+        section.get("sso_role_name"),
+        section.get("role_arn"),
+    ) {
+        (Some(account), Some(role), _) => format!("{account} {role}"),
+        (_, _, Some(arn)) => arn.clone(),
+        _ => String::new(),
     }
 }
 

@@ -2,7 +2,7 @@
 use super::exec::marker;
 use crate::app::App;
 use crate::cli::ServeArgs;
-use crate::credentials::sso::{LoginPermission, role_credentials};
+use crate::credentials::{self, LoginPermission};
 use crate::error::Error;
 use crate::exec::server;
 use crate::support::env::SSOEXEC_SERVE_TOKEN;
@@ -12,13 +12,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub async fn serve(app: Arc<App>, args: &ServeArgs) -> Result<ExitStatus, Error> {
-    let target = Arc::new(app.settings.target()?);
-    let bind = args.bind.as_deref().unwrap_or("127.0.0.1:0");
-    let addr: SocketAddr = bind.parse().map_err(|_| {
-        Error::Usage(format!(
-            "--bind {bind:?} is not an address like 127.0.0.1:8080"
-        ))
-    })?;
+    let target = Arc::new(app.settings.identity()?);
+    let addr = args.bind.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0)));
     let given_token = app.env.get(SSOEXEC_SERVE_TOKEN).map(Secret::new);
     if !addr.ip().is_loopback() && given_token.is_none() {
         return Err(Error::failed(
@@ -40,7 +35,7 @@ pub async fn serve(app: Arc<App>, args: &ServeArgs) -> Result<ExitStatus, Error>
     } else {
         LoginPermission::for_caller(&app)
     };
-    role_credentials(&app, &target, permission).await?;
+    credentials::resolve(&app, &target, permission).await?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| Error::failed(format!("cannot listen on {addr}: {e}"), None))?;

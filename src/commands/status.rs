@@ -1,13 +1,17 @@
-//! `ssoexec status` (a local view: no network), `accounts` and `roles` (portal listings).
+//! `ssoexec status`: a local view (no network) of every session (configured, or only in the token
+//! cache, e.g. after `login --start-url`), its token and the profiles using it. `--profile` or
+//! `--sso-session` narrows the view to one session (and fails like any command on a bad name).
 use crate::app::App;
 use crate::cache::{Lookup, role, token};
 use crate::cli::StatusArgs;
 use crate::config::profile::{self, SsoSession};
 use crate::error::Error;
+use crate::settings::{Selection, Source};
 use crate::support::clock::{describe_remaining, format_timestamp};
 use crate::support::exit::ExitStatus;
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -21,6 +25,10 @@ struct SessionStatus {
     token_expires_at: Option<String>,
     refreshable: bool,
     profiles: Vec<ProfileStatus>,
+    #[serde(skip)]
+    token: TokenState,
+    #[serde(skip)]
+    login_command: String,
 }
 
 #[derive(Serialize)]
@@ -32,14 +40,34 @@ struct ProfileStatus {
     credentials_expire_at: Option<String>,
 }
 
+enum TokenState {
+    None,
+    Unreadable,
+    Found(Box<token::SsoToken>),
+}
+
 pub async fn status(app: &App, args: &StatusArgs) -> Result<ExitStatus, Error> {
     let now = app.now();
     let cfg = &app.settings.config;
+    // A named profile or session narrows the view; a bad name is an error (exit 1).
+    let only: Option<String> = match &app.settings.selection {
+        Selection::Profile { name, .. } if name.source != Source::Default => {
+            Some(app.settings.session()?.token_cache_key())
+        }
+        Selection::Session(_) | Selection::Flags { .. } => {
+            Some(app.settings.session()?.token_cache_key())
+        }
+        Selection::Profile { .. } => None,
+    };
     // Every session: named sso-sessions, then legacy start URLs, each with the profiles using it.
-    let mut sessions: BTreeMap<String, (SsoSession, Vec<ProfileStatus>)> = BTreeMap::new();
+    let mut sessions: BTreeMap<String, (SsoSession, Vec<ProfileStatus>, String)> = BTreeMap::new();
     for name in cfg.config.sso_sessions.keys() {
         if let Ok(s) = profile::session_named(cfg, name) {
-            sessions.insert(s.token_cache_key(), (s, Vec::new()));
+            let login = format!(
+                "ssoexec login --sso-session {}",
+                crate::support::shell::word(name)
+            );
+            sessions.insert(s.token_cache_key(), (s, Vec::new(), login));
         }
     }
     let mut problems = Vec::new();
@@ -50,9 +78,13 @@ pub async fn status(app: &App, args: &StatusArgs) -> Result<ExitStatus, Error> {
                     Ok(Lookup::Found(c)) => c.expiration.filter(|e| *e > now).map(format_timestamp),
                     _ => None,
                 };
+                let login = format!(
+                    "ssoexec login --profile {}",
+                    crate::support::shell::word(name)
+                );
                 let entry = sessions
                     .entry(t.session.token_cache_key())
-                    .or_insert_with(|| (t.session.clone(), Vec::new()));
+                    .or_insert_with(|| (t.session.clone(), Vec::new(), login));
                 entry.1.push(ProfileStatus {
                     profile: name.clone(),
                     account_id: t.account_id,
@@ -64,12 +96,33 @@ pub async fn status(app: &App, args: &StatusArgs) -> Result<ExitStatus, Error> {
             Err(e) => problems.push(format!("profile {name}: {e}")),
         }
     }
+    // Tokens of sessions no config names (`ssoexec login --start-url …`).
+    let known: Vec<PathBuf> = sessions
+        .values()
+        .map(|(s, _, _)| token::path(&app.settings.paths.sso_cache, s))
+        .collect();
+    for (path, s) in cached_sessions(&app.settings.paths.sso_cache) {
+        if !known.contains(&path) {
+            let login = format!(
+                "ssoexec login --start-url {} --sso-region {}",
+                crate::support::shell::word(&s.start_url),
+                crate::support::shell::word(&s.region)
+            );
+            sessions.insert(s.token_cache_key(), (s, Vec::new(), login));
+        }
+    }
     let list: Vec<SessionStatus> = sessions
-        .into_values()
-        .map(|(s, profiles)| {
+        .into_iter()
+        .filter(|(key, _)| only.as_ref().is_none_or(|o| o == key))
+        .map(|(_, (s, profiles, login_command))| {
             let path = token::path(&app.settings.paths.sso_cache, &s);
-            let tok = match token::load(&path) {
-                Ok(Lookup::Found(t)) => Some(t),
+            let state = match token::load(&path) {
+                Ok(Lookup::Found(t)) => TokenState::Found(Box::new(t)),
+                Ok(Lookup::Corrupt(_)) | Err(_) => TokenState::Unreadable,
+                Ok(_) => TokenState::None,
+            };
+            let tok = match &state {
+                TokenState::Found(t) => Some(t.as_ref()),
                 _ => None,
             };
             SessionStatus {
@@ -77,12 +130,12 @@ pub async fn status(app: &App, args: &StatusArgs) -> Result<ExitStatus, Error> {
                 start_url: s.start_url.clone(),
                 region: s.region.clone(),
                 token_file: path.display().to_string(),
-                logged_in: tok
-                    .as_ref()
-                    .is_some_and(|t| t.expires_at > now || t.refreshable(now)),
-                token_expires_at: tok.as_ref().map(|t| format_timestamp(t.expires_at)),
-                refreshable: tok.as_ref().is_some_and(|t| t.refreshable(now)),
+                logged_in: tok.is_some_and(|t| t.expires_at > now || t.refreshable(now)),
+                token_expires_at: tok.map(|t| format_timestamp(t.expires_at)),
+                refreshable: tok.is_some_and(|t| t.refreshable(now)),
                 profiles,
+                token: state,
+                login_command,
             }
         })
         .collect();
@@ -100,9 +153,10 @@ pub async fn status(app: &App, args: &StatusArgs) -> Result<ExitStatus, Error> {
         )?;
         return Ok(ExitStatus::Success);
     }
+    let headers = std::io::IsTerminal::is_terminal(&std::io::stdout());
     let mut out = String::new();
     if list.is_empty() {
-        out.push_str("No SSO sessions or profiles are configured.\n");
+        out.push_str("No SSO sessions or profiles are configured, and no SSO token is cached.\n");
     }
     for s in &list {
         let title = s
@@ -110,25 +164,36 @@ pub async fn status(app: &App, args: &StatusArgs) -> Result<ExitStatus, Error> {
             .as_ref()
             .map(|n| format!("sso-session {n}"))
             .unwrap_or_else(|| s.start_url.clone());
-        let state = match (&s.token_expires_at, s.logged_in) {
-            (Some(exp), true) => {
-                let t = crate::support::clock::parse_timestamp(exp).unwrap_or(now);
-                let left = if t > now {
-                    format!("token valid for {}", describe_remaining(t, now))
-                } else {
-                    "token expired".into()
-                };
-                format!(
-                    "signed in, {left}{}",
-                    if s.refreshable { ", refreshable" } else { "" }
-                )
+        let state = match &s.token {
+            TokenState::Found(t) if t.expires_at > now => format!(
+                "signed in, token valid for {}{}",
+                describe_remaining(t.expires_at, now),
+                if s.refreshable { ", refreshable" } else { "" }
+            ),
+            TokenState::Found(t) if s.refreshable => format!(
+                "signed in, token expired at {} (renewed on next use with its refresh token)",
+                format_timestamp(t.expires_at)
+            ),
+            TokenState::Found(t) => format!(
+                "token expired at {}, run `{}`",
+                format_timestamp(t.expires_at),
+                s.login_command
+            ),
+            TokenState::Unreadable => {
+                format!("the token file is unreadable, run `{}`", s.login_command)
             }
-            _ => "not signed in".into(),
+            TokenState::None => format!("not signed in, run `{}`", s.login_command),
         };
         out.push_str(&format!(
             "{title} ({}, {}): {state}\n",
             s.start_url, s.region
         ));
+        if headers && !s.profiles.is_empty() {
+            out.push_str(&format!(
+                "  {:<20} {:<12} / {:<24} {}\n",
+                "PROFILE", "ACCOUNT", "ROLE", "CREDENTIALS"
+            ));
+        }
         for p in &s.profiles {
             let creds = match &p.credentials_expire_at {
                 Some(e) => format!("credentials cached until {e}"),
@@ -142,4 +207,36 @@ pub async fn status(app: &App, args: &StatusArgs) -> Result<ExitStatus, Error> {
     }
     super::write_stdout(out.as_bytes())?;
     Ok(ExitStatus::Success)
+}
+
+/// Token files in the cache (a token has `startUrl`, `region` and `accessToken`; registrations
+/// have none of them), as legacy sessions keyed by their start URL.
+fn cached_sessions(dir: &std::path::Path) -> Vec<(PathBuf, SsoSession)> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for path in entries.filter_map(|e| e.ok()).map(|e| e.path()) {
+        if path.extension().is_none_or(|x| x != "json") {
+            continue;
+        }
+        let Ok(Lookup::Found(t)) = token::load(&path) else {
+            continue;
+        };
+        let (Some(url), Some(region)) = (t.file.start_url.clone(), t.file.region.clone()) else {
+            continue;
+        };
+        let s = SsoSession {
+            name: None,
+            start_url: url,
+            region,
+            scopes: None,
+        };
+        // Only a file under the start URL's own name is a config-less session's token.
+        if token::path(dir, &s) == path {
+            found.push((path, s));
+        }
+    }
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    found
 }

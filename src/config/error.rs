@@ -10,8 +10,15 @@ pub enum ConfigError {
     },
     #[error("unable to parse config file {}: {reason}", path.display())]
     Parse { path: PathBuf, reason: String },
-    #[error("the config profile ({profile}) could not be found in {}", path.display())]
-    ProfileNotFound { profile: String, path: PathBuf },
+    /// `origin` is empty for `--profile`, else ` from AWS_PROFILE` (or the variable it came from).
+    #[error("the config profile ({profile}){origin} could not be found in {}", path.display())]
+    ProfileNotFound {
+        profile: String,
+        path: PathBuf,
+        origin: String,
+        /// The nearest existing profile name.
+        suggestion: Option<String>,
+    },
     #[error("the profile \"{profile}\" is not an SSO profile (no sso_account_id, sso_role_name or sso_session in {})", path.display())]
     NotSso { profile: String, path: PathBuf },
     #[error("the specified sso-session does not exist: \"{session}\" (referenced by profile \"{profile}\" in {})", path.display())]
@@ -21,7 +28,11 @@ pub enum ConfigError {
         path: PathBuf,
     },
     #[error("the sso-session \"{session}\" does not exist in {}", path.display())]
-    UnknownSession { session: String, path: PathBuf },
+    UnknownSession {
+        session: String,
+        path: PathBuf,
+        suggestion: Option<String>,
+    },
     #[error("the value for {key} is inconsistent between profile ({profile_value}) and sso-session ({session_value}) in {}", path.display())]
     Inconsistent {
         key: String,
@@ -34,12 +45,17 @@ pub enum ConfigError {
         what: String,
         keys: Vec<&'static str>,
     },
+    /// `origin` is a whole phrase: `in the profile "dev"`, `from AWS_REGION`, `from --region`.
     #[error("{key} = {value:?} {origin} is not valid: {why}")]
     Invalid {
         key: &'static str,
         value: String,
         origin: String,
-        why: &'static str,
+        why: String,
+        /// The value came from a config file (else a flag, a variable or an input).
+        in_file: bool,
+        /// A valid value close to the bad one.
+        suggestion: Option<String>,
     },
     #[error("profile \"{profile}\" uses services = {services}, but the [services {services}] section does not exist in {}", path.display())]
     ServicesNotFound {
@@ -47,4 +63,36 @@ pub enum ConfigError {
         services: String,
         path: PathBuf,
     },
+    #[error("the profile \"{profile}\" contains both source_profile and credential_source")]
+    BothSources { profile: String },
+    #[error(
+        "the profile \"{profile}\" has role_arn but neither source_profile nor credential_source"
+    )]
+    NoSource { profile: String },
+    #[error("the source_profile \"{source_profile}\" referenced in the profile \"{profile}\" does not exist in {}", path.display())]
+    SourceNotFound {
+        source_profile: String,
+        profile: String,
+        path: PathBuf,
+    },
+    /// The `source_profile` chain comes back to a profile already on it: `a -> b -> a`.
+    #[error("source_profile loop: {chain}")]
+    SourceLoop { chain: String },
+    #[error(
+        "the source profile \"{profile}\" must have credentials (SSO keys, role_arn, or aws_access_key_id and aws_secret_access_key)"
+    )]
+    SourceWithoutCredentials { profile: String },
+    #[error("the profile \"{profile}\" uses {what}, which ssoexec does not support")]
+    Unsupported { profile: String, what: String },
+}
+
+/// The name in `names` nearest to `name` (a typo: at most a third of its letters, and two, off).
+pub fn nearest<'a>(name: &str, names: impl IntoIterator<Item = &'a String>) -> Option<String> {
+    let limit = 2.min(name.chars().count().div_ceil(3)).max(1);
+    names
+        .into_iter()
+        .map(|n| (strsim::damerau_levenshtein(name, n), n))
+        .filter(|(d, _)| *d <= limit)
+        .min()
+        .map(|(_, n)| n.clone())
 }

@@ -3,12 +3,15 @@ pub mod edit;
 pub mod error;
 pub mod file;
 pub mod generated;
+pub mod identity;
 pub mod lint;
 pub mod profile;
+pub mod regions;
 pub mod store;
 
 pub use error::ConfigError;
 pub use file::{ConfigFile, FileKind, Section};
+pub use identity::Identity;
 pub use profile::{SsoSession, SsoTarget};
 
 use crate::support::env::{AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, Env};

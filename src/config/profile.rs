@@ -70,6 +70,7 @@ pub fn session_named(cfg: &AwsConfig, name: &str) -> Result<SsoSession, ConfigEr
         .ok_or_else(|| ConfigError::UnknownSession {
             session: name.into(),
             path: cfg.config.path.clone(),
+            suggestion: super::error::nearest(name, cfg.config.sso_sessions.keys()),
         })?;
     let what = format!("sso-session \"{name}\"");
     session_from(section, Some(name.to_string()), &what, &[])
@@ -78,24 +79,32 @@ pub fn session_named(cfg: &AwsConfig, name: &str) -> Result<SsoSession, ConfigEr
 /// The session a profile signs in with (enough for `login`; account and role not required).
 pub fn session_for_profile(cfg: &AwsConfig, profile: &str) -> Result<SsoSession, ConfigError> {
     let section = profile_section(cfg, profile)?;
+    require_sso(cfg, profile, &section)?;
     resolve_session(cfg, profile, &section, &[])
 }
 
-/// Session, account and role of an SSO profile, validated like the CLI's SSO provider.
-pub fn target_for_profile(cfg: &AwsConfig, profile: &str) -> Result<SsoTarget, ConfigError> {
-    let section = profile_section(cfg, profile)?;
+/// A profile with no SSO key at all is "not an SSO profile", whatever asked for it.
+fn require_sso(cfg: &AwsConfig, profile: &str, section: &Section) -> Result<(), ConfigError> {
     let sso_keys = [
         "sso_account_id",
         "sso_role_name",
         "sso_session",
         "sso_start_url",
     ];
-    if !sso_keys.iter().any(|k| section.contains_key(*k)) {
-        return Err(ConfigError::NotSso {
+    if sso_keys.iter().any(|k| section.contains_key(*k)) {
+        Ok(())
+    } else {
+        Err(ConfigError::NotSso {
             profile: profile.into(),
             path: cfg.config.path.clone(),
-        });
+        })
     }
+}
+
+/// Session, account and role of an SSO profile, validated like the CLI's SSO provider.
+pub fn target_for_profile(cfg: &AwsConfig, profile: &str) -> Result<SsoTarget, ConfigError> {
+    let section = profile_section(cfg, profile)?;
+    require_sso(cfg, profile, &section)?;
     let mut missing = Vec::new();
     for key in ["sso_account_id", "sso_role_name"] {
         if !section.contains_key(key) {
@@ -115,6 +124,14 @@ fn profile_section(cfg: &AwsConfig, profile: &str) -> Result<Section, ConfigErro
         .ok_or_else(|| ConfigError::ProfileNotFound {
             profile: profile.into(),
             path: cfg.config.path.clone(),
+            origin: String::new(),
+            suggestion: super::error::nearest(
+                profile,
+                cfg.config
+                    .profiles
+                    .keys()
+                    .chain(cfg.credentials.profiles.keys()),
+            ),
         })
 }
 
@@ -173,9 +190,10 @@ fn session_from(
         });
     }
     let start_url = section["sso_start_url"].clone();
-    validate_start_url(&start_url, what)?;
+    let origin = format!("in {what}");
+    validate_start_url("sso_start_url", &start_url, &origin, true)?;
     let region = section["sso_region"].clone();
-    validate_region("sso_region", &region, what)?;
+    validate_region("sso_region", &region, &origin, true)?;
     Ok(SsoSession {
         name,
         start_url,
@@ -186,34 +204,53 @@ fn session_from(
     })
 }
 
-/// A start URL must be an absolute https URL (the CLI refuses anything else).
-pub fn validate_start_url(url: &str, origin: &str) -> Result<(), ConfigError> {
+/// A start URL must be an absolute https URL (the CLI refuses anything else). `origin` is a
+/// phrase (`in the profile "dev"`, `from --start-url`); `in_file` says whether it names a file.
+pub fn validate_start_url(
+    key: &'static str,
+    url: &str,
+    origin: &str,
+    in_file: bool,
+) -> Result<(), ConfigError> {
     match url::Url::parse(url) {
         Ok(u) if u.scheme() == "https" && u.host().is_some() => Ok(()),
         _ => Err(ConfigError::Invalid {
-            key: "sso_start_url",
+            key,
             value: url.into(),
-            origin: format!("in {origin}"),
-            why: "it must be an https URL",
+            origin: origin.into(),
+            why: "it must be an https URL, like https://d-1234567890.awsapps.com/start".into(),
+            in_file,
+            suggestion: None,
         }),
     }
 }
 
-/// Region names are lower-case letters, digits and dashes.
-pub fn validate_region(key: &'static str, region: &str, origin: &str) -> Result<(), ConfigError> {
-    let ok = !region.is_empty()
-        && region
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    if ok {
-        Ok(())
-    } else {
-        Err(ConfigError::Invalid {
+/// A region must look like one (lower-case words and a number, `eu-west-1`): else an error, with
+/// the nearest known region as a suggestion. A well-formed region the SDKs' list does not have
+/// may be newer than the list: `Ok(Some(warning))`.
+pub fn validate_region(
+    key: &'static str,
+    region: &str,
+    origin: &str,
+    in_file: bool,
+) -> Result<Option<String>, ConfigError> {
+    use super::regions::{RegionCheck, check};
+    match check(region) {
+        RegionCheck::Known => Ok(None),
+        RegionCheck::Unknown { nearest } => Ok(Some(format!(
+            "{key} = {region:?} {origin} is not a region ssoexec knows{}; using it as given",
+            nearest
+                .map(|n| format!(" (did you mean {n}?)"))
+                .unwrap_or_default()
+        ))),
+        RegionCheck::Malformed { nearest } => Err(ConfigError::Invalid {
             key,
             value: region.into(),
-            origin: format!("in {origin}"),
-            why: "a region is lower-case letters, digits and dashes, like eu-west-1",
-        })
+            origin: origin.into(),
+            why: "a region is lower-case letters, digits and dashes, like eu-west-1".into(),
+            in_file,
+            suggestion: nearest.map(String::from),
+        }),
     }
 }
 

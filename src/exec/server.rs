@@ -1,8 +1,9 @@
 //! The credentials server: ECS container-credentials protocol on a loopback port, a random bearer
-//! token compared in constant time, credentials renewed from the cache or the portal on demand.
+//! token compared in constant time, credentials renewed on demand (from the caches, the portal,
+//! or STS for a chained profile).
 use crate::app::App;
-use crate::config::SsoTarget;
-use crate::credentials::sso::{LoginPermission, role_credentials};
+use crate::config::Identity;
+use crate::credentials::{self, LoginPermission};
 use crate::error::Error;
 use crate::support::clock::format_timestamp;
 use crate::support::secret::Secret;
@@ -32,7 +33,7 @@ fn authorized(presented: Option<&[u8]>, token: &Secret) -> bool {
 /// single-flight through the role-credential lock.
 pub async fn serve(
     app: Arc<App>,
-    target: Arc<SsoTarget>,
+    target: Arc<Identity>,
     listener: TcpListener,
     token: Arc<Secret>,
     permission: LoginPermission,
@@ -75,7 +76,7 @@ pub async fn serve(
 
 async fn respond(
     app: &App,
-    target: &SsoTarget,
+    target: &Identity,
     token: &Secret,
     permission: LoginPermission,
     req: &Request<hyper::body::Incoming>,
@@ -87,7 +88,7 @@ async fn respond(
             error_body("AccessDenied", "missing or wrong Authorization token"),
         );
     }
-    match role_credentials(app, target, permission).await {
+    match credentials::resolve(app, target, permission).await {
         Ok(c) => {
             let body = serde_json::json!({
                 "AccessKeyId": c.access_key_id,

@@ -13,10 +13,48 @@ pub fn configured_command(app: &App) -> Option<String> {
         .or_else(|| app.env.get(BROWSER).map(String::from))
 }
 
-/// Tries to open `url`; returns a line saying what happened, for stderr.
-pub fn open(app: &App, url: &str) -> Result<String, String> {
+/// What became of opening the browser; each carries a line for stderr.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Opened {
+    Yes(String),
+    /// Not tried (`--no-browser`): nothing to warn about.
+    Skipped(String),
+    /// Tried and failed: the person must open the URL themselves, so say so prominently.
+    Failed(String),
+}
+
+/// A launcher that fails within this long (xdg-open, `open` and friends exit at once when they
+/// cannot find a browser) is reported as a failure; later exits are the browser's own business.
+const LAUNCH_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Tries to open `url`. A command that cannot start is `Failed` at once; one that starts and then
+/// exits with a failure status within [`LAUNCH_GRACE`] gets `warning: …` and `manual` (what to
+/// open by hand) printed then, from the thread that reaps it, so the login never blocks on it.
+pub fn open(app: &App, url: &str, manual: &str) -> Opened {
+    let late = {
+        let printer = app.printer.clone();
+        let manual = manual.to_string();
+        move |why: String| {
+            printer.info(format!(
+                "warning: the browser could not be opened ({why}). {manual}"
+            ))
+        }
+    };
+    match try_open(app, url, late) {
+        Ok(line) => Opened::Yes(line),
+        Err((line, true)) => Opened::Failed(line),
+        Err((line, false)) => Opened::Skipped(line),
+    }
+}
+
+/// `Err((why, tried))`.
+fn try_open(
+    app: &App,
+    url: &str,
+    late: impl FnOnce(String) + Send + Clone + 'static,
+) -> Result<String, (String, bool)> {
     if app.settings.login.no_browser {
-        return Err("not opening a browser (--no-browser)".into());
+        return Err(("not opening a browser (--no-browser)".into(), false));
     }
     let candidates: Vec<Vec<String>> = match configured_command(app) {
         // BROWSER may list several commands separated by ':' (as Python's webbrowser reads it).
@@ -28,16 +66,20 @@ pub fn open(app: &App, url: &str) -> Result<String, String> {
         None => platform_opener(url).into_iter().collect(),
     };
     if candidates.is_empty() {
-        return Err("no browser is configured (set BROWSER or --browser-command)".into());
+        return Err((
+            "no browser is configured (set BROWSER or --browser-command)".into(),
+            true,
+        ));
     }
     let mut last_error = String::new();
     for argv in candidates {
-        match spawn(&argv) {
-            Ok(()) => return Ok(format!("Opened the browser ({}).", argv[0])),
-            Err(e) => last_error = format!("could not run {}: {e}", argv[0]),
+        let name = crate::support::text::clean(&argv[0]);
+        match spawn(&argv, late.clone()) {
+            Ok(()) => return Ok(format!("Opened the browser ({name}).")),
+            Err(e) => last_error = format!("could not run {name}: {e}"),
         }
     }
-    Err(last_error)
+    Err((last_error, true))
 }
 
 /// Splits a browser command with shell rules; `%s` is replaced by the URL, else the URL is appended.
@@ -67,15 +109,25 @@ fn platform_opener(url: &str) -> Option<Vec<String>> {
     Some(argv.into_iter().map(String::from).collect())
 }
 
-fn spawn(argv: &[String]) -> std::io::Result<()> {
+/// Starts the launcher and a thread that reaps it (no zombie is left behind) and calls `late`
+/// if it fails within [`LAUNCH_GRACE`].
+fn spawn(argv: &[String], late: impl FnOnce(String) + Send + 'static) -> std::io::Result<()> {
     let mut child = Command::new(&argv[0])
         .args(&argv[1..])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()?;
-    // Reap it whenever it finishes, so a long-lived ssoexec leaves no zombie behind.
-    std::thread::spawn(move || child.wait());
+    let name = crate::support::text::clean(&argv[0]);
+    let started = std::time::Instant::now();
+    std::thread::spawn(move || {
+        if let Ok(status) = child.wait()
+            && !status.success()
+            && started.elapsed() < LAUNCH_GRACE
+        {
+            late(format!("{name} exited with {status}"));
+        }
+    });
     Ok(())
 }
 

@@ -24,7 +24,8 @@ pub async fn run(
     let da = oidc
         .start_device_authorization(&reg.client_id, &reg.client_secret, &session.start_url)
         .await?;
-    let p = &app.printer;
+    // The prompts reach the person even when a caller captures stderr (`support::terminal`).
+    let p = &app.printer.to_person();
     // Server-supplied text reaches the terminal only without control characters.
     let url = crate::support::text::clean(
         da.verification_uri_complete
@@ -51,9 +52,15 @@ pub async fn run(
     if let Some(observer) = app.login_observer() {
         observer.sign_in_needed(&url, &user_code, da.expires_in / 60);
     }
-    match browser::open(app, &url) {
-        Ok(line) => p.info(line),
-        Err(line) => p.debug(line),
+    let manual = format!(
+        "Open this URL in any browser:\n\n    {url}\n\nand check that it shows the code:\n\n    {user_code}\n"
+    );
+    match browser::open(app, &url, &manual) {
+        browser::Opened::Yes(line) => p.info(line),
+        browser::Opened::Skipped(line) => p.debug(line),
+        browser::Opened::Failed(why) => p.info(format!(
+            "warning: the browser could not be opened ({why}). {manual}"
+        )),
     }
 
     let mut interval = da.interval.filter(|i| *i > 0).unwrap_or(DEFAULT_INTERVAL);

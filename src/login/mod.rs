@@ -79,7 +79,7 @@ pub async fn login(app: &App, session: &SsoSession) -> Result<SsoToken, Error> {
     } else {
         ""
     };
-    app.printer.info(format!(
+    app.printer.to_person().info(format!(
         "Signed in to {} (token valid for {}{refreshable}).",
         session.start_url,
         describe_remaining(token.expires_at, app.now())

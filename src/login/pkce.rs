@@ -61,12 +61,17 @@ pub async fn run(
         &challenge(&verifier),
     );
 
-    let p = &app.printer;
+    // The prompts reach the person even when a caller captures stderr (`support::terminal`).
+    let p = &app.printer.to_person();
     p.info(format!("Sign in to {} in your browser. If it does not open, open this URL on this machine:\n\n    {url}\n", session.describe()));
     p.info("(Browser on another machine? Use --device-code instead.)");
-    match browser::open(app, &url) {
-        Ok(line) => p.info(line),
-        Err(line) => p.debug(line),
+    let manual = format!("Open this URL in a browser on this machine:\n\n    {url}\n");
+    match browser::open(app, &url, &manual) {
+        browser::Opened::Yes(line) => p.info(line),
+        browser::Opened::Skipped(line) => p.debug(line),
+        browser::Opened::Failed(why) => p.info(format!(
+            "warning: the browser could not be opened ({why}). {manual}"
+        )),
     }
 
     let wait = app

@@ -1,13 +1,15 @@
-//! What a waiting login shows on a terminal: a one-line countdown, erased when done.
+//! What a waiting login shows on a terminal: a one-line countdown, erased when done (or by the
+//! next message, e.g. the report after Ctrl-C). It is written where the person is reached
+//! (`Printer::to_person`).
 use crate::app::App;
 use std::time::Duration;
 
 /// A one-line countdown on stderr while a login waits, only on a terminal.
 pub(crate) fn progress(app: &App, waiting_for: &str, left: Duration) {
-    if app.printer.is_terminal() {
+    if app.printer.to_person().is_terminal() {
         let s = left.as_millis().div_ceil(1000);
-        app.printer.raw(&format!(
-            "\rWaiting for {waiting_for}… {}:{:02} left ",
+        app.printer.to_person().progress(&format!(
+            "Waiting for {waiting_for}… {}:{:02} left ",
             s / 60,
             s % 60
         ));
@@ -16,7 +18,5 @@ pub(crate) fn progress(app: &App, waiting_for: &str, left: Duration) {
 
 /// Erases the countdown line.
 pub(crate) fn clear_progress(app: &App) {
-    if app.printer.is_terminal() {
-        app.printer.raw("\r\x1b[2K");
-    }
+    app.printer.end_progress();
 }

@@ -7,25 +7,39 @@ use super::plugin::{self, Plugin};
 use super::sink::{self, Destination, SinkError, SinkSpec};
 use super::{FormatKind, FormatParams, OutputContext, OutputError};
 use crate::app::App;
-use crate::config::SsoTarget;
+use crate::config::Identity;
 use crate::credentials::Credentials;
 use crate::error::{Error, write_stdout};
 use crate::github::{self, GithubFiles};
 use crate::support::env;
 use std::path::{Path, PathBuf};
 
-/// The output context for credentials of `target`, as the settings describe the run.
+/// The output context for credentials of `identity`, as the settings describe the run: an SSO
+/// role's account and role, or the account and role name of the last assumed role.
 pub fn context<'a>(
     app: &'a App,
     credentials: &'a Credentials,
-    target: &'a SsoTarget,
+    identity: &'a Identity,
 ) -> OutputContext<'a> {
+    let (account_id, role_name) = match identity {
+        Identity::Sso(t) => (Some(t.account_id.as_str()), Some(t.role_name.as_str())),
+        Identity::AssumeRole(hop) => (
+            credentials
+                .account_id
+                .as_deref()
+                .or_else(|| crate::aws::arn::account(&hop.role_arn)),
+            crate::aws::arn::role_name(&hop.role_arn),
+        ),
+        Identity::Static { .. } | Identity::Environment => {
+            (credentials.account_id.as_deref(), None)
+        }
+    };
     OutputContext {
         credentials,
         profile: app.settings.profile_name(),
         region: app.settings.region.as_ref().map(|r| r.value.as_str()),
-        account_id: Some(&target.account_id),
-        role_name: Some(&target.role_name),
+        account_id,
+        role_name,
         now: app.now(),
     }
 }
@@ -151,7 +165,13 @@ pub fn deliver(app: &App, sinks: &Sinks<'_>, ctx: &OutputContext<'_>) -> Result<
 /// none. At most one on stdout, no file twice.
 fn sink_specs(args: &SinkRequest, home: &Path) -> Result<Vec<SinkSpec>, Error> {
     let mut specs = Vec::new();
-    if let Some(format) = &args.format {
+    // `--output` alone writes the default format (env) there.
+    let format = args.format.clone().or_else(|| {
+        args.output
+            .as_ref()
+            .map(|_| FormatKind::Env.name().to_string())
+    });
+    if let Some(format) = &format {
         let destination = args
             .output
             .as_deref()
@@ -202,12 +222,20 @@ fn plan(app: &App, opts: &Options<'_>, spec: SinkSpec) -> Result<Plan, Error> {
         Some(kind) => Renderer::Builtin(kind),
         None => Renderer::Plugin(
             plugin::find(&spec.format, app.env.get(env::PATH)).ok_or_else(|| {
+                let names = FormatKind::all_names();
+                let near = names
+                    .iter()
+                    .map(|n| (strsim::damerau_levenshtein(&spec.format, n), *n))
+                    .filter(|(d, _)| *d <= 2)
+                    .min()
+                    .map(|(_, n)| format!(" (did you mean `{n}`?)"))
+                    .unwrap_or_default();
                 Error::Usage(format!(
-                    "unknown format `{}`: not one of {} and no `{}{}` on PATH",
-                    spec.format,
-                    FormatKind::all_names().join(", "),
+                    "unknown format `{}`{near}: not one of {} and no `{}{}` on PATH",
+                    crate::support::text::clean(&spec.format),
+                    names.join(", "),
                     plugin::PREFIX,
-                    spec.format
+                    crate::support::text::clean(&spec.format)
                 ))
             })?,
         ),
@@ -227,6 +255,11 @@ fn plan(app: &App, opts: &Options<'_>, spec: SinkSpec) -> Result<Plan, Error> {
         Renderer::Builtin(FormatKind::ComposeOverride) if opts.args.service.is_empty() => {
             return Err(Error::Usage(
                 "the compose-override format needs at least one --service NAME".into(),
+            ));
+        }
+        Renderer::Builtin(FormatKind::ExecCredential) if opts.args.cluster_name.is_none() => {
+            return Err(Error::Usage(
+                "the exec-credential format needs --cluster-name NAME (the EKS cluster to sign for)".into(),
             ));
         }
         Renderer::Builtin(FormatKind::Ini) if opts.ini_profile.is_none() => {

@@ -19,6 +19,7 @@ pub mod plugin;
 pub mod powershell;
 pub mod process;
 pub mod sh;
+pub mod shell_init;
 pub mod sink;
 pub mod windows_cmd;
 

@@ -15,6 +15,15 @@ pub const AWS_DEFAULT_REGION: &str = "AWS_DEFAULT_REGION";
 pub const AWS_CONFIG_FILE: &str = "AWS_CONFIG_FILE";
 /// Path of the shared credentials file (default `~/.aws/credentials`).
 pub const AWS_SHARED_CREDENTIALS_FILE: &str = "AWS_SHARED_CREDENTIALS_FILE";
+/// `credential_source = Environment`: the access key id AssumeRole is signed with.
+pub const AWS_ACCESS_KEY_ID: &str = "AWS_ACCESS_KEY_ID";
+/// `credential_source = Environment`: the secret access key.
+pub const AWS_SECRET_ACCESS_KEY: &str = "AWS_SECRET_ACCESS_KEY";
+/// `credential_source = Environment`: the session token of temporary credentials.
+pub const AWS_SESSION_TOKEN: &str = "AWS_SESSION_TOKEN";
+/// Endpoint of the AWS console federation endpoint (`ssoexec console`), instead of the
+/// partition's `https://signin.aws.amazon.com/federation` (`docs/console.md`); tests aim it at the mock.
+pub const AWS_ENDPOINT_URL_SIGNIN: &str = "AWS_ENDPOINT_URL_SIGNIN";
 /// Endpoint for every AWS service, below the per-service variables.
 pub const AWS_ENDPOINT_URL: &str = "AWS_ENDPOINT_URL";
 /// Endpoint of SSO OIDC (register, device authorization, token, authorize).
@@ -84,10 +93,13 @@ pub const ACTIONS_ID_TOKEN_REQUEST_TOKEN: &str = "ACTIONS_ID_TOKEN_REQUEST_TOKEN
 pub const RUNNER_TEMP: &str = "RUNNER_TEMP";
 /// Set by `ssoexec github` for later steps: the state file `ssoexec github --refresh` reads.
 pub const SSOEXEC_GITHUB_STATE: &str = "SSOEXEC_GITHUB_STATE";
-/// Static credentials in the environment: the SDKs use them before any profile (`doctor` warns).
-pub const AWS_ACCESS_KEY_ID: &str = "AWS_ACCESS_KEY_ID";
 /// Executable search path (external format plugins, exec).
 pub const PATH: &str = "PATH";
+/// The user's shell: `ssoexec --profile P` with no command starts it (default `/bin/sh`).
+pub const SHELL: &str = "SHELL";
+/// Windows command interpreter: the shell `ssoexec --profile P` starts there (default `cmd.exe`).
+#[cfg_attr(not(windows), allow(dead_code))]
+pub const COMSPEC: &str = "COMSPEC";
 
 /// A snapshot of the process environment. Tests build one from a map.
 #[derive(Clone, Default)]

@@ -1,5 +1,6 @@
-//! The handles and small tools every layer uses: environment registry, clock, printer, secrets,
-//! shell quoting, atomic files, sidecar locks, the exit-code contract. Imports nothing above it.
+//! The handles and small tools every layer uses: environment registry, clock, printer, terminal
+//! (where a person is reached), secrets, shell quoting, atomic files, sidecar locks, the exit-code
+//! contract. Imports nothing above it.
 pub mod atomic;
 pub mod clock;
 pub mod env;
@@ -11,4 +12,5 @@ pub mod printer;
 pub mod secret;
 pub mod shell;
 pub mod template;
+pub mod terminal;
 pub mod text;

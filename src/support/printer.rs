@@ -1,28 +1,85 @@
-//! The stderr handle: everything meant for a person goes through here, never to stdout.
+//! The stderr handle: everything meant for a person goes through here, never to stdout. Its
+//! [`Printer::to_person`] view writes where the person is reached (`support::terminal`): the
+//! login prompts reach someone at the terminal even when a caller captures stderr.
+use super::terminal::Terminal;
+use std::collections::HashSet;
 use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// Where an unfinished progress line is on screen (`Printer::progress`).
+const NO_LINE: u8 = 0;
+const LINE_ON_STDERR: u8 = 1;
+const LINE_ON_TERMINAL: u8 = 2;
 
 /// Writes human messages to stderr. stdout is reserved for the one document a data mode prints.
 #[derive(Clone, Debug)]
 pub struct Printer {
     debug: bool,
     stderr_tty: bool,
+    terminal: Terminal,
+    /// `info` and `raw` go to the terminal handle rather than stderr.
+    to_person: bool,
+    /// A progress line (the login countdown) is on screen without its newline, and where: the
+    /// next message erases it first, so an error never lands after the countdown's text.
+    line_open: Arc<AtomicU8>,
+    /// Warnings already said: a check repeated under a lock must not say the same thing twice.
+    warned: Arc<Mutex<HashSet<String>>>,
 }
 
 impl Printer {
+    /// A printer for this process, with the person's terminal detected (`Terminal::detect`).
     pub fn new(debug: bool) -> Self {
+        Printer::with_terminal(debug, Terminal::detect())
+    }
+
+    pub fn with_terminal(debug: bool, terminal: Terminal) -> Self {
         Printer {
             debug,
             stderr_tty: std::io::stderr().is_terminal(),
+            terminal,
+            to_person: false,
+            line_open: Arc::new(AtomicU8::new(NO_LINE)),
+            warned: Arc::new(Mutex::new(HashSet::new())),
+        }
+    }
+
+    /// The handle to the person (prompts, questions).
+    pub fn terminal(&self) -> &Terminal {
+        &self.terminal
+    }
+
+    /// A view whose `info`, `raw` and `is_terminal` address the person: the controlling terminal
+    /// when stderr is captured but a person is at it, else stderr. Warnings and debug lines stay on
+    /// stderr. For login prompts: URL, code, QR, countdown.
+    pub fn to_person(&self) -> Printer {
+        Printer {
+            to_person: true,
+            ..self.clone()
         }
     }
 
     /// A line for the person at the terminal (progress, prompts).
     pub fn info(&self, msg: impl AsRef<str>) {
-        self.line(msg.as_ref());
+        if self.to_person {
+            self.end_progress();
+            self.terminal.write(&format!("{}\n", msg.as_ref()));
+        } else {
+            self.line(msg.as_ref());
+        }
     }
 
+    /// `warning: …`, once per distinct message.
     pub fn warn(&self, msg: impl AsRef<str>) {
-        self.line(&format!("warning: {}", msg.as_ref()));
+        let msg = msg.as_ref();
+        let first = self
+            .warned
+            .lock()
+            .map(|mut w| w.insert(msg.to_string()))
+            .unwrap_or(true);
+        if first {
+            self.line(&format!("warning: {msg}"));
+        }
     }
 
     /// Only with `--debug`. Callers pass no secrets: secret-bearing values are `Secret`s, whose
@@ -33,18 +90,55 @@ impl Printer {
         }
     }
 
+    /// Where `info`/`raw` write is a terminal (so a QR code or a countdown line makes sense).
     pub fn is_terminal(&self) -> bool {
-        self.stderr_tty
+        if self.to_person {
+            self.terminal.shows_terminal()
+        } else {
+            self.stderr_tty
+        }
     }
 
-    /// Writes raw text (no newline added), e.g. a progress line ending in `\r`.
+    /// Writes a progress line in place (`\r`, no newline), e.g. the login countdown; the next
+    /// message or `end_progress` ends it.
+    pub fn progress(&self, text: &str) {
+        let text = format!("\r{text}");
+        if self.to_person {
+            self.terminal.write(&text);
+            self.line_open.store(LINE_ON_TERMINAL, Ordering::SeqCst);
+        } else {
+            Self::to_stderr(&text);
+            self.line_open.store(LINE_ON_STDERR, Ordering::SeqCst);
+        }
+    }
+
+    /// Erases the progress line, if one is on screen, where it was drawn.
+    pub fn end_progress(&self) {
+        match self.line_open.swap(NO_LINE, Ordering::SeqCst) {
+            LINE_ON_TERMINAL => self.terminal.write("\r\x1b[2K"),
+            LINE_ON_STDERR => Self::to_stderr("\r\x1b[2K"),
+            _ => {}
+        }
+    }
+
+    /// Writes raw text as it is (e.g. a QR code that ends in a newline).
     pub fn raw(&self, text: &str) {
+        self.end_progress();
+        if self.to_person {
+            self.terminal.write(text);
+        } else {
+            Self::to_stderr(text);
+        }
+    }
+
+    fn to_stderr(text: &str) {
         let mut err = std::io::stderr().lock();
         let _ = err.write_all(text.as_bytes());
         let _ = err.flush();
     }
 
     fn line(&self, msg: &str) {
+        self.end_progress();
         let mut err = std::io::stderr().lock();
         let _ = writeln!(err, "{msg}");
     }

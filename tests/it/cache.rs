@@ -307,14 +307,14 @@ print(json.dumps({"expiresAt": token["expiresAt"], "hasRefresh": "refreshToken" 
 #[tokio::test(flavor = "multi_thread")]
 async fn validation_errors_name_the_fault() {
     let sb = Sandbox::new().await;
-    sb.write_config("[profile a]\nsso_session = nope\nsso_account_id = 1\nsso_role_name = r\n[profile b]\nsso_account_id = 1\n[profile c]\nsso_session = s\nsso_region = us-east-1\nsso_account_id = 1\nsso_role_name = r\n[sso-session s]\nsso_start_url = https://x.awsapps.com/start\nsso_region = eu-west-1\n[profile d]\nregion = x\n[profile e]\nsso_start_url = http://insecure/start\nsso_region = us-east-1\nsso_account_id = 1\nsso_role_name = r\n");
+    sb.write_config("[profile a]\nsso_session = nope\nsso_account_id = 1\nsso_role_name = r\n[profile b]\nsso_account_id = 1\n[profile c]\nsso_session = s\nsso_region = us-east-1\nsso_account_id = 1\nsso_role_name = r\n[sso-session s]\nsso_start_url = https://x.awsapps.com/start\nsso_region = eu-west-1\n[profile d]\nregion = eu-west-1\n[profile e]\nsso_start_url = http://insecure/start\nsso_region = us-east-1\nsso_account_id = 1\nsso_role_name = r\n");
     let cfg = sb.home().join(".aws/config").display().to_string();
     let cases = [
         ("a", format!("error: the specified sso-session does not exist: \"nope\" (referenced by profile \"a\" in {cfg})")),
         ("b", "error: the profile \"b\" is configured to use SSO but is missing required configuration: sso_role_name, sso_start_url, sso_region".to_string()),
         ("c", format!("error: the value for sso_region is inconsistent between profile (us-east-1) and sso-session (eu-west-1) in {cfg}")),
         ("d", format!("error: the profile \"d\" is not an SSO profile (no sso_account_id, sso_role_name or sso_session in {cfg})")),
-        ("e", "error: sso_start_url = \"http://insecure/start\" in the profile \"e\" is not valid: it must be an https URL".to_string()),
+        ("e", "error: sso_start_url = \"http://insecure/start\" in the profile \"e\" is not valid: it must be an https URL, like https://d-1234567890.awsapps.com/start".to_string()),
         ("zz", format!("error: the config profile (zz) could not be found in {cfg}")),
     ];
     for (profile, want) in cases {

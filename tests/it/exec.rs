@@ -191,13 +191,22 @@ async fn nested_environments_are_guarded() {
     assert_eq!(sb.mock.total_requests(), before);
 }
 
+/// No command starts the shell (tests/it/shell.rs), but only with credentials: without a login
+/// and without a terminal it fails like any exec, before a shell starts.
 #[tokio::test(flavor = "multi_thread")]
-async fn no_command_explains_usage() {
+async fn no_command_and_no_login_fails_before_the_shell_starts() {
     let sb = Sandbox::new().await;
-    let out = sb.run(&["--profile", "dev"]);
-    assert_eq!(out.status.code(), Some(2));
+    let out = sb
+        .cmd()
+        .args(["--profile", "dev"])
+        .env("SHELL", "/bin/sh")
+        .write_stdin("echo the shell started\n")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(stdout(&out), "");
     assert!(
-        stderr(&out).starts_with("error: no command given: use `ssoexec login`"),
+        stderr(&out).starts_with("error: login required: no valid SSO token for sso-session corp"),
         "{}",
         stderr(&out)
     );

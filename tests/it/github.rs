@@ -602,3 +602,265 @@ async fn hostile_inputs_never_execute() {
         assert!(!pwned.exists(), "input {input} executed code: {log}");
     }
 }
+
+/// The STS form of the one AssumeRoleWithWebIdentity call(s) the mock saw, in order.
+fn sts_forms(sb: &Sandbox) -> Vec<BTreeMap<String, String>> {
+    sb.mock
+        .requests()
+        .into_iter()
+        .filter(|r| r.op == Op::AssumeRoleWithWebIdentity)
+        .map(|r| {
+            url::form_urlencoded::parse(r.body.as_bytes())
+                .into_owned()
+                .collect()
+        })
+        .collect()
+}
+
+/// configure-aws-credentials inputs, run through the action's own steps: session policies reach
+/// STS, the account id is masked and kept out of the summary, empty inputs mean their defaults.
+#[tokio::test(flavor = "multi_thread")]
+async fn configure_aws_credentials_inputs_through_the_action() {
+    let sb = Sandbox::new().await;
+    let runner = Runner::new();
+    let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#;
+    let (ok, env, log) = run_action(
+        &sb,
+        &runner,
+        &[
+            ("role-to-assume", ROLE),
+            ("aws-region", "eu-west-1"),
+            ("inline-session-policy", policy),
+            (
+                "managed-session-policies",
+                "arn:aws:iam::aws:policy/ReadOnlyAccess\narn:aws:iam::111111111111:policy/extra\n",
+            ),
+            ("mask-aws-account-id", "true"),
+            ("role-skip-session-tagging", "true"),
+            ("retry-max-attempts", "3"),
+            // An input left empty in the workflow is its default.
+            ("output-env-credentials", ""),
+            ("role-duration-seconds", ""),
+        ],
+    );
+    assert!(ok, "{log}");
+    let forms = sts_forms(&sb);
+    assert_eq!(forms.len(), 1);
+    let f = &forms[0];
+    assert_eq!(f["Policy"], policy);
+    assert_eq!(
+        f["PolicyArns.member.1.arn"],
+        "arn:aws:iam::aws:policy/ReadOnlyAccess"
+    );
+    assert_eq!(
+        f["PolicyArns.member.2.arn"],
+        "arn:aws:iam::111111111111:policy/extra"
+    );
+    assert_eq!(f["DurationSeconds"], "3600");
+    assert!(
+        !f.keys().any(|k| k.starts_with("Tags")),
+        "no session tags: {f:?}"
+    );
+    assert!(
+        env["AWS_ACCESS_KEY_ID"].starts_with("ASIAMOCKWEBID"),
+        "{env:?}"
+    );
+    assert!(log.contains("::add-mask::111111111111\n"), "{log}");
+    let summary = runner.read("summary");
+    assert!(!summary.contains("111111111111"), "{summary}");
+    assert!(summary.contains("(account ***)"), "{summary}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn conflicting_or_inapplicable_inputs_are_errors() {
+    let sb = Sandbox::new().await;
+    let cases: &[(&[(&str, &str)], &str)] = &[
+        (
+            &[("INPUT_SSO_START_URL", START_URL)],
+            "error: role-to-assume (arn:aws:iam::111111111111:role/deploy) and sso-start-url choose two different sources of credentials: set one (GitHub OIDC: role-to-assume; Identity Center: sso-start-url, sso-region, sso-account-id, sso-role-name), or role-chaining: true to assume role-to-assume with the Identity Center credentials\n",
+        ),
+        (
+            &[("INPUT_ROLE_EXTERNAL_ID", "xyz")],
+            "error: role-external-id: AssumeRoleWithWebIdentity takes no ExternalId (the OIDC token is the proof); it applies to a role assumed with role-chaining: true\n",
+        ),
+        (
+            &[("INPUT_INLINE_SESSION_POLICY", "{not json")],
+            "error: inline-session-policy is not JSON: give an IAM policy document\n",
+        ),
+        (
+            &[("INPUT_MANAGED_SESSION_POLICIES", "ReadOnlyAccess")],
+            "error: managed-session-policies: \"ReadOnlyAccess\" is not a policy ARN (arn:aws:iam::…:policy/NAME)\n",
+        ),
+    ];
+    for (extra, want) in cases {
+        let runner = Runner::new();
+        let out = sb
+            .cmd()
+            .envs(runner.vars(&sb))
+            .env("INPUT_ROLE_TO_ASSUME", ROLE)
+            .env("INPUT_AWS_REGION", "eu-west-1")
+            .envs(extra.iter().copied())
+            .arg("github")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).starts_with(want),
+            "{extra:?}: {}",
+            stderr(&out)
+        );
+        assert_eq!(runner.read("env"), "");
+    }
+    // Typed by the parser: numbers in range, boolean words.
+    for (var, value) in [
+        ("INPUT_ROLE_DURATION_SECONDS", "60"),
+        ("INPUT_RETRY_MAX_ATTEMPTS", "0"),
+        ("INPUT_OUTPUT_CREDENTIALS", "maybe"),
+    ] {
+        let out = sb
+            .cmd()
+            .env("INPUT_ROLE_TO_ASSUME", ROLE)
+            .env("INPUT_AWS_REGION", "eu-west-1")
+            .env(var, value)
+            .arg("github")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{var}: {}", stderr(&out));
+        assert!(
+            stderr(&out).starts_with("error: invalid value"),
+            "{var}: {}",
+            stderr(&out)
+        );
+    }
+    // STS-only inputs on the Identity Center path.
+    let runner = Runner::new();
+    let out = sb
+        .cmd()
+        .envs(runner.vars(&sb))
+        .env("INPUT_AWS_REGION", "eu-west-1")
+        .env("INPUT_SSO_START_URL", START_URL)
+        .env("INPUT_SSO_REGION", "us-east-1")
+        .env("INPUT_SSO_ACCOUNT_ID", "111111111111")
+        .env("INPUT_SSO_ROLE_NAME", "ReadOnly")
+        .env("INPUT_INLINE_SESSION_POLICY", "{}")
+        .arg("github")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out)
+            .starts_with("error: inline-session-policy applies to role-to-assume (STS) only"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        sb.mock.total_requests(),
+        0,
+        "all checked before any request"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn retry_max_attempts_bounds_the_sts_exchange() {
+    let sb = Sandbox::new().await;
+    let run = |attempts: &str| {
+        let runner = Runner::new();
+        let out = sb
+            .cmd()
+            .envs(runner.vars(&sb))
+            .env("INPUT_ROLE_TO_ASSUME", ROLE)
+            .env("INPUT_AWS_REGION", "eu-west-1")
+            .env("INPUT_RETRY_MAX_ATTEMPTS", attempts)
+            .arg("github")
+            .output()
+            .unwrap();
+        (out, runner)
+    };
+    // Each attempt is one call plus the client's own retries (3 in all): 4 failures outlast one
+    // attempt but not two.
+    sb.mock.fail_next(Op::AssumeRoleWithWebIdentity, 503, 4);
+    let (out, _) = run("1");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(sts_forms(&sb).len(), 3);
+    sb.mock.reset_counts();
+    let (out, runner) = run("2");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(runner.read("env").contains("AWS_ACCESS_KEY_ID<<"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn special_characters_workaround_asks_until_the_secret_is_plain() {
+    let sb = Sandbox::new().await;
+    sb.mock.sts_plain_secrets_after(Some(2));
+    let runner = Runner::new();
+    let out = sb
+        .cmd()
+        .envs(runner.vars(&sb))
+        .env("INPUT_ROLE_TO_ASSUME", ROLE)
+        .env("INPUT_AWS_REGION", "eu-west-1")
+        .env("INPUT_SPECIAL_CHARACTERS_WORKAROUND", "true")
+        .arg("github")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        sts_forms(&sb).len(),
+        3,
+        "two answers with + and /, then a plain one"
+    );
+    let env: BTreeMap<_, _> = file_commands(&runner.read("env")).into_iter().collect();
+    let secret = &env["AWS_SECRET_ACCESS_KEY"];
+    assert!(
+        secret.bytes().all(|b| b.is_ascii_alphanumeric()),
+        "{secret}"
+    );
+    // Without enough attempts it fails and says so.
+    sb.mock.sts_plain_secrets_after(Some(5));
+    let runner = Runner::new();
+    let out = sb
+        .cmd()
+        .envs(runner.vars(&sb))
+        .env("INPUT_ROLE_TO_ASSUME", ROLE)
+        .env("INPUT_AWS_REGION", "eu-west-1")
+        .env("INPUT_SPECIAL_CHARACTERS_WORKAROUND", "true")
+        .env("INPUT_RETRY_MAX_ATTEMPTS", "2")
+        .arg("github")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).starts_with(
+            "error: every one of 2 attempts returned a secret access key with special characters\n"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(runner.read("env"), "");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unset_current_credentials_clears_earlier_exports() {
+    let sb = Sandbox::new().await;
+    let runner = Runner::new();
+    let out = sb
+        .cmd()
+        .envs(runner.vars(&sb))
+        .env("INPUT_ROLE_TO_ASSUME", ROLE)
+        .env("INPUT_AWS_REGION", "eu-west-1")
+        .env("INPUT_OUTPUT_ENV_CREDENTIALS", "false")
+        .env("INPUT_UNSET_CURRENT_CREDENTIALS", "true")
+        .arg("github")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let env: BTreeMap<_, _> = file_commands(&runner.read("env")).into_iter().collect();
+    for name in [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_CREDENTIAL_EXPIRATION",
+    ] {
+        assert_eq!(env[name], "", "{name}");
+    }
+    assert_eq!(env["AWS_REGION"], "eu-west-1");
+}

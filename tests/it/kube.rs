@@ -1119,8 +1119,9 @@ async fn exec_credential_is_an_export_format_beside_the_others() {
             .starts_with(&format!("AWS_ACCESS_KEY_ID={}\n", c.access_key_id))
     );
 
+    // A usage error (2), found before any credentials are fetched.
     let out = sb.run(&["export", "--profile", "dev", "--emit", "exec-credential=-"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert_eq!(stdout(&out), "");
     assert!(
         stderr(&out).starts_with("error: the exec-credential format needs --cluster-name"),

@@ -2,6 +2,7 @@
 // Tests are not domain code: they may read the real environment and clock, and print.
 #![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
 mod cache;
+mod chain;
 mod configure;
 mod discovery;
 mod doctor;
@@ -14,6 +15,9 @@ mod layering;
 mod login;
 mod mock_selftest;
 mod output;
+mod prompts;
 mod readme;
+mod shell;
 mod support;
+mod usage;
 mod workflows;

@@ -921,7 +921,7 @@ fn sign(
     let identity = aws_credential_types::Credentials::new(
         &c.access_key_id,
         &c.secret_access_key,
-        Some(c.session_token.clone()),
+        Some(c.session_token.clone()).filter(|t| !t.is_empty()),
         None,
         "test",
     )
@@ -1368,6 +1368,68 @@ async fn assume_role_verifies_the_signature_and_honours_every_parameter() {
     assert_eq!(calls["calls"].as_array().expect("calls").len(), 4);
     assert_eq!(calls["calls"][3]["tokenCode"], MFA_CODE);
     assert_eq!(mock.count(Op::AssumeRole), 14);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn static_user_keys_sign_without_a_session_token_and_are_not_role_chaining() {
+    let mock = MockIdc::start().await;
+    mock.add_static_credentials("444444444444", "deployer", "AKIAMOCKSTATIC000001", "s3cret");
+    let user = TestCreds {
+        access_key_id: "AKIAMOCKSTATIC000001".into(),
+        secret_access_key: "s3cret".into(),
+        session_token: String::new(),
+    };
+    let target = ("RoleArn", "arn:aws:iam::222222222222:role/Deployer");
+    let session = ("RoleSessionName", "user-run");
+    assert_eq!(
+        error_of(sts_call(&mock, Some(&user.with_secret("wrong")), &[target, session]).await).await,
+        (403, "SignatureDoesNotMatch".into())
+    );
+    let with_token = TestCreds {
+        session_token: "not-for-long-term-keys".into(),
+        ..user.clone()
+    };
+    assert_eq!(
+        error_of(sts_call(&mock, Some(&with_token), &[target, session]).await).await,
+        (403, "InvalidClientTokenId".into())
+    );
+    // An IAM user assuming a role is not role chaining: more than an hour is allowed, and the
+    // console takes a SessionDuration for those credentials.
+    let role = assume(
+        &mock,
+        &user,
+        &[target, session, ("DurationSeconds", "7200")],
+    )
+    .await;
+    let calls = mock.assume_role_calls();
+    assert_eq!(
+        calls[0].caller_arn,
+        "arn:aws:iam::444444444444:user/deployer"
+    );
+    assert_eq!(calls[0].duration_seconds, 7200);
+    let signin = |c: &TestCreds| {
+        let session = json!({ "sessionId": c.access_key_id, "sessionKey": c.secret_access_key, "sessionToken": c.session_token }).to_string();
+        http()
+            .get(format!("{}/federation", mock.uri()))
+            .query(&[
+                ("Action", "getSigninToken"),
+                ("SessionDuration", "7200"),
+                ("Session", session.as_str()),
+            ])
+            .send()
+    };
+    assert_eq!(signin(&role).await.expect("GET").status(), StatusCode::OK);
+    // That role assuming another one is role chaining: no SessionDuration for the console.
+    let chained = assume(
+        &mock,
+        &role,
+        &[("RoleArn", "arn:aws:iam::333333333333:role/B"), session],
+    )
+    .await;
+    assert_eq!(
+        signin(&chained).await.expect("GET").status(),
+        StatusCode::BAD_REQUEST
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

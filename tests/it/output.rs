@@ -101,7 +101,7 @@ async fn every_builtin_format_whole_output() {
         ("powershell", lines(|k, v| format!("$Env:{k}=\"{v}\"\n"))),
         ("windows-cmd", lines(|k, v| format!("set {k}={v}\n"))),
         ("dotenv", lines(|k, v| format!("{k}='{v}'\n"))),
-        ("compose", lines(|k, v| format!("{k}=\"{v}\"\n"))),
+        ("compose", lines(|k, v| format!("{k}={v}\n"))),
         (
             "process",
             format!(
@@ -209,7 +209,7 @@ async fn many_sinks_share_one_get_role_credentials() {
     assert_eq!(
         read(dir.path().join("deploy.env")),
         v.iter()
-            .map(|(k, x)| format!("{k}=\"{x}\"\n"))
+            .map(|(k, x)| format!("{k}={x}\n"))
             .collect::<String>()
     );
     assert_eq!(
@@ -344,7 +344,7 @@ async fn merges_keep_the_users_lines() {
         read(d.join(".env")),
         format!("# my app\nDEBUG=1\n{dotenv_block}PORT=8080\n")
     );
-    let compose_block = lines(|k, v| format!("{k}=\"{v}\"\n"));
+    let compose_block = lines(|k, v| format!("{k}={v}\n"));
     assert_eq!(
         read(d.join("aws.env")),
         format!("LOG: debug\n{compose_block}")
@@ -1008,4 +1008,41 @@ async fn github_masks_reach_stdout_before_any_value_is_written() {
         .unwrap();
     assert!(child.wait().unwrap().success());
     assert_eq!(parse_file_commands(&env_text).len(), 6);
+}
+
+/// Credential values are written bare in the compose format, so a compose file that reads the
+/// env file literally (`format: raw`) gets the same values as the default (interpolating) reader.
+#[tokio::test(flavor = "multi_thread")]
+async fn compose_env_file_reads_the_same_with_format_raw() {
+    let sb = Sandbox::new().await;
+    seed_role(&sb, A, S, T);
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(&export(
+        &sb,
+        d,
+        &["--format", "compose", "--output", "aws.env"],
+    ));
+    std::fs::write(
+        d.join("compose.yaml"),
+        "services:\n  raw:\n    image: scratch\n    env_file:\n      - path: aws.env\n        format: raw\n  default:\n    image: scratch\n    env_file: [aws.env]\n",
+    )
+    .unwrap();
+    let doc: Value = serde_json::from_slice(&reader(
+        d,
+        "docker-compose",
+        &["config", "--format", "json"],
+        &[],
+    ))
+    .unwrap();
+    let want = expected([A, S, T]);
+    for service in ["raw", "default"] {
+        let got: BTreeMap<String, String> = doc["services"][service]["environment"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_str().unwrap().replace("$$", "$")))
+            .collect();
+        assert_eq!(got, want, "docker compose env_file ({service})");
+    }
 }

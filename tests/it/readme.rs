@@ -39,6 +39,18 @@ const NOT_RUN: &[(&str, &str)] = &[
     ),
     ("./scripts/test.sh", "runs this test suite"),
     (
+        "ssoexec completions bash > ~/.local/share/bash-completion/completions/ssoexec",
+        "installs into the user's shell setup; usage.rs loads the script in bash and completes with it",
+    ),
+    (
+        "ssoexec completions zsh > \"${fpath[1]}/_ssoexec\"",
+        "zsh syntax, installs into the user's shell setup; usage.rs checks the script with zsh -n",
+    ),
+    (
+        "ssoexec completions fish > ~/.config/fish/completions/ssoexec.fish",
+        "installs into the user's shell setup; usage.rs sources the script in fish and completes with it",
+    ),
+    (
         "bench/run.sh",
         "installs benchmark tools from the network and runs for minutes",
     ),
@@ -51,6 +63,38 @@ const NOT_RUN: &[(&str, &str)] = &[
         "asks on a terminal; tests/it/configure.rs drives it through a pseudo-terminal",
     ),
     (
+        "cargo install --locked --path .",
+        "builds a release binary of this crate (minutes); CI builds and tests the same crate",
+    ),
+    (
+        "cargo install --locked --git https://github.com/ssoexec/ssoexec",
+        "fetches from GitHub (no network here); the same build as the line above",
+    ),
+    (
+        "v=0.1.0 t=x86_64-unknown-linux-musl",
+        "the release download needs GitHub; the same download and check run against a local release in workflows.rs (install.sh)",
+    ),
+    (
+        "base=https://github.com/ssoexec/ssoexec/releases/download/v$v",
+        "part of the release download above",
+    ),
+    (
+        "curl -fLO \"$base/ssoexec-$v-$t.tar.gz\" -fLO \"$base/SHA256SUMS\"",
+        "part of the release download above",
+    ),
+    (
+        "sha256sum -c --ignore-missing SHA256SUMS",
+        "part of the release download above; the checksum file format is checked in workflows.rs",
+    ),
+    (
+        "tar -xzf \"ssoexec-$v-$t.tar.gz\" && install -m 755 -t ~/.local/bin ssoexec",
+        "part of the release download above",
+    ),
+    (
+        "kubectl krew install --manifest-url=https://github.com/ssoexec/ssoexec/releases/download/v0.1.0/ssoexec.yaml",
+        "needs krew and GitHub; the rendered manifest is checked in workflows.rs",
+    ),
+    (
         "kubectl get pods",
         "needs an EKS API server; kubectl using what `ssoexec kubeconfig` wrote is tested in kube.rs",
     ),
@@ -59,7 +103,7 @@ const NOT_RUN: &[(&str, &str)] = &[
 /// Code block languages shown for reading only, and why.
 const UNCHECKED: &[(&str, &str)] = &[(
     "text",
-    "program output; the exit-3 message in README.md is asserted verbatim in foundation.rs",
+    "program output; the exit-3 message in README.md is asserted verbatim in cache.rs",
 )];
 
 fn repo() -> PathBuf {
@@ -302,10 +346,39 @@ if sys.argv[2] == 'credentials':
 ";
     // SSO profiles first: a credential_process profile may call ssoexec for one of them.
     let mut names: Vec<&String> = profiles.keys().collect();
-    names.sort_by_key(|n| profiles[*n].contains_key("credential_process"));
+    // Chained profiles (`role_arn`) after the SSO profiles they start from.
+    names.sort_by_key(|n| {
+        (
+            profiles[*n].contains_key("credential_process"),
+            profiles[*n].contains_key("role_arn"),
+        )
+    });
     for name in names {
         let keys = &profiles[name];
         let sso = keys.contains_key("sso_session") || keys.contains_key("sso_start_url");
+        if keys.contains_key("role_arn") {
+            // ssoexec assumes the role from its source; botocore resolves the same chain itself.
+            let out = run(&["credential-process", "--profile", name]);
+            assert!(
+                out.status.success(),
+                "credential-process --profile {name}: {}",
+                stderr(&out)
+            );
+            let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+            assert!(
+                doc["AccessKeyId"]
+                    .as_str()
+                    .is_some_and(|k| k.starts_with("ASIAMOCKROLE")),
+                "{doc}"
+            );
+            let out = python(&sb, region_and_key, &[name, "credentials"], &[]);
+            assert!(
+                out.status.success(),
+                "botocore, profile {name}: {}",
+                stderr(&out)
+            );
+            continue;
+        }
         if sso {
             let login = run(&["login", "--profile", name]);
             assert!(
@@ -395,7 +468,7 @@ fn invocations(line: &str) -> Vec<Vec<String>> {
         }
         let rest = &line[i + "ssoexec ".len()..];
         let end = rest
-            .find([')', '|', ';', '&', '"', '`'])
+            .find([')', '|', ';', '&', '"', '`', '<', '>'])
             .unwrap_or(rest.len());
         out.push(shlex::split(&rest[..end]).expect("shell words"));
     }

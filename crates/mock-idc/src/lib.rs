@@ -425,6 +425,12 @@ impl MockIdc {
         format!("{}/github/token?x=1", self.uri())
     }
 
+    /// From now on, STS secrets have `/` and `+` for the next `n` issues, then only letters and
+    /// digits (`None`: always `/` and `+`, the default).
+    pub fn sts_plain_secrets_after(&self, n: Option<usize>) {
+        self.with(|st| st.knobs.sts_plain_secrets_after = n);
+    }
+
     /// While `Some`, `AssumeRoleWithWebIdentity` fails with that STS error code.
     pub fn sts_fail_web_identity(&self, code: Option<&str>) {
         self.with(|st| st.knobs.sts_web_identity_error = code.map(str::to_owned));
@@ -564,6 +570,34 @@ impl MockIdc {
         self
     }
 
+    /// Accepts long-term IAM user keys (no session token), as a shared credentials file holds
+    /// them: STS verifies signatures made with `secret`, and the caller is
+    /// `arn:aws:iam::ACCOUNT:user/USER`.
+    pub fn add_static_credentials(
+        &self,
+        account: &str,
+        user: &str,
+        access_key_id: &str,
+        secret: &str,
+    ) -> &Self {
+        self.with(|st| {
+            st.identities.insert(
+                access_key_id.to_owned(),
+                Identity {
+                    account: account.to_owned(),
+                    arn: format!("arn:aws:iam::{account}:user/{user}"),
+                    user_id: format!("AIDAMOCK{user}"),
+                    role: String::new(),
+                    secret: secret.to_owned(),
+                    session_token: String::new(),
+                    expires: i64::MAX,
+                    chained: false,
+                },
+            )
+        });
+        self
+    }
+
     /// Every `AssumeRole` call accepted so far, oldest first.
     pub fn assume_role_calls(&self) -> Vec<AssumeRoleCall> {
         self.with(|st| st.assume_role_calls.clone())
@@ -622,6 +656,9 @@ struct Knobs {
     slow_down_next: usize,
     refresh_fails: bool,
     sts_web_identity_error: Option<String>,
+    /// While `Some(n)`: the next `n` STS secrets have `/` and `+` (as usual), later ones are
+    /// letters and digits only (for `special-characters-workaround`).
+    sts_plain_secrets_after: Option<usize>,
     faults: HashMap<Op, (u16, usize)>,
     latency_all: u64,
     latency: HashMap<Op, u64>,
@@ -645,6 +682,7 @@ impl Default for Knobs {
             slow_down_next: 0,
             refresh_fails: false,
             sts_web_identity_error: None,
+            sts_plain_secrets_after: None,
             faults: HashMap::new(),
             latency_all: 0,
             latency: HashMap::new(),
@@ -1994,7 +2032,14 @@ fn issue_sts_credentials(
         arn: arn.clone(),
         user_id: role_id.clone(),
         role,
-        secret: format!("mock/sts+secret{n}{}", random(30)),
+        secret: match st.knobs.sts_plain_secrets_after.as_mut() {
+            Some(0) => format!("mockstssecret{n}{}", random(30)),
+            Some(left) => {
+                *left -= 1;
+                format!("mock/sts+secret{n}{}", random(30))
+            }
+            None => format!("mock/sts+secret{n}{}", random(30)),
+        },
         session_token: format!("mock-sts-session-token-{n}-{}", random(40)),
         expires,
         chained: prefix == "ASIAMOCKROLE",
@@ -2210,7 +2255,15 @@ fn verify_sts_signature(st: &State, req: &Request) -> Result<Identity, ResponseT
         .get(&auth.access_key)
         .cloned()
         .ok_or_else(invalid_client_token)?;
-    if header(req, "x-amz-security-token") != Some(identity.session_token.as_str()) {
+    // Long-term keys ([`MockIdc::add_static_credentials`]) carry no session token; temporary
+    // ones must present exactly the token they were issued with.
+    let presented = header(req, "x-amz-security-token");
+    let token_ok = if identity.session_token.is_empty() {
+        presented.is_none()
+    } else {
+        presented == Some(identity.session_token.as_str())
+    };
+    if !token_ok {
         return Err(invalid_client_token());
     }
     if st.now() >= identity.expires {
@@ -2353,6 +2406,13 @@ fn assume_role(st: &mut State, req: &Request) -> Reply {
         + tags.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>();
     let (access_key_id, credentials) =
         issue_sts_credentials(st, "ASIAMOCKROLE", target, &session, duration);
+    // Role chaining is a role's credentials assuming another role; an IAM user's long-term keys
+    // ([`MockIdc::add_static_credentials`]) assuming a role is not.
+    if caller.role.is_empty()
+        && let Some(issued) = st.identities.get_mut(&access_key_id)
+    {
+        issued.chained = false;
+    }
     st.assume_role_calls.push(AssumeRoleCall {
         caller_arn: caller.arn,
         role_arn,

@@ -162,6 +162,10 @@ impl Sandbox {
     pub fn std_cmd(&self) -> std::process::Command {
         let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("ssoexec"));
         cmd.env_clear();
+        // No person answers a test: stdin is not the terminal `cargo test` may run in, which
+        // would otherwise make ssoexec prompt there (`support::terminal`). Tests that need a
+        // terminal use `script`.
+        cmd.stdin(std::process::Stdio::null());
         cmd.env("PATH", std::env::var("PATH").unwrap_or_default());
         cmd.env("HOME", self.home());
         cmd.env("SSOEXEC_TEST_NOW", NOW.to_string());
@@ -173,6 +177,7 @@ impl Sandbox {
             "AWS_ENDPOINT_URL_SSO",
             "AWS_ENDPOINT_URL_STS",
             "AWS_ENDPOINT_URL_EKS",
+            "AWS_ENDPOINT_URL_SIGNIN",
         ] {
             cmd.env(var, self.mock.uri());
         }

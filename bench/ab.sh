@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# A/B of two ssoexec binaries on the cache-hit path, side by side in one hyperfine run on one
+# shared, warmed cache and the bundled mock (so machine load affects both alike). Use it to check
+# that a change does not slow the fast path down:
+#
+#   bench/ab.sh OLD_BINARY NEW_BINARY        # e.g. a release build of main's parent and of HEAD
+#
+# Knobs: RUNS (default 200), WARMUP (20), MOCK (path of a built examples/mock_idc; default: builds
+# it with --release). Prints hyperfine's table (markdown) on stdout; nothing is written elsewhere.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+old=$(realpath "$1") new=$(realpath "$2")
+runs=${RUNS:-200} warmup=${WARMUP:-20}
+command -v hyperfine >/dev/null || { echo "error: hyperfine is not installed (apt-get install hyperfine)" >&2; exit 1; }
+if [ -z "${MOCK:-}" ]; then
+    cargo build --release --quiet --example mock_idc
+    MOCK=${CARGO_TARGET_DIR:-target}/release/examples/mock_idc
+fi
+work=$(mktemp -d)
+mock_pid=
+cleanup() { [ -n "$mock_pid" ] && kill "$mock_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+"$MOCK" --port 0 --role-ttl 43200 --access-token-ttl 28800 >"$work/url" 2>"$work/mock.log" </dev/null &
+mock_pid=$!
+for _ in $(seq 100); do [ -s "$work/url" ] && break; sleep 0.1; done
+url=$(head -n1 "$work/url")
+[ -n "$url" ] || { echo "error: the mock did not start" >&2; cat "$work/mock.log" >&2; exit 1; }
+
+export HOME=$work/home PATH=/usr/bin:/bin
+export AWS_ENDPOINT_URL_SSO_OIDC=$url AWS_ENDPOINT_URL_SSO=$url AWS_ENDPOINT_URL_STS=$url AWS_ENDPOINT_URL_EKS=$url
+export HTTPS_PROXY=http://127.0.0.1:9 NO_PROXY=127.0.0.1
+mkdir -p "$HOME/.aws" "$work/bin"
+printf '#!/bin/sh\nexec curl -fsS -o /dev/null "$1"\n' >"$work/bin/browser"
+chmod +x "$work/bin/browser"
+export BROWSER=$work/bin/browser
+cat >"$HOME/.aws/config" <<CONFIG
+[profile bench]
+sso_session = corp
+sso_account_id = 111111111111
+sso_role_name = ReadOnly
+region = eu-west-1
+
+[sso-session corp]
+sso_start_url = https://d-1234567890.awsapps.com/start
+sso_region = us-east-1
+CONFIG
+cp "$old" "$work/bin/ssoexec-old"
+cp "$new" "$work/bin/ssoexec-new"
+"$work/bin/ssoexec-new" login --profile bench --device-code 2>"$work/login.log" </dev/null
+"$work/bin/ssoexec-new" credential-process --profile bench >/dev/null </dev/null
+"$work/bin/ssoexec-new" eks-token --profile bench --cluster-name prod-eks >/dev/null </dev/null
+# Both binaries must answer from the cache (no request to the mock) with the same document.
+before=$(curl -fsS "$url/__mock/stats")
+a=$("$work/bin/ssoexec-old" credential-process --profile bench </dev/null)
+b=$("$work/bin/ssoexec-new" credential-process --profile bench </dev/null)
+[ "$a" = "$b" ] || { echo "error: the two binaries print different credentials" >&2; exit 1; }
+"$work/bin/ssoexec-old" eks-token --profile bench --cluster-name prod-eks >/dev/null </dev/null
+after=$(curl -fsS "$url/__mock/stats")
+[ "$before" = "$after" ] || { echo "error: a cache hit reached the mock" >&2; exit 1; }
+
+hf=(-N --warmup "$warmup" --runs "$runs" --export-markdown "$work/table.md")
+for cmd in "credential-process --profile bench" "export --profile bench --format env" \
+    "eks-token --profile bench --cluster-name prod-eks"; do
+    hyperfine "${hf[@]}" -n "old $cmd" "$work/bin/ssoexec-old $cmd" -n "new $cmd" "$work/bin/ssoexec-new $cmd" >&2
+    cat "$work/table.md"
+    echo
+done

@@ -1,0 +1,111 @@
+//! `ssoexec completions SHELL` and `ssoexec man`: generated from the same clap command that parses
+//! the command line, so they cannot drift from it. Completion scripts are clap_complete's static
+//! ones (its dynamic engine is an unstable feature), plus, for bash, zsh and fish, profile names
+//! for `--profile`, read at completion time from the hidden `ssoexec complete-profiles`.
+use crate::cli::{self, CompletionsArgs, ManArgs};
+use crate::config::AwsConfig;
+use crate::error::Error;
+use crate::output::FormatKind;
+use crate::support::exit::ExitStatus;
+use clap_complete::Shell;
+
+/// The clap command as completions and the man page show it: `--format` lists the built-in
+/// formats (parsing still accepts any plugin name).
+fn documented_command() -> clap::Command {
+    let formats: Vec<clap::builder::PossibleValue> = FormatKind::all_names()
+        .into_iter()
+        .map(clap::builder::PossibleValue::new)
+        .collect();
+    cli::command().mut_subcommand("export", |s| {
+        s.mut_arg("format", |a| {
+            a.value_parser(clap::builder::PossibleValuesParser::new(formats))
+        })
+    })
+}
+
+pub fn completions(args: &CompletionsArgs) -> Result<ExitStatus, Error> {
+    let mut cmd = documented_command();
+    let mut out = Vec::new();
+    clap_complete::generate(args.shell, &mut cmd, "ssoexec", &mut out);
+    let mut script = String::from_utf8_lossy(&out).into_owned();
+    match args.shell {
+        Shell::Bash => script.push_str(BASH_PROFILES),
+        Shell::Zsh => {
+            // clap writes `--profile=[…]:PROFILE:_default`; complete names instead of files.
+            script = script.replace(":PROFILE:_default'", ":PROFILE:_ssoexec_profiles'");
+            script = script.replacen("_ssoexec() {", ZSH_PROFILES, 1);
+        }
+        Shell::Fish => script.push_str(FISH_PROFILES),
+        _ => {}
+    }
+    super::write_stdout(script.as_bytes())?;
+    Ok(ExitStatus::Success)
+}
+
+/// The ssoexec page, or a subcommand's (`ssoexec-login(1)`, as the main page refers to them).
+pub fn man(args: &ManArgs) -> Result<ExitStatus, Error> {
+    let mut cmd = documented_command();
+    cmd.build();
+    let page = match &args.subcommand {
+        None => cmd,
+        Some(name) => {
+            let sub = cmd
+                .get_subcommands()
+                .find(|s| s.get_name() == name && !s.is_hide_set())
+                .ok_or_else(|| {
+                    Error::Usage(format!(
+                        "no subcommand {:?}: `ssoexec --help` lists them",
+                        crate::support::text::clean(name)
+                    ))
+                })?;
+            sub.clone()
+                .name(format!("ssoexec-{name}"))
+                .display_name(format!("ssoexec-{name}"))
+                .bin_name(format!("ssoexec {name}"))
+                .version(env!("CARGO_PKG_VERSION"))
+        }
+    };
+    let mut out = Vec::new();
+    clap_mangen::Man::new(page)
+        .render(&mut out)
+        .map_err(Error::Stdout)?;
+    super::write_stdout(&out)?;
+    Ok(ExitStatus::Success)
+}
+
+/// `complete-profiles`: the profile names, one a line (no error for a missing config).
+pub fn profiles(config: &AwsConfig) -> Result<ExitStatus, Error> {
+    let mut names: Vec<&String> = config.config.profiles.keys().collect();
+    names.sort();
+    let text: String = names.iter().map(|n| format!("{n}\n")).collect();
+    super::write_stdout(text.as_bytes())?;
+    Ok(ExitStatus::Success)
+}
+
+/// Wraps clap's `_ssoexec`: after `--profile`/`-p`, offer the configured profile names.
+const BASH_PROFILES: &str = r#"
+_ssoexec_with_profiles() {
+    local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}"
+    if [[ "$prev" == "--profile" || "$prev" == "-p" ]]; then
+        COMPREPLY=( $(compgen -W "$("${COMP_WORDS[0]}" complete-profiles 2>/dev/null)" -- "$cur") )
+        return 0
+    fi
+    _ssoexec "$@"
+}
+if [[ "${BASH_VERSINFO[0]}" -eq 4 && "${BASH_VERSINFO[1]}" -ge 4 || "${BASH_VERSINFO[0]}" -gt 4 ]]; then
+    complete -F _ssoexec_with_profiles -o nosort -o bashdefault -o default ssoexec
+else
+    complete -F _ssoexec_with_profiles -o bashdefault -o default ssoexec
+fi
+"#;
+
+const ZSH_PROFILES: &str = r#"_ssoexec_profiles() {
+    local -a profiles
+    profiles=(${(f)"$(ssoexec complete-profiles 2>/dev/null)"})
+    _describe 'profile' profiles
+}
+
+_ssoexec() {"#;
+
+const FISH_PROFILES: &str =
+    "complete -c ssoexec -l profile -s p -x -a '(ssoexec complete-profiles 2>/dev/null)'\n";

@@ -1,0 +1,214 @@
+//! `ssoexec shell-init SHELL`: the text of the `ssx` shell function. `ssx PROFILE [OPTIONS]` runs
+//! `ssoexec export --profile PROFILE` in the shell's own format (`env` for POSIX shells, `fish`,
+//! `powershell`), captures the whole output first and evaluates it only when ssoexec succeeded, so
+//! a failure never leaves a half-set environment; then it sets `SSOEXEC_PROFILE`. `ssx --unset`
+//! removes every credential variable ssoexec sets, and `SSOEXEC_PROFILE`; the region variables are
+//! left alone (they select a region, not an identity, and may have been the user's own).
+//!
+//! A function, not an alias: it works in scripts, in fish and in PowerShell. Pure: no I/O.
+use super::CREDENTIAL_VARIABLES;
+use crate::support::env::SSOEXEC_PROFILE;
+
+/// The shells `shell-init` writes a function for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    /// POSIX sh: dash, ksh, busybox sh.
+    Sh,
+    Fish,
+    Powershell,
+}
+
+impl Shell {
+    fn name(self) -> &'static str {
+        match self {
+            Shell::Bash => "bash",
+            Shell::Zsh => "zsh",
+            Shell::Sh => "sh",
+            Shell::Fish => "fish",
+            Shell::Powershell => "powershell",
+        }
+    }
+
+    /// The line for the shell's startup file.
+    pub fn rc_line(self) -> &'static str {
+        match self {
+            Shell::Bash => "~/.bashrc: eval \"$(ssoexec shell-init bash)\"",
+            Shell::Zsh => "~/.zshrc: eval \"$(ssoexec shell-init zsh)\"",
+            Shell::Sh => "$ENV or ~/.profile: eval \"$(ssoexec shell-init sh)\"",
+            Shell::Fish => "~/.config/fish/config.fish: ssoexec shell-init fish | source",
+            Shell::Powershell => {
+                "$PROFILE: Invoke-Expression (& ssoexec shell-init powershell | Out-String)"
+            }
+        }
+    }
+}
+
+/// The variables `ssx --unset` removes.
+pub fn unset_variables() -> Vec<&'static str> {
+    let mut names = CREDENTIAL_VARIABLES.to_vec();
+    names.push(SSOEXEC_PROFILE);
+    names
+}
+
+const USAGE: &str = "usage: ssx PROFILE [ssoexec export options] | ssx --unset";
+
+/// The whole text `shell-init` prints for `shell`.
+pub fn render(shell: Shell) -> String {
+    let header = format!(
+        "# ssoexec shell-init {}: `ssx PROFILE` sets AWS credentials for PROFILE in this shell,\n\
+         # `ssx --unset` removes them. Add to {}\n",
+        shell.name(),
+        shell.rc_line()
+    );
+    let names = unset_variables();
+    let body = match shell {
+        Shell::Bash | Shell::Zsh | Shell::Sh => posix(&names),
+        Shell::Fish => fish(&names),
+        Shell::Powershell => powershell(&names),
+    };
+    format!("{header}{body}")
+}
+
+/// One function for sh, dash, bash and zsh: POSIX syntax only (no `local`), with its helper
+/// variables removed before it returns.
+fn posix(names: &[&str]) -> String {
+    let names = names.join(" ");
+    format!(
+        r#"ssx() {{
+  case "${{1-}}" in
+    -h | --help)
+      echo '{USAGE}'
+      return 0
+      ;;
+    '')
+      echo '{USAGE}' >&2
+      return 2
+      ;;
+    -u | --unset)
+      unset {names}
+      return 0
+      ;;
+  esac
+  _ssx_profile=$1
+  shift
+  if _ssx_out=$(command ssoexec export --profile "$_ssx_profile" --format env "$@"); then
+    eval "$_ssx_out" && export {SSOEXEC_PROFILE}="$_ssx_profile"
+    _ssx_status=$?
+  else
+    _ssx_status=$?
+  fi
+  set -- "$_ssx_status"
+  unset _ssx_out _ssx_profile _ssx_status
+  return "$1"
+}}
+"#
+    )
+}
+
+fn fish(names: &[&str]) -> String {
+    let names = names.join(" ");
+    format!(
+        r#"function ssx --description 'Set AWS credentials from ssoexec in this shell'
+    switch "$argv[1]"
+        case -h --help
+            echo '{USAGE}'
+            return 0
+        case ''
+            echo '{USAGE}' >&2
+            return 2
+        case -u --unset
+            for name in {names}
+                set -e $name
+            end
+            return 0
+    end
+    set -l profile $argv[1]
+    set -e argv[1]
+    set -l out (command ssoexec export --profile $profile --format fish $argv)
+    or return
+    string join \n -- $out | source
+    and set -gx {SSOEXEC_PROFILE} $profile
+end
+"#
+    )
+}
+
+fn powershell(names: &[&str]) -> String {
+    let names = names
+        .iter()
+        .map(|n| format!("'{n}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        r#"function ssx {{
+    $first = if ($args.Count -gt 0) {{ [string]$args[0] }} else {{ '' }}
+    if ($first -in '-h', '--help') {{
+        '{USAGE}'
+        return
+    }}
+    if ($first -eq '') {{
+        Write-Error '{USAGE}'
+        return
+    }}
+    if ($first -in '-u', '--unset') {{
+        foreach ($name in {names}) {{
+            Remove-Item -Path "Env:$name" -ErrorAction SilentlyContinue
+        }}
+        return
+    }}
+    $rest = @($args | Select-Object -Skip 1)
+    $out = & ssoexec export --profile $first --format powershell @rest
+    if ($LASTEXITCODE -ne 0) {{
+        return
+    }}
+    Invoke-Expression ($out -join "`n")
+    $Env:{SSOEXEC_PROFILE} = $first
+}}
+"#
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Shell, render, unset_variables};
+    use crate::output::testing::{ctx, plain};
+    use crate::output::variables;
+
+    #[test]
+    fn unset_covers_every_identity_variable_export_writes() {
+        let c = plain();
+        let written: Vec<&str> = variables(&ctx(&c, Some("eu-west-1")))
+            .iter()
+            .map(|v| v.name)
+            .filter(|n| !super::super::REGION_VARIABLES.contains(n))
+            .collect();
+        let unset = unset_variables();
+        for name in &written {
+            assert!(unset.contains(name), "{name} is not unset");
+        }
+        assert_eq!(
+            unset,
+            [
+                "AWS_ACCESS_KEY_ID",
+                "AWS_SECRET_ACCESS_KEY",
+                "AWS_SESSION_TOKEN",
+                "AWS_CREDENTIAL_EXPIRATION",
+                "SSOEXEC_PROFILE"
+            ]
+        );
+    }
+
+    #[test]
+    fn each_shell_uses_its_own_export_format() {
+        assert!(render(Shell::Bash).contains("--format env \"$@\""));
+        assert!(render(Shell::Zsh).contains("--format env \"$@\""));
+        assert!(render(Shell::Sh).contains("--format env \"$@\""));
+        assert!(render(Shell::Fish).contains("--format fish $argv"));
+        assert!(render(Shell::Powershell).contains("--format powershell @rest"));
+        assert!(
+            render(Shell::Bash).starts_with("# ssoexec shell-init bash: `ssx PROFILE` sets AWS")
+        );
+    }
+}

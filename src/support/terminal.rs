@@ -1,0 +1,265 @@
+//! Where a person can be reached: decided once at start, then used for the login prompts (URL,
+//! code, QR, countdown), for questions (an MFA code, a profile to pick) and by `Printer`.
+//!
+//! The rule, as ssh and gpg reach a person whose program captured their stderr:
+//! 1. stdin and stderr are terminals: the person reads stderr and answers on stdin.
+//! 2. Otherwise, if stdin is this process's *controlling* terminal (`tcgetsid(0) == getsid(0)`),
+//!    the person is at that terminal even though stderr is captured: the AWS CLI runs
+//!    `credential_process` with stdout and stderr piped but stdin inherited, and so do other tools.
+//!    Prompts go to `/dev/tty`, answers come from it.
+//! 3. Otherwise nobody answers here: IDEs, kubectl started from a GUI, CI, cron, or a caller that
+//!    redirected stdin (`</dev/null`, a pipe). Human text still goes to stderr.
+//!
+//! A controlling terminal alone is not enough: a program started from a shell keeps that shell's
+//! terminal even when it runs in the background (an editor launched from a terminal, a test
+//! runner), and a prompt there would wait on a window nobody watches. Redirecting stdin is how a
+//! caller says "no person here", so stdin must be on the terminal.
+//!
+//! Questions are read on a blocking thread, so Ctrl-C still ends a run that waits for an answer.
+use std::fs::File;
+use std::io::{BufRead, IsTerminal, Read, Write};
+use std::sync::{Arc, Mutex};
+
+/// Longest answer read from a person (bytes); the rest of a longer line is discarded.
+const MAX_ANSWER: u64 = 1024;
+/// How often an unusable answer is asked again before giving up.
+const CHOICE_ATTEMPTS: usize = 3;
+
+/// How a person is reached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reach {
+    /// stdin and stderr are terminals.
+    Stderr,
+    /// stderr is captured, but stdin is the controlling terminal: `/dev/tty`.
+    ControllingTerminal,
+    /// Nobody answers here (background caller).
+    Nobody,
+}
+
+/// The handle to the person, if any. Cheap to clone.
+#[derive(Clone)]
+pub struct Terminal {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    reach: Reach,
+    /// stderr is a terminal (text written there is seen even when nobody can answer).
+    stderr_tty: bool,
+    /// `/dev/tty`, opened for reading and writing, with [`Reach::ControllingTerminal`].
+    tty: Option<Mutex<File>>,
+}
+
+impl std::fmt::Debug for Terminal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Terminal")
+            .field("reach", &self.inner.reach)
+            .finish()
+    }
+}
+
+impl Terminal {
+    /// Looks at this process's stdin, stderr and controlling terminal (the rule above).
+    pub fn detect() -> Terminal {
+        let stdin_tty = std::io::stdin().is_terminal();
+        let stderr_tty = std::io::stderr().is_terminal();
+        if stdin_tty && stderr_tty {
+            return Terminal::with(Reach::Stderr, stderr_tty, None);
+        }
+        if stdin_tty
+            && stdin_is_controlling_terminal()
+            && let Some(tty) = open_tty()
+        {
+            return Terminal::with(Reach::ControllingTerminal, stderr_tty, Some(tty));
+        }
+        Terminal::with(Reach::Nobody, stderr_tty, None)
+    }
+
+    /// Nobody to reach, and stderr is not a terminal (unit tests).
+    pub fn nobody() -> Terminal {
+        Terminal::with(Reach::Nobody, false, None)
+    }
+
+    fn with(reach: Reach, stderr_tty: bool, tty: Option<File>) -> Terminal {
+        Terminal {
+            inner: Arc::new(Inner {
+                reach,
+                stderr_tty,
+                tty: tty.map(Mutex::new),
+            }),
+        }
+    }
+
+    pub fn reach(&self) -> Reach {
+        self.inner.reach
+    }
+
+    /// A person can read prompts and answer questions: a login may start.
+    pub fn interactive(&self) -> bool {
+        self.inner.reach != Reach::Nobody
+    }
+
+    /// Prompts land on a terminal, so a QR code and a countdown line make sense.
+    pub fn shows_terminal(&self) -> bool {
+        match self.inner.reach {
+            Reach::Stderr | Reach::ControllingTerminal => true,
+            Reach::Nobody => self.inner.stderr_tty,
+        }
+    }
+
+    /// Writes `text` (no newline added) where the person reads it: the controlling terminal with
+    /// [`Reach::ControllingTerminal`], else stderr.
+    pub fn write(&self, text: &str) {
+        if let Some(tty) = &self.inner.tty {
+            let mut tty = tty.lock().unwrap_or_else(|p| p.into_inner());
+            let _ = tty.write_all(text.as_bytes());
+            let _ = tty.flush();
+        } else {
+            let mut err = std::io::stderr().lock();
+            let _ = err.write_all(text.as_bytes());
+            let _ = err.flush();
+        }
+    }
+
+    /// Asks the person `question` (shown as is, without a newline; end it with `": "`) and
+    /// returns the answer line, trimmed and without control characters. `None` when nobody can
+    /// answer here, or on end of input. The caller decides what an empty answer means.
+    pub async fn ask(&self, question: &str) -> Option<String> {
+        if !self.interactive() {
+            return None;
+        }
+        self.write(question);
+        let source: Box<dyn Read + Send> = match &self.inner.tty {
+            Some(tty) => Box::new(
+                tty.lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .try_clone()
+                    .ok()?,
+            ),
+            None => Box::new(std::io::stdin()),
+        };
+        let line = tokio::task::spawn_blocking(move || read_answer(source))
+            .await
+            .ok()??;
+        Some(super::text::clean(&line).trim().to_string())
+    }
+
+    /// Shows `options` (a name and a detail each) as a numbered list under `title` and asks for
+    /// a number or a name. `None` when nobody can answer, on an empty answer or end of input, or
+    /// after [`CHOICE_ATTEMPTS`] answers that match nothing.
+    pub async fn choose(&self, title: &str, options: &[(String, String)]) -> Option<usize> {
+        if !self.interactive() || options.is_empty() {
+            return None;
+        }
+        let width = options
+            .iter()
+            .map(|(n, _)| n.chars().count())
+            .max()
+            .unwrap_or(0);
+        let mut text = format!("{title}\n");
+        for (i, (name, detail)) in options.iter().enumerate() {
+            let line = format!("{:>4}) {:<width$}  {}", i + 1, name, detail);
+            text.push_str(super::text::clean(line.trim_end()).as_str());
+            text.push('\n');
+        }
+        self.write(&text);
+        let names: Vec<&str> = options.iter().map(|(n, _)| n.as_str()).collect();
+        for _ in 0..CHOICE_ATTEMPTS {
+            let answer = self
+                .ask(&format!("Number or name [1-{}]: ", options.len()))
+                .await?;
+            if answer.is_empty() {
+                return None;
+            }
+            if let Some(i) = pick(&answer, &names) {
+                return Some(i);
+            }
+            self.write(&format!(
+                "`{answer}` is not one of the choices; type a number from 1 to {} or a name.\n",
+                options.len()
+            ));
+        }
+        None
+    }
+}
+
+/// The option an answer names: its number (1-based) or its exact text.
+fn pick(answer: &str, names: &[&str]) -> Option<usize> {
+    if let Ok(n) = answer.parse::<usize>() {
+        return (1..=names.len()).contains(&n).then(|| n - 1);
+    }
+    names.iter().position(|o| *o == answer)
+}
+
+/// One line, at most [`MAX_ANSWER`] bytes; `None` on end of input or a read error.
+fn read_answer(source: Box<dyn Read + Send>) -> Option<String> {
+    let mut reader = std::io::BufReader::new(source.take(MAX_ANSWER));
+    let mut line = Vec::new();
+    match reader.read_until(b'\n', &mut line) {
+        Ok(0) | Err(_) => None,
+        Ok(_) => Some(String::from_utf8_lossy(&line).into_owned()),
+    }
+}
+
+/// stdin is the controlling terminal of this process's session.
+#[cfg(unix)]
+fn stdin_is_controlling_terminal() -> bool {
+    // SAFETY: both calls only read process state; tcgetsid fails (-1, ENOTTY) unless fd 0 is the
+    // controlling terminal of the caller's session.
+    let (terminal_session, own_session) = unsafe { (libc::tcgetsid(0), libc::getsid(0)) };
+    terminal_session != -1 && terminal_session == own_session
+}
+
+#[cfg(not(unix))]
+fn stdin_is_controlling_terminal() -> bool {
+    false
+}
+
+#[cfg(unix)]
+fn open_tty() -> Option<File> {
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .ok()
+}
+
+#[cfg(not(unix))]
+fn open_tty() -> Option<File> {
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_pick_by_number_or_name() {
+        let options = ["dev", "prod"];
+        assert_eq!(pick("1", &options), Some(0));
+        assert_eq!(pick("2", &options), Some(1));
+        assert_eq!(pick("prod", &options), Some(1));
+        assert_eq!(pick("0", &options), None);
+        assert_eq!(pick("3", &options), None);
+        assert_eq!(pick("staging", &options), None);
+    }
+
+    #[test]
+    fn answers_are_one_bounded_line() {
+        let read = |s: &'static str| read_answer(Box::new(s.as_bytes()));
+        assert_eq!(read("123456\nmore\n").as_deref(), Some("123456\n"));
+        assert_eq!(read(""), None);
+        let long = "x".repeat(5000);
+        let got = read_answer(Box::new(std::io::Cursor::new(long.into_bytes()))).unwrap();
+        assert_eq!(got.len(), MAX_ANSWER as usize);
+    }
+
+    #[tokio::test]
+    async fn nobody_answers_in_the_background() {
+        let t = Terminal::nobody();
+        assert!(!t.interactive());
+        assert!(!t.shows_terminal());
+        assert_eq!(t.ask("MFA code: ").await, None);
+        assert_eq!(t.choose("Pick", &[("a".into(), "".into())]).await, None);
+    }
+}

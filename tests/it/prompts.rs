@@ -1,0 +1,357 @@
+//! Issue 14.3: login prompts reach the person at the terminal even when the caller captures
+//! stderr (the AWS CLI running `credential_process`), and the background contract holds: without
+//! a controlling terminal with stdin on it, exit 3 at once, or a login on stderr only with
+//! `--login-if-needed`. And the profile picker, on both kinds of terminal.
+#![cfg(unix)]
+use crate::support::mock::Op;
+use crate::support::sandbox::*;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn bin() -> String {
+    assert_cmd::cargo::cargo_bin("ssoexec")
+        .display()
+        .to_string()
+}
+
+/// `path` as one sh word.
+fn sh_word(path: &Path) -> String {
+    format!("'{}'", path.display().to_string().replace('\'', r"'\''"))
+}
+
+/// Runs the sh command `line` on a new pseudo-terminal (util-linux `script`): it is the
+/// controlling terminal, and stdin, stdout and stderr unless `line` redirects them. `typed` is
+/// what the person types (ahead of the prompt; the terminal keeps it). Bounded by `timeout`, so a
+/// broken test cannot hang the suite. Returns the exit status and the screen, with `\r\n` as `\n`.
+pub fn on_pty(sb: &Sandbox, line: &str, typed: &str) -> (Option<i32>, String) {
+    let mut child = sb
+        .wrapper("timeout")
+        .args(["90", "script", "-qec", line, "/dev/null"])
+        .env("SHELL", "/bin/sh")
+        .env("TERM", "xterm")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(typed.as_bytes()).unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    let screen = stdout(&out).replace("\r\n", "\n");
+    (out.status.code(), screen)
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn files(sb: &Sandbox) -> (PathBuf, PathBuf) {
+    (sb.home().join("out"), sb.home().join("err"))
+}
+
+/// stdout holds exactly one credential_process document with the portal's credentials.
+fn assert_process_json(text: &str) {
+    let docs: Vec<serde_json::Value> = serde_json::Deserializer::from_str(text)
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .unwrap_or_else(|e| panic!("{e}: {text:?}"));
+    assert_eq!(docs.len(), 1, "one document: {text}");
+    assert_eq!(docs[0]["Version"], 1, "{text}");
+    assert_eq!(docs[0]["AccountId"], "111111111111", "{text}");
+    assert!(
+        docs[0]["AccessKeyId"]
+            .as_str()
+            .unwrap()
+            .starts_with("ASIAMOCK"),
+        "{text}"
+    );
+}
+
+const LOGIN_REQUIRED: &str = "error: login required: no valid SSO token for sso-session corp (ssoexec does not start a login without a terminal)\nhint: run `ssoexec login --profile dev` in a terminal, then try again\n";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn captured_stderr_at_a_terminal_gets_the_device_prompt_on_the_terminal() {
+    let sb = Sandbox::new().await;
+    let (out, err) = files(&sb);
+    // As the AWS CLI runs credential_process: stdin is the terminal, stdout and stderr are captured.
+    let (code, screen) = on_pty(
+        &sb,
+        &format!(
+            "exec {} credential-process --profile dev --device-code >{} 2>{}",
+            bin(),
+            sh_word(&out),
+            sh_word(&err)
+        ),
+        "",
+    );
+    assert_eq!(code, Some(0), "screen: {screen}\nstderr: {}", read(&err));
+    let url = format!("{}/device?user_code=ABCD-0001", sb.mock.uri());
+    assert!(
+        screen.contains(&format!(
+            "Sign in to sso-session corp in a browser:\n\n    {url}\n\nand check that it shows the code:\n\n    ABCD-0001\n"
+        )),
+        "the URL and code are on the terminal: {screen}"
+    );
+    assert!(
+        screen.contains('▀') || screen.contains('▄'),
+        "a QR code: {screen}"
+    );
+    assert!(
+        screen.contains("Signed in to https://d-1234567890.awsapps.com/start"),
+        "{screen}"
+    );
+    assert_eq!(
+        read(&err),
+        "",
+        "nothing for the person went to the captured stderr"
+    );
+    assert_process_json(&read(&out));
+    assert_eq!(sb.mock.count(Op::StartDeviceAuthorization), 1);
+    assert_eq!(sb.browser_opens(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn captured_stderr_at_a_terminal_gets_the_pkce_prompt_and_countdown_on_the_terminal() {
+    let sb = Sandbox::new().await;
+    let (out, err) = files(&sb);
+    let (code, screen) = on_pty(
+        &sb,
+        &format!(
+            "exec {} credential-process --profile dev --pkce >{} 2>{}",
+            bin(),
+            sh_word(&out),
+            sh_word(&err)
+        ),
+        "",
+    );
+    assert_eq!(code, Some(0), "screen: {screen}\nstderr: {}", read(&err));
+    assert!(
+        screen.contains("Sign in to sso-session corp in your browser. If it does not open, open this URL on this machine:\n\n    "),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("/authorize?response_type=code&"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("Waiting for the browser… 1:00 left "),
+        "{screen}"
+    );
+    assert_eq!(read(&err), "");
+    assert_process_json(&read(&out));
+    assert_eq!(sb.mock.count(Op::CreateTokenAuthCode), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_terminal_that_stdin_is_not_on_is_background() {
+    let sb = Sandbox::new().await;
+    let (out, err) = files(&sb);
+    // There is a controlling terminal, but the caller redirected stdin away from it.
+    let (code, screen) = on_pty(
+        &sb,
+        &format!(
+            "exec {} credential-process --profile dev >{} 2>{} </dev/null",
+            bin(),
+            sh_word(&out),
+            sh_word(&err)
+        ),
+        "",
+    );
+    assert_eq!(code, Some(3), "{screen}");
+    assert_eq!(read(&err), LOGIN_REQUIRED);
+    assert_eq!(read(&out), "");
+    assert_eq!(screen, "");
+    assert_eq!(sb.mock.count(Op::StartDeviceAuthorization), 0);
+    assert_eq!(sb.mock.count(Op::RegisterClient), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_terminal_stdin_that_is_not_the_controlling_terminal_is_background() {
+    let sb = Sandbox::new().await;
+    let (out, err) = files(&sb);
+    // stdin is a terminal, but `setsid` puts ssoexec in a session without a controlling terminal.
+    let (code, screen) = on_pty(
+        &sb,
+        &format!(
+            "setsid -w {} credential-process --profile dev >{} 2>{}",
+            bin(),
+            sh_word(&out),
+            sh_word(&err)
+        ),
+        "",
+    );
+    assert_eq!(code, Some(3), "{screen}");
+    assert_eq!(read(&err), LOGIN_REQUIRED);
+    assert_eq!(read(&out), "");
+    assert_eq!(sb.mock.count(Op::StartDeviceAuthorization), 0);
+}
+
+/// `setsid -w ssoexec ARGS` with stdin from /dev/null: no controlling terminal (an IDE, kubectl
+/// from a GUI, CI).
+fn detached(sb: &Sandbox, args: &[&str]) -> (Output, Duration) {
+    let started = Instant::now();
+    let out = sb
+        .wrapper("timeout")
+        .args(["90", "setsid", "-w", &bin()])
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    (out, started.elapsed())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_controlling_terminal_fails_fast_with_exit_3() {
+    let sb = Sandbox::new().await;
+    let (out, took) = detached(&sb, &["credential-process", "--profile", "dev"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_eq!(stderr(&out), LOGIN_REQUIRED);
+    assert_eq!(stdout(&out), "");
+    assert!(
+        took < Duration::from_secs(10),
+        "at once, not after a wait: {took:?}"
+    );
+    assert_eq!(
+        sb.mock.total_requests(),
+        0,
+        "not even a client registration"
+    );
+    assert_eq!(sb.browser_opens(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn login_if_needed_without_a_terminal_logs_in_with_the_url_on_stderr() {
+    let sb = Sandbox::new().await;
+    let (out, _) = detached(
+        &sb,
+        &[
+            "credential-process",
+            "--profile",
+            "dev",
+            "--login-if-needed",
+            "--device-code",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(
+        err,
+        format!(
+            "Sign in to sso-session corp in a browser:\n\n    {mock}/device?user_code=ABCD-0001\n\n\
+             and check that it shows the code:\n\n    ABCD-0001\n\n\
+             (On another device, open {mock}/device and enter the code.)\n\
+             Opened the browser ({browser}).\n\
+             Signed in to https://d-1234567890.awsapps.com/start (token valid for 1h00m, refreshable).\n",
+            mock = sb.mock.uri(),
+            browser = sb.fake_browser()
+        ),
+        "the prompts on stderr, without a QR code or a countdown"
+    );
+    assert_process_json(&stdout(&out));
+}
+
+/// `CONFIG` without its `[default]` profile: a command needs one to be named or picked.
+fn config_without_default() -> String {
+    let start = CONFIG.find("[profile dev]").unwrap();
+    CONFIG[start..].to_string()
+}
+
+const PICKER: &str = "\
+No profile given (--profile, AWS_PROFILE) and no [default] profile. Choose one:
+   1) dev     111111111111 ReadOnly
+   2) legacy  111111111111 Admin
+   3) prod    222222222222 ReadOnly
+   4) static
+Number or name [1-4]: ";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_a_profile_the_person_picks_one_by_number() {
+    let sb = Sandbox::new().await;
+    sb.write_config(&config_without_default());
+    sb.login("dev");
+    let (out, _) = files(&sb);
+    let (code, screen) = on_pty(
+        &sb,
+        &format!("exec {} export --format env >{}", bin(), sh_word(&out)),
+        "3\n",
+    );
+    assert_eq!(code, Some(0), "{screen}");
+    assert!(screen.contains(PICKER), "{screen}");
+    assert!(
+        screen.contains("Using profile prod (next time: --profile prod, or AWS_PROFILE=prod).\n"),
+        "{screen}"
+    );
+    let env = read(&out);
+    assert!(
+        env.ends_with("export AWS_REGION=eu-central-1\nexport AWS_DEFAULT_REGION=eu-central-1\n"),
+        "prod's credentials and region: {env}"
+    );
+    let calls = sb.mock.requests();
+    assert!(
+        calls
+            .iter()
+            .any(|r| r.query_param("account_id").as_deref() == Some("222222222222")),
+        "prod's account"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_picker_reaches_a_terminal_behind_captured_stderr_and_asks_again() {
+    let sb = Sandbox::new().await;
+    sb.write_config(&config_without_default());
+    sb.login("dev");
+    let (out, err) = files(&sb);
+    let (code, screen) = on_pty(
+        &sb,
+        &format!(
+            "exec {} export --format env >{} 2>{}",
+            bin(),
+            sh_word(&out),
+            sh_word(&err)
+        ),
+        "9\nlegacy\n",
+    );
+    assert_eq!(code, Some(0), "{screen}\n{}", read(&err));
+    assert!(screen.contains(PICKER), "{screen}");
+    assert!(
+        screen.contains("`9` is not one of the choices; type a number from 1 to 4 or a name.\nNumber or name [1-4]: "),
+        "{screen}"
+    );
+    assert!(screen.contains("Using profile legacy"), "{screen}");
+    assert_eq!(read(&err), "");
+    assert!(read(&out).starts_with("export AWS_ACCESS_KEY_ID=ASIAMOCK"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_empty_answer_or_no_terminal_fails_as_without_a_picker() {
+    let sb = Sandbox::new().await;
+    sb.write_config(&config_without_default());
+    let not_found = format!(
+        "error: the config profile (default) could not be found in {}\nhint: list profiles with `ssoexec status`, or pass --profile NAME\n",
+        sb.home().join(".aws/config").display()
+    );
+    let out = sb.run(&["export", "--format", "env"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stderr(&out), not_found);
+    let (_, err) = files(&sb);
+    let (code, screen) = on_pty(
+        &sb,
+        &format!("exec {} export --format env 2>{}", bin(), sh_word(&err)),
+        "\n",
+    );
+    assert_eq!(code, Some(1), "{screen}");
+    assert!(screen.contains(PICKER), "{screen}");
+    assert_eq!(read(&err), not_found);
+    // A named profile, AWS_PROFILE, or a [default] profile: no question.
+    sb.login("dev");
+    let (code, screen) = on_pty(
+        &sb,
+        &format!("AWS_PROFILE=dev exec {} export --format env", bin()),
+        "",
+    );
+    assert_eq!(code, Some(0), "{screen}");
+    assert!(!screen.contains("Choose one"), "{screen}");
+}

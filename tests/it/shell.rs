@@ -1,0 +1,445 @@
+//! Issue 14.4: `ssoexec --profile P` with no command starts the user's shell with the
+//! credentials; `ssoexec shell-init SHELL` prints the `ssx` function, run here in bash, zsh, dash
+//! and fish, as a script file and inline, against the mock.
+#![cfg(unix)]
+use crate::prompts::on_pty;
+use crate::support::sandbox::*;
+use std::path::{Path, PathBuf};
+
+fn bin() -> PathBuf {
+    assert_cmd::cargo::cargo_bin("ssoexec")
+}
+
+/// PATH with this build's ssoexec first, as after installing it.
+fn path_with_ssoexec() -> String {
+    format!(
+        "{}:{}",
+        bin().parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+/// The credentials `ssx dev` must set: what `export --format json` gives for the same cache.
+struct Expected {
+    key: String,
+    secret: String,
+    token: String,
+    /// As the `env` format writes it (`+00:00`).
+    expiration: String,
+}
+
+fn expected(sb: &Sandbox) -> Expected {
+    let out = sb.run(&["export", "--profile", "dev", "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let s = |k: &str| v[k].as_str().unwrap().to_string();
+    Expected {
+        key: s("AccessKeyId"),
+        secret: s("SecretAccessKey"),
+        token: s("SessionToken"),
+        expiration: s("Expiration").replace('Z', "+00:00"),
+    }
+}
+
+/// The POSIX script every sh-family shell runs (`SHELL_NAME` is replaced).
+const POSIX_SCRIPT: &str = r#"eval "$(ssoexec shell-init SHELL_NAME)"
+AWS_ACCESS_KEY_ID=before; export AWS_ACCESS_KEY_ID
+ssx nosuch; echo "nosuch status=$?"
+echo "after error: ${AWS_ACCESS_KEY_ID-unset} ${AWS_SECRET_ACCESS_KEY-unset} ${SSOEXEC_PROFILE-unset}"
+ssx dev || exit 9
+echo "key=$AWS_ACCESS_KEY_ID"
+echo "secret=$AWS_SECRET_ACCESS_KEY"
+echo "token=$AWS_SESSION_TOKEN"
+echo "expiration=$AWS_CREDENTIAL_EXPIRATION"
+echo "region=$AWS_REGION profile=$SSOEXEC_PROFILE"
+sh -c 'echo "child sees $AWS_ACCESS_KEY_ID $SSOEXEC_PROFILE"'
+ssx --unset
+echo "unset: ${AWS_ACCESS_KEY_ID-unset} ${AWS_SECRET_ACCESS_KEY-unset} ${AWS_SESSION_TOKEN-unset} ${AWS_CREDENTIAL_EXPIRATION-unset} ${SSOEXEC_PROFILE-unset}"
+echo "region kept: $AWS_REGION"
+echo "helpers: ${_ssx_out-none} ${_ssx_profile-none} ${_ssx_status-none}"
+ssx; echo "no profile status=$?"
+"#;
+
+/// The same steps in fish.
+const FISH_SCRIPT: &str = r#"ssoexec shell-init fish | source
+function show
+    set -q $argv[1]; and echo -n $$argv[1]; or echo -n unset
+end
+set -gx AWS_ACCESS_KEY_ID before
+ssx nosuch; echo "nosuch status=$status"
+echo "after error: "(show AWS_ACCESS_KEY_ID)" "(show AWS_SECRET_ACCESS_KEY)" "(show SSOEXEC_PROFILE)
+ssx dev; or exit 9
+echo "key=$AWS_ACCESS_KEY_ID"
+echo "secret=$AWS_SECRET_ACCESS_KEY"
+echo "token=$AWS_SESSION_TOKEN"
+echo "expiration=$AWS_CREDENTIAL_EXPIRATION"
+echo "region=$AWS_REGION profile=$SSOEXEC_PROFILE"
+sh -c 'echo "child sees $AWS_ACCESS_KEY_ID $SSOEXEC_PROFILE"'
+ssx --unset
+echo "unset: "(show AWS_ACCESS_KEY_ID)" "(show AWS_SECRET_ACCESS_KEY)" "(show AWS_SESSION_TOKEN)" "(show AWS_CREDENTIAL_EXPIRATION)" "(show SSOEXEC_PROFILE)
+echo "region kept: $AWS_REGION"
+echo "helpers: "(show out)" "(show profile)" "(show name)
+ssx; echo "no profile status=$status"
+"#;
+
+/// `unset_helper` is how the shell's script prints a variable that is not set.
+fn expected_output(e: &Expected, unset_helper: &str) -> String {
+    format!(
+        "nosuch status=1\n\
+         after error: before unset unset\n\
+         key={}\nsecret={}\ntoken={}\nexpiration={}\n\
+         region=eu-west-1 profile=dev\n\
+         child sees {} dev\n\
+         unset: unset unset unset unset unset\n\
+         region kept: eu-west-1\n\
+         helpers: {unset_helper} {unset_helper} {unset_helper}\n\
+         no profile status=2\n",
+        e.key, e.secret, e.token, e.expiration, e.key
+    )
+}
+
+/// Runs `shell ARGS` with the sandbox's environment and ssoexec on PATH.
+fn run_shell(sb: &Sandbox, shell: &str, args: &[&str]) -> std::process::Output {
+    sb.wrapper(shell)
+        .args(args)
+        .env("PATH", path_with_ssoexec())
+        .current_dir(sb.home())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn write_script(sb: &Sandbox, name: &str, text: &str) -> PathBuf {
+    let path = sb.home().join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn assert_ssx_session(shell: &str, how: &str, out: &std::process::Output, e: &Expected) {
+    assert_eq!(
+        stdout(out),
+        expected_output(e, if shell == "fish" { "unset" } else { "none" }),
+        "{shell} ({how}): stderr: {}",
+        stderr(out)
+    );
+    let err = stderr(out);
+    let not_found = "error: the config profile (nosuch) could not be found in ";
+    assert!(err.starts_with(not_found), "{shell} ({how}): {err}");
+    assert!(
+        err.ends_with("usage: ssx PROFILE [ssoexec export options] | ssx --unset\n"),
+        "{shell} ({how}): {err}"
+    );
+    assert!(
+        !err.contains(&e.secret),
+        "{shell} ({how}): no secret on stderr"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ssx_sets_and_unsets_credentials_in_posix_shells_scripts_and_inline() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    let e = expected(&sb);
+    for (shell, name) in [
+        ("bash", "bash"),
+        ("zsh", "zsh"),
+        ("dash", "sh"),
+        ("bash", "sh"),
+    ] {
+        let script = POSIX_SCRIPT.replace("SHELL_NAME", name);
+        let file = write_script(&sb, &format!("ssx-{shell}-{name}.sh"), &script);
+        let out = run_shell(&sb, shell, &[file.to_str().unwrap()]);
+        assert_ssx_session(shell, "script file", &out, &e);
+        let out = run_shell(&sb, shell, &["-c", &script]);
+        assert_ssx_session(shell, "-c", &out, &e);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ssx_sets_and_unsets_credentials_in_fish() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    let e = expected(&sb);
+    let file = write_script(&sb, "ssx.fish", FISH_SCRIPT);
+    let out = run_shell(&sb, "fish", &["--no-config", file.to_str().unwrap()]);
+    assert_ssx_session("fish", "script file", &out, &e);
+    let out = run_shell(&sb, "fish", &["--no-config", "-c", FISH_SCRIPT]);
+    assert_ssx_session("fish", "-c", &out, &e);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_ssx_leaves_the_environment_as_it_was() {
+    let sb = Sandbox::new().await;
+    // No login yet and no terminal: ssoexec exits 3, and nothing of a partial output is evaluated.
+    let posix = r#"eval "$(ssoexec shell-init bash)"
+export AWS_ACCESS_KEY_ID=mine AWS_SECRET_ACCESS_KEY=mine-too SSOEXEC_PROFILE=other
+ssx dev; echo "status=$?"
+echo "$AWS_ACCESS_KEY_ID $AWS_SECRET_ACCESS_KEY ${AWS_SESSION_TOKEN-unset} $SSOEXEC_PROFILE"
+"#;
+    let fish = r#"ssoexec shell-init fish | source
+set -gx AWS_ACCESS_KEY_ID mine; set -gx AWS_SECRET_ACCESS_KEY mine-too; set -gx SSOEXEC_PROFILE other
+ssx dev; echo "status=$status"
+set -q AWS_SESSION_TOKEN; and set token set; or set token unset
+echo "$AWS_ACCESS_KEY_ID $AWS_SECRET_ACCESS_KEY $token $SSOEXEC_PROFILE"
+"#;
+    for (shell, args) in [
+        ("bash", vec!["-c", posix]),
+        ("zsh", vec!["-c", posix]),
+        ("fish", vec!["--no-config", "-c", fish]),
+    ] {
+        let out = run_shell(&sb, shell, &args);
+        assert_eq!(
+            stdout(&out),
+            "status=3\nmine mine-too unset other\n",
+            "{shell}: {}",
+            stderr(&out)
+        );
+        assert!(
+            stderr(&out).starts_with("error: login required: no valid SSO token"),
+            "{shell}: {}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn shell_init_text_for_each_shell() {
+    let run = |shell: &str| {
+        let out = assert_cmd::Command::new(bin())
+            .args(["shell-init", shell])
+            .env_clear()
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{shell}: {}", stderr(&out));
+        assert_eq!(stderr(&out), "");
+        stdout(&out)
+    };
+    let bash = run("bash");
+    assert!(
+        bash.starts_with("# ssoexec shell-init bash: `ssx PROFILE` sets AWS credentials for PROFILE in this shell,\n# `ssx --unset` removes them. Add to ~/.bashrc: eval \"$(ssoexec shell-init bash)\"\nssx() {\n"),
+        "{bash}"
+    );
+    // One POSIX function for the sh family; only the header differs.
+    let body = |s: &str| s.lines().skip(2).collect::<Vec<_>>().join("\n");
+    assert_eq!(body(&run("zsh")), body(&bash));
+    assert_eq!(body(&run("sh")), body(&bash));
+    assert!(run("zsh").contains("Add to ~/.zshrc: eval \"$(ssoexec shell-init zsh)\""));
+    let fish = run("fish");
+    assert!(
+        fish.contains(
+            "Add to ~/.config/fish/config.fish: ssoexec shell-init fish | source\nfunction ssx "
+        ),
+        "{fish}"
+    );
+    // Every function parses in its shell.
+    for (shell, text) in [("bash", &bash), ("zsh", &bash), ("dash", &bash)] {
+        let out = std::process::Command::new(shell)
+            .args(["-n", "-c", text])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{shell}: {}", stderr(&out));
+    }
+    let out = std::process::Command::new("fish")
+        .args(["--no-execute", "-c", &fish])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "fish: {}", stderr(&out));
+    let err = assert_cmd::Command::new(bin())
+        .args(["shell-init", "tcsh"])
+        .env_clear()
+        .output()
+        .unwrap();
+    assert_eq!(err.status.code(), Some(2));
+    assert!(
+        stderr(&err).contains("invalid value 'tcsh'"),
+        "{}",
+        stderr(&err)
+    );
+}
+
+/// PowerShell is not installable here, so its function is checked as text: the structure a
+/// PowerShell parser needs (balanced braces, each statement) and the same contract as the others.
+#[test]
+fn shell_init_powershell_text() {
+    let out = assert_cmd::Command::new(bin())
+        .args(["shell-init", "powershell"])
+        .env_clear()
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = stdout(&out);
+    let expected = r#"# ssoexec shell-init powershell: `ssx PROFILE` sets AWS credentials for PROFILE in this shell,
+# `ssx --unset` removes them. Add to $PROFILE: Invoke-Expression (& ssoexec shell-init powershell | Out-String)
+function ssx {
+    $first = if ($args.Count -gt 0) { [string]$args[0] } else { '' }
+    if ($first -in '-h', '--help') {
+        'usage: ssx PROFILE [ssoexec export options] | ssx --unset'
+        return
+    }
+    if ($first -eq '') {
+        Write-Error 'usage: ssx PROFILE [ssoexec export options] | ssx --unset'
+        return
+    }
+    if ($first -in '-u', '--unset') {
+        foreach ($name in 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_CREDENTIAL_EXPIRATION', 'SSOEXEC_PROFILE') {
+            Remove-Item -Path "Env:$name" -ErrorAction SilentlyContinue
+        }
+        return
+    }
+    $rest = @($args | Select-Object -Skip 1)
+    $out = & ssoexec export --profile $first --format powershell @rest
+    if ($LASTEXITCODE -ne 0) {
+        return
+    }
+    Invoke-Expression ($out -join "`n")
+    $Env:SSOEXEC_PROFILE = $first
+}
+"#;
+    assert_eq!(text, expected);
+    let opens = text.matches('{').count();
+    assert_eq!(opens, text.matches('}').count(), "balanced braces");
+    assert_eq!(text.matches('(').count(), text.matches(')').count());
+}
+
+/// A shell for the tests: says what it was given, then exits with `code`.
+fn fake_shell(sb: &Sandbox, code: i32) -> PathBuf {
+    let path = sb.home().join("bin/fake-shell");
+    std::fs::write(
+        &path,
+        format!(
+            "#!/bin/sh\necho \"in the shell: profile=$SSOEXEC_PROFILE key=$AWS_ACCESS_KEY_ID region=$AWS_REGION args=$#\"\nexit {code}\n"
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+fn sh_word(path: &Path) -> String {
+    format!("'{}'", path.display().to_string().replace('\'', r"'\''"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_command_starts_the_shell_with_the_credentials_and_returns_its_status() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    let e = expected(&sb);
+    let shell = fake_shell(&sb, 7);
+    let (code, screen) = on_pty(
+        &sb,
+        &format!(
+            "SHELL={} exec {} --profile dev",
+            sh_word(&shell),
+            sh_word(&bin())
+        ),
+        "",
+    );
+    assert_eq!(code, Some(7), "{screen}");
+    assert_eq!(
+        screen,
+        format!(
+            "in the shell: profile=dev key={} region=eu-west-1 args=0\n",
+            e.key
+        )
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_shell_set_sh_starts_and_reads_the_terminal() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    let (code, screen) = on_pty(
+        &sb,
+        &format!("unset SHELL; exec {} --profile prod", sh_word(&bin())),
+        "echo \"inside=$SSOEXEC_PROFILE/$AWS_REGION\"; exit 5\n",
+    );
+    assert_eq!(code, Some(5), "{screen}");
+    assert!(screen.contains("inside=prod/eu-central-1\n"), "{screen}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_shell_starts_without_a_terminal_too() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    let out = sb
+        .cmd()
+        .args(["--profile", "dev"])
+        .env("SHELL", "/bin/sh")
+        .write_stdin("echo \"$SSOEXEC_PROFILE $AWS_DEFAULT_REGION\"\nexit 4\n")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "dev eu-west-1\n");
+    assert_eq!(stderr(&out), "");
+    // A shell that cannot start is reported like a command that cannot.
+    let out = sb
+        .cmd()
+        .args(["--profile", "dev"])
+        .env("SHELL", "/nonexistent/shell")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(127));
+    assert!(
+        stderr(&out).starts_with("error: command not found: /nonexistent/shell\n"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_picker_then_the_shell() {
+    let sb = Sandbox::new().await;
+    let start = CONFIG.find("[profile dev]").unwrap();
+    sb.write_config(&CONFIG[start..]);
+    sb.login("dev");
+    let shell = fake_shell(&sb, 0);
+    let (code, screen) = on_pty(
+        &sb,
+        &format!("SHELL={} exec {}", sh_word(&shell), sh_word(&bin())),
+        "prod\n",
+    );
+    assert_eq!(code, Some(0), "{screen}");
+    assert!(screen.contains("Using profile prod"), "{screen}");
+    assert!(
+        screen.contains("in the shell: profile=prod key=ASIAMOCK"),
+        "{screen}"
+    );
+}
+
+/// The startup-file lines of the README define `ssx` in interactive shells on a terminal.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_startup_lines_define_ssx_in_interactive_shells() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    let rc = sb.home().join("rc");
+    std::fs::create_dir_all(rc.join("fish")).unwrap();
+    std::fs::write(rc.join("bashrc"), "eval \"$(ssoexec shell-init bash)\"\n").unwrap();
+    std::fs::write(rc.join(".zshrc"), "eval \"$(ssoexec shell-init zsh)\"\n").unwrap();
+    std::fs::write(
+        rc.join("fish/config.fish"),
+        "ssoexec shell-init fish | source\n",
+    )
+    .unwrap();
+    let path = format!("PATH={}", sh_word(Path::new(&path_with_ssoexec())));
+    let rc_dir = sh_word(&rc);
+    for (shell, line) in [
+        (
+            "bash",
+            format!("{path} exec bash --noprofile --rcfile {rc_dir}/bashrc -i"),
+        ),
+        ("zsh", format!("{path} ZDOTDIR={rc_dir} exec zsh -i")),
+        (
+            "fish",
+            format!("{path} XDG_CONFIG_HOME={rc_dir} exec fish -i"),
+        ),
+    ] {
+        let (code, screen) = on_pty(
+            &sb,
+            &line,
+            "ssx prod; echo \"in=$SSOEXEC_PROFILE/$AWS_REGION\"; exit\n",
+        );
+        assert_eq!(code, Some(0), "{shell}: {screen}");
+        assert!(screen.contains("in=prod/eu-central-1"), "{shell}: {screen}");
+    }
+}
