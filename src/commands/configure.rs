@@ -65,9 +65,11 @@ pub async fn configure(
         None if ask => ask_text(
             "Default region for this profile",
             Some(&session.region),
-            |r| profile::validate_region("region", r, "in the answer", false)
+            |r| {
+                profile::validate_region("region", r, "in the answer", false)
                     .map(|_| ())
-                    .map_err(|e| e.to_string()),
+                    .map_err(|e| e.to_string())
+            },
         )?,
         None => session.region.clone(),
     };
@@ -378,9 +380,11 @@ pub(super) fn choose_session(
         None if ask => ask_text(
             "IAM Identity Center region",
             Some(DEFAULT_SSO_REGION),
-            |r| profile::validate_region("sso_region", r, "in the answer", false)
+            |r| {
+                profile::validate_region("sso_region", r, "in the answer", false)
                     .map(|_| ())
-                    .map_err(|e| e.to_string()),
+                    .map_err(|e| e.to_string())
+            },
         )?,
         None => return Err(Error::Usage("pass --sso-region with --start-url".into())),
     };

@@ -99,7 +99,8 @@ pub async fn run(mut cli: Cli, env: Env, printer: Printer) -> Result<ExitStatus,
         Some(Command::Configure(args)) => configure::configure(&app, &args, &cli.target).await,
         Some(Command::Generate(args)) => generate::generate(&app, &args, &cli.target).await,
         Some(Command::Doctor(args)) => {
-            doctor::doctor(&app, &args, config_error.borrow_mut().take()).await
+            let config_error = config_error.borrow_mut().take();
+            doctor::doctor(&app, &args, config_error).await
         }
         Some(
             Command::Completions(_)
