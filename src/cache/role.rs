@@ -48,6 +48,41 @@ pub fn cache_key(target: &SsoTarget) -> String {
     sha1_hex(&json).replace([':', '/', '\\'], "_")
 }
 
+/// The `ProviderType` of every entry derived from an SSO session. `aws sso logout` and
+/// `ssoexec logout` remove entries by it, so any entry ssoexec writes from SSO credentials
+/// (role credentials, and assumed roles chained from them) carries it.
+pub const SSO_PROVIDER_TYPE: &str = "sso";
+
+/// Whether a cache file's JSON is an entry derived from an SSO session.
+pub fn is_sso_entry(bytes: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(bytes)
+        .is_ok_and(|v| v.get("ProviderType").and_then(|t| t.as_str()) == Some(SSO_PROVIDER_TYPE))
+}
+
+/// Removes every entry derived from an SSO session from `cache_dir` (for logout); other entries
+/// (assume-role results of non-SSO profiles) stay.
+pub fn clear_sso_entries(cache_dir: &Path) -> Result<(), CacheError> {
+    let entries = match std::fs::read_dir(cache_dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => {
+            return Err(CacheError::Read {
+                path: cache_dir.to_path_buf(),
+                source: e,
+            });
+        }
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.extension().is_some_and(|x| x == "json")
+            && read_optional(&path)?.is_some_and(|b| is_sso_entry(&b))
+        {
+            atomic::remove(&path)?;
+        }
+    }
+    Ok(())
+}
+
 pub fn path(cache_dir: &Path, target: &SsoTarget) -> PathBuf {
     cache_dir.join(format!("{}.json", cache_key(target)))
 }
@@ -78,7 +113,7 @@ pub fn load(path: &Path) -> Result<Lookup<Credentials>, CacheError> {
 
 pub fn store(path: &Path, creds: &Credentials) -> Result<(), CacheError> {
     let entry = CacheEntry {
-        provider_type: "sso".into(),
+        provider_type: SSO_PROVIDER_TYPE.into(),
         credentials: CachedCredentials {
             access_key_id: creds.access_key_id.clone(),
             secret_access_key: creds.secret_access_key.clone(),

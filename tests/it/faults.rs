@@ -669,3 +669,51 @@ async fn a_full_disk_or_read_only_cache_is_reported_and_loses_nothing() {
         stderr(&out)
     );
 }
+
+/// The temp files (`.NAME.XXXX.tmp`) in the two AWS cache directories.
+fn temp_files(sb: &Sandbox) -> Vec<PathBuf> {
+    [sb.sso_cache(), sb.cli_cache()]
+        .iter()
+        .filter_map(|d| std::fs::read_dir(d).ok())
+        .flat_map(|rd| rd.flatten().map(|e| e.path()))
+        .filter(|p| p.to_string_lossy().ends_with(".tmp"))
+        .collect()
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn sigkill_mid_write_leaves_no_temp_file_holding_a_secret() {
+    let sb = Sandbox::new().await;
+    sb.mock.set_role_credentials_ttl(60); // every run fetches and rewrites the role credentials
+    sb.seed_token("seed-access", Some("seed-refresh"), 10 * 60); // and refreshes the token
+    // Large writes widen the window a killed writer can die in: pad the token file with an
+    // unknown key (kept on every rewrite).
+    let mut token: Value =
+        serde_json::from_slice(&std::fs::read(sb.token_file("corp")).unwrap()).unwrap();
+    token["padding"] = "x".repeat(4 << 20).into();
+    std::fs::write(sb.token_file("corp"), token.to_string()).unwrap();
+    let mut killed_mid_run = 0;
+    for i in 0..30u64 {
+        let mut child = sb
+            .std_cmd()
+            .args(["credential-process", "--profile", "dev"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // Wait for the refresh to be on its way, then kill somewhere in the write.
+        let before = sb.mock.count(Op::CreateTokenRefresh);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while sb.mock.count(Op::CreateTokenRefresh) == before && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_micros(200));
+        }
+        std::thread::sleep(Duration::from_millis(7 * (i % 30)));
+        let _ = child.kill();
+        if child.wait().unwrap().code().is_none() {
+            killed_mid_run += 1;
+        }
+        let left = temp_files(&sb);
+        assert!(left.is_empty(), "iteration {i}: left behind {left:?}");
+    }
+    assert!(killed_mid_run > 0, "the test must kill runs in flight");
+}

@@ -8,6 +8,7 @@ mod github;
 mod kube;
 mod layering;
 mod login;
+mod logout;
 mod mock_selftest;
 mod output;
 mod readme;
