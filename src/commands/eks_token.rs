@@ -7,13 +7,13 @@ use crate::cache::Lookup;
 use crate::cache::eks_token::{self as cache, TokenKey};
 use crate::cli::EksTokenArgs;
 use crate::credentials::Credentials;
-use crate::credentials::sso::{LOGIN_LOCK_TIMEOUT, LoginPermission, role_credentials};
+use crate::credentials::sso::{LoginPermission, lock_for, role_credentials};
 use crate::error::Error;
 use crate::kube::exec_credential::{self, ApiVersion, ExecInfo};
 use crate::kube::{EksToken, KubeError, token};
 use crate::support::env::KUBERNETES_EXEC_INFO;
 use crate::support::exit::ExitStatus;
-use crate::support::lock;
+use crate::support::lock::Activity;
 use std::path::Path;
 
 /// The session name `aws eks get-token --role-arn` uses, so CloudTrail shows the same thing.
@@ -38,18 +38,20 @@ pub async fn eks_token(app: &App, args: &EksTokenArgs) -> Result<ExitStatus, Err
     if let Some(t) = cached_token(app, &path)? {
         return print_token(info.api_version, &t);
     }
-    let _guard = lock::acquire(
-        &app.lock_dir(),
+    let permission = permission(app, &info);
+    let _guard = lock_for(
+        app,
         &format!("eks-{}", key.hash()),
         &format!("getting an EKS token for {cluster_id}"),
-        LOGIN_LOCK_TIMEOUT,
-        &app.printer,
+        Activity::Fetch,
+        &target.session,
+        permission,
     )
     .await?;
     if let Some(t) = cached_token(app, &path)? {
         return print_token(info.api_version, &t); // another process signed one while we waited
     }
-    let creds = role_credentials(app, &target, permission(app, &info)).await?;
+    let creds = role_credentials(app, &target, permission).await?;
     let creds = match &args.role_arn {
         Some(arn) => assume_role(app, &creds, region, arn).await?,
         None => creds,

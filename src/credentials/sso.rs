@@ -9,7 +9,7 @@ use crate::config::{SsoSession, SsoTarget};
 use crate::error::Error;
 use crate::login;
 use crate::support::clock::needs_refresh;
-use crate::support::lock;
+use crate::support::lock::{self, Activity};
 use std::path::Path;
 use std::time::Duration as StdDuration;
 use time::Duration;
@@ -47,6 +47,50 @@ impl LoginPermission {
     }
 }
 
+/// Is a login for `session` waiting for a person in another process?
+pub fn login_in_progress(app: &App, session: &SsoSession) -> bool {
+    lock::holder(
+        &app.lock_dir(),
+        &format!("token-{}", session.token_cache_key()),
+    ) == Some(Activity::Login)
+}
+
+/// Takes a lock on the way to `session`'s credentials. A caller that may not log in does not
+/// wait behind a login that waits for a person (minutes): it fails at once with exit 3. Short
+/// holders (a refresh, a fetch) are waited for.
+pub async fn lock_for(
+    app: &App,
+    key: &str,
+    purpose: &str,
+    activity: Activity,
+    session: &SsoSession,
+    permission: LoginPermission,
+) -> Result<lock::LockGuard, Error> {
+    let give_up = || login_in_progress(app, session);
+    let give_up: Option<&(dyn Fn() -> bool + Sync)> =
+        (permission == LoginPermission::Never).then_some(&give_up);
+    lock::acquire_as(
+        &app.lock_dir(),
+        key,
+        purpose,
+        activity,
+        LOGIN_LOCK_TIMEOUT,
+        &app.printer,
+        give_up,
+    )
+    .await
+    .map_err(|e| match e {
+        crate::cache::CacheError::HeldByLogin { .. } => Error::LoginRequired {
+            reason: format!(
+                "a login is in progress in another terminal (for {}); not waiting for it without a terminal",
+                session.describe()
+            ),
+            login_command: app.settings.login_command(),
+        },
+        e => e.into(),
+    })
+}
+
 /// The fast path: valid cached role credentials, or `None`. Reads one file; no lock, no network.
 pub fn cached_role_credentials(
     app: &App,
@@ -81,12 +125,13 @@ pub async fn role_credentials(
         return Ok(c);
     }
     let key = role::cache_key(target);
-    let _guard = lock::acquire(
-        &app.lock_dir(),
+    let _guard = lock_for(
+        app,
         &format!("role-{key}"),
         "fetching these role credentials",
-        LOGIN_LOCK_TIMEOUT,
-        &app.printer,
+        Activity::Fetch,
+        &target.session,
+        permission,
     )
     .await?;
     if let Some(c) = cached_role_credentials(app, target, role::REUSE_MARGIN) {
@@ -239,12 +284,18 @@ pub async fn sso_token(
         return Ok(t);
     }
     let key = session.token_cache_key();
-    let _guard = lock::acquire(
-        &app.lock_dir(),
+    let activity = if permission == LoginPermission::Always {
+        Activity::Login
+    } else {
+        Activity::Fetch
+    };
+    let guard = lock_for(
+        app,
         &format!("token-{key}"),
         &format!("signing in to {}", session.describe()),
-        LOGIN_LOCK_TIMEOUT,
-        &app.printer,
+        activity,
+        session,
+        permission,
     )
     .await?;
 
@@ -298,6 +349,8 @@ pub async fn sso_token(
             login_command: app.settings.login_command(),
         });
     }
+    // Waiters that may not log in stop waiting for us now (see `lock_for`).
+    guard.record(Activity::Login);
     marker::write(&marker_path, marker::State::Started, app.now())?;
     match login::login(app, session).await {
         Ok(t) => {

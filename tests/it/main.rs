@@ -7,6 +7,7 @@ mod faults;
 mod github;
 mod kube;
 mod layering;
+mod locks;
 mod login;
 mod logout;
 mod mock_selftest;
