@@ -9,6 +9,42 @@ use time::OffsetDateTime;
 const BEARER_HEADER: &str = "x-amz-sso_bearer_token";
 /// The largest page the API allows.
 const PAGE_SIZE: &str = "100";
+/// At most this many pages are read (100,000 accounts or roles): a server that never stops
+/// paging is an error, not a loop.
+pub const MAX_PAGES: usize = 1000;
+
+/// The pagination guard (botocore's rule): stop on a token seen before, and after `MAX_PAGES`.
+struct Pages {
+    op: &'static str,
+    seen: std::collections::HashSet<String>,
+}
+
+impl Pages {
+    fn new(op: &'static str) -> Pages {
+        Pages {
+            op,
+            seen: std::collections::HashSet::new(),
+        }
+    }
+
+    /// The token for the next page, `None` at the end, or an error for a hostile paginator.
+    fn next(&mut self, token: Option<String>) -> Result<Option<String>, HttpError> {
+        let Some(t) = token.filter(|t| !t.is_empty()) else {
+            return Ok(None);
+        };
+        let decode = |reason: String| HttpError::Decode {
+            op: self.op,
+            reason,
+        };
+        if self.seen.len() + 1 >= MAX_PAGES {
+            return Err(decode(format!("more than {MAX_PAGES} pages")));
+        }
+        if !self.seen.insert(t.clone()) {
+            return Err(decode("the same nextToken was received twice".into()));
+        }
+        Ok(Some(t))
+    }
+}
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -122,6 +158,7 @@ impl<'a> Portal<'a> {
     pub async fn list_accounts(&self, token: &Secret) -> Result<Vec<Account>, HttpError> {
         let mut out = Vec::new();
         let mut next: Option<String> = None;
+        let mut pages = Pages::new("ListAccounts");
         loop {
             let mut q = vec![("max_result", PAGE_SIZE)];
             if let Some(n) = &next {
@@ -131,9 +168,9 @@ impl<'a> Portal<'a> {
                 .get("ListAccounts", "/assignment/accounts", token, &q)
                 .await?;
             out.extend(page.account_list);
-            match page.next_token.filter(|t| !t.is_empty()) {
-                Some(t) => next = Some(t),
-                None => return Ok(out),
+            next = pages.next(page.next_token)?;
+            if next.is_none() {
+                return Ok(out);
             }
         }
     }
@@ -145,6 +182,7 @@ impl<'a> Portal<'a> {
     ) -> Result<Vec<Role>, HttpError> {
         let mut out = Vec::new();
         let mut next: Option<String> = None;
+        let mut pages = Pages::new("ListAccountRoles");
         loop {
             let mut q = vec![("account_id", account_id), ("max_result", PAGE_SIZE)];
             if let Some(n) = &next {
@@ -154,9 +192,9 @@ impl<'a> Portal<'a> {
                 .get("ListAccountRoles", "/assignment/roles", token, &q)
                 .await?;
             out.extend(page.role_list);
-            match page.next_token.filter(|t| !t.is_empty()) {
-                Some(t) => next = Some(t),
-                None => return Ok(out),
+            next = pages.next(page.next_token)?;
+            if next.is_none() {
+                return Ok(out);
             }
         }
     }
@@ -173,5 +211,26 @@ impl<'a> Portal<'a> {
             })
             .await?;
         client::empty("Logout", response).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paging_stops_on_a_repeated_token_and_after_the_page_cap() {
+        let mut p = Pages::new("ListAccounts");
+        assert_eq!(p.next(Some("a".into())).unwrap(), Some("a".into()));
+        assert_eq!(p.next(Some(String::new())).unwrap(), None);
+        assert_eq!(p.next(None).unwrap(), None);
+        let e = p.next(Some("a".into())).unwrap_err();
+        assert!(e.to_string().ends_with("the same nextToken was received twice"), "{e}");
+        let mut p = Pages::new("ListAccounts");
+        let mut n = 0;
+        while p.next(Some(n.to_string())).is_ok() {
+            n += 1;
+        }
+        assert_eq!(n, MAX_PAGES - 1);
     }
 }

@@ -5,6 +5,7 @@ mod cache;
 mod exec;
 mod faults;
 mod github;
+mod hostile;
 mod kube;
 mod layering;
 mod locks;
