@@ -134,3 +134,105 @@ async fn a_repeated_next_token_stops_paging_with_a_clear_error() {
         assert!(sb.mock.total_requests() <= 3, "{}", sb.mock.total_requests());
     }
 }
+
+/// A server that answers every request with `200` and an endless body (with or without a
+/// `Content-Length` announcing 512 MiB). Returns its URL; the thread ends with the test process.
+fn endless_body_server(announce_length: bool) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { continue };
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                let _ = s.read(&mut buf);
+                let head = if announce_length {
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 536870912\r\n\r\n"
+                } else {
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n"
+                };
+                let _ = s.write_all(head.as_bytes());
+                let _ = s.write_all(b"{\"roleCredentials\": \"");
+                let chunk = vec![b'x'; 64 * 1024];
+                // Until the client hangs up (at most 512 MiB).
+                for _ in 0..8192 {
+                    if s.write_all(&chunk).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    url
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_endless_response_body_is_refused_at_one_mebibyte() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    for announce in [true, false] {
+        let url = endless_body_server(announce);
+        let started = Instant::now();
+        let out = sb
+            .cmd()
+            .args(["credential-process", "--profile", "dev"])
+            .env("AWS_ENDPOINT_URL_SSO", &url)
+            .timeout(Duration::from_secs(30))
+            .output()
+            .unwrap();
+        no_panic(&out);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        assert_eq!(
+            stderr(&out),
+            "error: GetRoleCredentials returned a response ssoexec cannot read: the response body is larger than 1024 KiB\n"
+        );
+        assert!(started.elapsed() < Duration::from_secs(10));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_endless_config_file_fails_fast() {
+    let sb = Sandbox::new().await;
+    let started = Instant::now();
+    let out = sb
+        .cmd()
+        .args(["credential-process", "--profile", "dev"])
+        .env("AWS_CONFIG_FILE", "/dev/zero")
+        .timeout(Duration::from_secs(20))
+        .output()
+        .unwrap();
+    no_panic(&out);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with(
+            "error: cannot read /dev/zero\n  caused by: it is larger than 16 MiB\n"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_ca_bundle_without_a_certificate_is_an_error() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    let garbage = sb.home().join("garbage.pem");
+    std::fs::write(&garbage, "this is not a certificate\n").unwrap();
+    let out = sb
+        .cmd()
+        .args(["credential-process", "--profile", "dev"])
+        .env("AWS_CA_BUNDLE", &garbage)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "");
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "error: cannot set up HTTPS: the CA bundle {} holds no PEM certificate\nhint: check AWS_CA_BUNDLE / ca_bundle\n",
+            garbage.display()
+        )
+    );
+}
