@@ -8,4 +8,5 @@ pub mod endpoint;
 pub mod error_code;
 pub mod oidc;
 pub mod portal;
+pub mod response;
 pub mod sts;

@@ -95,6 +95,45 @@ struct RolePage {
     next_token: Option<String>,
 }
 
+/// A GetRoleCredentials body as credentials (for the fuzz target and the properties).
+pub fn decode_role_credentials(bytes: &[u8], account_id: &str) -> Result<Credentials, HttpError> {
+    let r: RoleCredentialsResponse =
+        serde_json::from_slice(bytes).map_err(|e| HttpError::Decode {
+            op: "GetRoleCredentials",
+            reason: e.to_string(),
+        })?;
+    to_credentials(r, account_id)
+}
+
+/// A ListAccounts or ListAccountRoles page: the items and the next token.
+pub fn decode_pages(bytes: &[u8]) -> (Option<usize>, Option<usize>) {
+    (
+        serde_json::from_slice::<AccountPage>(bytes)
+            .ok()
+            .map(|p| p.account_list.len() + p.next_token.map_or(0, |t| t.len())),
+        serde_json::from_slice::<RolePage>(bytes)
+            .ok()
+            .map(|p| p.role_list.len() + p.next_token.map_or(0, |t| t.len())),
+    )
+}
+
+/// `expiration` (epoch milliseconds, any i64) must be a representable date.
+fn to_credentials(r: RoleCredentialsResponse, account_id: &str) -> Result<Credentials, HttpError> {
+    let c = r.role_credentials;
+    let expiration = OffsetDateTime::from_unix_timestamp(c.expiration.div_euclid(1000))
+        .map_err(|_| HttpError::Decode {
+            op: "GetRoleCredentials",
+            reason: format!("expiration {} is out of range", c.expiration),
+        })?;
+    Ok(Credentials {
+        access_key_id: c.access_key_id,
+        secret_access_key: c.secret_access_key,
+        session_token: c.session_token,
+        expiration: Some(expiration),
+        account_id: Some(account_id.to_string()),
+    })
+}
+
 pub struct Portal<'a> {
     client: &'a Client,
     base: String,
@@ -140,19 +179,7 @@ impl<'a> Portal<'a> {
                 &[("role_name", role_name), ("account_id", account_id)],
             )
             .await?;
-        let c = r.role_credentials;
-        let expiration = OffsetDateTime::from_unix_timestamp(c.expiration.div_euclid(1000))
-            .map_err(|_| HttpError::Decode {
-                op: "GetRoleCredentials",
-                reason: format!("expiration {} is out of range", c.expiration),
-            })?;
-        Ok(Credentials {
-            access_key_id: c.access_key_id,
-            secret_access_key: c.secret_access_key,
-            session_token: c.session_token,
-            expiration: Some(expiration),
-            account_id: Some(account_id.to_string()),
-        })
+        to_credentials(r, account_id)
     }
 
     pub async fn list_accounts(&self, token: &Secret) -> Result<Vec<Account>, HttpError> {
