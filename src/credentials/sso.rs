@@ -91,6 +91,19 @@ pub async fn lock_for(
     })
 }
 
+/// Checks the AWS CLI cache directories before anything is read or requested: a group-writable
+/// one of ours is made private (with a warning), any other unsafe one stops the command here
+/// rather than after a login or refresh whose result could not be stored.
+pub fn secure_cache_dirs(app: &App) -> Result<(), Error> {
+    let paths = &app.settings.paths;
+    for dir in [&paths.sso_cache, &paths.cli_cache] {
+        if let Some(line) = crate::support::atomic::secure_shared_dir(dir)? {
+            app.printer.warn(line);
+        }
+    }
+    Ok(())
+}
+
 /// The fast path: valid cached role credentials, or `None`. Reads one file; no lock, no network.
 pub fn cached_role_credentials(
     app: &App,
@@ -121,6 +134,7 @@ pub async fn role_credentials(
     target: &SsoTarget,
     permission: LoginPermission,
 ) -> Result<Credentials, Error> {
+    secure_cache_dirs(app)?;
     if let Some(c) = cached_role_credentials(app, target, role::REUSE_MARGIN) {
         return Ok(c);
     }
@@ -275,6 +289,7 @@ pub async fn sso_token(
     session: &SsoSession,
     permission: LoginPermission,
 ) -> Result<SsoToken, Error> {
+    secure_cache_dirs(app)?;
     let path = token::path(&app.settings.paths.sso_cache, session);
     let now = app.now();
     let fresh = |t: &SsoToken| !needs_refresh(t.expires_at, now, TOKEN_REFRESH_WINDOW);

@@ -21,6 +21,41 @@ pub fn ensure_dir(dir: &Path) -> Result<(), CacheError> {
     check_private(dir)
 }
 
+/// For a directory shared with the AWS CLI (`~/.aws/sso/cache`, `~/.aws/cli/cache`), checked
+/// before any request: one of ours that only its group may write to (botocore creates it so
+/// under umask 002) is made private, and the returned line says so; anything else unsafe is
+/// refused. A missing directory is fine (it is created 0700 when first written).
+pub fn secure_shared_dir(dir: &Path) -> Result<Option<String>, CacheError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let Ok(meta) = std::fs::metadata(dir) else {
+            return Ok(None);
+        };
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let me = unsafe { libc::geteuid() };
+        let mode = meta.mode() & 0o777;
+        if meta.is_dir() && meta.uid() == me && mode & 0o020 != 0 && mode & 0o002 == 0 {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(
+                |e| CacheError::Dir {
+                    path: dir.to_path_buf(),
+                    source: e,
+                },
+            )?;
+            return Ok(Some(format!(
+                "{} was writable by group or others (mode {mode:o}); made it private (mode 700)",
+                dir.display()
+            )));
+        }
+        if meta.is_dir() {
+            check_private(dir)?;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(None)
+}
+
 #[cfg(unix)]
 fn check_private(dir: &Path) -> Result<(), CacheError> {
     use std::os::unix::fs::MetadataExt;
