@@ -333,6 +333,9 @@ pub async fn empty(op: &'static str, response: reqwest::Response) -> Result<(), 
     )))
 }
 
+/// The most of a server's error message shown.
+pub const MAX_MESSAGE: usize = 500;
+
 pub fn api_error(
     op: &'static str,
     status: u16,
@@ -349,10 +352,16 @@ pub fn api_error(
         .map(|c| ErrorCode::parse(&clean_code(&c)))
         .or_else(|| field("error").map(|e| ErrorCode::from_oauth(&e)))
         .unwrap_or_else(|| ErrorCode::Other(format!("HTTP{status}")));
-    let message = field("error_description")
-        .or_else(|| field("message"))
-        .or_else(|| field("Message"))
-        .unwrap_or_default();
+    // Server text reaches the terminal: no control characters, and not a whole page of it.
+    let message: String = crate::support::text::clean(
+        &field("error_description")
+            .or_else(|| field("message"))
+            .or_else(|| field("Message"))
+            .unwrap_or_default(),
+    )
+    .chars()
+    .take(MAX_MESSAGE)
+    .collect();
     ApiError {
         op,
         status,

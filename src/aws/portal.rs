@@ -120,10 +120,12 @@ pub fn decode_pages(bytes: &[u8]) -> (Option<usize>, Option<usize>) {
 /// `expiration` (epoch milliseconds, any i64) must be a representable date.
 fn to_credentials(r: RoleCredentialsResponse, account_id: &str) -> Result<Credentials, HttpError> {
     let c = r.role_credentials;
-    let expiration = OffsetDateTime::from_unix_timestamp(c.expiration.div_euclid(1000))
-        .map_err(|_| HttpError::Decode {
-            op: "GetRoleCredentials",
-            reason: format!("expiration {} is out of range", c.expiration),
+    let expiration =
+        OffsetDateTime::from_unix_timestamp(c.expiration.div_euclid(1000)).map_err(|_| {
+            HttpError::Decode {
+                op: "GetRoleCredentials",
+                reason: format!("expiration {} is out of range", c.expiration),
+            }
         })?;
     Ok(Credentials {
         access_key_id: c.access_key_id,
@@ -252,7 +254,11 @@ mod tests {
         assert_eq!(p.next(Some(String::new())).unwrap(), None);
         assert_eq!(p.next(None).unwrap(), None);
         let e = p.next(Some("a".into())).unwrap_err();
-        assert!(e.to_string().ends_with("the same nextToken was received twice"), "{e}");
+        assert!(
+            e.to_string()
+                .ends_with("the same nextToken was received twice"),
+            "{e}"
+        );
         let mut p = Pages::new("ListAccounts");
         let mut n = 0;
         while p.next(Some(n.to_string())).is_ok() {

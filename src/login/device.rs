@@ -53,6 +53,7 @@ pub async fn run(
     }
     match browser::open(app, &url) {
         Ok(line) => p.info(line),
+        Err(line) if !browser::safe_url(&url) => p.warn(line),
         Err(line) => p.debug(line),
     }
 

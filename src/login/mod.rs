@@ -110,7 +110,9 @@ fn unusable(app: &App, token: &SsoToken, expires_in: i64) -> Option<Error> {
         message: format!(
             "the SSO OIDC service issued a token that expires at once (expiresIn {expires_in})"
         ),
-        hint: Some("try again; if it persists, check the clock and AWS_ENDPOINT_URL_SSO_OIDC".into()),
+        hint: Some(
+            "try again; if it persists, check the clock and AWS_ENDPOINT_URL_SSO_OIDC".into(),
+        ),
     })
 }
 

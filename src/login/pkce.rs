@@ -29,12 +29,18 @@ const QUERY: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 const VERIFIER_CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~";
 
-/// What the browser brought back to the callback.
+/// What the browser brought back to the callback (only requests with this login's `state`).
 #[derive(Debug)]
 enum Callback {
-    Code { code: Secret, state: String },
+    Code {
+        code: Secret,
+    },
+    /// The error and its description, control characters removed, at most [`MAX_DETAIL`] chars.
     Error(String),
 }
+
+/// The most of a remote error description shown.
+const MAX_DETAIL: usize = 300;
 
 pub async fn run(
     app: &App,
@@ -66,6 +72,7 @@ pub async fn run(
     p.info("(Browser on another machine? Use --device-code instead.)");
     match browser::open(app, &url) {
         Ok(line) => p.info(line),
+        Err(line) if !browser::safe_url(&url) => p.warn(line),
         Err(line) => p.debug(line),
     }
 
@@ -77,7 +84,7 @@ pub async fn run(
     let callback = with_countdown(
         app,
         wait,
-        tokio::time::timeout(wait, wait_for_callback(listener)),
+        tokio::time::timeout(wait, wait_for_callback(listener, state.clone())),
     )
     .await
     .map_err(|_| Error::LoginFailed {
@@ -94,10 +101,7 @@ pub async fn run(
                 )),
             });
         }
-        Callback::Code { state: s, .. } if s != state => {
-            return Err(Error::LoginFailed { message: "the sign-in callback carried the wrong state parameter; it was not from this login and was refused".into(), hint: Some(format!("run `{}` again", app.settings.login_command())) });
-        }
-        Callback::Code { code, .. } => code,
+        Callback::Code { code } => code,
     };
     let req = CreateTokenRequest {
         client_id: reg.client_id.clone(),
@@ -177,8 +181,10 @@ fn authorize_url(
     )
 }
 
-/// Serves the loopback listener until a request carries `code`+`state` or `error`.
-async fn wait_for_callback(listener: TcpListener) -> Callback {
+/// Serves the loopback listener until a request with this login's `state` carries `code` or
+/// `error`. Requests without it (another page, a port scanner, an attacker) are answered and
+/// ignored: they cannot end or hijack the login.
+async fn wait_for_callback(listener: TcpListener, state: String) -> Callback {
     let (tx, mut rx) = mpsc::channel::<Callback>(1);
     let server = async {
         loop {
@@ -186,12 +192,14 @@ async fn wait_for_callback(listener: TcpListener) -> Callback {
                 continue;
             };
             let tx = tx.clone();
+            let state = state.clone();
             tokio::spawn(async move {
                 let service =
                     hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
                         let tx = tx.clone();
+                        let state = state.clone();
                         async move {
-                            let (status, body, found) = answer(&req);
+                            let (status, body, found) = answer(&req, &state);
                             if let Some(cb) = found {
                                 let _ = tx.send(cb).await;
                             }
@@ -215,7 +223,10 @@ async fn wait_for_callback(listener: TcpListener) -> Callback {
     }
 }
 
-fn answer(req: &Request<hyper::body::Incoming>) -> (StatusCode, String, Option<Callback>) {
+fn answer(
+    req: &Request<hyper::body::Incoming>,
+    state: &str,
+) -> (StatusCode, String, Option<Callback>) {
     let query: Vec<(String, String)> = req
         .uri()
         .query()
@@ -226,10 +237,26 @@ fn answer(req: &Request<hyper::body::Incoming>) -> (StatusCode, String, Option<C
         })
         .unwrap_or_default();
     let get = |k: &str| query.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let ours = get("state")
+        .is_some_and(|s| subtle::ConstantTimeEq::ct_eq(s.as_bytes(), state.as_bytes()).into());
+    if !ours && (get("error").is_some() || get("code").is_some()) {
+        return (
+            StatusCode::BAD_REQUEST,
+            page(
+                "Not this sign-in",
+                "This callback is not for the sign-in ssoexec is waiting for; it was ignored.",
+            ),
+            None,
+        );
+    }
     if let Some(error) = get("error") {
         let detail = get("error_description")
             .map(|d| format!("{error}: {d}"))
             .unwrap_or(error);
+        let detail: String = crate::support::text::clean(&detail)
+            .chars()
+            .take(MAX_DETAIL)
+            .collect();
         return (
             StatusCode::OK,
             page(
@@ -239,8 +266,8 @@ fn answer(req: &Request<hyper::body::Incoming>) -> (StatusCode, String, Option<C
             Some(Callback::Error(detail)),
         );
     }
-    match (get("code"), get("state")) {
-        (Some(code), Some(state)) => (
+    match get("code") {
+        Some(code) => (
             StatusCode::OK,
             page(
                 "Signed in",
@@ -248,7 +275,6 @@ fn answer(req: &Request<hyper::body::Incoming>) -> (StatusCode, String, Option<C
             ),
             Some(Callback::Code {
                 code: Secret::new(code),
-                state,
             }),
         ),
         _ => (

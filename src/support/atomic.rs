@@ -36,12 +36,12 @@ pub fn secure_shared_dir(dir: &Path) -> Result<Option<String>, CacheError> {
         let me = unsafe { libc::geteuid() };
         let mode = meta.mode() & 0o777;
         if meta.is_dir() && meta.uid() == me && mode & 0o020 != 0 && mode & 0o002 == 0 {
-            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(
-                |e| CacheError::Dir {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(|e| {
+                CacheError::Dir {
                     path: dir.to_path_buf(),
                     source: e,
-                },
-            )?;
+                }
+            })?;
             return Ok(Some(format!(
                 "{} was writable by group or others (mode {mode:o}); made it private (mode 700)",
                 dir.display()

