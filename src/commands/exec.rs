@@ -3,7 +3,7 @@ use crate::app::App;
 use crate::config::SsoTarget;
 use crate::credentials::sso::{LoginPermission, role_credentials};
 use crate::error::Error;
-use crate::exec::environment::{ChildEnv, Nesting, Supply, child_env, nesting};
+use crate::exec::environment::{ChildEnv, Marker, Nesting, Supply, child_env, nesting};
 use crate::exec::{run as child, server};
 use crate::support::env::SSOEXEC_SERVE_TOKEN;
 use crate::support::exit::ExitStatus;
@@ -73,10 +73,13 @@ pub async fn run(
     child::exec(argv, &child_env(Supply::Static(&creds), region, &marker))
 }
 
-/// What `SSOEXEC_PROFILE` says in the child: the profile, or `account/role`.
-pub(super) fn marker(app: &App, target: &SsoTarget) -> String {
-    app.settings
+/// What the child carries: `SSOEXEC_PROFILE` (the profile, or `account/role`) and the whole
+/// identity in `SSOEXEC_IDENTITY`.
+pub(super) fn marker(app: &App, target: &SsoTarget) -> Marker {
+    let profile = app
+        .settings
         .profile_name()
         .map(String::from)
-        .unwrap_or_else(|| format!("{}/{}", target.account_id, target.role_name))
+        .unwrap_or_else(|| format!("{}/{}", target.account_id, target.role_name));
+    Marker::new(profile, target, &[])
 }

@@ -72,7 +72,7 @@ pub async fn serve(app: Arc<App>, args: &ServeArgs) -> Result<ExitStatus, Error>
         super::write_stdout(doc.as_bytes())?;
         app.printer.info(format!(
             "Serving credentials for {} on {local}; Ctrl-C stops.",
-            marker(&app, &target)
+            marker(&app, &target).profile
         ));
         server::serve(
             app.clone(),
