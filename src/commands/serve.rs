@@ -31,7 +31,8 @@ pub async fn serve(app: Arc<App>, args: &ServeArgs) -> Result<ExitStatus, Error>
         ));
     }
     let token = Arc::new(given_token.unwrap_or_else(server::random_token));
-    let permission = if args.lifeline_stdin {
+    let helper = args.lifeline_stdin || args.lifeline_parent;
+    let permission = if helper {
         if app.settings.login.login_if_needed {
             LoginPermission::IfNeeded
         } else {
@@ -52,17 +53,16 @@ pub async fn serve(app: Arc<App>, args: &ServeArgs) -> Result<ExitStatus, Error>
     } else {
         local.ip().to_string()
     };
-    if args.lifeline_stdin {
+    if helper {
+        // Watch the parent from before the port is printed: it cannot be gone yet.
+        let lifeline: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> =
+            if args.lifeline_parent {
+                Box::pin(parent_exited())
+            } else {
+                Box::pin(stdin_closed())
+            };
         super::write_stdout(format!("{}\n", local.port()).as_bytes())?;
-        server::serve(
-            app.clone(),
-            target,
-            listener,
-            token,
-            permission,
-            stdin_closed(),
-        )
-        .await?;
+        server::serve(app.clone(), target, listener, token, permission, lifeline).await?;
     } else {
         let doc = format!(
             "export AWS_CONTAINER_CREDENTIALS_FULL_URI=http://{host}:{}/\nexport AWS_CONTAINER_AUTHORIZATION_TOKEN={}\n",
@@ -85,6 +85,29 @@ pub async fn serve(app: Arc<App>, args: &ServeArgs) -> Result<ExitStatus, Error>
         .await?;
     }
     Ok(ExitStatus::Success)
+}
+
+/// How often the helper checks that its parent is still there.
+const PARENT_POLL: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// Completes when the process that started us exits. `exec --renew` exec's into the child, so
+/// this is the child's lifetime, whatever the child does with its descriptors (a daemon or a
+/// `closefrom(3)` cannot cut it). An orphan is re-parented, so a changed parent id means gone.
+async fn parent_exited() {
+    #[cfg(unix)]
+    {
+        // SAFETY: getppid has no preconditions and cannot fail.
+        let parent = unsafe { libc::getppid() };
+        loop {
+            tokio::time::sleep(PARENT_POLL).await;
+            // SAFETY: as above.
+            if unsafe { libc::getppid() } != parent {
+                return;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    stdin_closed().await
 }
 
 /// Completes when our stdin reaches end of file (the lifeline's other end closed).

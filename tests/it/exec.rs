@@ -218,7 +218,7 @@ fn helpers_alive(sb: &Sandbox) -> Vec<u32> {
                 .next()
                 .is_some_and(|s| s.trim_start().starts_with('Z'));
             !zombie
-                && String::from_utf8_lossy(&cmd).contains("serve\0--lifeline-stdin")
+                && String::from_utf8_lossy(&cmd).contains("serve\0--lifeline")
                 && env.split(|b| *b == 0).any(|kv| kv == home.as_bytes())
         })
         .collect()
@@ -350,4 +350,33 @@ async fn nested_exec_compares_the_whole_identity_not_the_profile_name() {
         1,
         "the outer Admin credentials come from the portal once, then from the cache"
     );
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn the_renew_helper_outlives_a_child_that_closes_every_inherited_descriptor() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    // What daemons and `closefrom(3)` do, then use the server a while later.
+    let script = r#"
+import os, time
+os.closerange(3, 65536)
+time.sleep(1)
+os.execvp("sh", ["sh", "-c", "curl -s -o /dev/null -w '%{http_code}\\n' -H \"Authorization: $AWS_CONTAINER_AUTHORIZATION_TOKEN\" \"$AWS_CONTAINER_CREDENTIALS_FULL_URI\""])
+"#;
+    let out = sb.run(&[
+        "--profile",
+        "dev",
+        "exec",
+        "--renew",
+        "--",
+        "python3",
+        "-c",
+        script,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "200\n", "{}", stderr(&out));
+    sb.wait_until("the helper to exit with the child", || {
+        helpers_alive(&sb).is_empty()
+    });
 }
