@@ -31,7 +31,10 @@ pub async fn run(cli: Cli, env: Env, printer: Printer) -> Result<ExitStatus, Err
     } else {
         AwsConfig::load(&env, &home)?
     };
-    let settings = Settings::resolve(&cli, &env, config, home)?;
+    let mut settings = Settings::resolve(&cli, &env, config, home)?;
+    if matches!(cli.command, Some(Command::Github(_))) {
+        github::keep_caches_in_runner_temp(&env, &mut settings.paths);
+    }
     let app = std::sync::Arc::new(App::new(env, clock, printer, settings));
     match cli.command {
         Some(Command::Login) => login::login(&app).await,
