@@ -7,7 +7,6 @@ use crate::support::atomic;
 use crate::support::clock::{format_timestamp, parse_timestamp};
 use crate::support::secret::Secret;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use time::Duration;
 
@@ -35,16 +34,21 @@ struct CachedCredentials {
     account_id: Option<String>,
 }
 
-/// sha1 of the compact, key-sorted JSON of account, role and session name (or start URL).
+/// sha1 of the compact, key-sorted JSON of account, role and session name (or start URL). The
+/// JSON is spelled out (keys already in order), so the key can never silently degrade to the hash
+/// of an empty text that every profile would share.
 pub fn cache_key(target: &SsoTarget) -> String {
-    let mut blob = BTreeMap::new();
-    blob.insert("accountId", target.account_id.as_str());
-    blob.insert("roleName", target.role_name.as_str());
-    match &target.session.name {
-        Some(name) => blob.insert("sessionName", name.as_str()),
-        None => blob.insert("startUrl", target.session.start_url.as_str()),
+    let s = |v: &str| serde_json::Value::String(v.to_string()).to_string();
+    let (session_key, session) = match &target.session.name {
+        Some(name) => ("sessionName", name.as_str()),
+        None => ("startUrl", target.session.start_url.as_str()),
     };
-    let json = serde_json::to_string(&blob).unwrap_or_default();
+    let json = format!(
+        "{{\"accountId\":{},\"roleName\":{},\"{session_key}\":{}}}",
+        s(&target.account_id),
+        s(&target.role_name),
+        s(session)
+    );
     sha1_hex(&json).replace([':', '/', '\\'], "_")
 }
 

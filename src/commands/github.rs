@@ -441,7 +441,8 @@ fn state_path(app: &App) -> PathBuf {
 
 fn save_state(app: &App, inputs: &Inputs) -> Result<PathBuf, Error> {
     let path = state_path(app);
-    let bytes = serde_json::to_vec_pretty(inputs).unwrap_or_default();
+    let bytes = serde_json::to_vec_pretty(inputs)
+        .map_err(|e| Error::failed(format!("cannot write the state of this step: {e}"), None))?;
     if let Some(dir) = path.parent() {
         atomic::ensure_dir(dir).or_else(|e| if dir.is_dir() { Ok(()) } else { Err(e) })?;
     }

@@ -93,3 +93,82 @@ async fn background_callers_still_wait_for_a_refresh() {
     assert!(out.status.success());
     assert_eq!(sb.mock.count(Op::CreateTokenRefresh), 1);
 }
+
+fn kubeconfig_run(sb: &Sandbox, path: &std::path::Path, cluster: &str) -> std::process::Command {
+    let mut cmd = sb.std_cmd();
+    cmd.args([
+        "kubeconfig",
+        "--profile",
+        "dev",
+        "--cluster-name",
+        cluster,
+        "--server",
+        "https://k8s.example",
+        "--certificate-authority-data",
+        "Q0E=",
+        "--kubeconfig",
+    ])
+    .arg(path)
+    .stdin(Stdio::null())
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped());
+    cmd
+}
+
+fn contexts(path: &std::path::Path) -> Vec<String> {
+    let doc: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut names: Vec<String> = doc["contexts"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn parallel_kubeconfig_runs_keep_every_context() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    let path = sb.home().join("kube/config");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let runs: Vec<_> = (0..10)
+        .map(|i| {
+            kubeconfig_run(&sb, &path, &format!("c{i}"))
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for r in runs {
+        let out = r.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let want: Vec<String> = (0..10)
+        .map(|i| format!("arn:aws:eks:eu-west-1:111111111111:cluster/c{i}"))
+        .collect();
+    assert_eq!(contexts(&path), want);
+    assert!(
+        !sb.home().join("kube/config.lock").exists(),
+        "the lock is removed"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kubeconfig_honours_a_lock_held_by_kubectl() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    let path = sb.home().join("kube/config");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let lock = sb.home().join("kube/config.lock");
+    // kubectl (client-go) holds the lock: ssoexec waits for it to go, then writes.
+    std::fs::write(&lock, "").unwrap();
+    let run = kubeconfig_run(&sb, &path, "c0").spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    assert!(!path.exists(), "nothing written while the lock is held");
+    std::fs::remove_file(&lock).unwrap();
+    let out = run.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(contexts(&path).len(), 1);
+}
