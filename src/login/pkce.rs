@@ -7,10 +7,9 @@ use crate::cache::registration::Registration;
 use crate::config::SsoSession;
 use crate::error::Error;
 use crate::support::secret::Secret;
+use crate::support::server::{Limits, response};
 use base64::Engine;
-use http_body_util::Full;
-use hyper::body::Bytes;
-use hyper::{Request, Response, StatusCode};
+use hyper::{Request, StatusCode};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use sha2::{Digest, Sha256};
 use std::time::Duration;
@@ -181,45 +180,35 @@ fn authorize_url(
     )
 }
 
+/// The callback listener's limits: a browser sends its request at once and may keep the
+/// connection open; a handful of connections is plenty.
+const LIMITS: Limits = Limits {
+    max_connections: 16,
+    header_timeout: Duration::from_secs(10),
+    connection_timeout: Duration::from_secs(60),
+    keep_alive: true,
+};
+
 /// Serves the loopback listener until a request with this login's `state` carries `code` or
 /// `error`. Requests without it (another page, a port scanner, an attacker) are answered and
 /// ignored: they cannot end or hijack the login.
 async fn wait_for_callback(listener: TcpListener, state: String) -> Callback {
     let (tx, mut rx) = mpsc::channel::<Callback>(1);
-    let server = async {
-        loop {
-            let Ok((stream, _)) = listener.accept().await else {
-                continue;
-            };
-            let tx = tx.clone();
-            let state = state.clone();
-            tokio::spawn(async move {
-                let service =
-                    hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
-                        let tx = tx.clone();
-                        let state = state.clone();
-                        async move {
-                            let (status, body, found) = answer(&req, &state);
-                            if let Some(cb) = found {
-                                let _ = tx.send(cb).await;
-                            }
-                            let resp = Response::builder()
-                                .status(status)
-                                .header("content-type", "text/html; charset=utf-8")
-                                .body(Full::new(Bytes::from(body)));
-                            Ok::<_, hyper::http::Error>(resp.unwrap_or_default())
-                        }
-                    });
-                let io = hyper_util::rt::TokioIo::new(stream);
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(io, service)
-                    .await;
-            });
+    let handler = move |req: Request<hyper::body::Incoming>| {
+        let (tx, state) = (tx.clone(), state.clone());
+        async move {
+            let (status, body, found) = answer(&req, &state);
+            if let Some(cb) = found {
+                let _ = tx.send(cb).await;
+            }
+            response(status, "text/html; charset=utf-8", body)
         }
     };
     tokio::select! {
         cb = rx.recv() => cb.unwrap_or(Callback::Error("the callback listener stopped".into())),
-        _ = server => Callback::Error("the callback listener stopped".into()),
+        _ = crate::support::server::serve(listener, LIMITS, handler, |_| {}) => {
+            Callback::Error("the callback listener stopped".into())
+        }
     }
 }
 

@@ -8,5 +8,6 @@ pub mod fs;
 pub mod lock;
 pub mod printer;
 pub mod secret;
+pub mod server;
 pub mod shell;
 pub mod text;

@@ -14,5 +14,6 @@ mod logout;
 mod mock_selftest;
 mod output;
 mod readme;
+mod server;
 mod support;
 mod workflows;
