@@ -293,7 +293,7 @@ async fn serve_refuses_a_public_bind_without_a_token() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         stderr(&out),
-        "error: refusing to serve credentials on the non-loopback address 0.0.0.0:0 without a token you chose\nhint: set SSOEXEC_SERVE_TOKEN to a long random value, or bind 127.0.0.1\n"
+        "error: refusing to serve credentials on the non-loopback address 0.0.0.0:0 without a token you chose\nhint: set SSOEXEC_SERVE_TOKEN to a long random value (e.g. `openssl rand -hex 32`), or bind 127.0.0.1\n"
     );
 }
 
