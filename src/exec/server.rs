@@ -19,6 +19,7 @@ use tokio::net::TcpListener;
 /// an interactive login; past the cap, clients wait in the backlog (`docs/output-formats.md`).
 pub const LIMITS: Limits = Limits {
     max_connections: 512,
+    max_pending: 4096,
     header_timeout: Duration::from_secs(10),
     connection_timeout: Duration::from_secs(15 * 60),
     keep_alive: false,

@@ -184,6 +184,7 @@ fn authorize_url(
 /// connection open; a handful of connections is plenty.
 const LIMITS: Limits = Limits {
     max_connections: 16,
+    max_pending: 16,
     header_timeout: Duration::from_secs(10),
     connection_timeout: Duration::from_secs(60),
     keep_alive: true,

@@ -1,7 +1,9 @@
 //! The loopback HTTP/1 server scaffolding shared by the PKCE callback and the credentials
-//! server: an accept loop that backs off on errors (EMFILE must not spin a core), a cap on open
-//! connections, a deadline for the first byte and for the request head (an idle or slow client
-//! cannot hold a slot), and a bound on each connection's life. What to answer is the caller's.
+//! server: an accept loop that backs off on errors (EMFILE must not spin a core), a deadline for
+//! the first byte and for the request head, a cap on connections that have sent nothing yet (past
+//! it the oldest such one is closed, so idle clients cannot crowd out real ones), a cap on
+//! connections being served, and a bound on each connection's life. What to answer is the
+//! caller's.
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
 use hyper::{Request, Response};
@@ -14,8 +16,10 @@ use tokio::sync::Semaphore;
 /// How a server treats its clients.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
-    /// Connections served at once; more wait in the kernel's backlog.
+    /// Connections served at once (a request head has arrived); more wait their turn.
     pub max_connections: usize,
+    /// Connections that have not sent a byte yet; a new one beyond this closes the oldest.
+    pub max_pending: usize,
     /// A connection that sends no complete request head within this is closed.
     pub header_timeout: Duration,
     /// No connection lives longer than this (a request may wait for a renewal).
@@ -45,12 +49,9 @@ pub async fn serve<H, F>(
     F: Future<Output = Response<Full<Bytes>>> + Send + 'static,
 {
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let pending = Arc::new(Pending::default());
     let mut delay: Option<Duration> = None;
     loop {
-        // Wait for a free slot before accepting: past the cap, clients queue in the backlog.
-        let Ok(permit) = slots.clone().acquire_owned().await else {
-            return;
-        };
         let stream = match listener.accept().await {
             Ok((stream, _)) => {
                 delay = None;
@@ -62,21 +63,26 @@ pub async fn serve<H, F>(
                 }
                 let d = backoff(delay);
                 delay = Some(d);
-                drop(permit);
                 tokio::time::sleep(d).await;
                 continue;
             }
         };
-        let handler = handler.clone();
+        let (id, evicted) = pending.push(limits.max_pending.max(1));
+        let (handler, slots, pending) = (handler.clone(), slots.clone(), pending.clone());
         tokio::spawn(async move {
-            let _permit = permit;
-            // An idle connection (nothing sent) is closed at the header deadline.
-            if !matches!(
-                tokio::time::timeout(limits.header_timeout, stream.readable()).await,
-                Ok(Ok(()))
-            ) {
+            // Nothing sent yet: wait for the first byte, the deadline, or eviction by a newer
+            // connection when too many wait.
+            let first_byte = tokio::select! {
+                r = tokio::time::timeout(limits.header_timeout, stream.readable()) => matches!(r, Ok(Ok(()))),
+                _ = evicted => false,
+            };
+            pending.remove(id);
+            if !first_byte {
                 return;
             }
+            let Ok(_permit) = slots.acquire_owned().await else {
+                return;
+            };
             let service = hyper::service::service_fn(move |req: Request<Incoming>| {
                 let handler = handler.clone();
                 async move { Ok::<_, std::convert::Infallible>(handler(req).await) }
@@ -89,6 +95,37 @@ pub async fn serve<H, F>(
                 .serve_connection(io, service);
             let _ = tokio::time::timeout(limits.connection_timeout, conn).await;
         });
+    }
+}
+
+/// The connections that have not sent a byte yet, oldest first, each with its eviction signal.
+#[derive(Default)]
+struct Pending {
+    queue: std::sync::Mutex<(
+        u64,
+        std::collections::VecDeque<(u64, tokio::sync::oneshot::Sender<()>)>,
+    )>,
+}
+
+impl Pending {
+    /// Registers a new connection; closes the oldest waiting one when `cap` are waiting.
+    fn push(&self, cap: usize) -> (u64, tokio::sync::oneshot::Receiver<()>) {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        while q.1.len() >= cap {
+            if let Some((_, oldest)) = q.1.pop_front() {
+                let _ = oldest.send(());
+            }
+        }
+        q.0 += 1;
+        let id = q.0;
+        q.1.push_back((id, tx));
+        (id, rx)
+    }
+
+    fn remove(&self, id: u64) {
+        let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        q.1.retain(|(i, _)| *i != id);
     }
 }
 
@@ -142,6 +179,7 @@ mod tests {
         let port = listener.local_addr().unwrap().port();
         let limits = Limits {
             max_connections: 4,
+            max_pending: 4,
             header_timeout: Duration::from_millis(300),
             connection_timeout: Duration::from_secs(5),
             keep_alive: false,
