@@ -38,10 +38,25 @@ fn start_error(argv: &[OsString], e: std::io::Error) -> Error {
     }
 }
 
+/// A value no environment variable can carry is named, rather than reported as a command that
+/// cannot run (the OS refuses the whole exec).
+fn check_values(env: &ChildEnv) -> Result<(), Error> {
+    match env.set.iter().find(|(_, v)| v.contains('\0')) {
+        Some((k, _)) => Err(Error::failed(
+            format!(
+                "cannot give {k} to the command: its value holds a NUL byte, which no environment variable can carry"
+            ),
+            Some("the credentials server returned a malformed value; try again, and report it if it persists".into()),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Replaces this process with the child. Returns only if the child could not be started.
 #[cfg(unix)]
 pub fn exec(argv: &[OsString], env: &ChildEnv) -> Result<ExitStatus, Error> {
     use std::os::unix::process::CommandExt;
+    check_values(env)?;
     let e = command(argv, env).exec();
     Err(start_error(argv, e))
 }
@@ -49,6 +64,7 @@ pub fn exec(argv: &[OsString], env: &ChildEnv) -> Result<ExitStatus, Error> {
 /// Runs the child and returns its exit code (platforms without execvp).
 #[cfg(not(unix))]
 pub fn exec(argv: &[OsString], env: &ChildEnv) -> Result<ExitStatus, Error> {
+    check_values(env)?;
     let status = command(argv, env)
         .status()
         .map_err(|e| start_error(argv, e))?;

@@ -376,3 +376,67 @@ async fn server_messages_reach_the_terminal_without_control_characters() {
         "{err:?}"
     );
 }
+
+/// A portal whose role credentials hold a NUL byte in the secret.
+fn nul_portal() -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { continue };
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let body = format!(
+                "{{\"roleCredentials\":{{\"accessKeyId\":\"ASIANUL\",\"secretAccessKey\":\"sec\\u0000ret-NUL-SECRET\",\"sessionToken\":\"tok\",\"expiration\":{}}}}}",
+                (NOW + 3600) * 1000
+            );
+            let _ = write!(
+                s,
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    url
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_nul_byte_in_a_value_is_named_not_blamed_on_the_command() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    let out = sb
+        .cmd()
+        .args(["--profile", "dev", "--", "true"])
+        .env("AWS_ENDPOINT_URL_SSO", nul_portal())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        "error: cannot give AWS_SECRET_ACCESS_KEY to the command: its value holds a NUL byte, which no environment variable can carry\nhint: the credentials server returned a malformed value; try again, and report it if it persists\n"
+    );
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn credential_process_with_stdout_closed_fails_loudly() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    let bin = assert_cmd::cargo::cargo_bin("ssoexec");
+    let out = sb
+        .wrapper("sh")
+        .arg("-c")
+        .arg(format!(
+            "exec '{}' credential-process --profile dev >&-",
+            bin.display()
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with("error: cannot write to stdout\n"),
+        "{}",
+        stderr(&out)
+    );
+}
