@@ -97,7 +97,7 @@ mod properties {
         fn sts_expiration_is_a_date_or_an_error(exp in "[0-9TZ:+\\-. ]{0,40}", arn in "[ -~]{0,60}") {
             let xml = format!(
                 "<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>A</AccessKeyId><SecretAccessKey>S</SecretAccessKey><SessionToken>T</SessionToken><Expiration>{}</Expiration></Credentials><AssumedRoleUser><Arn>{}</Arn></AssumedRoleUser></AssumeRoleResult></AssumeRoleResponse>",
-                exp, arn.replace('<', "").replace('&', "")
+                exp, arn.replace(['<', '&'], "")
             );
             if let Ok(r) = sts::parse_assumed_role("AssumeRole", &xml) {
                 prop_assert!(r.credentials.expiration.is_some());

@@ -8,6 +8,7 @@ use crate::error::Error;
 use crate::support::atomic;
 use crate::support::lock::{self, Activity, LockGuard};
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 use std::path::{Path, PathBuf};
 
 /// Which tokens to sign out of.
@@ -33,9 +34,9 @@ pub async fn sign_out(app: &App, scope: &Scope) -> Result<usize, Error> {
     let mut signed_out = 0;
     for (key, path) in tokens {
         let name = format!("token-{key}");
-        if !held.contains_key(&name) {
-            let guard = take(app, &lock_dir, &name).await?;
-            held.insert(name, guard);
+        if let Entry::Vacant(slot) = held.entry(name) {
+            let guard = take(app, &lock_dir, slot.key()).await?;
+            slot.insert(guard);
         }
         let found = match token::load(&path)? {
             Lookup::Found(t) => Some(t),
@@ -94,9 +95,9 @@ async fn take_writer_locks(
         .unwrap_or_default();
     names.sort();
     for name in names {
-        if !held.contains_key(&name) {
-            let guard = take(app, lock_dir, &name).await?;
-            held.insert(name, guard);
+        if let Entry::Vacant(slot) = held.entry(name) {
+            let guard = take(app, lock_dir, slot.key()).await?;
+            slot.insert(guard);
         }
     }
     Ok(())

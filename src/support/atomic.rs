@@ -343,7 +343,7 @@ mod tests {
         for p in [&stale, &fresh, &other] {
             std::fs::write(p, "secret").unwrap();
         }
-        let old = std::time::SystemTime::now() - 2 * STALE_TEMP_AGE;
+        let old = std::fs::metadata(&stale).unwrap().modified().unwrap() - 2 * STALE_TEMP_AGE;
         for p in [&stale, &other] {
             std::fs::File::options()
                 .write(true)

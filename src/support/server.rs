@@ -101,11 +101,12 @@ pub async fn serve<H, F>(
 /// The connections that have not sent a byte yet, oldest first, each with its eviction signal.
 #[derive(Default)]
 struct Pending {
-    queue: std::sync::Mutex<(
-        u64,
-        std::collections::VecDeque<(u64, tokio::sync::oneshot::Sender<()>)>,
-    )>,
+    /// The last id given, and the waiting connections in arrival order.
+    queue: std::sync::Mutex<(u64, std::collections::VecDeque<Waiting>)>,
 }
+
+/// A connection that has sent nothing yet: its id and the signal that closes it.
+type Waiting = (u64, tokio::sync::oneshot::Sender<()>);
 
 impl Pending {
     /// Registers a new connection; closes the oldest waiting one when `cap` are waiting.
