@@ -105,9 +105,20 @@ async fn take_writer_locks(
 
 async fn take(app: &App, lock_dir: &Path, name: &str) -> Result<LockGuard, Error> {
     let dir = lock_dir.to_path_buf();
-    let key = name.to_string();
-    // A login waiting for a person would keep sign-out waiting for minutes: refuse instead.
-    let is_login = move || lock::holder(&dir, &key) == Some(Activity::Login);
+    // A login waiting for a person (holding a token lock, and perhaps a role lock while it
+    // waits) would keep sign-out waiting for minutes: refuse instead.
+    let is_login = move || {
+        std::fs::read_dir(&dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|e| {
+                e.file_name()
+                    .to_str()
+                    .and_then(|n| n.strip_suffix(".lock"))
+                    .is_some_and(|k| lock::holder(&dir, k) == Some(Activity::Login))
+            })
+    };
     lock::acquire_as(
         lock_dir,
         name,

@@ -153,3 +153,32 @@ async fn a_fetch_in_flight_writes_nothing_back_after_logout() {
     sb.mock.set_latency(Some(Op::GetRoleCredentials), 0);
     assert_signed_out(&sb);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn logout_refuses_at_once_while_a_login_waits_for_a_person() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    sb.mock.set_latency(Some(Op::GetRoleCredentials), 0);
+    // A pending login of the same session in another terminal.
+    let mut login = sb
+        .std_cmd()
+        .args(["login", "--profile", "dev", "--no-browser", "--device-code"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    sb.wait_until("the login to poll", || {
+        sb.mock.count(Op::CreateTokenDevice) > 0
+    });
+    let started = std::time::Instant::now();
+    let out = sb.run(&["logout", "--profile", "dev"]);
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        "error: a login is in progress in another terminal; not signing out under it\nhint: finish or cancel that login (Ctrl-C), then run logout again\n"
+    );
+    let _ = login.kill();
+    let _ = login.wait();
+}
