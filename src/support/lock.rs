@@ -130,15 +130,16 @@ pub async fn acquire_as(
     if let Some(give_up) = give_up {
         // Poll, so a holder that starts waiting for a person is noticed while we wait.
         let started = std::time::Instant::now();
-        let mut said = false;
+        let mut polls = 0u32;
         loop {
             if give_up() {
                 return Err(CacheError::HeldByLogin { path });
             }
-            if !said {
+            // Said after the second look: the holder's record may be in the middle of a rewrite.
+            if polls == 1 {
                 printer.info(format!("Waiting for another ssoexec that is {purpose}…"));
-                said = true;
             }
+            polls = polls.saturating_add(1);
             tokio::time::sleep(POLL).await;
             match file.try_lock() {
                 Ok(()) => {
