@@ -558,6 +558,10 @@ pub struct ServeArgs {
     /// Internal (exec --renew): print the port, then serve until stdin closes.
     #[arg(long, hide = true)]
     pub lifeline_stdin: bool,
+    /// Internal (exec --renew on Unix): print the port, then serve until the parent process (the
+    /// child, once ssoexec has exec'd into it) exits.
+    #[arg(long, hide = true, conflicts_with = "lifeline_stdin")]
+    pub lifeline_parent: bool,
 }
 
 #[derive(Args, Debug)]

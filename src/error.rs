@@ -192,9 +192,44 @@ fn config_hint(e: &ConfigError) -> Option<String> {
 /// Writes the one stdout document. A closed pipe (the reader went away) is not an error.
 pub fn write_stdout(bytes: &[u8]) -> Result<(), Error> {
     use std::io::Write;
+    if stdout_was_closed() {
+        return Err(Error::Stdout(std::io::Error::new(
+            std::io::ErrorKind::BrokenPipe,
+            "stdout was closed when ssoexec started (`>&-`), so the document has nowhere to go",
+        )));
+    }
     let mut out = std::io::stdout().lock();
     match out.write_all(bytes).and_then(|()| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Stdout(e)),
         _ => Ok(()),
     }
+}
+
+/// Was descriptor 1 closed when the process started? Rust's runtime then opens `/dev/null` on it
+/// (read-write), and writes would silently succeed. A shell's `>/dev/null` opens it write-only,
+/// so that stays a deliberate discard.
+fn stdout_was_closed() -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        // SAFETY: F_GETFL on descriptor 1 only reads its flags.
+        let flags = unsafe { libc::fcntl(1, libc::F_GETFL) };
+        if flags == -1 {
+            return true;
+        }
+        if flags & libc::O_ACCMODE != libc::O_RDWR {
+            return false;
+        }
+        let Ok(null) = std::fs::metadata("/dev/null") else {
+            return false;
+        };
+        // SAFETY: fstat fills the zeroed struct for descriptor 1.
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        if unsafe { libc::fstat(1, &mut st) } != 0 {
+            return false;
+        }
+        (st.st_mode & libc::S_IFMT) == libc::S_IFCHR && st.st_rdev as u64 == null.rdev()
+    }
+    #[cfg(not(unix))]
+    false
 }

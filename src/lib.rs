@@ -34,6 +34,12 @@ pub(crate) mod support;
 
 use support::exit::ExitStatus;
 
+/// Runs every parser of server responses on `bytes` (the `server_response` fuzz target).
+#[doc(hidden)]
+pub fn fuzz_server_response(bytes: &[u8]) {
+    aws::response::parse_all(bytes, time::OffsetDateTime::UNIX_EPOCH);
+}
+
 /// Parses the command line, runs the command, prints the error report; returns the exit code.
 pub fn main_entry() -> i32 {
     let cli = match cli::parse_from(std::env::args_os().collect()) {

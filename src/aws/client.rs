@@ -256,6 +256,36 @@ fn redact_url(url: &url::Url) -> String {
     u.to_string()
 }
 
+/// The largest response body read: AWS JSON and XML answers are small (a page of 100 accounts
+/// is about 20 KiB), so anything bigger is refused before it fills memory.
+pub const MAX_BODY: usize = 1 << 20;
+
+/// The body of `response`, at most [`MAX_BODY`] bytes; a larger one is an error, and the rest of
+/// it is never read.
+pub async fn body(op: &'static str, mut response: reqwest::Response) -> Result<Vec<u8>, HttpError> {
+    let too_large = || HttpError::Decode {
+        op,
+        reason: format!("the response body is larger than {} KiB", MAX_BODY / 1024),
+    };
+    if response
+        .content_length()
+        .is_some_and(|n| n > MAX_BODY as u64)
+    {
+        return Err(too_large());
+    }
+    let mut out = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| HttpError::Decode {
+        op,
+        reason: e.to_string(),
+    })? {
+        if out.len() + chunk.len() > MAX_BODY {
+            return Err(too_large());
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
+}
+
 /// Reads a JSON body of a successful response, or turns an error response into `ApiError`
 /// (error type from `x-amzn-ErrorType`, else `__type`/`code`, else the OAuth `error` field).
 pub async fn json<T: serde::de::DeserializeOwned>(
@@ -268,10 +298,7 @@ pub async fn json<T: serde::de::DeserializeOwned>(
         .get("x-amzn-errortype")
         .and_then(|v| v.to_str().ok())
         .map(String::from);
-    let body = response.bytes().await.map_err(|e| HttpError::Decode {
-        op,
-        reason: e.to_string(),
-    })?;
+    let body = body(op, response).await?;
     if status.is_success() {
         return serde_json::from_slice(&body).map_err(|e| HttpError::Decode {
             op,
@@ -297,7 +324,7 @@ pub async fn empty(op: &'static str, response: reqwest::Response) -> Result<(), 
         .get("x-amzn-errortype")
         .and_then(|v| v.to_str().ok())
         .map(String::from);
-    let body = response.bytes().await.unwrap_or_default();
+    let body = body(op, response).await.unwrap_or_default();
     Err(HttpError::Api(api_error(
         op,
         status.as_u16(),
@@ -305,6 +332,9 @@ pub async fn empty(op: &'static str, response: reqwest::Response) -> Result<(), 
         &body,
     )))
 }
+
+/// The most of a server's error message shown.
+pub const MAX_MESSAGE: usize = 500;
 
 pub fn api_error(
     op: &'static str,
@@ -322,10 +352,16 @@ pub fn api_error(
         .map(|c| ErrorCode::parse(&clean_code(&c)))
         .or_else(|| field("error").map(|e| ErrorCode::from_oauth(&e)))
         .unwrap_or_else(|| ErrorCode::Other(format!("HTTP{status}")));
-    let message = field("error_description")
-        .or_else(|| field("message"))
-        .or_else(|| field("Message"))
-        .unwrap_or_default();
+    // Server text reaches the terminal: no control characters, and not a whole page of it.
+    let message: String = crate::support::text::clean(
+        &field("error_description")
+            .or_else(|| field("message"))
+            .or_else(|| field("Message"))
+            .unwrap_or_default(),
+    )
+    .chars()
+    .take(MAX_MESSAGE)
+    .collect();
     ApiError {
         op,
         status,

@@ -110,8 +110,22 @@ pub async fn describe_cluster(
     let r: Response = client::json(OP, response)
         .await
         .map_err(|e| describe_error(e, name, region))?;
+    Ok(cluster(r))
+}
+
+/// A DescribeCluster body as a cluster (for the fuzz target and the properties).
+pub fn decode_cluster(bytes: &[u8]) -> Result<Cluster, HttpError> {
+    serde_json::from_slice(bytes)
+        .map(cluster)
+        .map_err(|e| HttpError::Decode {
+            op: OP,
+            reason: e.to_string(),
+        })
+}
+
+fn cluster(r: Response) -> Cluster {
     let c = r.cluster;
-    Ok(Cluster {
+    Cluster {
         name: c.name,
         arn: c.arn,
         endpoint: c.endpoint.filter(|e| !e.is_empty()),
@@ -120,7 +134,7 @@ pub async fn describe_cluster(
             .and_then(|ca| ca.data)
             .filter(|d| !d.is_empty()),
         status: c.status,
-    })
+    }
 }
 
 fn describe_error(e: HttpError, name: &str, region: &str) -> EksError {

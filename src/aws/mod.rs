@@ -10,5 +10,6 @@ pub mod error_code;
 pub mod federation;
 pub mod oidc;
 pub mod portal;
+pub mod response;
 pub mod sts;
 pub mod throttle;

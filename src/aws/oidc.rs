@@ -68,6 +68,59 @@ pub struct TokenResponse {
     pub refresh_token: Option<Secret>,
 }
 
+/// The longest token lifetime believed from a server: an Identity Center session lasts at most
+/// 90 days; a larger `expiresIn` is taken as this (a hostile value must not overflow a date).
+pub const MAX_TOKEN_LIFETIME: time::Duration = time::Duration::days(90);
+/// A device code is waited for at most this long whatever `expiresIn` says (the service's is 10
+/// minutes).
+pub const MAX_DEVICE_LIFETIME: std::time::Duration = std::time::Duration::from_secs(60 * 60);
+/// Poll intervals are kept in this range whatever `interval` (and `slow_down`) say.
+pub const MIN_POLL_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+pub const MAX_POLL_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
+/// Poll interval when the service does not say (RFC 8628 default).
+pub const DEFAULT_POLL_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
+
+impl TokenResponse {
+    /// `expiresIn` as a duration in `0..=MAX_TOKEN_LIFETIME` (negative is 0: already expired).
+    pub fn lifetime(&self) -> time::Duration {
+        time::Duration::seconds(self.expires_in.clamp(0, MAX_TOKEN_LIFETIME.whole_seconds()))
+    }
+}
+
+impl DeviceAuthorization {
+    /// How long the code can be approved: `expiresIn` in `1 s..=MAX_DEVICE_LIFETIME`.
+    pub fn lifetime(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(
+            self.expires_in
+                .clamp(1, MAX_DEVICE_LIFETIME.as_secs() as i64)
+                .unsigned_abs(),
+        )
+    }
+
+    /// The poll interval the service asks for, kept in range.
+    pub fn poll_interval(&self) -> std::time::Duration {
+        match self.interval {
+            Some(i) if i > 0 => std::time::Duration::from_secs(i.unsigned_abs())
+                .clamp(MIN_POLL_INTERVAL, MAX_POLL_INTERVAL),
+            _ => DEFAULT_POLL_INTERVAL,
+        }
+    }
+}
+
+impl RegisterResponse {
+    /// When the client secret expires: `clientSecretExpiresAt` when it is a date after `now`
+    /// and no more than `MAX_REGISTRATION_LIFETIME` away, else 90 days from `now`.
+    pub fn secret_expires_at(&self, now: time::OffsetDateTime) -> time::OffsetDateTime {
+        time::OffsetDateTime::from_unix_timestamp(self.client_secret_expires_at)
+            .ok()
+            .filter(|t| *t > now && *t - now <= MAX_REGISTRATION_LIFETIME)
+            .unwrap_or(now + time::Duration::days(90))
+    }
+}
+
+/// A registration is believed to last at most this long (the service's is 90 days).
+pub const MAX_REGISTRATION_LIFETIME: time::Duration = time::Duration::days(400);
+
 /// A client for one session's OIDC endpoint.
 pub struct Oidc<'a> {
     client: &'a Client,

@@ -9,6 +9,42 @@ use time::OffsetDateTime;
 const BEARER_HEADER: &str = "x-amz-sso_bearer_token";
 /// The largest page the API allows.
 const PAGE_SIZE: &str = "100";
+/// At most this many pages are read (100,000 accounts or roles): a server that never stops
+/// paging is an error, not a loop.
+pub const MAX_PAGES: usize = 1000;
+
+/// The pagination guard (botocore's rule): stop on a token seen before, and after `MAX_PAGES`.
+struct Pages {
+    op: &'static str,
+    seen: std::collections::HashSet<String>,
+}
+
+impl Pages {
+    fn new(op: &'static str) -> Pages {
+        Pages {
+            op,
+            seen: std::collections::HashSet::new(),
+        }
+    }
+
+    /// The token for the next page, `None` at the end, or an error for a hostile paginator.
+    fn next(&mut self, token: Option<String>) -> Result<Option<String>, HttpError> {
+        let Some(t) = token.filter(|t| !t.is_empty()) else {
+            return Ok(None);
+        };
+        let decode = |reason: String| HttpError::Decode {
+            op: self.op,
+            reason,
+        };
+        if self.seen.len() + 1 >= MAX_PAGES {
+            return Err(decode(format!("more than {MAX_PAGES} pages")));
+        }
+        if !self.seen.insert(t.clone()) {
+            return Err(decode("the same nextToken was received twice".into()));
+        }
+        Ok(Some(t))
+    }
+}
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -59,6 +95,47 @@ struct RolePage {
     next_token: Option<String>,
 }
 
+/// A GetRoleCredentials body as credentials (for the fuzz target and the properties).
+pub fn decode_role_credentials(bytes: &[u8], account_id: &str) -> Result<Credentials, HttpError> {
+    let r: RoleCredentialsResponse =
+        serde_json::from_slice(bytes).map_err(|e| HttpError::Decode {
+            op: "GetRoleCredentials",
+            reason: e.to_string(),
+        })?;
+    to_credentials(r, account_id)
+}
+
+/// A ListAccounts or ListAccountRoles page: the items and the next token.
+pub fn decode_pages(bytes: &[u8]) -> (Option<usize>, Option<usize>) {
+    (
+        serde_json::from_slice::<AccountPage>(bytes)
+            .ok()
+            .map(|p| p.account_list.len() + p.next_token.map_or(0, |t| t.len())),
+        serde_json::from_slice::<RolePage>(bytes)
+            .ok()
+            .map(|p| p.role_list.len() + p.next_token.map_or(0, |t| t.len())),
+    )
+}
+
+/// `expiration` (epoch milliseconds, any i64) must be a representable date.
+fn to_credentials(r: RoleCredentialsResponse, account_id: &str) -> Result<Credentials, HttpError> {
+    let c = r.role_credentials;
+    let expiration =
+        OffsetDateTime::from_unix_timestamp(c.expiration.div_euclid(1000)).map_err(|_| {
+            HttpError::Decode {
+                op: "GetRoleCredentials",
+                reason: format!("expiration {} is out of range", c.expiration),
+            }
+        })?;
+    Ok(Credentials {
+        access_key_id: c.access_key_id,
+        secret_access_key: c.secret_access_key,
+        session_token: c.session_token,
+        expiration: Some(expiration),
+        account_id: Some(account_id.to_string()),
+    })
+}
+
 pub struct Portal<'a> {
     client: &'a Client,
     base: String,
@@ -104,24 +181,13 @@ impl<'a> Portal<'a> {
                 &[("role_name", role_name), ("account_id", account_id)],
             )
             .await?;
-        let c = r.role_credentials;
-        let expiration = OffsetDateTime::from_unix_timestamp(c.expiration.div_euclid(1000))
-            .map_err(|_| HttpError::Decode {
-                op: "GetRoleCredentials",
-                reason: format!("expiration {} is out of range", c.expiration),
-            })?;
-        Ok(Credentials {
-            access_key_id: c.access_key_id,
-            secret_access_key: c.secret_access_key,
-            session_token: c.session_token,
-            expiration: Some(expiration),
-            account_id: Some(account_id.to_string()),
-        })
+        to_credentials(r, account_id)
     }
 
     pub async fn list_accounts(&self, token: &Secret) -> Result<Vec<Account>, HttpError> {
         let mut out = Vec::new();
         let mut next: Option<String> = None;
+        let mut pages = Pages::new("ListAccounts");
         loop {
             let mut q = vec![("max_result", PAGE_SIZE)];
             if let Some(n) = &next {
@@ -131,9 +197,9 @@ impl<'a> Portal<'a> {
                 .get("ListAccounts", "/assignment/accounts", token, &q)
                 .await?;
             out.extend(page.account_list);
-            match page.next_token.filter(|t| !t.is_empty()) {
-                Some(t) => next = Some(t),
-                None => return Ok(out),
+            next = pages.next(page.next_token)?;
+            if next.is_none() {
+                return Ok(out);
             }
         }
     }
@@ -145,6 +211,7 @@ impl<'a> Portal<'a> {
     ) -> Result<Vec<Role>, HttpError> {
         let mut out = Vec::new();
         let mut next: Option<String> = None;
+        let mut pages = Pages::new("ListAccountRoles");
         loop {
             let mut q = vec![("account_id", account_id), ("max_result", PAGE_SIZE)];
             if let Some(n) = &next {
@@ -154,9 +221,9 @@ impl<'a> Portal<'a> {
                 .get("ListAccountRoles", "/assignment/roles", token, &q)
                 .await?;
             out.extend(page.role_list);
-            match page.next_token.filter(|t| !t.is_empty()) {
-                Some(t) => next = Some(t),
-                None => return Ok(out),
+            next = pages.next(page.next_token)?;
+            if next.is_none() {
+                return Ok(out);
             }
         }
     }
@@ -173,5 +240,30 @@ impl<'a> Portal<'a> {
             })
             .await?;
         client::empty("Logout", response).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paging_stops_on_a_repeated_token_and_after_the_page_cap() {
+        let mut p = Pages::new("ListAccounts");
+        assert_eq!(p.next(Some("a".into())).unwrap(), Some("a".into()));
+        assert_eq!(p.next(Some(String::new())).unwrap(), None);
+        assert_eq!(p.next(None).unwrap(), None);
+        let e = p.next(Some("a".into())).unwrap_err();
+        assert!(
+            e.to_string()
+                .ends_with("the same nextToken was received twice"),
+            "{e}"
+        );
+        let mut p = Pages::new("ListAccounts");
+        let mut n = 0;
+        while p.next(Some(n.to_string())).is_ok() {
+            n += 1;
+        }
+        assert_eq!(n, MAX_PAGES - 1);
     }
 }

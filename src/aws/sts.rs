@@ -3,7 +3,7 @@
 //! [`Sts::call`] also sends unsigned actions (`AssumeRoleWithWebIdentity` is `noAuth`).
 //! [`Signer`] is the SigV4 header signing every signed AWS call here uses (aws-sigv4).
 //! Caches nothing and writes no files.
-use crate::aws::client::{ApiError, Client, HttpError};
+use crate::aws::client::{self, ApiError, Client, HttpError};
 use crate::aws::credentials::Credentials;
 use crate::aws::error_code::ErrorCode;
 use crate::support::clock::parse_timestamp;
@@ -168,10 +168,7 @@ impl<'a> Sts<'a> {
             })
             .await?;
         let status = response.status().as_u16();
-        let text = response.text().await.map_err(|e| HttpError::Decode {
-            op: action,
-            reason: e.to_string(),
-        })?;
+        let text = String::from_utf8_lossy(&client::body(action, response).await?).into_owned();
         if (200..300).contains(&status) {
             Ok(text)
         } else {

@@ -233,12 +233,18 @@ pub fn list(cache_dir: &Path) -> Result<Vec<Entry>, CacheError> {
 /// assumed-role entries a logout from that session should remove. Profiles that do not resolve
 /// are skipped.
 pub fn keys_for_session(cfg: &AwsConfig, session: &SsoSession) -> Vec<String> {
+    keys_derived_from_sso(cfg, |s| s == session)
+}
+
+/// The cache keys of every hop of every profile whose chain starts at an SSO session that
+/// `from` accepts (`|_| true`: every SSO-derived entry, for `logout --all`).
+pub fn keys_derived_from_sso(cfg: &AwsConfig, from: impl Fn(&SsoSession) -> bool) -> Vec<String> {
     let mut keys: Vec<String> = cfg
         .config
         .profiles
         .keys()
         .filter_map(|name| identity::resolve(cfg, name).ok())
-        .filter(|id: &Identity| id.sso_root().is_some_and(|t| &t.session == session))
+        .filter(|id: &Identity| id.sso_root().is_some_and(|t| from(&t.session)))
         .flat_map(|id| {
             id.hops()
                 .into_iter()

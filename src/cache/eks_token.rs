@@ -75,9 +75,20 @@ impl<'a> TokenKey<'a> {
         }
     }
 
-    /// sha1 of the key's compact JSON: the file and lock name.
+    /// sha1 of the key's compact JSON (fields in declaration order): the file and lock name.
+    /// Spelled out so it can never degrade to the hash of an empty text.
     pub fn hash(&self) -> String {
-        sha1_hex(&serde_json::to_string(self).unwrap_or_default())
+        let s = |v: &str| serde_json::Value::String(v.to_string()).to_string();
+        let json = format!(
+            "{{\"session\":{},\"account_id\":{},\"role_name\":{},\"cluster_id\":{},\"region\":{},\"role_arn\":{}}}",
+            s(self.session),
+            s(self.account_id),
+            s(self.role_name),
+            s(self.cluster_id),
+            s(self.region),
+            self.role_arn.map_or_else(|| "null".to_string(), s)
+        );
+        sha1_hex(&json)
     }
 }
 
@@ -156,7 +167,11 @@ pub fn store(path: &Path, token: &EksToken) -> Result<(), CacheError> {
         token: token.token.clone(),
         expiration_timestamp: format_timestamp(token.expires_at),
     };
-    atomic::write_private(path, &serde_json::to_vec(&entry).unwrap_or_default())
+    let bytes = serde_json::to_vec(&entry).map_err(|e| CacheError::Write {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(e),
+    })?;
+    atomic::write_private(path, &bytes)
 }
 
 /// Deletes every cached EKS token (for `logout`).
@@ -197,6 +212,15 @@ mod tests {
             account_id: "111111111111".into(),
             role_name: "ReadOnly".into(),
         }
+    }
+
+    #[test]
+    fn the_key_is_the_compact_json_of_its_fields() {
+        let t = target(Some("co\"rp"));
+        let k = TokenKey::new(&t, "c", "eu-west-1", Some("arn:aws:iam::1:role/x"));
+        assert_eq!(k.hash(), sha1_hex(&serde_json::to_string(&k).unwrap()));
+        let k = TokenKey::new(&t, "c", "eu-west-1", None);
+        assert_eq!(k.hash(), sha1_hex(&serde_json::to_string(&k).unwrap()));
     }
 
     #[test]

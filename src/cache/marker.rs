@@ -33,10 +33,11 @@ pub fn write(path: &Path, state: State, now: OffsetDateTime) -> Result<(), Cache
         state,
         at: now.unix_timestamp(),
     };
-    atomic::write_private(
-        path,
-        serde_json::to_string(&m).unwrap_or_default().as_bytes(),
-    )
+    let bytes = serde_json::to_vec(&m).map_err(|e| CacheError::Write {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(e),
+    })?;
+    atomic::write_private(path, &bytes)
 }
 
 /// The marker's state and age when it is recent; `None` when absent, unreadable or old.

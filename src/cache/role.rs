@@ -7,7 +7,6 @@ use crate::support::atomic;
 use crate::support::clock::{format_timestamp, parse_timestamp};
 use crate::support::secret::Secret;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use time::Duration;
 
@@ -35,17 +34,57 @@ struct CachedCredentials {
     account_id: Option<String>,
 }
 
-/// sha1 of the compact, key-sorted JSON of account, role and session name (or start URL).
+/// sha1 of the compact, key-sorted JSON of account, role and session name (or start URL). The
+/// JSON is spelled out (keys already in order), so the key can never silently degrade to the hash
+/// of an empty text that every profile would share.
 pub fn cache_key(target: &SsoTarget) -> String {
-    let mut blob = BTreeMap::new();
-    blob.insert("accountId", target.account_id.as_str());
-    blob.insert("roleName", target.role_name.as_str());
-    match &target.session.name {
-        Some(name) => blob.insert("sessionName", name.as_str()),
-        None => blob.insert("startUrl", target.session.start_url.as_str()),
+    let s = |v: &str| serde_json::Value::String(v.to_string()).to_string();
+    let (session_key, session) = match &target.session.name {
+        Some(name) => ("sessionName", name.as_str()),
+        None => ("startUrl", target.session.start_url.as_str()),
     };
-    let json = serde_json::to_string(&blob).unwrap_or_default();
+    let json = format!(
+        "{{\"accountId\":{},\"roleName\":{},\"{session_key}\":{}}}",
+        s(&target.account_id),
+        s(&target.role_name),
+        s(session)
+    );
     sha1_hex(&json).replace([':', '/', '\\'], "_")
+}
+
+/// The `ProviderType` of every entry derived from an SSO session. `aws sso logout` and
+/// `ssoexec logout` remove entries by it, so any entry ssoexec writes from SSO credentials
+/// (role credentials, and assumed roles chained from them) carries it.
+pub const SSO_PROVIDER_TYPE: &str = "sso";
+
+/// Whether a cache file's JSON is an entry derived from an SSO session.
+pub fn is_sso_entry(bytes: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(bytes)
+        .is_ok_and(|v| v.get("ProviderType").and_then(|t| t.as_str()) == Some(SSO_PROVIDER_TYPE))
+}
+
+/// Removes every entry derived from an SSO session from `cache_dir` (for logout); other entries
+/// (assume-role results of non-SSO profiles) stay.
+pub fn clear_sso_entries(cache_dir: &Path) -> Result<(), CacheError> {
+    let entries = match std::fs::read_dir(cache_dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => {
+            return Err(CacheError::Read {
+                path: cache_dir.to_path_buf(),
+                source: e,
+            });
+        }
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.extension().is_some_and(|x| x == "json")
+            && read_optional(&path)?.is_some_and(|b| is_sso_entry(&b))
+        {
+            atomic::remove(&path)?;
+        }
+    }
+    Ok(())
 }
 
 pub fn path(cache_dir: &Path, target: &SsoTarget) -> PathBuf {
@@ -78,7 +117,7 @@ pub fn load(path: &Path) -> Result<Lookup<Credentials>, CacheError> {
 
 pub fn store(path: &Path, creds: &Credentials) -> Result<(), CacheError> {
     let entry = CacheEntry {
-        provider_type: "sso".into(),
+        provider_type: SSO_PROVIDER_TYPE.into(),
         credentials: CachedCredentials {
             access_key_id: creds.access_key_id.clone(),
             secret_access_key: creds.secret_access_key.clone(),

@@ -209,11 +209,23 @@ pub async fn discover(
         &app.settings.paths.home,
     );
     let path = std::fs::canonicalize(&path).unwrap_or(path);
+    // Read, merge and write under client-go's lock (kubectl and other ssoexec runs wait).
+    let lock = if args.dry_run {
+        None
+    } else {
+        if let Some(dir) = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty() && !d.is_dir())
+        {
+            crate::support::atomic::ensure_dir(dir)?;
+        }
+        Some(kubeconfig::FileLock::acquire(&path).await?)
+    };
     let old_text = store::read(&path)?;
     let list: Vec<ManagedEntry> = entries.into_values().collect();
     let (doc, change) =
         kubeconfig::merge_managed(kubeconfig::load(&path)?, &list, &chosen, d.prune, &path)?;
-    let new_text = kubeconfig::to_yaml(&doc);
+    let new_text = kubeconfig::to_yaml(&doc, &path)?;
     for s in &change.skipped {
         app.printer.warn(format!(
             "{s}: a cluster, user or context you wrote has this name; left alone"
@@ -251,14 +263,9 @@ pub async fn discover(
         return Ok(ExitStatus::Success);
     }
     if new_text != old_text {
-        if let Some(dir) = path
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty() && !d.is_dir())
-        {
-            crate::support::atomic::ensure_dir(dir)?;
-        }
         crate::support::atomic::write(&path, new_text.as_bytes())?;
     }
+    drop(lock);
     app.printer.info(format!("{summary} ({})", path.display()));
     Ok(ExitStatus::Success)
 }

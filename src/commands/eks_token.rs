@@ -6,14 +6,14 @@ use crate::cache::Lookup;
 use crate::cache::eks_token::{self as cache, TokenKey};
 use crate::cli::EksTokenArgs;
 use crate::config::Identity;
-use crate::credentials::sso::{LOGIN_LOCK_TIMEOUT, LoginPermission};
+use crate::credentials::sso::{LOGIN_LOCK_TIMEOUT, LoginPermission, lock_for};
 use crate::credentials::{self, assume_role};
 use crate::error::Error;
 use crate::kube::exec_credential::{self, ApiVersion, ExecInfo};
 use crate::kube::{EksToken, KubeError, token};
 use crate::support::env::KUBERNETES_EXEC_INFO;
 use crate::support::exit::ExitStatus;
-use crate::support::lock;
+use crate::support::lock::Activity;
 use std::path::Path;
 
 /// The session name `aws eks get-token --role-arn` uses, so CloudTrail shows the same thing.
@@ -44,18 +44,37 @@ pub async fn eks_token(app: &App, args: &EksTokenArgs) -> Result<ExitStatus, Err
     if let Some(t) = cached_token(app, &path)? {
         return print_token(info.api_version, &t);
     }
-    let _guard = lock::acquire(
-        &app.lock_dir(),
-        &format!("eks-{}", key.hash()),
-        &format!("getting an EKS token for {cluster_id}"),
-        LOGIN_LOCK_TIMEOUT,
-        &app.printer,
-    )
-    .await?;
+    let permission = permission(app, &info);
+    let lock_key = format!("eks-{}", key.hash());
+    let purpose = format!("getting an EKS token for {cluster_id}");
+    let _guard = match identity.sso_root() {
+        // Behind a login of the same session, a background caller fails fast instead of waiting.
+        Some(root) => {
+            lock_for(
+                app,
+                &lock_key,
+                &purpose,
+                Activity::Fetch,
+                &root.session,
+                permission,
+            )
+            .await?
+        }
+        None => {
+            crate::support::lock::acquire(
+                &app.lock_dir(),
+                &lock_key,
+                &purpose,
+                LOGIN_LOCK_TIMEOUT,
+                &app.printer,
+            )
+            .await?
+        }
+    };
     if let Some(t) = cached_token(app, &path)? {
         return print_token(info.api_version, &t); // another process signed one while we waited
     }
-    let creds = credentials::resolve(app, &identity, permission(app, &info)).await?;
+    let creds = credentials::resolve(app, &identity, permission).await?;
     // `--role-arn` is one more hop on top of the profile's identity, as `aws eks get-token` does.
     let creds = match &args.role_arn {
         Some(role_arn) => {

@@ -3,7 +3,7 @@ use crate::app::App;
 use crate::config::Identity;
 use crate::credentials::{self, LoginPermission};
 use crate::error::Error;
-use crate::exec::environment::{ChildEnv, Nesting, Supply, child_env, nesting};
+use crate::exec::environment::{ChildEnv, Marker, Nesting, Supply, child_env, nesting};
 use crate::exec::{run as child, server};
 use crate::support::env::SSOEXEC_SERVE_TOKEN;
 use crate::support::exit::ExitStatus;
@@ -73,10 +73,13 @@ pub async fn run(
     child::exec(argv, &child_env(Supply::Static(&creds), region, &marker))
 }
 
-/// What `SSOEXEC_PROFILE` says in the child: the profile, or `account/role`.
-pub(super) fn marker(app: &App, identity: &Identity) -> String {
-    app.settings
+/// What the child carries: `SSOEXEC_PROFILE` (the profile, or what the identity is) and the
+/// whole identity, chain included, in `SSOEXEC_IDENTITY`.
+pub(super) fn marker(app: &App, identity: &Identity) -> Marker {
+    let profile = app
+        .settings
         .profile_name()
         .map(String::from)
-        .unwrap_or_else(|| identity.describe())
+        .unwrap_or_else(|| identity.describe());
+    Marker::for_identity(profile, identity)
 }

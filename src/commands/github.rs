@@ -566,9 +566,39 @@ async fn identity_center(
     Ok((creds, None))
 }
 
-/// Installs an AWS CLI token cache file handed in from a secret, after masking its secrets.
+/// In a GitHub job (`RUNNER_TEMP` set), the token, role-credential and ssoexec caches live in
+/// `$RUNNER_TEMP/ssoexec/`, which the runner empties after every job: nothing long-lived (a
+/// refresh token, a client secret) is left in `$HOME` for later jobs on a self-hosted runner.
+pub fn keep_caches_in_runner_temp(
+    env: &crate::support::env::Env,
+    paths: &mut crate::settings::Paths,
+) {
+    if let Some(temp) = env.get(RUNNER_TEMP).filter(|t| !t.is_empty()) {
+        let base = PathBuf::from(temp).join("ssoexec");
+        paths.sso_cache = base.join("sso-cache");
+        paths.cli_cache = base.join("cli-cache");
+        paths.own = base.join("cache");
+    }
+}
+
+/// Installs an AWS CLI token cache file handed in from a secret, after masking its secrets. An
+/// input that does not parse is never echoed: serde's message can quote it, secrets and all.
 fn install_token_cache(app: &App, session: &SsoSession, json: &str) -> Result<(), Error> {
-    let file: token::TokenFile = serde_json::from_str(json).map_err(|e| Error::failed(format!("the sso-token-cache input is not an AWS CLI token cache file: {e}"), Some("paste the whole ~/.aws/sso/cache/<sha1>.json of a signed-in machine into the secret".into())))?;
+    let file: token::TokenFile = serde_json::from_str(json).map_err(|e| {
+        let what = match e.classify() {
+            serde_json::error::Category::Syntax => "it is not valid JSON",
+            serde_json::error::Category::Eof => "its JSON is cut short",
+            _ => "it is not an object with accessToken and expiresAt strings",
+        };
+        Error::failed(
+            format!(
+                "the sso-token-cache input is not an AWS CLI token cache file: {what} (line {}, column {})",
+                e.line(),
+                e.column()
+            ),
+            Some("paste the whole ~/.aws/sso/cache/<sha1>.json of a signed-in machine into the secret, as it is (not JSON-encoded again)".into()),
+        )
+    })?;
     let mut masks = mask_line(file.access_token.expose());
     for s in [&file.refresh_token, &file.client_secret]
         .into_iter()
@@ -598,7 +628,8 @@ fn state_path(app: &App) -> PathBuf {
 
 fn save_state(app: &App, inputs: &Inputs) -> Result<PathBuf, Error> {
     let path = state_path(app);
-    let bytes = serde_json::to_vec_pretty(inputs).unwrap_or_default();
+    let bytes = serde_json::to_vec_pretty(inputs)
+        .map_err(|e| Error::failed(format!("cannot write the state of this step: {e}"), None))?;
     if let Some(dir) = path.parent() {
         atomic::ensure_dir(dir).or_else(|e| if dir.is_dir() { Ok(()) } else { Err(e) })?;
     }

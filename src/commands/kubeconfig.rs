@@ -59,10 +59,9 @@ pub async fn kubeconfig(
     );
     // Write through a symlinked kubeconfig (dotfile managers), never replace the link itself.
     let path = std::fs::canonicalize(&path).unwrap_or(path);
-    let (doc, change) = kubeconfig::merge(kubeconfig::load(&path)?, &entry, &path)?;
-    let yaml = kubeconfig::to_yaml(&doc);
     if args.dry_run {
-        super::write_stdout(yaml.as_bytes())?;
+        let (doc, _) = kubeconfig::merge(kubeconfig::load(&path)?, &entry, &path)?;
+        super::write_stdout(kubeconfig::to_yaml(&doc, &path)?.as_bytes())?;
         return Ok(ExitStatus::Success);
     }
     if let Some(dir) = path
@@ -71,7 +70,12 @@ pub async fn kubeconfig(
     {
         crate::support::atomic::ensure_dir(dir)?;
     }
+    // Read, merge and write under client-go's lock, so parallel writers keep each other's entries.
+    let lock = kubeconfig::FileLock::acquire(&path).await?;
+    let (doc, change) = kubeconfig::merge(kubeconfig::load(&path)?, &entry, &path)?;
+    let yaml = kubeconfig::to_yaml(&doc, &path)?;
     crate::support::atomic::write(&path, yaml.as_bytes())?;
+    drop(lock);
     app.printer.info(match change {
         Change::Added => format!("Added new context {} to {}", entry.context, path.display()),
         Change::Updated => format!("Updated context {} in {}", entry.context, path.display()),

@@ -79,6 +79,9 @@ pub async fn run(mut cli: Cli, env: Env, printer: Printer) -> Result<ExitStatus,
     for w in &settings.warnings {
         printer.warn(w);
     }
+    if matches!(cli.command, Some(Command::Github(_))) {
+        github::keep_caches_in_runner_temp(&env, &mut settings.paths);
+    }
     let app = std::sync::Arc::new(App::new(env, clock, printer, settings));
     match cli.command {
         Some(Command::Login) => login::login(&app).await,

@@ -11,22 +11,34 @@ use crate::support::secret::Secret;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+/// A token for a non-loopback bind has at least this many characters: anyone who can reach the
+/// port can guess at it.
+pub const MIN_PUBLIC_TOKEN_CHARS: usize = 16;
+
 pub async fn serve(app: Arc<App>, args: &ServeArgs) -> Result<ExitStatus, Error> {
     let target = Arc::new(app.settings.identity()?);
     let addr = args.bind.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0)));
     let given_token = app.env.get(SSOEXEC_SERVE_TOKEN).map(Secret::new);
-    if !addr.ip().is_loopback() && given_token.is_none() {
-        return Err(Error::failed(
-            format!(
-                "refusing to serve credentials on the non-loopback address {addr} without a token you chose"
-            ),
-            Some(format!(
-                "set {SSOEXEC_SERVE_TOKEN} to a long random value, or bind 127.0.0.1"
-            )),
-        ));
+    if !addr.ip().is_loopback() {
+        let why = match &given_token {
+            None => "without a token you chose".to_string(),
+            Some(t) if t.expose().chars().count() < MIN_PUBLIC_TOKEN_CHARS => {
+                format!("with a token of fewer than {MIN_PUBLIC_TOKEN_CHARS} characters")
+            }
+            Some(_) => String::new(),
+        };
+        if !why.is_empty() {
+            return Err(Error::failed(
+                format!("refusing to serve credentials on the non-loopback address {addr} {why}"),
+                Some(format!(
+                    "set {SSOEXEC_SERVE_TOKEN} to a long random value (e.g. `openssl rand -hex 32`), or bind 127.0.0.1"
+                )),
+            ));
+        }
     }
     let token = Arc::new(given_token.unwrap_or_else(server::random_token));
-    let permission = if args.lifeline_stdin {
+    let helper = args.lifeline_stdin || args.lifeline_parent;
+    let permission = if helper {
         if app.settings.login.login_if_needed {
             LoginPermission::IfNeeded
         } else {
@@ -42,32 +54,34 @@ pub async fn serve(app: Arc<App>, args: &ServeArgs) -> Result<ExitStatus, Error>
     let local = listener
         .local_addr()
         .map_err(|e| Error::failed(format!("cannot read the listening address: {e}"), None))?;
-    let host = if local.ip().is_unspecified() {
-        "127.0.0.1".to_string()
-    } else {
-        local.ip().to_string()
+    // An IPv6 address goes in brackets in a URL (`http://[::1]:PORT/`).
+    let host = match local.ip() {
+        ip if ip.is_unspecified() && ip.is_ipv6() => "[::1]".to_string(),
+        ip if ip.is_unspecified() => "127.0.0.1".to_string(),
+        std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+        ip => ip.to_string(),
     };
-    if args.lifeline_stdin {
+    if helper {
+        // Watch the parent from before the port is printed: it cannot be gone yet.
+        let lifeline: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> =
+            if args.lifeline_parent {
+                Box::pin(parent_exited())
+            } else {
+                Box::pin(stdin_closed())
+            };
         super::write_stdout(format!("{}\n", local.port()).as_bytes())?;
-        server::serve(
-            app.clone(),
-            target,
-            listener,
-            token,
-            permission,
-            stdin_closed(),
-        )
-        .await?;
+        server::serve(app.clone(), target, listener, token, permission, lifeline).await?;
     } else {
         let doc = format!(
             "export AWS_CONTAINER_CREDENTIALS_FULL_URI=http://{host}:{}/\nexport AWS_CONTAINER_AUTHORIZATION_TOKEN={}\n",
             local.port(),
-            token.expose()
+            // The lines are meant for `eval`: a chosen token is quoted.
+            crate::support::shell::word(token.expose())
         );
         super::write_stdout(doc.as_bytes())?;
         app.printer.info(format!(
             "Serving credentials for {} on {local}; Ctrl-C stops.",
-            marker(&app, &target)
+            marker(&app, &target).profile
         ));
         server::serve(
             app.clone(),
@@ -80,6 +94,29 @@ pub async fn serve(app: Arc<App>, args: &ServeArgs) -> Result<ExitStatus, Error>
         .await?;
     }
     Ok(ExitStatus::Success)
+}
+
+/// How often the helper checks that its parent is still there.
+const PARENT_POLL: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// Completes when the process that started us exits. `exec --renew` exec's into the child, so
+/// this is the child's lifetime, whatever the child does with its descriptors (a daemon or a
+/// `closefrom(3)` cannot cut it). An orphan is re-parented, so a changed parent id means gone.
+async fn parent_exited() {
+    #[cfg(unix)]
+    {
+        // SAFETY: getppid has no preconditions and cannot fail.
+        let parent = unsafe { libc::getppid() };
+        loop {
+            tokio::time::sleep(PARENT_POLL).await;
+            // SAFETY: as above.
+            if unsafe { libc::getppid() } != parent {
+                return;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    stdin_closed().await
 }
 
 /// Completes when our stdin reaches end of file (the lifeline's other end closed).

@@ -90,8 +90,28 @@ pub fn expand_home(p: &str, home: &Path) -> PathBuf {
     }
 }
 
+/// The largest config or credentials file read (real ones are kilobytes); `/dev/zero` or a
+/// runaway file is an error, never read whole.
+pub const MAX_FILE_SIZE: u64 = 16 << 20;
+
+/// Reads at most [`MAX_FILE_SIZE`] bytes of UTF-8.
+fn read_bounded(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_FILE_SIZE + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE_SIZE {
+        return Err(std::io::Error::other(format!(
+            "it is larger than {} MiB",
+            MAX_FILE_SIZE >> 20
+        )));
+    }
+    String::from_utf8(bytes).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+}
+
 fn read(path: &Path, kind: FileKind) -> Result<ConfigFile, ConfigError> {
-    match std::fs::read_to_string(path) {
+    match read_bounded(path) {
         Ok(text) => file::parse(&text, path, kind),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             Ok(ConfigFile::empty(path.to_path_buf(), kind))

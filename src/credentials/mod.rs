@@ -3,6 +3,7 @@
 //! web identity (a CI OIDC token exchanged with STS). Every consumer (commands, exec, kube,
 //! github) asks [`resolve`]; nothing here knows who asks.
 pub mod assume_role;
+pub mod signout;
 pub mod sso;
 pub mod web_identity;
 

@@ -9,7 +9,7 @@ use crate::config::{SsoSession, SsoTarget};
 use crate::error::Error;
 use crate::login;
 use crate::support::clock::needs_refresh;
-use crate::support::lock;
+use crate::support::lock::{self, Activity};
 use std::path::Path;
 use std::time::Duration as StdDuration;
 use time::Duration;
@@ -47,6 +47,63 @@ impl LoginPermission {
     }
 }
 
+/// Is a login for `session` waiting for a person in another process?
+pub fn login_in_progress(app: &App, session: &SsoSession) -> bool {
+    lock::holder(
+        &app.lock_dir(),
+        &format!("token-{}", session.token_cache_key()),
+    ) == Some(Activity::Login)
+}
+
+/// Takes a lock on the way to `session`'s credentials. A caller that may not log in does not
+/// wait behind a login that waits for a person (minutes): it fails at once with exit 3. Short
+/// holders (a refresh, a fetch) are waited for.
+pub async fn lock_for(
+    app: &App,
+    key: &str,
+    purpose: &str,
+    activity: Activity,
+    session: &SsoSession,
+    permission: LoginPermission,
+) -> Result<lock::LockGuard, Error> {
+    let give_up = || login_in_progress(app, session);
+    let give_up: Option<&(dyn Fn() -> bool + Sync)> =
+        (permission == LoginPermission::Never).then_some(&give_up);
+    lock::acquire_as(
+        &app.lock_dir(),
+        key,
+        purpose,
+        activity,
+        LOGIN_LOCK_TIMEOUT,
+        &app.printer,
+        give_up,
+    )
+    .await
+    .map_err(|e| match e {
+        crate::cache::CacheError::HeldByLogin { .. } => Error::LoginRequired {
+            reason: format!(
+                "a login is in progress in another terminal (for {}); not waiting for it without a terminal",
+                session.describe()
+            ),
+            login_command: app.settings.login_command(),
+        },
+        e => e.into(),
+    })
+}
+
+/// Checks the AWS CLI cache directories before anything is read or requested: a group-writable
+/// one of ours is made private (with a warning), any other unsafe one stops the command here
+/// rather than after a login or refresh whose result could not be stored.
+pub fn secure_cache_dirs(app: &App) -> Result<(), Error> {
+    let paths = &app.settings.paths;
+    for dir in [&paths.sso_cache, &paths.cli_cache] {
+        if let Some(line) = crate::support::atomic::secure_shared_dir(dir)? {
+            app.printer.warn(line);
+        }
+    }
+    Ok(())
+}
+
 /// The fast path: valid cached role credentials, or `None`. Reads one file; no lock, no network.
 pub fn cached_role_credentials(
     app: &App,
@@ -77,16 +134,18 @@ pub async fn role_credentials(
     target: &SsoTarget,
     permission: LoginPermission,
 ) -> Result<Credentials, Error> {
+    secure_cache_dirs(app)?;
     if let Some(c) = cached_role_credentials(app, target, role::REUSE_MARGIN) {
         return Ok(c);
     }
     let key = role::cache_key(target);
-    let _guard = lock::acquire(
-        &app.lock_dir(),
+    let _guard = lock_for(
+        app,
         &format!("role-{key}"),
         "fetching these role credentials",
-        LOGIN_LOCK_TIMEOUT,
-        &app.printer,
+        Activity::Fetch,
+        &target.session,
+        permission,
     )
     .await?;
     if let Some(c) = cached_role_credentials(app, target, role::REUSE_MARGIN) {
@@ -190,15 +249,21 @@ fn profile_flag(app: &App) -> String {
 
 /// The session's sidecar lock, held by whoever reads, refreshes, signs in to or deletes its token
 /// (one copy: every writer of the token file takes this same lock).
-pub async fn session_lock(app: &App, session: &SsoSession) -> Result<lock::LockGuard, Error> {
-    Ok(lock::acquire(
-        &app.lock_dir(),
+pub async fn session_lock(
+    app: &App,
+    session: &SsoSession,
+    activity: Activity,
+    permission: LoginPermission,
+) -> Result<lock::LockGuard, Error> {
+    lock_for(
+        app,
         &format!("token-{}", session.token_cache_key()),
         &format!("signing in to {}", session.describe()),
-        LOGIN_LOCK_TIMEOUT,
-        &app.printer,
+        activity,
+        session,
+        permission,
     )
-    .await?)
+    .await
 }
 
 /// Deletes the cached token the portal rejected — under the session lock, and only if the file
@@ -208,7 +273,7 @@ async fn drop_rejected_token(
     session: &SsoSession,
     rejected: &SsoToken,
 ) -> Result<(), Error> {
-    let _guard = session_lock(app, session).await?;
+    let _guard = session_lock(app, session, Activity::Fetch, LoginPermission::IfNeeded).await?;
     let path = token::path(&app.settings.paths.sso_cache, session);
     if let Lookup::Found(current) = token::load(&path)?
         && current.file.access_token == rejected.file.access_token
@@ -235,6 +300,7 @@ pub async fn sso_token(
     session: &SsoSession,
     permission: LoginPermission,
 ) -> Result<SsoToken, Error> {
+    secure_cache_dirs(app)?;
     let path = token::path(&app.settings.paths.sso_cache, session);
     let now = app.now();
     let fresh = |t: &SsoToken| !needs_refresh(t.expires_at, now, TOKEN_REFRESH_WINDOW);
@@ -244,7 +310,12 @@ pub async fn sso_token(
         return Ok(t);
     }
     let key = session.token_cache_key();
-    let _guard = session_lock(app, session).await?;
+    let activity = if permission == LoginPermission::Always {
+        Activity::Login
+    } else {
+        Activity::Fetch
+    };
+    let guard = session_lock(app, session, activity, permission).await?;
 
     if permission != LoginPermission::Always
         && let Some(current) = read_token(app, &path)?
@@ -296,6 +367,8 @@ pub async fn sso_token(
             login_command: app.settings.login_command(),
         });
     }
+    // Waiters that may not log in stop waiting for us now (see `lock_for`).
+    guard.record(Activity::Login);
     marker::write(&marker_path, marker::State::Started, app.now())?;
     match login::login(app, session).await {
         Ok(t) => {

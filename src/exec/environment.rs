@@ -1,8 +1,9 @@
 //! The child's environment, computed purely from the parent's and the credentials: what to set
 //! and what to remove so the child cannot mix identities. Does no I/O.
+use crate::config::{Identity, SsoTarget};
 use crate::credentials::Credentials;
 use crate::support::clock::format_timestamp;
-use crate::support::env::{Env, SSOEXEC_PROFILE};
+use crate::support::env::{Env, SSOEXEC_IDENTITY, SSOEXEC_PROFILE};
 
 /// Variables that select or carry another identity; the child must not see them.
 pub const REMOVED: &[&str] = &[
@@ -39,7 +40,63 @@ pub struct ChildEnv {
     pub set: Vec<(&'static str, String)>,
 }
 
-pub fn child_env(supply: Supply<'_>, region: Option<&str>, marker: &str) -> ChildEnv {
+/// What the child carries: the profile (or `account/role`) people read, and the whole identity
+/// the nested guard compares.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Marker {
+    pub profile: String,
+    pub identity: String,
+}
+
+impl Marker {
+    /// The marker of any identity: the SSO role at the root (or the static / environment keys it
+    /// starts from), then every role assumed from there, outermost last.
+    pub fn for_identity(profile: String, identity: &Identity) -> Marker {
+        let mut chain: Vec<&str> = identity
+            .hops()
+            .iter()
+            .map(|h| h.role_arn.as_str())
+            .collect();
+        chain.reverse();
+        let mut root = identity;
+        while let Identity::AssumeRole(a) = root {
+            root = &a.source;
+        }
+        match root {
+            Identity::Sso(target) => Marker::new(profile, target, &chain),
+            other => {
+                let mut identity = other.describe();
+                for arn in &chain {
+                    identity.push_str(&format!(" via {arn}"));
+                }
+                Marker { profile, identity }
+            }
+        }
+    }
+
+    /// `role R in account A, sso-session S`, then ` via ARN` for each role assumed from there:
+    /// two runs with the same profile name but another role, account, session or chain differ.
+    pub fn new(profile: String, target: &SsoTarget, chain: &[&str]) -> Marker {
+        let mut identity = format!(
+            "role {} in account {}, {}",
+            target.role_name,
+            target.account_id,
+            target.session.describe()
+        );
+        for arn in chain {
+            identity.push_str(&format!(" via {arn}"));
+        }
+        Marker { profile, identity }
+    }
+}
+
+impl std::fmt::Display for Marker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.profile, self.identity)
+    }
+}
+
+pub fn child_env(supply: Supply<'_>, region: Option<&str>, marker: &Marker) -> ChildEnv {
     let mut set = Vec::new();
     match supply {
         Supply::Static(c) => {
@@ -64,7 +121,8 @@ pub fn child_env(supply: Supply<'_>, region: Option<&str>, marker: &str) -> Chil
         set.push(("AWS_REGION", r.to_string()));
         set.push(("AWS_DEFAULT_REGION", r.to_string()));
     }
-    set.push((SSOEXEC_PROFILE, marker.to_string()));
+    set.push((SSOEXEC_PROFILE, marker.profile.clone()));
+    set.push((SSOEXEC_IDENTITY, marker.identity.clone()));
     let remove = REMOVED
         .iter()
         .copied()
@@ -84,11 +142,23 @@ pub enum Nesting {
     Conflict(String),
 }
 
-pub fn nesting(parent: &Env, marker: &str) -> Nesting {
-    match parent.get(SSOEXEC_PROFILE) {
-        None => Nesting::Fresh,
-        Some(m) if m == marker => Nesting::PassThrough,
-        Some(m) => Nesting::Conflict(m.to_string()),
+/// Compares the parent's identity with ours: all of it when the parent says (an ssoexec that
+/// sets `SSOEXEC_IDENTITY`), else the profile name (an older one).
+pub fn nesting(parent: &Env, marker: &Marker) -> Nesting {
+    let profile = parent.get(SSOEXEC_PROFILE);
+    match (profile, parent.get(SSOEXEC_IDENTITY)) {
+        (None, None) => Nesting::Fresh,
+        (p, Some(identity)) if identity == marker.identity => {
+            let _ = p;
+            Nesting::PassThrough
+        }
+        (p, Some(identity)) => Nesting::Conflict(format!(
+            "{} ({})",
+            crate::support::text::clean(p.unwrap_or("?")),
+            crate::support::text::clean(identity)
+        )),
+        (Some(p), None) if p == marker.profile => Nesting::PassThrough,
+        (Some(p), None) => Nesting::Conflict(crate::support::text::clean(p)),
     }
 }
 
@@ -107,7 +177,11 @@ mod tests {
             expiration: Some(datetime!(2026-11-26 11:00 UTC)),
             account_id: None,
         };
-        let e = child_env(Supply::Static(&c), Some("eu-west-1"), "dev");
+        let e = child_env(
+            Supply::Static(&c),
+            Some("eu-west-1"),
+            &marker("dev", "ReadOnly"),
+        );
         let names: Vec<_> = e.set.iter().map(|(k, _)| *k).collect();
         assert_eq!(
             names,
@@ -118,26 +192,76 @@ mod tests {
                 "AWS_CREDENTIAL_EXPIRATION",
                 "AWS_REGION",
                 "AWS_DEFAULT_REGION",
-                "SSOEXEC_PROFILE"
+                "SSOEXEC_PROFILE",
+                "SSOEXEC_IDENTITY"
             ]
         );
         assert!(e.remove.contains(&"AWS_PROFILE") && !e.remove.contains(&"AWS_ACCESS_KEY_ID"));
         assert_eq!(e.set[3].1, "2026-11-26T11:00:00Z");
     }
 
+    fn marker(profile: &str, role: &str) -> Marker {
+        let target = SsoTarget {
+            session: crate::config::SsoSession {
+                name: Some("corp".into()),
+                start_url: "https://x.awsapps.com/start".into(),
+                region: "us-east-1".into(),
+                scopes: None,
+            },
+            account_id: "111111111111".into(),
+            role_name: role.into(),
+        };
+        Marker::new(profile.into(), &target, &[])
+    }
+
     #[test]
     fn nesting_rules() {
+        let dev = marker("dev", "ReadOnly");
         assert_eq!(
-            nesting(&Env::from_pairs([("X", "1")]), "dev"),
+            nesting(&Env::from_pairs([("X", "1")]), &dev),
             Nesting::Fresh
         );
         assert_eq!(
-            nesting(&Env::from_pairs([(SSOEXEC_PROFILE, "dev")]), "dev"),
+            nesting(&Env::from_pairs([(SSOEXEC_PROFILE, "dev")]), &dev),
             Nesting::PassThrough
         );
         assert_eq!(
-            nesting(&Env::from_pairs([(SSOEXEC_PROFILE, "prod")]), "dev"),
+            nesting(&Env::from_pairs([(SSOEXEC_PROFILE, "prod")]), &dev),
             Nesting::Conflict("prod".into())
         );
+        let admin = marker("dev", "Admin");
+        let parent = Env::from_pairs([
+            (SSOEXEC_PROFILE, "dev"),
+            (SSOEXEC_IDENTITY, admin.identity.as_str()),
+        ]);
+        assert_eq!(nesting(&parent, &dev), Nesting::Conflict(admin.to_string()));
+        assert_eq!(nesting(&parent, &admin), Nesting::PassThrough);
+        // Another profile name for the very same identity is the same identity.
+        assert_eq!(
+            nesting(&parent, &marker("dev-admin", "Admin")),
+            Nesting::PassThrough
+        );
+        let chained = Marker::new(
+            "dev".into(),
+            &SsoTarget {
+                role_name: "Admin".into(),
+                ..dev_target()
+            },
+            &["arn:aws:iam::222222222222:role/Deploy"],
+        );
+        assert!(matches!(nesting(&parent, &chained), Nesting::Conflict(_)));
+    }
+
+    fn dev_target() -> SsoTarget {
+        SsoTarget {
+            session: crate::config::SsoSession {
+                name: Some("corp".into()),
+                start_url: "https://x.awsapps.com/start".into(),
+                region: "us-east-1".into(),
+                scopes: None,
+            },
+            account_id: "111111111111".into(),
+            role_name: "ReadOnly".into(),
+        }
     }
 }

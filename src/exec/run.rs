@@ -38,10 +38,25 @@ fn start_error(argv: &[OsString], e: std::io::Error) -> Error {
     }
 }
 
+/// A value no environment variable can carry is named, rather than reported as a command that
+/// cannot run (the OS refuses the whole exec).
+fn check_values(env: &ChildEnv) -> Result<(), Error> {
+    match env.set.iter().find(|(_, v)| v.contains('\0')) {
+        Some((k, _)) => Err(Error::failed(
+            format!(
+                "cannot give {k} to the command: its value holds a NUL byte, which no environment variable can carry"
+            ),
+            Some("the credentials server returned a malformed value; try again, and report it if it persists".into()),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Replaces this process with the child. Returns only if the child could not be started.
 #[cfg(unix)]
 pub fn exec(argv: &[OsString], env: &ChildEnv) -> Result<ExitStatus, Error> {
     use std::os::unix::process::CommandExt;
+    check_values(env)?;
     let e = command(argv, env).exec();
     Err(start_error(argv, e))
 }
@@ -49,27 +64,34 @@ pub fn exec(argv: &[OsString], env: &ChildEnv) -> Result<ExitStatus, Error> {
 /// Runs the child and returns its exit code (platforms without execvp).
 #[cfg(not(unix))]
 pub fn exec(argv: &[OsString], env: &ChildEnv) -> Result<ExitStatus, Error> {
+    check_values(env)?;
     let status = command(argv, env)
         .status()
         .map_err(|e| start_error(argv, e))?;
     Ok(ExitStatus::Child(status.code().unwrap_or(1)))
 }
 
-/// The `--renew` helper: `ssoexec serve --lifeline-stdin` with the same selection. Its stdin pipe
-/// is the lifeline: our end is inherited across exec by the child, so when the child (and any
-/// process it handed the descriptor to) exits, the helper reads end-of-file and exits too.
+/// The `--renew` helper: `ssoexec serve` with the same selection. On Unix it lives exactly as
+/// long as its parent process, which exec's into the child (`--lifeline-parent`): nothing the
+/// child does with its descriptors can end it early or keep it alive. Elsewhere (no exec: we wait
+/// for the child) its stdin pipe is the lifeline, held by us until the child has exited.
 pub struct Helper {
     pub port: u16,
-    /// Kept open (and inheritable) for the child.
+    /// Our end of the stdin lifeline (not inherited by the child: close-on-exec).
     _lifeline: std::process::ChildStdin,
 }
 
 pub fn spawn_helper(args: &[String], token_env: (&str, &str)) -> Result<Helper, Error> {
     let exe = std::env::current_exe()
         .map_err(|e| Error::failed(format!("cannot find the ssoexec executable: {e}"), None))?;
+    let lifeline = if cfg!(unix) {
+        "--lifeline-parent"
+    } else {
+        "--lifeline-stdin"
+    };
     let mut child = Command::new(exe)
         .arg("serve")
-        .arg("--lifeline-stdin")
+        .arg(lifeline)
         .args(args)
         .env(token_env.0, token_env.1)
         .stdin(Stdio::piped())
@@ -97,32 +119,10 @@ pub fn spawn_helper(args: &[String], token_env: (&str, &str)) -> Result<Helper, 
         .stdin
         .take()
         .ok_or_else(|| Error::failed("the credentials helper has no stdin", None))?;
-    make_inheritable(&lifeline)?;
     // The helper is not waited for: it outlives this process image and is reaped by init or the child.
     std::mem::forget(child);
     Ok(Helper {
         port,
         _lifeline: lifeline,
     })
-}
-
-#[cfg(unix)]
-fn make_inheritable(fd: &impl std::os::fd::AsRawFd) -> Result<(), Error> {
-    // SAFETY: F_SETFD on a descriptor we own; clears FD_CLOEXEC so the exec'd child inherits it.
-    let rc = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFD, 0) };
-    if rc == -1 {
-        return Err(Error::failed(
-            format!(
-                "cannot hand the helper's lifeline to the child: {}",
-                std::io::Error::last_os_error()
-            ),
-            None,
-        ));
-    }
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn make_inheritable<T>(_fd: &T) -> Result<(), Error> {
-    Ok(())
 }

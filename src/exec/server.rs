@@ -7,17 +7,24 @@ use crate::credentials::{self, LoginPermission};
 use crate::error::Error;
 use crate::support::clock::format_timestamp;
 use crate::support::secret::Secret;
-use http_body_util::Full;
-use hyper::body::Bytes;
-use hyper::{Request, Response, StatusCode};
+use crate::support::server::{self as support_server, Limits, response};
+use hyper::{Request, StatusCode};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use subtle::ConstantTimeEq;
 use tokio::net::TcpListener;
 
-/// Upper bound for one connection, long enough for a renewal that needs an interactive login.
-const CONNECTION_TIMEOUT: Duration = Duration::from_secs(15 * 60);
+/// How the server treats clients: an SDK sends its request at once, so an idle connection is
+/// closed after the header deadline; a connection may live long enough for a renewal that needs
+/// an interactive login; past the cap, clients wait in the backlog (`docs/output-formats.md`).
+pub const LIMITS: Limits = Limits {
+    max_connections: 512,
+    max_pending: 4096,
+    header_timeout: Duration::from_secs(10),
+    connection_timeout: Duration::from_secs(15 * 60),
+    keep_alive: false,
+};
 
 /// A fresh random token: 32 bytes, hex.
 pub fn random_token() -> Secret {
@@ -39,37 +46,21 @@ pub async fn serve(
     permission: LoginPermission,
     stop: impl Future<Output = ()>,
 ) -> Result<(), Error> {
-    let accept_loop = async {
-        loop {
-            let Ok((stream, peer)) = listener.accept().await else {
-                continue;
-            };
-            app.printer
-                .debug(format!("credentials request from {peer}"));
-            let (app, target, token) = (app.clone(), target.clone(), token.clone());
-            tokio::spawn(async move {
-                let service =
-                    hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
-                        let (app, target, token) = (app.clone(), target.clone(), token.clone());
-                        async move {
-                            let (status, body) =
-                                respond(&app, &target, &token, permission, &req).await;
-                            Response::builder()
-                                .status(status)
-                                .header("content-type", "application/json")
-                                .body(Full::new(Bytes::from(body)))
-                        }
-                    });
-                let io = hyper_util::rt::TokioIo::new(stream);
-                let conn = hyper::server::conn::http1::Builder::new()
-                    .keep_alive(false)
-                    .serve_connection(io, service);
-                let _ = tokio::time::timeout(CONNECTION_TIMEOUT, conn).await;
-            });
+    let printer = app.printer.clone();
+    let handler = move |req: Request<hyper::body::Incoming>| {
+        let (app, target, token) = (app.clone(), target.clone(), token.clone());
+        async move {
+            let (status, body) = respond(&app, &target, &token, permission, &req).await;
+            response(status, "application/json", body)
         }
     };
+    let accept_errors = move |e: &std::io::Error| {
+        printer.warn(format!(
+            "credentials server: cannot accept connections ({e}); backing off"
+        ))
+    };
     tokio::select! {
-        _ = accept_loop => Ok(()),
+        _ = support_server::serve(listener, LIMITS, handler, accept_errors) => Ok(()),
         _ = stop => Ok(()),
     }
 }

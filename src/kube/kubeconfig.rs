@@ -72,9 +72,62 @@ pub fn load(path: &Path) -> Result<Option<Value>, KubeError> {
         })
 }
 
-/// The YAML text of a kubeconfig document.
-pub fn to_yaml(doc: &Value) -> String {
-    serde_yaml::to_string(doc).unwrap_or_default()
+/// The YAML text of a kubeconfig document. A document that cannot be written is an error, never
+/// an empty file over the user's.
+pub fn to_yaml(doc: &Value, path: &Path) -> Result<String, KubeError> {
+    serde_yaml::to_string(doc).map_err(|e| KubeError::Kubeconfig {
+        path: path.to_path_buf(),
+        why: format!("cannot write it as YAML: {e}"),
+    })
+}
+
+/// How long a writer waits for another (ssoexec or kubectl) to release the kubeconfig lock.
+pub const LOCK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+/// How often the lock is tried again.
+const LOCK_RETRY: std::time::Duration = std::time::Duration::from_millis(25);
+
+/// client-go's kubeconfig lock (`docs/eks.md#kubeconfig-lock-file`): `FILE.lock`, created with
+/// `O_CREAT|O_EXCL` and removed when dropped, so ssoexec and kubectl writers exclude each other.
+/// Read the file again after taking it: another writer may have changed it.
+#[derive(Debug)]
+pub struct FileLock {
+    path: PathBuf,
+}
+
+impl FileLock {
+    pub async fn acquire(kubeconfig: &Path) -> Result<FileLock, KubeError> {
+        let mut name = kubeconfig.as_os_str().to_owned();
+        name.push(".lock");
+        let path = PathBuf::from(name);
+        let started = std::time::Instant::now();
+        loop {
+            let mut opts = std::fs::OpenOptions::new();
+            opts.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+            match opts.open(&path) {
+                Ok(_) => return Ok(FileLock { path }),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    if started.elapsed() >= LOCK_TIMEOUT {
+                        return Err(KubeError::Locked {
+                            path,
+                            secs: LOCK_TIMEOUT.as_secs(),
+                        });
+                    }
+                    tokio::time::sleep(LOCK_RETRY).await;
+                }
+                Err(e) => {
+                    return Err(KubeError::Read { path, source: e });
+                }
+            }
+        }
+    }
+}
+
+impl Drop for FileLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
 }
 
 fn key(k: &str) -> Value {
@@ -443,7 +496,7 @@ contexts:
 current-context: prod
 "
         );
-        assert_eq!(to_yaml(&doc), want);
+        assert_eq!(to_yaml(&doc, Path::new("config")).unwrap(), want);
     }
 
     #[test]
@@ -543,7 +596,10 @@ current-context: prod
             Path::new("k"),
         )
         .unwrap();
-        assert_eq!((c.unchanged, to_yaml(&again)), (2, to_yaml(&doc)));
+        assert_eq!(
+            (c.unchanged, to_yaml(&again, Path::new("k")).unwrap()),
+            (2, to_yaml(&doc, Path::new("k")).unwrap())
+        );
         let (kept, c) = merge_managed(
             Some(doc.clone()),
             &[managed("a", "p")],
@@ -553,8 +609,11 @@ current-context: prod
         )
         .unwrap();
         assert_eq!(
-            (c.stale, to_yaml(&kept)),
-            (vec!["b".to_string()], to_yaml(&doc))
+            (c.stale, to_yaml(&kept, Path::new("k")).unwrap()),
+            (
+                vec!["b".to_string()],
+                to_yaml(&doc, Path::new("k")).unwrap()
+            )
         );
         let other: std::collections::BTreeSet<String> = ["q".to_string()].into();
         let (_, c) = merge_managed(Some(doc.clone()), &[], &other, true, Path::new("k")).unwrap();

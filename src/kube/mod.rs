@@ -26,6 +26,8 @@ pub enum KubeError {
         #[source]
         source: std::io::Error,
     },
+    #[error("timed out after {secs} s waiting for the kubeconfig lock {}", path.display())]
+    Locked { path: PathBuf, secs: u64 },
     #[error("EKS cluster {name} has no API endpoint yet (status {status})")]
     ClusterNotReady { name: String, status: String },
 }
@@ -39,6 +41,10 @@ impl crate::error::Diagnostic for KubeError {
             KubeError::Kubeconfig { .. } => {
                 Some("fix the file, or write to another one with --kubeconfig PATH".into())
             }
+            KubeError::Locked { path, .. } => Some(format!(
+                "another kubectl or ssoexec is writing the kubeconfig; if none is running, remove {}",
+                path.display()
+            )),
             KubeError::ClusterNotReady { .. } => {
                 Some("wait until the cluster is ACTIVE, or pass --server".into())
             }

@@ -56,6 +56,14 @@ fn try_open(
     if app.settings.login.no_browser {
         return Err(("not opening a browser (--no-browser)".into(), false));
     }
+    if !safe_url(url) {
+        // A server-supplied URL could be an option (`--…`) or a local file or script.
+        return Err((
+            "the sign-in URL is not https (or http to this machine), so it is not handed to a browser"
+                .into(),
+            true,
+        ));
+    }
     let candidates: Vec<Vec<String>> = match configured_command(app) {
         // BROWSER may list several commands separated by ':' (as Python's webbrowser reads it).
         Some(cmd) => cmd
@@ -80,6 +88,27 @@ fn try_open(
         }
     }
     Err((last_error, true))
+}
+
+/// Only `https://` URLs, or `http://` to this machine (the mock, a loopback callback), go to a
+/// browser: never an option-like string, `file:`, `javascript:` or other schemes.
+pub fn safe_url(url: &str) -> bool {
+    if url.starts_with('-') || url.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return false;
+    }
+    let Ok(u) = url::Url::parse(url) else {
+        return false;
+    };
+    match u.scheme() {
+        "https" => u.host().is_some(),
+        "http" => match u.host() {
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+            None => false,
+        },
+        _ => false,
+    }
 }
 
 /// Splits a browser command with shell rules; `%s` is replaced by the URL, else the URL is appended.
@@ -134,6 +163,30 @@ fn spawn(argv: &[String], late: impl FnOnce(String) + Send + 'static) -> std::io
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_https_or_loopback_http_reaches_a_browser() {
+        for ok in [
+            "https://device.sso.us-east-1.amazonaws.com/?user_code=A",
+            "http://127.0.0.1:8080/device",
+            "http://[::1]:9/x",
+            "http://localhost/x",
+        ] {
+            assert!(safe_url(ok), "{ok}");
+        }
+        for bad in [
+            "--help",
+            "-e http://x",
+            "file:///etc/passwd",
+            "javascript:alert(1)",
+            "http://evil.example/x",
+            "https://x/ y",
+            "data:text/html,hi",
+            "",
+        ] {
+            assert!(!safe_url(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn browser_command_lines() {

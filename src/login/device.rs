@@ -4,16 +4,16 @@ use super::browser;
 use super::ui::{clear_progress, progress};
 use crate::app::App;
 use crate::aws::error_code::ErrorCode;
-use crate::aws::oidc::{CreateTokenRequest, GRANT_DEVICE_CODE, Oidc, TokenResponse};
+use crate::aws::oidc::{
+    CreateTokenRequest, GRANT_DEVICE_CODE, MAX_POLL_INTERVAL, Oidc, TokenResponse,
+};
 use crate::cache::registration::Registration;
 use crate::config::SsoSession;
 use crate::error::Error;
 use std::time::{Duration, Instant};
 
-/// Poll interval when the service does not say (RFC 8628 default).
-const DEFAULT_INTERVAL: i64 = 5;
 /// Added to the interval on every `slow_down` (cumulative, as RFC 8628 and the CLI do).
-const SLOW_DOWN_STEP: i64 = 5;
+const SLOW_DOWN_STEP: Duration = Duration::from_secs(5);
 
 pub async fn run(
     app: &App,
@@ -50,7 +50,7 @@ pub async fn run(
     }
     // E.g. in GitHub Actions the person who approves reads the run's summary page too.
     if let Some(observer) = app.login_observer() {
-        observer.sign_in_needed(&url, &user_code, da.expires_in / 60);
+        observer.sign_in_needed(&url, &user_code, (da.lifetime().as_secs() / 60) as i64);
     }
     let manual = format!(
         "Open this URL in any browser:\n\n    {url}\n\nand check that it shows the code:\n\n    {user_code}\n"
@@ -63,8 +63,8 @@ pub async fn run(
         )),
     }
 
-    let mut interval = da.interval.filter(|i| *i > 0).unwrap_or(DEFAULT_INTERVAL);
-    let mut lifetime = Duration::from_secs(da.expires_in.max(1) as u64);
+    let mut interval = da.poll_interval();
+    let mut lifetime = da.lifetime();
     if let Some(limit) = app.settings.login.timeout {
         lifetime = lifetime.min(limit);
     }
@@ -79,7 +79,7 @@ pub async fn run(
     loop {
         let left = lifetime.saturating_sub(started.elapsed());
         progress(app, "approval", left);
-        tokio::time::sleep(Duration::from_secs(interval as u64).min(left)).await;
+        tokio::time::sleep(interval.min(left)).await;
         match oidc.create_token(&request).await {
             Ok(token) => {
                 clear_progress(app);
@@ -87,7 +87,9 @@ pub async fn run(
             }
             Err(e) => match e.api().map(|a| &a.code) {
                 Some(ErrorCode::AuthorizationPending) => {}
-                Some(ErrorCode::SlowDown) => interval += SLOW_DOWN_STEP,
+                Some(ErrorCode::SlowDown) => {
+                    interval = (interval + SLOW_DOWN_STEP).min(MAX_POLL_INTERVAL)
+                }
                 Some(ErrorCode::ExpiredToken) => return Err(expired(app)),
                 Some(ErrorCode::AccessDenied) => {
                     clear_progress(app);

@@ -71,9 +71,11 @@ pub async fn login(app: &App, session: &SsoSession) -> Result<SsoToken, Error> {
         Flow::DeviceCode => device::run(app, &oidc, session, &reg).await?,
         Flow::Pkce => pkce::run(app, &oidc, session, &reg).await?,
     };
+    let expires_in = response.expires_in;
     let token = issued(app, session, &reg, response);
     let stored = token::store(&token::path(&app.settings.paths.sso_cache, session), &token);
     crate::cache::store_or_warn(stored, &app.printer, "the SSO token was")?;
+    unusable(app, &token, expires_in).map_or(Ok(()), Err)?;
     let refreshable = if token.file.refresh_token.is_some() {
         ", refreshable"
     } else {
@@ -87,14 +89,31 @@ pub async fn login(app: &App, session: &SsoSession) -> Result<SsoToken, Error> {
     Ok(token)
 }
 
+/// A token with less than this left when issued is an error of the service (it is stored all
+/// the same, so a refresh token that came with it is not lost).
+pub const MIN_ISSUED_LIFETIME: Duration = Duration::minutes(1);
+
+/// `now + lifetime`, never overflowing (the lifetime is already bounded).
+fn expiry(app: &App, lifetime: Duration) -> OffsetDateTime {
+    let now = app.now();
+    now.checked_add(lifetime).unwrap_or(now)
+}
+
 fn issued(app: &App, session: &SsoSession, reg: &Registration, r: TokenResponse) -> SsoToken {
-    SsoToken::issued(
-        session,
-        reg,
-        r.access_token,
-        app.now() + Duration::seconds(r.expires_in),
-        r.refresh_token,
-    )
+    let expires_at = expiry(app, r.lifetime());
+    SsoToken::issued(session, reg, r.access_token, expires_at, r.refresh_token)
+}
+
+/// The error for a token the service issued already (nearly) expired.
+fn unusable(app: &App, token: &SsoToken, expires_in: i64) -> Option<Error> {
+    (token.expires_at - app.now() < MIN_ISSUED_LIFETIME).then(|| Error::Failed {
+        message: format!(
+            "the SSO OIDC service issued a token that expires at once (expiresIn {expires_in})"
+        ),
+        hint: Some(
+            "try again; if it persists, check the clock and AWS_ENDPOINT_URL_SSO_OIDC".into(),
+        ),
+    })
 }
 
 /// A cached registration of the right kind with time left, or a new one (stored for reuse).
@@ -124,8 +143,7 @@ async fn registration(
         issuer_url: auth_code.then(|| session.start_url.clone()),
     };
     let r = oidc.register(&req).await?;
-    let expires = OffsetDateTime::from_unix_timestamp(r.client_secret_expires_at)
-        .unwrap_or_else(|_| app.now() + Duration::days(90));
+    let expires = r.secret_expires_at(app.now());
     let reg = Registration {
         client_id: r.client_id,
         client_secret: r.client_secret,
@@ -158,7 +176,7 @@ pub async fn refresh(
         ..Default::default()
     };
     let r = oidc.create_token(&req).await?;
-    let expires_at = app.now() + Duration::seconds(r.expires_in);
+    let expires_at = expiry(app, r.lifetime());
     let mut file = f.clone();
     file.access_token = r.access_token;
     file.expires_at = format_timestamp(expires_at);
@@ -166,8 +184,12 @@ pub async fn refresh(
         file.refresh_token = r.refresh_token;
     }
     let token = SsoToken { file, expires_at };
+    // Stored before anything else can fail: the service may have rotated the refresh token.
     let stored = token::store(&token::path(&app.settings.paths.sso_cache, session), &token);
     crate::cache::store_or_warn(stored, &app.printer, "the SSO token was")?;
+    if let Some(e) = unusable(app, &token, r.expires_in) {
+        return Err(e);
+    }
     app.printer.debug(format!(
         "refreshed the SSO token for {}",
         session.describe()

@@ -7,10 +7,9 @@ use crate::cache::registration::Registration;
 use crate::config::SsoSession;
 use crate::error::Error;
 use crate::support::secret::Secret;
+use crate::support::server::{Limits, response};
 use base64::Engine;
-use http_body_util::Full;
-use hyper::body::Bytes;
-use hyper::{Request, Response, StatusCode};
+use hyper::{Request, StatusCode};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use sha2::{Digest, Sha256};
 use std::time::Duration;
@@ -29,12 +28,18 @@ const QUERY: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 const VERIFIER_CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~";
 
-/// What the browser brought back to the callback.
+/// What the browser brought back to the callback (only requests with this login's `state`).
 #[derive(Debug)]
 enum Callback {
-    Code { code: Secret, state: String },
+    Code {
+        code: Secret,
+    },
+    /// The error and its description, control characters removed, at most [`MAX_DETAIL`] chars.
     Error(String),
 }
+
+/// The most of a remote error description shown.
+const MAX_DETAIL: usize = 300;
 
 pub async fn run(
     app: &App,
@@ -82,7 +87,7 @@ pub async fn run(
     let callback = with_countdown(
         app,
         wait,
-        tokio::time::timeout(wait, wait_for_callback(listener)),
+        tokio::time::timeout(wait, wait_for_callback(listener, state.clone())),
     )
     .await
     .map_err(|_| Error::LoginFailed {
@@ -99,10 +104,7 @@ pub async fn run(
                 )),
             });
         }
-        Callback::Code { state: s, .. } if s != state => {
-            return Err(Error::LoginFailed { message: "the sign-in callback carried the wrong state parameter; it was not from this login and was refused".into(), hint: Some(format!("run `{}` again", app.settings.login_command())) });
-        }
-        Callback::Code { code, .. } => code,
+        Callback::Code { code } => code,
     };
     let req = CreateTokenRequest {
         client_id: reg.client_id.clone(),
@@ -182,45 +184,43 @@ fn authorize_url(
     )
 }
 
-/// Serves the loopback listener until a request carries `code`+`state` or `error`.
-async fn wait_for_callback(listener: TcpListener) -> Callback {
+/// The callback listener's limits: a browser sends its request at once and may keep the
+/// connection open; a handful of connections is plenty.
+const LIMITS: Limits = Limits {
+    max_connections: 16,
+    max_pending: 16,
+    header_timeout: Duration::from_secs(10),
+    connection_timeout: Duration::from_secs(60),
+    keep_alive: true,
+};
+
+/// Serves the loopback listener until a request with this login's `state` carries `code` or
+/// `error`. Requests without it (another page, a port scanner, an attacker) are answered and
+/// ignored: they cannot end or hijack the login.
+async fn wait_for_callback(listener: TcpListener, state: String) -> Callback {
     let (tx, mut rx) = mpsc::channel::<Callback>(1);
-    let server = async {
-        loop {
-            let Ok((stream, _)) = listener.accept().await else {
-                continue;
-            };
-            let tx = tx.clone();
-            tokio::spawn(async move {
-                let service =
-                    hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
-                        let tx = tx.clone();
-                        async move {
-                            let (status, body, found) = answer(&req);
-                            if let Some(cb) = found {
-                                let _ = tx.send(cb).await;
-                            }
-                            let resp = Response::builder()
-                                .status(status)
-                                .header("content-type", "text/html; charset=utf-8")
-                                .body(Full::new(Bytes::from(body)));
-                            Ok::<_, hyper::http::Error>(resp.unwrap_or_default())
-                        }
-                    });
-                let io = hyper_util::rt::TokioIo::new(stream);
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(io, service)
-                    .await;
-            });
+    let handler = move |req: Request<hyper::body::Incoming>| {
+        let (tx, state) = (tx.clone(), state.clone());
+        async move {
+            let (status, body, found) = answer(&req, &state);
+            if let Some(cb) = found {
+                let _ = tx.send(cb).await;
+            }
+            response(status, "text/html; charset=utf-8", body)
         }
     };
     tokio::select! {
         cb = rx.recv() => cb.unwrap_or(Callback::Error("the callback listener stopped".into())),
-        _ = server => Callback::Error("the callback listener stopped".into()),
+        _ = crate::support::server::serve(listener, LIMITS, handler, |_| {}) => {
+            Callback::Error("the callback listener stopped".into())
+        }
     }
 }
 
-fn answer(req: &Request<hyper::body::Incoming>) -> (StatusCode, String, Option<Callback>) {
+fn answer(
+    req: &Request<hyper::body::Incoming>,
+    state: &str,
+) -> (StatusCode, String, Option<Callback>) {
     let query: Vec<(String, String)> = req
         .uri()
         .query()
@@ -231,10 +231,26 @@ fn answer(req: &Request<hyper::body::Incoming>) -> (StatusCode, String, Option<C
         })
         .unwrap_or_default();
     let get = |k: &str| query.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let ours = get("state")
+        .is_some_and(|s| subtle::ConstantTimeEq::ct_eq(s.as_bytes(), state.as_bytes()).into());
+    if !ours && (get("error").is_some() || get("code").is_some()) {
+        return (
+            StatusCode::BAD_REQUEST,
+            page(
+                "Not this sign-in",
+                "This callback is not for the sign-in ssoexec is waiting for; it was ignored.",
+            ),
+            None,
+        );
+    }
     if let Some(error) = get("error") {
         let detail = get("error_description")
             .map(|d| format!("{error}: {d}"))
             .unwrap_or(error);
+        let detail: String = crate::support::text::clean(&detail)
+            .chars()
+            .take(MAX_DETAIL)
+            .collect();
         return (
             StatusCode::OK,
             page(
@@ -244,8 +260,8 @@ fn answer(req: &Request<hyper::body::Incoming>) -> (StatusCode, String, Option<C
             Some(Callback::Error(detail)),
         );
     }
-    match (get("code"), get("state")) {
-        (Some(code), Some(state)) => (
+    match get("code") {
+        Some(code) => (
             StatusCode::OK,
             page(
                 "Signed in",
@@ -253,7 +269,6 @@ fn answer(req: &Request<hyper::body::Incoming>) -> (StatusCode, String, Option<C
             ),
             Some(Callback::Code {
                 code: Secret::new(code),
-                state,
             }),
         ),
         _ => (

@@ -144,6 +144,14 @@ pub fn request<'a>(
     }
 }
 
+/// A plugin that runs longer than this is killed: a format renders in milliseconds, and a hung
+/// one must not hang the command.
+pub const PLUGIN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+/// The most of a plugin's document read (credentials documents are kilobytes).
+const MAX_PLUGIN_OUTPUT: u64 = 16 << 20;
+/// The most of a plugin's stderr read.
+const MAX_PLUGIN_STDERR: u64 = 64 << 10;
+
 /// What a plugin printed. `Debug` shows sizes only: the document may carry secrets.
 pub struct PluginOutput {
     /// The document.
@@ -163,8 +171,17 @@ impl std::fmt::Debug for PluginOutput {
 
 impl Plugin {
     /// Runs the plugin with `request` on stdin. A non-zero exit is an error naming the plugin and
-    /// carrying what it said on stderr.
+    /// carrying what it said on stderr (control characters removed); one that runs longer than
+    /// [`PLUGIN_TIMEOUT`] is killed.
     pub fn run(&self, request: &Request<'_>) -> Result<PluginOutput, OutputError> {
+        self.run_within(request, PLUGIN_TIMEOUT)
+    }
+
+    fn run_within(
+        &self,
+        request: &Request<'_>,
+        timeout: std::time::Duration,
+    ) -> Result<PluginOutput, OutputError> {
         let input = serde_json::to_vec(request).map_err(std::io::Error::from)?;
         let mut child = Command::new(&self.path)
             .stdin(Stdio::piped())
@@ -172,21 +189,70 @@ impl Plugin {
             .stderr(Stdio::piped())
             .spawn()
             .map_err(|e| self.error(format!("could not be started: {e}")))?;
-        // Feed stdin from another thread so a plugin that writes before it reads cannot deadlock.
+        // Feed stdin and drain stdout/stderr from other threads so a plugin that writes before it
+        // reads cannot deadlock; each stream is read only up to its cap.
         let mut stdin = child.stdin.take().expect("piped stdin");
-        let feeder = std::thread::spawn(move || {
+        std::thread::spawn(move || {
             // A plugin may exit without reading everything; its exit status tells what happened.
             let _ = stdin.write_all(&input);
         });
-        let out = child
-            .wait_with_output()
-            .map_err(|e| self.error(format!("could not be run: {e}")))?;
-        let _ = feeder.join();
-        let stderr = String::from_utf8_lossy(&out.stderr).trim_end().to_string();
-        if !out.status.success() {
-            let how = match out.status.code() {
+        let drain = |r: Option<Box<dyn std::io::Read + Send>>, cap: u64| {
+            std::thread::spawn(move || {
+                let mut buf = Vec::new();
+                if let Some(r) = r {
+                    use std::io::Read;
+                    let _ = r.take(cap + 1).read_to_end(&mut buf);
+                }
+                buf
+            })
+        };
+        let out_reader = drain(
+            child
+                .stdout
+                .take()
+                .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+            MAX_PLUGIN_OUTPUT,
+        );
+        let err_reader = drain(
+            child
+                .stderr
+                .take()
+                .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+            MAX_PLUGIN_STDERR,
+        );
+        let started = std::time::Instant::now();
+        let status = loop {
+            match child.try_wait() {
+                Ok(Some(status)) => break status,
+                Ok(None) if started.elapsed() >= timeout => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    return Err(self.error(format!(
+                        "did not finish within {} s and was stopped",
+                        timeout.as_secs()
+                    )));
+                }
+                Ok(None) => std::thread::sleep(std::time::Duration::from_millis(10)),
+                Err(e) => return Err(self.error(format!("could not be run: {e}"))),
+            }
+        };
+        let stdout = out_reader.join().unwrap_or_default();
+        if stdout.len() as u64 > MAX_PLUGIN_OUTPUT {
+            return Err(self.error(format!("printed more than {} MiB", MAX_PLUGIN_OUTPUT >> 20)));
+        }
+        let raw_err = err_reader.join().unwrap_or_default();
+        // What the plugin says reaches our terminal: no control characters, line by line.
+        let stderr = String::from_utf8_lossy(&raw_err)
+            .lines()
+            .map(crate::support::text::clean)
+            .collect::<Vec<_>>()
+            .join("\n")
+            .trim_end()
+            .to_string();
+        if !status.success() {
+            let how = match status.code() {
                 Some(code) => format!("failed with exit code {code}"),
-                None => format!("was stopped ({})", out.status),
+                None => format!("was stopped ({status})"),
             };
             let said = if stderr.is_empty() {
                 String::new()
@@ -195,10 +261,7 @@ impl Plugin {
             };
             return Err(self.error(format!("{how}{said}")));
         }
-        Ok(PluginOutput {
-            stdout: out.stdout,
-            stderr,
-        })
+        Ok(PluginOutput { stdout, stderr })
     }
 
     fn error(&self, why: String) -> OutputError {
@@ -262,6 +325,58 @@ mod tests {
                 "format plugin ssoexec-format-x ({}) failed with exit code 3: no template",
                 script.display()
             )
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_hung_plugin_is_killed_and_its_stderr_is_cleaned() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join("ssoexec-format-slow");
+        std::fs::write(
+            &script,
+            "#!/bin/sh
+printf 'a\\033[2Jb\\007\\n' >&2
+exec sleep 30
+",
+        )
+        .unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let plugin = find("slow", dir.path().to_str()).unwrap();
+        let c = plain();
+        let started = std::time::Instant::now();
+        let e = plugin
+            .run_within(
+                &request(&ctx(&c, None), "slow", None, None),
+                std::time::Duration::from_secs(1),
+            )
+            .unwrap_err();
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        assert!(
+            e.to_string()
+                .ends_with("did not finish within 1 s and was stopped"),
+            "{e}"
+        );
+        std::fs::write(
+            &script,
+            "#!/bin/sh
+printf 'bad\\033[2J\\033]0;x\\007news\\n' >&2
+exit 1
+",
+        )
+        .unwrap();
+        let e = plugin
+            .run(&request(&ctx(&c, None), "slow", None, None))
+            .unwrap_err();
+        assert!(
+            !e.to_string().contains('\x1b') && !e.to_string().contains('\x07'),
+            "{e:?}"
+        );
+        assert!(
+            e.to_string()
+                .ends_with("failed with exit code 1: bad[2J]0;xnews"),
+            "{e}"
         );
     }
 }

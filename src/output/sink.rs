@@ -15,6 +15,9 @@ pub enum SinkError {
     NoParent { path: PathBuf, dir: PathBuf },
     #[error("cannot write {}: it is a directory", path.display())]
     IsDirectory { path: PathBuf },
+    /// A FIFO, socket or device node: writing would hang or replace it.
+    #[error("cannot write {}: it is a {kind}, not a regular file", path.display())]
+    NotRegular { path: PathBuf, kind: &'static str },
     #[error("{} is a symlink; ssoexec does not write through symlinks", path.display())]
     Symlink {
         path: PathBuf,
@@ -49,6 +52,7 @@ impl SinkError {
             SinkError::Symlink { .. } | SinkError::Foreign { .. } | SinkError::NotText { .. } => {
                 Some("pass --force to replace it".into())
             }
+            SinkError::NotRegular { .. } => Some("name a regular file, or - for stdout".into()),
             SinkError::Write(e) => e.hint(),
             _ => None,
         }
@@ -125,8 +129,39 @@ pub fn check_destination(path: &Path, force: bool) -> Result<(), SinkError> {
             path: path.to_path_buf(),
             target: std::fs::canonicalize(path).ok(),
         }),
-        _ => Ok(()),
+        Ok(m) => regular_or_link(path, &m),
+        Err(_) => Ok(()),
     }
+}
+
+/// A regular file or a symlink (replaced, never followed) may be written; a FIFO, socket or
+/// device node may not: writing would hang, or replace the node (as root, even `/dev/null`).
+fn regular_or_link(path: &Path, m: &std::fs::Metadata) -> Result<(), SinkError> {
+    let t = m.file_type();
+    if t.is_file() || t.is_symlink() {
+        return Ok(());
+    }
+    #[cfg(unix)]
+    let kind = {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            "FIFO"
+        } else if t.is_socket() {
+            "socket"
+        } else if t.is_char_device() {
+            "char device"
+        } else if t.is_block_device() {
+            "block device"
+        } else {
+            "special file"
+        }
+    };
+    #[cfg(not(unix))]
+    let kind = "special file";
+    Err(SinkError::NotRegular {
+        path: path.to_path_buf(),
+        kind,
+    })
 }
 
 fn parent(path: &Path) -> &Path {
@@ -135,9 +170,27 @@ fn parent(path: &Path) -> &Path {
         .unwrap_or(Path::new("."))
 }
 
-/// The current content of `path`, if it exists (merging formats read it; plugins get it).
+/// The current content of `path`, if it exists (merging formats read it; plugins get it). Only
+/// a regular file is read (a FIFO would block), and at most [`MAX_EXISTING`] bytes of it.
 pub fn read_existing(path: &Path) -> Result<Option<String>, SinkError> {
-    match std::fs::read(path) {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) => regular_or_link(path, &m)?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(_) => {}
+    }
+    let read = std::fs::File::open(path).and_then(|f| {
+        use std::io::Read;
+        let mut bytes = Vec::new();
+        f.take(MAX_EXISTING + 1).read_to_end(&mut bytes)?;
+        if bytes.len() as u64 > MAX_EXISTING {
+            return Err(std::io::Error::other(format!(
+                "it is larger than {} MiB",
+                MAX_EXISTING >> 20
+            )));
+        }
+        Ok(bytes)
+    });
+    match read {
         Ok(bytes) => String::from_utf8(bytes)
             .map(Some)
             .map_err(|_| SinkError::NotText {
@@ -158,8 +211,15 @@ pub fn looks_like_credentials(existing: &str) -> bool {
     existing.trim().is_empty() || lower.contains("access_key_id") || lower.contains("accesskeyid")
 }
 
-/// Writes a file sink: temp file in the same directory, 0600, fsync, rename.
+/// The largest existing file read to merge into (credentials files are kilobytes).
+pub const MAX_EXISTING: u64 = 16 << 20;
+
+/// Writes a file sink: temp file in the same directory, 0600, fsync, rename. Checks again that
+/// the path is not a FIFO, socket or device node (one may have appeared since the first check).
 pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), SinkError> {
+    if let Ok(m) = std::fs::symlink_metadata(path) {
+        regular_or_link(path, &m)?;
+    }
     Ok(atomic::write(path, bytes)?)
 }
 

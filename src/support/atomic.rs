@@ -21,6 +21,41 @@ pub fn ensure_dir(dir: &Path) -> Result<(), CacheError> {
     check_private(dir)
 }
 
+/// For a directory shared with the AWS CLI (`~/.aws/sso/cache`, `~/.aws/cli/cache`), checked
+/// before any request: one of ours that only its group may write to (botocore creates it so
+/// under umask 002) is made private, and the returned line says so; anything else unsafe is
+/// refused. A missing directory is fine (it is created 0700 when first written).
+pub fn secure_shared_dir(dir: &Path) -> Result<Option<String>, CacheError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let Ok(meta) = std::fs::metadata(dir) else {
+            return Ok(None);
+        };
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let me = unsafe { libc::geteuid() };
+        let mode = meta.mode() & 0o777;
+        if meta.is_dir() && meta.uid() == me && mode & 0o020 != 0 && mode & 0o002 == 0 {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(|e| {
+                CacheError::Dir {
+                    path: dir.to_path_buf(),
+                    source: e,
+                }
+            })?;
+            return Ok(Some(format!(
+                "{} was writable by group or others (mode {mode:o}); made it private (mode 700)",
+                dir.display()
+            )));
+        }
+        if meta.is_dir() {
+            check_private(dir)?;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(None)
+}
+
 #[cfg(unix)]
 fn check_private(dir: &Path) -> Result<(), CacheError> {
     use std::os::unix::fs::MetadataExt;
@@ -66,8 +101,15 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), CacheError> {
     write(path, bytes)
 }
 
+/// Temp files of a crashed writer older than this are removed by the next writer of the same
+/// file: a live writer holds its temp file for milliseconds.
+const STALE_TEMP_AGE: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+
 /// Replaces `path` with `bytes` atomically; the file is 0600. The directory must exist. A symlink
-/// at `path` is replaced, never followed.
+/// at `path` is replaced, never followed. On Linux the data is written to an unnamed `O_TMPFILE`
+/// that gets a name only once complete, so a writer killed mid-write leaves nothing behind;
+/// elsewhere (or where the file system lacks `O_TMPFILE`) a named temp file is used, and stale
+/// ones of earlier crashed writers are removed.
 pub fn write(path: &Path, bytes: &[u8]) -> Result<(), CacheError> {
     let dir = parent(path);
     let err = |e: std::io::Error| CacheError::Write {
@@ -78,20 +120,158 @@ pub fn write(path: &Path, bytes: &[u8]) -> Result<(), CacheError> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    #[cfg(target_os = "linux")]
+    if tmpfile::write(dir, path, &name, bytes).map_err(err)? {
+        sync_dir(dir);
+        remove_temp_files(dir, Some(&name), STALE_TEMP_AGE);
+        return Ok(());
+    }
     // tempfile creates the file with O_EXCL and mode 0600.
     let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".tmp")
+        .prefix(&temp_prefix(&name))
+        .suffix(TEMP_SUFFIX)
         .tempfile_in(dir)
         .map_err(err)?;
     tmp.write_all(bytes).map_err(err)?;
     tmp.as_file().sync_all().map_err(err)?;
     tmp.persist(path).map_err(|e| err(e.error))?;
+    sync_dir(dir);
+    remove_temp_files(dir, Some(&name), STALE_TEMP_AGE);
+    Ok(())
+}
+
+const TEMP_SUFFIX: &str = ".tmp";
+
+/// `.NAME.`: every temp file of `NAME` starts so (and ends in `.tmp`).
+fn temp_prefix(name: &str) -> String {
+    format!(".{name}.")
+}
+
+fn sync_dir(dir: &Path) {
     #[cfg(unix)]
     if let Ok(d) = std::fs::File::open(dir) {
         let _ = d.sync_all();
     }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
+/// Removes the temp files (`.NAME.XXXXXX.tmp`) crashed writers left in `dir`: every one (for
+/// `logout --all`, which holds the writers' locks). A missing directory is fine.
+pub fn remove_stale_temp_files(dir: &Path) -> Result<(), CacheError> {
+    match std::fs::metadata(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => {
+            return Err(CacheError::Read {
+                path: dir.to_path_buf(),
+                source: e,
+            });
+        }
+        Ok(_) => {}
+    }
+    remove_temp_files(dir, None, std::time::Duration::ZERO);
     Ok(())
+}
+
+/// Best effort: removes temp files (of `name`, or of any file) at least `min_age` old.
+fn remove_temp_files(dir: &Path, name: Option<&str>, min_age: std::time::Duration) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(n) = file_name.to_str() else {
+            continue;
+        };
+        let ours = match name {
+            Some(name) => n.starts_with(&temp_prefix(name)),
+            None => n.starts_with('.') && n.len() > 1,
+        };
+        let old = entry
+            .metadata()
+            .ok()
+            .filter(|m| m.is_file())
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age >= min_age);
+        if ours && n.ends_with(TEMP_SUFFIX) && old {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Linux `O_TMPFILE` + `linkat`: the file has no name until its data is complete and synced.
+#[cfg(target_os = "linux")]
+mod tmpfile {
+    use std::ffi::CString;
+    use std::io::Write;
+    use std::os::fd::{AsRawFd, FromRawFd};
+    use std::os::unix::ffi::OsStrExt;
+    use std::path::Path;
+
+    /// Writes `bytes` to `path`; `Ok(false)` when this file system cannot (use the fallback).
+    pub fn write(dir: &Path, path: &Path, name: &str, bytes: &[u8]) -> std::io::Result<bool> {
+        let Ok(c_dir) = CString::new(dir.as_os_str().as_bytes()) else {
+            return Ok(false);
+        };
+        // SAFETY: c_dir is a valid NUL-terminated path; the returned fd is owned below.
+        let fd = unsafe {
+            libc::open(
+                c_dir.as_ptr(),
+                libc::O_TMPFILE | libc::O_WRONLY | libc::O_CLOEXEC,
+                0o600 as libc::c_uint,
+            )
+        };
+        if fd < 0 {
+            return Ok(false); // EOPNOTSUPP, EISDIR (old kernels), EINVAL: not supported here
+        }
+        // SAFETY: fd is a freshly opened descriptor nobody else owns.
+        let mut file = unsafe { std::fs::File::from_raw_fd(fd) };
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        let Ok(proc_path) = CString::new(format!("/proc/self/fd/{}", file.as_raw_fd())) else {
+            return Ok(false);
+        };
+        // The name exists only between linkat and rename, holding complete data.
+        for _ in 0..16 {
+            let tmp = dir.join(format!(
+                ".{name}.{}.tmp",
+                hex::encode(rand::random::<[u8; 6]>())
+            ));
+            let Ok(c_tmp) = CString::new(tmp.as_os_str().as_bytes()) else {
+                return Ok(false);
+            };
+            // SAFETY: both paths are valid NUL-terminated strings.
+            let rc = unsafe {
+                libc::linkat(
+                    libc::AT_FDCWD,
+                    proc_path.as_ptr(),
+                    libc::AT_FDCWD,
+                    c_tmp.as_ptr(),
+                    libc::AT_SYMLINK_FOLLOW,
+                )
+            };
+            if rc != 0 {
+                let e = std::io::Error::last_os_error();
+                match e.raw_os_error() {
+                    Some(libc::EEXIST) => continue,
+                    // No /proc, or a file system that cannot link an O_TMPFILE.
+                    Some(libc::ENOENT | libc::EPERM | libc::EOPNOTSUPP | libc::EXDEV) => {
+                        return Ok(false);
+                    }
+                    _ => return Err(e),
+                }
+            }
+            return match std::fs::rename(&tmp, path) {
+                Ok(()) => Ok(true),
+                Err(e) => {
+                    let _ = std::fs::remove_file(&tmp);
+                    Err(e)
+                }
+            };
+        }
+        Ok(false)
+    }
 }
 
 /// Removes a file; a missing file is fine.
@@ -151,5 +331,34 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
             .collect();
         assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    fn the_next_write_removes_a_crashed_writers_temp_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.json");
+        let stale = dir.path().join(".cache.json.Ab12Cd.tmp");
+        let fresh = dir.path().join(".cache.json.Ef34Gh.tmp");
+        let other = dir.path().join(".other.json.Ij56Kl.tmp");
+        for p in [&stale, &fresh, &other] {
+            std::fs::write(p, "secret").unwrap();
+        }
+        let old = std::fs::metadata(&stale).unwrap().modified().unwrap() - 2 * STALE_TEMP_AGE;
+        for p in [&stale, &other] {
+            std::fs::File::options()
+                .write(true)
+                .open(p)
+                .unwrap()
+                .set_modified(old)
+                .unwrap();
+        }
+        write(&path, b"new").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"new");
+        assert!(!stale.exists(), "a stale temp file of this name goes");
+        assert!(fresh.exists(), "a live writer's temp file stays");
+        assert!(other.exists(), "other files' temp files stay");
+        remove_stale_temp_files(dir.path()).unwrap();
+        assert!(!fresh.exists() && !other.exists());
+        assert!(path.exists());
     }
 }

@@ -61,6 +61,9 @@ pub const SSOEXEC_HTTP_TIMEOUT: &str = "SSOEXEC_HTTP_TIMEOUT";
 pub const SSOEXEC_TEST_NOW: &str = "SSOEXEC_TEST_NOW";
 /// Set by `ssoexec exec` in the child: the profile whose credentials it carries.
 pub const SSOEXEC_PROFILE: &str = "SSOEXEC_PROFILE";
+/// Set by `ssoexec exec` in the child: the whole identity it carries (role, account, session,
+/// role chain), which the nested guard compares.
+pub const SSOEXEC_IDENTITY: &str = "SSOEXEC_IDENTITY";
 /// Bearer token the credentials server (`serve`, `exec --renew`) requires; random when unset.
 pub const SSOEXEC_SERVE_TOKEN: &str = "SSOEXEC_SERVE_TOKEN";
 /// SSH session markers: a browser here is probably not on the user's screen.

@@ -24,6 +24,9 @@ pub enum FsError {
         purpose: String,
         secs: u64,
     },
+    /// The lock is held by a login that waits for a person, and this caller may not wait for it.
+    #[error("a login is in progress in another terminal (lock file {})", path.display())]
+    HeldByLogin { path: PathBuf },
     #[error("cannot lock {}", path.display())]
     Lock {
         path: PathBuf,

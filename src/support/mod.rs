@@ -10,6 +10,7 @@ pub mod lock;
 pub mod picker;
 pub mod printer;
 pub mod secret;
+pub mod server;
 pub mod shell;
 pub mod template;
 pub mod terminal;

@@ -604,9 +604,12 @@ async fn github_role_chaining_assumes_the_role_with_the_credentials_obtained() {
     for f in ["env", "output"] {
         std::fs::write(file(f), "").unwrap();
     }
-    // Identity Center role first (the profile's, from the cached token), then role-to-assume.
+    // Identity Center role first (the profile's, from the token handed in as in CI: the job's
+    // caches live in RUNNER_TEMP), then role-to-assume.
+    let token = std::fs::read_to_string(sb.token_file("corp")).unwrap();
     let out = sb
         .cmd()
+        .env("INPUT_SSO_TOKEN_CACHE", &token)
         .env("GITHUB_ENV", file("env"))
         .env("GITHUB_OUTPUT", file("output"))
         .env("RUNNER_TEMP", runner.path())
@@ -681,12 +684,14 @@ async fn github_role_chaining_sends_external_id_and_session_policies() {
         .require_external_id("333333333333", "B", "xid-from-input");
     let runner = tempfile::tempdir().unwrap();
     let file = |n: &str| runner.path().join(n);
+    let token = std::fs::read_to_string(sb.token_file("corp")).unwrap();
     let run = |external_id: Option<&str>| {
         std::fs::write(file("env"), "").unwrap();
         let mut cmd = sb.cmd();
         cmd.env("GITHUB_ENV", file("env"))
             .env("RUNNER_TEMP", runner.path())
             .env("AWS_PROFILE", "dev")
+            .env("INPUT_SSO_TOKEN_CACHE", &token)
             .env("INPUT_ROLE_TO_ASSUME", ROLE_B)
             .env("INPUT_ROLE_CHAINING", "true")
             .env("INPUT_AWS_REGION", "eu-west-1")
@@ -945,4 +950,55 @@ async fn console_opens_the_browser_or_refuses_to_leak_the_url() {
         stderr(&out).lines().next(),
         Some("error: --destination \"http://evil.example/\" is not an https URL")
     );
+}
+
+/// Logout of a session removes the roles assumed from it (both hops of `b`'s chain) with the
+/// SSO role credentials; an entry assumed from static keys (`k`) stays. Also under `--all`.
+#[tokio::test(flavor = "multi_thread")]
+async fn logout_removes_roles_assumed_from_the_session() {
+    let sb = chain_sandbox().await;
+    std::fs::write(
+        sb.home().join(".aws/credentials"),
+        format!(
+            "[base]\naws_access_key_id = {STATIC_KEY}\naws_secret_access_key = {STATIC_SECRET}\n"
+        ),
+    )
+    .unwrap();
+    sb.mock
+        .add_static_credentials("444444444444", "deployer", STATIC_KEY, STATIC_SECRET);
+    let ok = |args: &[&str]| {
+        let out = sb.run(args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    };
+    ok(&["credential-process", "--profile", "b"]);
+    ok(&["credential-process", "--profile", "k"]);
+    let file_a = assume_cache(
+        &sb,
+        &format!(r#"{{"RoleArn": "{ROLE_A}", "RoleSessionName": "me"}}"#),
+    );
+    let file_b = assume_cache(&sb, &format!(r#"{{"RoleArn": "{ROLE_B}"}}"#));
+    let file_k = assume_cache(
+        &sb,
+        &format!(r#"{{"ExternalId": "ext-123", "RoleArn": "{ROLE_A}"}}"#),
+    );
+    for f in [&file_a, &file_b, &file_k] {
+        assert!(f.is_file(), "{}", f.display());
+    }
+    ok(&["logout", "--profile", "b"]);
+    assert!(
+        !file_a.exists() && !file_b.exists(),
+        "chained entries survived logout"
+    );
+    assert!(
+        file_k.is_file(),
+        "an entry assumed from static keys was removed"
+    );
+
+    // --all: the same, for every session.
+    sb.seed_token("chain-access-2", None, 8 * 3600);
+    ok(&["credential-process", "--profile", "b"]);
+    assert!(file_b.is_file());
+    ok(&["logout", "--all"]);
+    assert!(!file_a.exists() && !file_b.exists());
+    assert!(file_k.is_file());
 }

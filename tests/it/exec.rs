@@ -160,7 +160,7 @@ async fn nested_environments_are_guarded() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         stderr(&out),
-        "error: already inside an ssoexec environment for prod; refusing to run dev credentials inside it\nhint: leave that environment first, or pass --force to replace its credentials\n"
+        "error: already inside an ssoexec environment for prod; refusing to run dev (role ReadOnly in account 111111111111, sso-session corp) credentials inside it\nhint: leave that environment first, or pass --force to replace its credentials\n"
     );
     let out = sb
         .cmd()
@@ -227,7 +227,7 @@ fn helpers_alive(sb: &Sandbox) -> Vec<u32> {
                 .next()
                 .is_some_and(|s| s.trim_start().starts_with('Z'));
             !zombie
-                && String::from_utf8_lossy(&cmd).contains("serve\0--lifeline-stdin")
+                && String::from_utf8_lossy(&cmd).contains("serve\0--lifeline")
                 && env.split(|b| *b == 0).any(|kv| kv == home.as_bytes())
         })
         .collect()
@@ -302,6 +302,90 @@ async fn serve_refuses_a_public_bind_without_a_token() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         stderr(&out),
-        "error: refusing to serve credentials on the non-loopback address 0.0.0.0:0 without a token you chose\nhint: set SSOEXEC_SERVE_TOKEN to a long random value, or bind 127.0.0.1\n"
+        "error: refusing to serve credentials on the non-loopback address 0.0.0.0:0 without a token you chose\nhint: set SSOEXEC_SERVE_TOKEN to a long random value (e.g. `openssl rand -hex 32`), or bind 127.0.0.1\n"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nested_exec_compares_the_whole_identity_not_the_profile_name() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    let bin = assert_cmd::cargo::cargo_bin("ssoexec");
+    let inner = format!("'{}' --profile dev -- env", bin.display());
+    // The outer run overrides the role: the inner one, for the plain profile, is another identity.
+    let out = sb
+        .cmd()
+        .args([
+            "--profile",
+            "dev",
+            "--role-name",
+            "Admin",
+            "--",
+            "sh",
+            "-c",
+            &inner,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert_eq!(
+        stdout(&out),
+        "",
+        "no credentials of the outer identity reach the inner command"
+    );
+    assert_eq!(
+        stderr(&out),
+        "error: already inside an ssoexec environment for dev (role Admin in account 111111111111, sso-session corp); refusing to run dev (role ReadOnly in account 111111111111, sso-session corp) credentials inside it\nhint: leave that environment first, or pass --force to replace its credentials\n"
+    );
+    // The same whole identity passes through untouched.
+    let inner = format!("'{}' --profile dev --role-name Admin -- env", bin.display());
+    let out = sb
+        .cmd()
+        .args([
+            "--profile",
+            "dev",
+            "--role-name",
+            "Admin",
+            "--",
+            "sh",
+            "-c",
+            &inner,
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        sb.mock.count(Op::GetRoleCredentials),
+        1,
+        "the outer Admin credentials come from the portal once, then from the cache"
+    );
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn the_renew_helper_outlives_a_child_that_closes_every_inherited_descriptor() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    // What daemons and `closefrom(3)` do, then use the server a while later.
+    let script = r#"
+import os, time
+os.closerange(3, 65536)
+time.sleep(1)
+os.execvp("sh", ["sh", "-c", "curl -s -o /dev/null -w '%{http_code}\\n' -H \"Authorization: $AWS_CONTAINER_AUTHORIZATION_TOKEN\" \"$AWS_CONTAINER_CREDENTIALS_FULL_URI\""])
+"#;
+    let out = sb.run(&[
+        "--profile",
+        "dev",
+        "exec",
+        "--renew",
+        "--",
+        "python3",
+        "-c",
+        script,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "200\n", "{}", stderr(&out));
+    sb.wait_until("the helper to exit with the child", || {
+        helpers_alive(&sb).is_empty()
+    });
 }

@@ -669,3 +669,107 @@ async fn a_full_disk_or_read_only_cache_is_reported_and_loses_nothing() {
         stderr(&out)
     );
 }
+
+/// The temp files (`.NAME.XXXX.tmp`) in the two AWS cache directories.
+fn temp_files(sb: &Sandbox) -> Vec<PathBuf> {
+    [sb.sso_cache(), sb.cli_cache()]
+        .iter()
+        .filter_map(|d| std::fs::read_dir(d).ok())
+        .flat_map(|rd| rd.flatten().map(|e| e.path()))
+        .filter(|p| p.to_string_lossy().ends_with(".tmp"))
+        .collect()
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn sigkill_mid_write_leaves_no_temp_file_holding_a_secret() {
+    let sb = Sandbox::new().await;
+    sb.mock.set_role_credentials_ttl(60); // every run fetches and rewrites the role credentials
+    sb.seed_token("seed-access", Some("seed-refresh"), 10 * 60); // and refreshes the token
+    // Large writes widen the window a killed writer can die in: pad the token file with an
+    // unknown key (kept on every rewrite).
+    let mut token: Value =
+        serde_json::from_slice(&std::fs::read(sb.token_file("corp")).unwrap()).unwrap();
+    token["padding"] = "x".repeat(4 << 20).into();
+    std::fs::write(sb.token_file("corp"), token.to_string()).unwrap();
+    let mut killed_mid_run = 0;
+    for i in 0..30u64 {
+        let mut child = sb
+            .std_cmd()
+            .args(["credential-process", "--profile", "dev"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // Wait for the refresh to be on its way, then kill somewhere in the write.
+        let before = sb.mock.count(Op::CreateTokenRefresh);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while sb.mock.count(Op::CreateTokenRefresh) == before && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_micros(200));
+        }
+        std::thread::sleep(Duration::from_millis(7 * (i % 30)));
+        let _ = child.kill();
+        if child.wait().unwrap().code().is_none() {
+            killed_mid_run += 1;
+        }
+        let left = temp_files(&sb);
+        assert!(left.is_empty(), "iteration {i}: left behind {left:?}");
+    }
+    assert!(killed_mid_run > 0, "the test must kill runs in flight");
+}
+
+fn mode_of(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_group_writable_sso_cache_of_ours_is_fixed_before_any_request() {
+    let sb = Sandbox::new().await;
+    sb.seed_token("seed-access", Some("seed-refresh"), 10 * 60); // every call would refresh
+    chmod(&sb.sso_cache(), 0o775); // what botocore makes under umask 002
+    let dir = sb.sso_cache().display().to_string();
+    for i in 0..3 {
+        let out = sb
+            .std_cmd()
+            .args(["credential-process", "--profile", "dev"])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "call {i}: {}", stderr(&out));
+        let want = if i == 0 {
+            format!(
+                "warning: {dir} was writable by group or others (mode 775); made it private (mode 700)\n"
+            )
+        } else {
+            String::new()
+        };
+        assert_eq!(stderr(&out), want, "call {i}");
+    }
+    assert_eq!(mode_of(&sb.sso_cache()), 0o700);
+    assert_eq!(
+        sb.mock.count(Op::CreateTokenRefresh),
+        1,
+        "one refresh, kept"
+    );
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn login_refuses_an_unsafe_cache_before_running_the_flow() {
+    let sb = Sandbox::new().await;
+    std::fs::create_dir_all(sb.sso_cache()).unwrap();
+    chmod(&sb.sso_cache(), 0o777);
+    let out = sb.run(&["login", "--profile", "dev", "--device-code"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let dir = sb.sso_cache().display().to_string();
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "error: refusing to use {dir}: it is writable by group or others (mode 777)\nhint: fix it with: chmod go-w {dir}\n"
+        )
+    );
+    assert_eq!(sb.mock.total_requests(), 0, "no request before the check");
+    assert_eq!(sb.browser_opens(), 0);
+}

@@ -864,3 +864,119 @@ async fn unset_current_credentials_clears_earlier_exports() {
     }
     assert_eq!(env["AWS_REGION"], "eu-west-1");
 }
+
+/// Every file under `dir`, recursively.
+fn all_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ci_mode_keeps_tokens_and_credentials_out_of_home() {
+    let sb = Sandbox::new().await;
+    let runner = Runner::new();
+    let fixture =
+        std::fs::read_to_string("tests/fixtures/awscli/awscli2_sso_login_token_cache.json")
+            .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&fixture).unwrap();
+    let access = v["accessToken"].as_str().unwrap().to_string();
+    sb.mock.accept_access_token(&access, NOW + 3600);
+    let run = |refresh: bool| {
+        let mut cmd = sb.cmd();
+        cmd.envs(runner.vars(&sb))
+            .env("INPUT_SSO_START_URL", START_URL)
+            .env("INPUT_SSO_REGION", "us-east-1")
+            .env("INPUT_SSO_ACCOUNT_ID", "222222222222")
+            .env("INPUT_SSO_ROLE_NAME", "ReadOnly")
+            .env("INPUT_AWS_REGION", "eu-central-1")
+            .arg("github");
+        if refresh {
+            cmd.arg("--refresh");
+        } else {
+            cmd.env("INPUT_SSO_TOKEN_CACHE", &fixture);
+        }
+        cmd.output().unwrap()
+    };
+    let out = run(false);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Nothing the job received or fetched stays in $HOME for later jobs on this runner.
+    let secrets = [access.as_str(), v["refreshToken"].as_str().unwrap()];
+    for f in all_files(sb.home()) {
+        let text = std::fs::read_to_string(&f).unwrap_or_default();
+        for s in secrets {
+            assert!(!text.contains(s), "{} holds a secret", f.display());
+        }
+        assert!(
+            !text.contains("SecretAccessKey"),
+            "{} holds role credentials",
+            f.display()
+        );
+    }
+    // They live in RUNNER_TEMP, which the runner empties after the job.
+    let temp_files = all_files(&runner.file("temp"));
+    assert!(
+        temp_files.iter().any(|f| std::fs::read_to_string(f)
+            .unwrap_or_default()
+            .contains(&access)),
+        "{temp_files:?}"
+    );
+    // A later step of the same job still renews from there.
+    let out = run(true);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_malformed_token_cache_input_is_never_echoed() {
+    let sb = Sandbox::new().await;
+    let runner = Runner::new();
+    // Double-encoded: a JSON string holding the file, as a secret pasted through `toJSON` is.
+    let fixture =
+        std::fs::read_to_string("tests/fixtures/awscli/awscli2_sso_login_token_cache.json")
+            .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&fixture).unwrap();
+    let doubled = serde_json::to_string(&fixture).unwrap();
+    for input in [
+        doubled.as_str(),
+        "{\"accessToken\": \"tok-SECRET-123\", \"expiresAt\": 5}",
+    ] {
+        let out = sb
+            .cmd()
+            .envs(runner.vars(&sb))
+            .env("INPUT_SSO_START_URL", START_URL)
+            .env("INPUT_SSO_REGION", "us-east-1")
+            .env("INPUT_SSO_ACCOUNT_ID", "222222222222")
+            .env("INPUT_SSO_ROLE_NAME", "ReadOnly")
+            .env("INPUT_SSO_TOKEN_CACHE", input)
+            .env("INPUT_AWS_REGION", "eu-central-1")
+            .arg("github")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let all = format!("{}{}", stdout(&out), stderr(&out));
+        for s in [
+            v["accessToken"].as_str().unwrap(),
+            v["refreshToken"].as_str().unwrap(),
+            "tok-SECRET-123",
+            "SECRET",
+        ] {
+            assert!(!all.contains(s), "echoed a secret: {all}");
+        }
+        assert!(
+            stderr(&out)
+                .starts_with("error: the sso-token-cache input is not an AWS CLI token cache file"),
+            "{}",
+            stderr(&out)
+        );
+    }
+}

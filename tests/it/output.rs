@@ -1046,3 +1046,84 @@ async fn compose_env_file_reads_the_same_with_format_raw() {
         assert_eq!(got, want, "docker compose env_file ({service})");
     }
 }
+
+/// What is at `p`: "fifo", "socket", "char device", "file", or "absent".
+#[cfg(unix)]
+fn kind(p: &std::path::Path) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    match std::fs::symlink_metadata(p) {
+        Err(_) => "absent",
+        Ok(m) if m.file_type().is_fifo() => "FIFO",
+        Ok(m) if m.file_type().is_socket() => "socket",
+        Ok(m) if m.file_type().is_char_device() => "char device",
+        Ok(m) if m.is_file() => "file",
+        Ok(_) => "other",
+    }
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn export_refuses_fifos_sockets_and_device_nodes() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let socket = dir.path().join("socket");
+    let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    let mut specials = vec![(fifo, "FIFO"), (socket, "socket")];
+    // A device node of our own (root only): ssoexec must not replace it.
+    let device = dir.path().join("null");
+    let made = std::process::Command::new("mknod")
+        .arg(&device)
+        .args(["c", "1", "3"])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if made {
+        specials.push((device, "char device"));
+    }
+    for (path, what) in &specials {
+        for args in [
+            vec!["--format", "env", "--output"],
+            vec!["--emit"],
+            vec!["--format", "dotenv", "--output"],
+        ] {
+            let target = if args[0] == "--emit" {
+                format!("dotenv={}", path.display())
+            } else {
+                path.display().to_string()
+            };
+            let out = sb
+                .cmd()
+                .args(["export", "--profile", "dev"])
+                .args(&args)
+                .arg(&target)
+                .timeout(std::time::Duration::from_secs(20))
+                .output()
+                .unwrap();
+            assert_eq!(
+                out.status.code(),
+                Some(1),
+                "{what} {args:?}: {}",
+                stderr(&out)
+            );
+            assert_eq!(stdout(&out), "");
+            assert_eq!(
+                stderr(&out),
+                format!(
+                    "error: cannot write {}: it is a {what}, not a regular file\nhint: name a regular file, or - for stdout\n",
+                    path.display()
+                ),
+                "{args:?}"
+            );
+            assert_eq!(kind(path), *what, "{} was replaced", path.display());
+        }
+    }
+}

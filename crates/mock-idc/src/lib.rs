@@ -490,6 +490,13 @@ impl MockIdc {
 
     /// Hostile pagination: while on, every `ListAccounts`, `ListAccountRoles` and `ListClusters`
     /// page is the first one and carries the same `nextToken`, forever.
+    /// Hostile device authorization: these fields replace the ones the mock would send in
+    /// every `StartDeviceAuthorization` reply (e.g. a `verificationUriComplete` of `--help`).
+    pub fn set_device_reply_fields(&self, fields: Value) -> &Self {
+        self.with(|st| st.knobs.device_reply_fields = Some(fields));
+        self
+    }
+
     pub fn set_repeat_next_token(&self, on: bool) -> &Self {
         self.with(|st| st.knobs.repeat_next_token = on);
         self
@@ -665,6 +672,7 @@ struct Knobs {
     hang: HashSet<Op>,
     throttle: Option<(Vec<Op>, Throttle)>,
     repeat_next_token: bool,
+    device_reply_fields: Option<Value>,
 }
 
 impl Default for Knobs {
@@ -689,6 +697,7 @@ impl Default for Knobs {
             hang: HashSet::new(),
             throttle: None,
             repeat_next_token: false,
+            device_reply_fields: None,
         }
     }
 }
@@ -1500,17 +1509,20 @@ fn start_device_authorization(st: &mut State, req: &Request) -> Reply {
     };
     st.device_codes.insert(device_code.clone(), record);
     let verification_uri = format!("{}/device", st.base_uri);
-    Ok(json_reply(
-        200,
-        &json!({
-            "deviceCode": device_code,
-            "userCode": user_code,
-            "verificationUri": verification_uri,
-            "verificationUriComplete": format!("{verification_uri}?user_code={user_code}"),
-            "expiresIn": expires_in,
-            "interval": st.knobs.poll_interval,
-        }),
-    ))
+    let mut reply = json!({
+        "deviceCode": device_code,
+        "userCode": user_code,
+        "verificationUri": verification_uri,
+        "verificationUriComplete": format!("{verification_uri}?user_code={user_code}"),
+        "expiresIn": expires_in,
+        "interval": st.knobs.poll_interval,
+    });
+    if let Some(Value::Object(fields)) = &st.knobs.device_reply_fields {
+        for (k, v) in fields {
+            reply[k] = v.clone();
+        }
+    }
+    Ok(json_reply(200, &reply))
 }
 
 fn create_token(st: &mut State, op: Op, req: &Request) -> Reply {

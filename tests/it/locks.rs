@@ -1,0 +1,174 @@
+//! Waiting on other ssoexec processes: background callers never hang behind a login that waits
+//! for a person; kubeconfig writers exclude each other (and kubectl) with client-go's lock file.
+use crate::support::mock::Op;
+use crate::support::sandbox::*;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+/// Starts `ssoexec login` with a device code nobody approves; returns it once it polls.
+fn pending_login(sb: &Sandbox) -> std::process::Child {
+    let child = sb
+        .std_cmd()
+        .args(["login", "--profile", "dev", "--no-browser", "--device-code"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    sb.wait_until("the login to start polling", || {
+        sb.mock.count(Op::CreateTokenDevice) > 0
+    });
+    child
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn background_callers_fail_fast_while_a_login_waits_for_a_person() {
+    let sb = Sandbox::new().await;
+    let mut login = pending_login(&sb);
+    for args in [
+        &["credential-process", "--profile", "dev"][..],
+        &["eks-token", "--profile", "dev", "--cluster-name", "blue"],
+    ] {
+        let started = Instant::now();
+        let out = sb
+            .std_cmd()
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let pid = out.id();
+        // A hang is a failure, not a stuck suite.
+        let killer = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_secs(20));
+            let _ = std::process::Command::new("kill")
+                .args(["-9", &pid.to_string()])
+                .status();
+        });
+        let out = out.wait_with_output().unwrap();
+        let took = started.elapsed();
+        assert_eq!(out.status.code(), Some(3), "{args:?}: {}", stderr(&out));
+        assert!(took < Duration::from_secs(10), "{args:?} took {took:?}");
+        assert_eq!(stdout(&out), "");
+        let err = stderr(&out);
+        assert!(
+            err.contains("error: a login is in progress in another terminal"),
+            "{args:?}: {err}"
+        );
+        assert!(
+            err.ends_with("error: a login is in progress in another terminal (for sso-session corp); not waiting for it without a terminal\nhint: run `ssoexec login --profile dev` in a terminal, then try again\n"),
+            "{args:?}: {err}"
+        );
+        drop(killer);
+    }
+    let _ = login.kill();
+    let _ = login.wait();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn background_callers_still_wait_for_a_refresh() {
+    let sb = Sandbox::new().await;
+    sb.seed_token("seed-access", Some("seed-refresh"), 5 * 60);
+    sb.mock.set_latency(Some(Op::CreateTokenRefresh), 1500);
+    let first = sb
+        .std_cmd()
+        .args(["credential-process", "--profile", "dev"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    sb.wait_until("the refresh to start", || {
+        sb.mock.count(Op::CreateTokenRefresh) > 0
+    });
+    let out = sb
+        .std_cmd()
+        .args(["credential-process", "--profile", "prod"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = first.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(sb.mock.count(Op::CreateTokenRefresh), 1);
+}
+
+fn kubeconfig_run(sb: &Sandbox, path: &std::path::Path, cluster: &str) -> std::process::Command {
+    let mut cmd = sb.std_cmd();
+    cmd.args([
+        "kubeconfig",
+        "--profile",
+        "dev",
+        "--cluster-name",
+        cluster,
+        "--server",
+        "https://k8s.example",
+        "--certificate-authority-data",
+        "Q0E=",
+        "--kubeconfig",
+    ])
+    .arg(path)
+    .stdin(Stdio::null())
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped());
+    cmd
+}
+
+fn contexts(path: &std::path::Path) -> Vec<String> {
+    let doc: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut names: Vec<String> = doc["contexts"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn parallel_kubeconfig_runs_keep_every_context() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    let path = sb.home().join("kube/config");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let runs: Vec<_> = (0..10)
+        .map(|i| {
+            kubeconfig_run(&sb, &path, &format!("c{i}"))
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for r in runs {
+        let out = r.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let want: Vec<String> = (0..10)
+        .map(|i| format!("arn:aws:eks:eu-west-1:111111111111:cluster/c{i}"))
+        .collect();
+    assert_eq!(contexts(&path), want);
+    assert!(
+        !sb.home().join("kube/config.lock").exists(),
+        "the lock is removed"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kubeconfig_honours_a_lock_held_by_kubectl() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    let path = sb.home().join("kube/config");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let lock = sb.home().join("kube/config.lock");
+    // kubectl (client-go) holds the lock: ssoexec waits for it to go, then writes.
+    std::fs::write(&lock, "").unwrap();
+    let run = kubeconfig_run(&sb, &path, "c0").spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    assert!(!path.exists(), "nothing written while the lock is held");
+    std::fs::remove_file(&lock).unwrap();
+    let out = run.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(contexts(&path).len(), 1);
+}
