@@ -4,6 +4,7 @@ use crate::app::App;
 use crate::cli::ServeArgs;
 use crate::credentials::{self, LoginPermission};
 use crate::error::Error;
+use crate::exec::ExecError;
 use crate::exec::server;
 use crate::support::env::SSOEXEC_SERVE_TOKEN;
 use crate::support::exit::ExitStatus;
@@ -28,12 +29,7 @@ pub async fn serve(app: Arc<App>, args: &ServeArgs) -> Result<ExitStatus, Error>
             Some(_) => String::new(),
         };
         if !why.is_empty() {
-            return Err(Error::failed(
-                format!("refusing to serve credentials on the non-loopback address {addr} {why}"),
-                Some(format!(
-                    "set {SSOEXEC_SERVE_TOKEN} to a long random value (e.g. `openssl rand -hex 32`), or bind 127.0.0.1"
-                )),
-            ));
+            return Err(ExecError::WeakToken { addr, why }.into());
         }
     }
     let token = Arc::new(given_token.unwrap_or_else(server::random_token));
@@ -50,10 +46,10 @@ pub async fn serve(app: Arc<App>, args: &ServeArgs) -> Result<ExitStatus, Error>
     credentials::resolve(&app, &target, permission).await?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
-        .map_err(|e| Error::failed(format!("cannot listen on {addr}: {e}"), None))?;
+        .map_err(|source| ExecError::Listen { addr, source })?;
     let local = listener
         .local_addr()
-        .map_err(|e| Error::failed(format!("cannot read the listening address: {e}"), None))?;
+        .map_err(|source| ExecError::Listen { addr, source })?;
     // An IPv6 address goes in brackets in a URL (`http://[::1]:PORT/`).
     let host = match local.ip() {
         ip if ip.is_unspecified() && ip.is_ipv6() => "[::1]".to_string(),

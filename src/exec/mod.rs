@@ -4,3 +4,42 @@ pub mod environment;
 pub mod run;
 pub mod server;
 pub mod shell;
+
+use std::net::SocketAddr;
+
+/// What can go wrong starting the credentials helper or server.
+#[derive(Debug, thiserror::Error)]
+pub enum ExecError {
+    #[error("cannot find the ssoexec executable")]
+    OwnExecutable(#[source] std::io::Error),
+    #[error("cannot start the credentials helper")]
+    HelperSpawn(#[source] std::io::Error),
+    #[error("the credentials helper did not start (exit {status})")]
+    HelperFailed { status: i32 },
+    #[error("the credentials helper has no {0} pipe")]
+    HelperPipe(&'static str),
+    #[error("cannot listen on {addr}")]
+    Listen {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("refusing to serve credentials on the non-loopback address {addr} {why}")]
+    WeakToken { addr: SocketAddr, why: String },
+}
+
+impl crate::error::Diagnostic for ExecError {
+    fn hint(&self) -> Option<String> {
+        match self {
+            ExecError::WeakToken { .. } => Some(format!(
+                "set {} to a long random value (e.g. `openssl rand -hex 32`), or bind 127.0.0.1",
+                crate::support::env::SSOEXEC_SERVE_TOKEN
+            )),
+            ExecError::Listen { .. } => {
+                Some("pick a free port, or omit --bind for a random one on 127.0.0.1".into())
+            }
+            _ => None,
+        }
+    }
+}
+crate::diagnostic_error!(ExecError);

@@ -1,6 +1,7 @@
 //! Running the child: on Unix the process is replaced (execvp), so PID, signals, job control and
 //! exit status are the child's own; elsewhere the child is spawned and its exit code returned.
 //! Also starts the `--renew` helper whose lifeline the child inherits.
+use super::ExecError;
 use super::environment::ChildEnv;
 use crate::error::Error;
 use crate::support::exit::ExitStatus;
@@ -82,8 +83,7 @@ pub struct Helper {
 }
 
 pub fn spawn_helper(args: &[String], token_env: (&str, &str)) -> Result<Helper, Error> {
-    let exe = std::env::current_exe()
-        .map_err(|e| Error::failed(format!("cannot find the ssoexec executable: {e}"), None))?;
+    let exe = std::env::current_exe().map_err(ExecError::OwnExecutable)?;
     let lifeline = if cfg!(unix) {
         "--lifeline-parent"
     } else {
@@ -98,27 +98,18 @@ pub fn spawn_helper(args: &[String], token_env: (&str, &str)) -> Result<Helper, 
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
-        .map_err(|e| Error::failed(format!("cannot start the credentials helper: {e}"), None))?;
-    let stdout = child
-        .stdout
-        .take()
-        .ok_or_else(|| Error::failed("the credentials helper has no stdout", None))?;
+        .map_err(ExecError::HelperSpawn)?;
+    let stdout = child.stdout.take().ok_or(ExecError::HelperPipe("stdout"))?;
     let mut line = String::new();
     let _ = std::io::BufReader::new(stdout).read_line(&mut line);
     let port: u16 = match line.trim().parse() {
         Ok(p) => p,
         Err(_) => {
             let status = child.wait().ok().and_then(|s| s.code()).unwrap_or(1);
-            return Err(Error::failed(
-                format!("the credentials helper did not start (exit {status})"),
-                None,
-            ));
+            return Err(ExecError::HelperFailed { status }.into());
         }
     };
-    let lifeline = child
-        .stdin
-        .take()
-        .ok_or_else(|| Error::failed("the credentials helper has no stdin", None))?;
+    let lifeline = child.stdin.take().ok_or(ExecError::HelperPipe("stdin"))?;
     // The helper is not waited for: it outlives this process image and is reaped by init or the child.
     std::mem::forget(child);
     Ok(Helper {
