@@ -81,6 +81,14 @@ pub enum Error {
     /// The command to run could not be started; `code` is the shell's (127 not found, 126 not executable).
     #[error("{message}")]
     Exec { message: String, code: i32 },
+    /// A failure with its cause kept for the report's `caused by:` line.
+    #[error("{message}")]
+    Caused {
+        message: String,
+        hint: Option<String>,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// Any other user-fixable failure, with an optional next step.
     #[error("{message}")]
     Failed {
@@ -94,6 +102,19 @@ impl Error {
         Error::Failed {
             message: message.into(),
             hint,
+        }
+    }
+
+    /// `message`, then `caused by: source` (never flattened into the message).
+    pub fn caused(
+        message: impl Into<String>,
+        hint: Option<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Error::Caused {
+            message: message.into(),
+            hint,
+            source: source.into(),
         }
     }
 
@@ -114,7 +135,9 @@ impl Error {
             Error::LoginRequired { login_command, .. } => Some(format!(
                 "run `{login_command}` in a terminal, then try again"
             )),
-            Error::LoginFailed { hint, .. } | Error::Failed { hint, .. } => hint.clone(),
+            Error::LoginFailed { hint, .. }
+            | Error::Failed { hint, .. }
+            | Error::Caused { hint, .. } => hint.clone(),
             Error::Config(e) => config_hint(e),
             Error::Http(e) => e.hint(),
             Error::Eks(e) => e.hint(),

@@ -76,9 +76,10 @@ pub async fn configure(
 
     let text = store::read(&path)?;
     let layout = edit::scan(&text).map_err(|e| {
-        Error::failed(
-            format!("{} has a malformed ssoexec block ({e})", path.display()),
+        Error::caused(
+            format!("{} has a malformed ssoexec block", path.display()),
             Some("fix or remove the BEGIN/END lines by hand".into()),
+            e,
         )
     })?;
     let section = format!(
@@ -150,9 +151,10 @@ fn terminal_error(e: &std::io::Error) -> Error {
     if e.kind() == std::io::ErrorKind::Interrupted {
         Error::Interrupted
     } else {
-        Error::failed(
-            format!("cannot read the answer from the terminal: {e}"),
+        Error::caused(
+            "cannot read the answer from the terminal",
             None,
+            std::io::Error::new(e.kind(), e.to_string()),
         )
     }
 }

@@ -52,7 +52,7 @@ pub async fn console(app: &App, args: &ConsoleArgs) -> Result<ExitStatus, Error>
     let endpoint = federation::federation_url(origin);
     let token = federation::signin_token(&app.aws, &endpoint, &creds, session_duration).await?;
     let url = federation::login_url(&endpoint, &destination, &token)
-        .map_err(|e| Error::failed(format!("cannot build the console URL: {e}"), None))?;
+        .map_err(|e| Error::caused("cannot build the console URL", None, e))?;
     if args.print {
         super::write_stdout(format!("{}\n", url.expose()).as_bytes())?;
         return Ok(ExitStatus::Success);

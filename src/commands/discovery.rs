@@ -109,9 +109,10 @@ pub async fn discover(
         Some(c) => c.clone(),
         None => std::env::current_exe()
             .map_err(|e| {
-                Error::failed(
-                    format!("cannot find the path of this ssoexec: {e}"),
+                Error::caused(
+                    "cannot find the path of this ssoexec",
                     Some("pass --command PATH".into()),
+                    e,
                 )
             })?
             .display()
@@ -290,12 +291,13 @@ fn units(
         None => {
             let text = store::read(&app.settings.config.config.path)?;
             let layout = edit::scan(&text).map_err(|e| {
-                Error::failed(
+                Error::caused(
                     format!(
-                        "{} has a malformed ssoexec block ({e})",
+                        "{} has a malformed ssoexec block",
                         cfg.config.path.display()
                     ),
                     None,
+                    e,
                 )
             })?;
             let mut n: Vec<String> = layout

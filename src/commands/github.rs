@@ -629,7 +629,7 @@ fn state_path(app: &App) -> PathBuf {
 fn save_state(app: &App, inputs: &Inputs) -> Result<PathBuf, Error> {
     let path = state_path(app);
     let bytes = serde_json::to_vec_pretty(inputs)
-        .map_err(|e| Error::failed(format!("cannot write the state of this step: {e}"), None))?;
+        .map_err(|e| Error::caused("cannot write the state of this step", None, e))?;
     if let Some(dir) = path.parent() {
         atomic::ensure_dir(dir).or_else(|e| if dir.is_dir() { Ok(()) } else { Err(e) })?;
     }
@@ -640,21 +640,20 @@ fn save_state(app: &App, inputs: &Inputs) -> Result<PathBuf, Error> {
 fn load_state(app: &App) -> Result<Inputs, Error> {
     let path = state_path(app);
     let bytes = std::fs::read(&path).map_err(|e| {
-        Error::failed(
-            format!("cannot read {} ({e})", path.display()),
+        Error::caused(
+            format!("cannot read {}", path.display()),
             Some(
                 "run `ssoexec github` (or the action) once earlier in this job before --refresh"
                     .into(),
             ),
+            e,
         )
     })?;
     serde_json::from_slice(&bytes).map_err(|e| {
-        Error::failed(
-            format!(
-                "{} is not an ssoexec github state file: {e}",
-                path.display()
-            ),
+        Error::caused(
+            format!("{} is not an ssoexec github state file", path.display()),
             None,
+            e,
         )
     })
 }

@@ -27,9 +27,10 @@ pub async fn kubeconfig(
         Some(c) => c.clone(),
         None => std::env::current_exe()
             .map_err(|e| {
-                Error::failed(
-                    format!("cannot find the path of this ssoexec: {e}"),
+                Error::caused(
+                    "cannot find the path of this ssoexec",
                     Some("pass --command PATH".into()),
+                    e,
                 )
             })?
             .display()
