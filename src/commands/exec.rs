@@ -1,4 +1,4 @@
-//! `ssoexec exec` / `ssoexec -- COMMAND`, and `ssoexec serve`.
+//! `ssoexec exec` / `ssoexec -- COMMAND`: run a command with the credentials in its environment (or a renewing server).
 use crate::app::App;
 use crate::config::Identity;
 use crate::credentials::{self, LoginPermission};

@@ -1,4 +1,4 @@
-//! `ssoexec login` and `ssoexec logout`.
+//! `ssoexec login`: sign in anew (always) and store the token in the AWS CLI cache.
 use crate::app::App;
 use crate::credentials::sso::{LoginPermission, sso_token};
 use crate::error::Error;
