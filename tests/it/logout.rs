@@ -159,22 +159,37 @@ async fn logout_refuses_at_once_while_a_login_waits_for_a_person() {
     let sb = Sandbox::new().await;
     sb.login("dev");
     sb.mock.set_latency(Some(Op::GetRoleCredentials), 0);
+    // `sb.login` polled too: wait for the new login's own polls.
+    let polls_before = sb.mock.count(Op::CreateTokenDevice);
     // A pending login of the same session in another terminal.
     let mut login = sb
         .std_cmd()
-        .args(["login", "--profile", "dev", "--no-browser", "--device-code"])
+        .args([
+            "login",
+            "--profile",
+            "dev",
+            "--no-browser",
+            "--device-code",
+            "--debug",
+        ])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(sb.home().join("login.err")).unwrap())
         .spawn()
         .unwrap();
     sb.wait_until("the login to poll", || {
-        sb.mock.count(Op::CreateTokenDevice) > 0
+        sb.mock.count(Op::CreateTokenDevice) > polls_before
     });
     let started = std::time::Instant::now();
     let out = sb.run(&["logout", "--profile", "dev"]);
     assert!(started.elapsed() < std::time::Duration::from_secs(20));
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}\nthe login said:\n{}",
+        stderr(&out),
+        std::fs::read_to_string(sb.home().join("login.err")).unwrap_or_default()
+    );
     let refusal = "error: a login is in progress in another terminal; not signing out under it\nhint: finish or cancel that login (Ctrl-C), then run logout again\n";
     // On a loaded machine the first looks at the holder may not tell yet; it may then say once
     // that it waits, before it refuses.
