@@ -181,13 +181,22 @@ fn shared_options(subcommand: &str) -> Vec<&'static str> {
     groups.concat()
 }
 
-/// The full clap command: the derived one, with each subcommand's shared options added.
+/// The full clap command: the derived one, with each subcommand's shared options added. For help,
+/// completions, man pages and error reports.
 pub fn command() -> clap::Command {
+    command_with(|_| true)
+}
+
+/// The derived command with the shared options added to the subcommands `augment` accepts.
+/// Adding them costs more than the rest of a cache hit (each `mut_subcommand` moves the whole
+/// command), so a successful parse only augments the subcommands its words name.
+fn command_with(augment: impl Fn(&str) -> bool) -> clap::Command {
     let shared = LoginArgs::augment_args(TargetArgs::augment_args(clap::Command::new("shared")));
     let mut cmd = Cli::command();
     let names: Vec<String> = cmd
         .get_subcommands()
         .map(|s| s.get_name().to_string())
+        .filter(|n| augment(n))
         .collect();
     for name in names {
         let ids = shared_options(&name);
@@ -223,7 +232,29 @@ pub enum ParseError {
 
 /// Parses `argv` (program name first) into a [`Cli`] whose `target` and `login` are the merged view.
 pub fn parse_from(argv: Vec<OsString>) -> Result<Cli, ParseError> {
-    let matches = match command().try_get_matches_from(argv.clone()) {
+    // The fast parse: only subcommands named by a word before `--` get the shared options. A
+    // word that names none (the `--` shorthand) needs none. Help and every error go through the
+    // full command, so what a person reads is the same either way.
+    let words: Vec<&str> = argv
+        .iter()
+        .skip(1)
+        .map_while(|a| a.to_str())
+        .take_while(|a| *a != "--")
+        .collect();
+    let asks_help = words
+        .iter()
+        .any(|w| matches!(*w, "help" | "--help" | "-h" | "--version" | "-V"));
+    let fast = if asks_help {
+        None
+    } else {
+        command_with(|name| words.contains(&name))
+            .try_get_matches_from(argv.clone())
+            .ok()
+    };
+    let matches = match fast
+        .map(Ok)
+        .unwrap_or_else(|| command().try_get_matches_from(argv.clone()))
+    {
         Ok(m) => m,
         Err(e) => return Err(unknown_subcommand(&e, &argv).unwrap_or(ParseError::Clap(e))),
     };

@@ -97,10 +97,16 @@ pub const MAX_FILE_SIZE: u64 = 16 << 20;
 /// Reads at most [`MAX_FILE_SIZE`] bytes of UTF-8.
 fn read_bounded(path: &Path) -> std::io::Result<String> {
     use std::io::Read;
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(MAX_FILE_SIZE + 1)
-        .read_to_end(&mut bytes)?;
+    let file = std::fs::File::open(path)?;
+    // Sized from the metadata (one read for a regular file); `take` still bounds a device or a
+    // file that grows while it is read.
+    let hint = file
+        .metadata()
+        .map(|m| m.len())
+        .unwrap_or(0)
+        .min(MAX_FILE_SIZE) as usize;
+    let mut bytes = Vec::with_capacity(hint + 1);
+    file.take(MAX_FILE_SIZE + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > MAX_FILE_SIZE {
         return Err(std::io::Error::other(format!(
             "it is larger than {} MiB",

@@ -134,10 +134,11 @@ pub async fn role_credentials(
     target: &SsoTarget,
     permission: LoginPermission,
 ) -> Result<Credentials, Error> {
-    secure_cache_dirs(app)?;
     if let Some(c) = cached_role_credentials(app, target, role::REUSE_MARGIN) {
         return Ok(c);
     }
+    // Past the fast path (one file read): before any lock, login or request.
+    secure_cache_dirs(app)?;
     let key = role::cache_key(target);
     let _guard = lock_for(
         app,
