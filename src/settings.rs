@@ -545,3 +545,73 @@ fn parse_flow(v: &str, origin: String, in_file: bool) -> Result<Flow, ConfigErro
         }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsString;
+
+    fn settings(args: &[&str]) -> Settings {
+        let argv: Vec<OsString> = std::iter::once("ssoexec")
+            .chain(args.iter().copied())
+            .map(OsString::from)
+            .collect();
+        let cli = crate::cli::parse_from(argv).unwrap_or_else(|e| panic!("{args:?}: {e:?}"));
+        Settings::resolve(&cli, &Env::default(), AwsConfig::empty(), "/home/u".into()).unwrap()
+    }
+
+    /// The `exec --renew` helper is started with `identity_args`: it must resolve the same
+    /// identity and the same login policy, `--flow` and `--browser-command` included.
+    #[test]
+    fn identity_args_reproduce_the_identity_and_the_login_policy() {
+        let original = settings(&[
+            "--start-url",
+            "https://d-1234567890.awsapps.com/start",
+            "--sso-region",
+            "us-east-1",
+            "--account-id",
+            "111111111111",
+            "--role-name",
+            "ReadOnly",
+            "--region",
+            "eu-west-1",
+            "--flow",
+            "pkce",
+            "--browser-command",
+            "firefox --new-window %s",
+            "--no-browser",
+            "--",
+            "true",
+        ]);
+        let args = original.identity_args(false);
+        for flag in [
+            "--flow",
+            "pkce",
+            "--browser-command",
+            "firefox --new-window %s",
+        ] {
+            assert!(
+                args.iter().any(|a| a == flag),
+                "{flag} missing from {args:?}"
+            );
+        }
+        let mut again: Vec<&str> = args.iter().map(String::as_str).collect();
+        again.extend(["--", "true"]);
+        let copy = settings(&again);
+        assert_eq!(copy.identity_args(false), args);
+        assert_eq!(copy.target().unwrap(), original.target().unwrap());
+        assert_eq!(copy.region, original.region);
+        assert_eq!(
+            copy.login.flow.as_ref().map(|f| f.value),
+            original.login.flow.as_ref().map(|f| f.value)
+        );
+        assert_eq!(copy.login.browser_command, original.login.browser_command);
+        assert_eq!(copy.login.no_browser, original.login.no_browser);
+        // A caller that may sign in passes that on.
+        assert!(
+            original
+                .identity_args(true)
+                .contains(&"--login-if-needed".to_string())
+        );
+    }
+}

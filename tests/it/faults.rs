@@ -306,6 +306,61 @@ async fn aws_ca_bundle_is_trusted_and_required() {
     );
 }
 
+/// The profile's `ca_bundle` is trusted as the AWS CLI trusts it (`AWS_CA_BUNDLE` wins when
+/// both are set); before, only the variable was read while the hint named both.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_profile_ca_bundle_is_trusted() {
+    let sb = Sandbox::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let portal = tls_portal(dir.path());
+    let url = format!("https://127.0.0.1:{}", portal.port);
+    sb.write_config(&format!(
+        "{CONFIG}\n[profile tls]\nsso_session = corp\nsso_account_id = 333333333333\nsso_role_name = ReadOnly\nregion = eu-west-1\nca_bundle = {}\n",
+        portal.ca.display()
+    ));
+    sb.login("dev");
+    let out = sb
+        .cmd()
+        .args(["credential-process", "--profile", "tls"])
+        .env("AWS_ENDPOINT_URL_SSO", &url)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["AccessKeyId"], "ASIATLS0000000000000");
+    // AWS_CA_BUNDLE comes first, as in botocore.
+    std::fs::remove_file(
+        sb.cli_cache().join(
+            std::fs::read_dir(sb.cli_cache())
+                .unwrap()
+                .flatten()
+                .find(|e| {
+                    std::fs::read_to_string(e.path())
+                        .unwrap_or_default()
+                        .contains("ASIATLS")
+                })
+                .unwrap()
+                .file_name(),
+        ),
+    )
+    .unwrap();
+    let out = sb
+        .cmd()
+        .args(["credential-process", "--profile", "tls"])
+        .env("AWS_ENDPOINT_URL_SSO", &url)
+        .env("AWS_CA_BUNDLE", "/nonexistent/ca.pem")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with(
+            "error: cannot set up HTTPS: cannot read the CA bundle /nonexistent/ca.pem"
+        ),
+        "{}",
+        stderr(&out)
+    );
+}
+
 #[cfg(unix)]
 fn chmod(p: &Path, mode: u32) {
     use std::os::unix::fs::PermissionsExt;
