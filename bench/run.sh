@@ -76,7 +76,12 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # skipped.tsv: peer, reason. notes.tsv: free-form notes for RESULTS.md.
-skip() { printf '%s\t%s\n' "$1" "$2" >>"$out/skipped.tsv"; warn "skipping $1: $2"; }
+# One line per skip: a reason quoting a tool's error may hold newlines (and would break the TSV).
+skip() {
+    local reason=${2//$'\n'/ }
+    printf '%s\t%s\n' "$1" "${reason//$'\t'/ }" >>"$out/skipped.tsv"
+    warn "skipping $1: $reason"
+}
 note() { printf '%s\n' "$*" >>"$out/notes.txt"; }
 touch "$out/skipped.tsv" "$out/notes.txt"
 
