@@ -259,7 +259,7 @@ chmod +x "$work/bin/browser"
 export BROWSER=$work/bin/browser
 
 sha1() { printf '%s' "$1" | sha1sum | cut -d' ' -f1; }
-# Cache files (spec §4.1, §5): the token of the sso-session and of the legacy profile, and the role
+# Cache files (docs/cache-files.md): the token of the sso-session and of the legacy profile, and the role
 # credentials of each.
 token_file_rel=.aws/sso/cache/$(sha1 "$session").json
 role_file_rel=.aws/cli/cache/$(sha1 "{\"accountId\":\"$account\",\"roleName\":\"$role\",\"sessionName\":\"$session\"}").json
