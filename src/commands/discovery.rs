@@ -2,6 +2,7 @@
 //! once per role, `ListClusters` (all pages) and `DescribeCluster` per region with bounded
 //! concurrency and throttling retries, then one managed cluster/user/context per cluster
 //! (`kube::kubeconfig::merge_managed`). A role or region without EKS is a warning, not a failure.
+use super::kubeconfig::exec_entry_program;
 use crate::app::App;
 use crate::aws::eks::{self, EksError};
 use crate::aws::endpoint::Service;
@@ -11,7 +12,6 @@ use crate::config::profile::{self, SsoTarget};
 use crate::config::{edit, store};
 use crate::credentials::sso::{LoginPermission, role_credentials, sso_token};
 use crate::error::Error;
-use crate::kube::exec_credential::ApiVersion;
 use crate::kube::kubeconfig::{self, Entry, Exec, ManagedEntry};
 use crate::support::env::KUBECONFIG;
 use crate::support::exit::ExitStatus;
@@ -105,23 +105,7 @@ pub async fn discover(
         found.extend(r?);
     }
 
-    let command = match &args.command {
-        Some(c) => c.clone(),
-        None => std::env::current_exe()
-            .map_err(|e| {
-                Error::caused(
-                    "cannot find the path of this ssoexec",
-                    Some("pass --command PATH".into()),
-                    e,
-                )
-            })?
-            .display()
-            .to_string(),
-    };
-    let api_version = match args.exec_api_version.as_deref() {
-        Some("v1beta1") => ApiVersion::V1Beta1,
-        _ => ApiVersion::V1,
-    };
+    let (command, api_version) = exec_entry_program(args)?;
     // Sorted by profile, region and cluster, so the first of two with one name wins every time.
     found.sort_by(|a, b| {
         (&units[a.unit].profile, &a.region, &a.cluster.name).cmp(&(
@@ -214,12 +198,6 @@ pub async fn discover(
     let lock = if args.dry_run {
         None
     } else {
-        if let Some(dir) = path
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty() && !d.is_dir())
-        {
-            crate::support::atomic::ensure_dir(dir)?;
-        }
         Some(kubeconfig::FileLock::acquire(&path).await?)
     };
     let old_text = store::read(&path)?;

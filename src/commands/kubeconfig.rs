@@ -23,23 +23,7 @@ pub async fn kubeconfig(
     let region = region(app)?;
     let identity = app.settings.identity()?;
     let (server, ca, arn) = locate_cluster(app, args, &identity, region).await?;
-    let command = match &args.command {
-        Some(c) => c.clone(),
-        None => std::env::current_exe()
-            .map_err(|e| {
-                Error::caused(
-                    "cannot find the path of this ssoexec",
-                    Some("pass --command PATH".into()),
-                    e,
-                )
-            })?
-            .display()
-            .to_string(),
-    };
-    let api_version = match args.exec_api_version.as_deref() {
-        Some("v1beta1") => ApiVersion::V1Beta1,
-        _ => ApiVersion::V1,
-    };
+    let (command, api_version) = exec_entry_program(args)?;
     let alias = args.alias.clone().unwrap_or_else(|| arn.clone());
     let entry = Entry {
         cluster: arn,
@@ -64,12 +48,6 @@ pub async fn kubeconfig(
         let (doc, _) = kubeconfig::merge(kubeconfig::load(&path)?, &entry, &path)?;
         super::write_stdout(kubeconfig::to_yaml(&doc, &path)?.as_bytes())?;
         return Ok(ExitStatus::Success);
-    }
-    if let Some(dir) = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty() && !d.is_dir())
-    {
-        crate::support::atomic::ensure_dir(dir)?;
     }
     // Read, merge and write under client-go's lock, so parallel writers keep each other's entries.
     let lock = kubeconfig::FileLock::acquire(&path).await?;
@@ -132,6 +110,29 @@ async fn locate_cluster(
 }
 
 /// `--cluster-name` (clap requires it unless `--all`).
+/// What every exec entry this run writes calls: `--command`, else this ssoexec's own path; and
+/// the ExecCredential version it asks for (one place for `kubeconfig` and `kubeconfig --all`).
+pub(super) fn exec_entry_program(args: &KubeconfigArgs) -> Result<(String, ApiVersion), Error> {
+    let command = match &args.command {
+        Some(c) => c.clone(),
+        None => std::env::current_exe()
+            .map_err(|e| {
+                Error::caused(
+                    "cannot find the path of this ssoexec",
+                    Some("pass --command PATH".into()),
+                    e,
+                )
+            })?
+            .display()
+            .to_string(),
+    };
+    let api_version = match args.exec_api_version.as_deref() {
+        Some("v1beta1") => ApiVersion::V1Beta1,
+        _ => ApiVersion::V1,
+    };
+    Ok((command, api_version))
+}
+
 fn cluster_name(args: &KubeconfigArgs) -> String {
     args.cluster_name.clone().unwrap_or_default()
 }

@@ -95,7 +95,14 @@ pub struct FileLock {
 }
 
 impl FileLock {
+    /// Creates the kubeconfig's directory (0700) first when it does not exist yet.
     pub async fn acquire(kubeconfig: &Path) -> Result<FileLock, KubeError> {
+        if let Some(dir) = kubeconfig
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty() && !d.is_dir())
+        {
+            crate::support::atomic::ensure_dir(dir)?;
+        }
         let mut name = kubeconfig.as_os_str().to_owned();
         name.push(".lock");
         let path = PathBuf::from(name);

@@ -14,6 +14,9 @@ use time::OffsetDateTime;
 
 #[derive(Debug, thiserror::Error)]
 pub enum KubeError {
+    /// The kubeconfig's directory could not be created or is unsafe.
+    #[error(transparent)]
+    Dir(#[from] crate::cache::CacheError),
     #[error("no region for the EKS token")]
     NoRegion,
     #[error("cannot sign the EKS token: {0}")]
@@ -45,6 +48,7 @@ impl crate::error::Diagnostic for KubeError {
                 "another kubectl or ssoexec is writing the kubeconfig; if none is running, remove {}",
                 path.display()
             )),
+            KubeError::Dir(e) => e.hint(),
             KubeError::ClusterNotReady { .. } => {
                 Some("wait until the cluster is ACTIVE, or pass --server".into())
             }
