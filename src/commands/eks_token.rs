@@ -6,7 +6,7 @@ use crate::cache::Lookup;
 use crate::cache::eks_token::{self as cache, TokenKey};
 use crate::cli::EksTokenArgs;
 use crate::config::Identity;
-use crate::credentials::sso::{LOGIN_LOCK_TIMEOUT, LoginPermission, lock_for};
+use crate::credentials::sso::{LoginPermission, lock_for};
 use crate::credentials::{self, assume_role};
 use crate::error::Error;
 use crate::kube::exec_credential::{self, ApiVersion, ExecInfo};
@@ -45,32 +45,16 @@ pub async fn eks_token(app: &App, args: &EksTokenArgs) -> Result<ExitStatus, Err
         return print_token(info.api_version, &t);
     }
     let permission = permission(app, &info);
-    let lock_key = format!("eks-{}", key.hash());
-    let purpose = format!("getting an EKS token for {cluster_id}");
-    let _guard = match identity.sso_root() {
-        // Behind a login of the same session, a background caller fails fast instead of waiting.
-        Some(root) => {
-            lock_for(
-                app,
-                &lock_key,
-                &purpose,
-                Activity::Fetch,
-                &root.session,
-                permission,
-            )
-            .await?
-        }
-        None => {
-            crate::support::lock::acquire(
-                &app.lock_dir(),
-                &lock_key,
-                &purpose,
-                LOGIN_LOCK_TIMEOUT,
-                &app.printer,
-            )
-            .await?
-        }
-    };
+    // Behind a login of the chain's SSO session, a background caller fails fast.
+    let _guard = lock_for(
+        app,
+        &format!("eks-{}", key.hash()),
+        &format!("getting an EKS token for {cluster_id}"),
+        Activity::Fetch,
+        identity.sso_root().map(|t| &t.session),
+        permission,
+    )
+    .await?;
     if let Some(t) = cached_token(app, &path)? {
         return print_token(info.api_version, &t); // another process signed one while we waited
     }

@@ -5,7 +5,7 @@
 //! parallel callers send one AssumeRole. An MFA code is asked on the terminal; without one, the
 //! caller gets exit 3 as for a needed login.
 use super::Credentials;
-use super::sso::{FALLBACK_MIN_LEFT, LOGIN_LOCK_TIMEOUT, LoginPermission};
+use super::sso::{FALLBACK_MIN_LEFT, LoginPermission};
 use crate::app::App;
 use crate::aws::client::HttpError;
 use crate::aws::error_code::ErrorCode;
@@ -15,7 +15,7 @@ use crate::cache::assume_role::{self as cache, KeyArgs};
 use crate::config::identity::AssumeRole;
 use crate::error::Error;
 use crate::support::clock::needs_refresh;
-use crate::support::lock;
+use crate::support::lock::Activity;
 use crate::support::text::clean;
 use std::path::Path;
 use time::Duration;
@@ -67,12 +67,16 @@ pub async fn credentials(
     if let Some(c) = cached(app, &path, crate::cache::role::REUSE_MARGIN) {
         return Ok(c);
     }
-    let _guard = lock::acquire(
-        &app.lock_dir(),
+    // Behind a login of the chain's SSO session, a background caller fails fast (as for an
+    // SSO role); a chain from static keys only ever waits for another AssumeRole.
+    let root = hop.source.sso_root().map(|t| &t.session);
+    let _guard = super::sso::lock_for(
+        app,
         &format!("assume-{key}"),
         &format!("assuming {}", hop.role_arn),
-        LOGIN_LOCK_TIMEOUT,
-        &app.printer,
+        Activity::Fetch,
+        root,
+        permission,
     )
     .await?;
     if let Some(c) = cached(app, &path, crate::cache::role::REUSE_MARGIN) {

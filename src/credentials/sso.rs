@@ -63,12 +63,12 @@ pub async fn lock_for(
     key: &str,
     purpose: &str,
     activity: Activity,
-    session: &SsoSession,
+    session: Option<&SsoSession>,
     permission: LoginPermission,
 ) -> Result<lock::LockGuard, Error> {
-    let give_up = || login_in_progress(app, session);
+    let give_up = || session.is_some_and(|s| login_in_progress(app, s));
     let give_up: Option<&(dyn Fn() -> bool + Sync)> =
-        (permission == LoginPermission::Never).then_some(&give_up);
+        (permission == LoginPermission::Never && session.is_some()).then_some(&give_up);
     lock::acquire_as(
         &app.lock_dir(),
         key,
@@ -83,7 +83,7 @@ pub async fn lock_for(
         crate::cache::CacheError::HeldByLogin { .. } => Error::LoginRequired {
             reason: format!(
                 "a login is in progress in another terminal (for {}); not waiting for it without a terminal",
-                session.describe()
+                session.map(SsoSession::describe).unwrap_or_default()
             ),
             login_command: app.settings.login_command(),
         },
@@ -145,7 +145,7 @@ pub async fn role_credentials(
         &format!("role-{key}"),
         "fetching these role credentials",
         Activity::Fetch,
-        &target.session,
+        Some(&target.session),
         permission,
     )
     .await?;
@@ -261,7 +261,7 @@ pub async fn session_lock(
         &format!("token-{}", session.token_cache_key()),
         &format!("signing in to {}", session.describe()),
         activity,
-        session,
+        Some(session),
         permission,
     )
     .await

@@ -81,8 +81,9 @@ pub fn holder(dir: &Path, key: &str) -> Option<Activity> {
     }
 }
 
-/// Takes the exclusive lock `dir/<key>.lock` for a fetch. When another process holds it, says
-/// once on stderr what we wait for, then waits up to `timeout`.
+/// Takes the exclusive lock `dir/<key>.lock` for a fetch, waiting up to `timeout`: the tests'
+/// shorthand for [`acquire_as`] (every caller in the product goes through `credentials::sso::lock_for`).
+#[cfg(test)]
 pub async fn acquire(
     dir: &Path,
     key: &str,

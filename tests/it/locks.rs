@@ -172,3 +172,50 @@ async fn kubeconfig_honours_a_lock_held_by_kubectl() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(contexts(&path).len(), 1);
 }
+
+/// A role chain waits on its own assume-role lock: a background caller must not wait there for
+/// minutes when the holder is signing in to the chain's SSO session.
+#[tokio::test(flavor = "multi_thread")]
+async fn background_callers_of_a_chain_fail_fast_behind_a_login() {
+    let sb = Sandbox::new().await;
+    sb.write_config(&format!(
+        "{CONFIG}\n[profile chained]\nrole_arn = arn:aws:iam::222222222222:role/A\nsource_profile = dev\nrole_session_name = me\nregion = eu-west-1\n"
+    ));
+    // An interactive-style caller that may sign in: it takes the assume-role lock, then waits
+    // for a person to approve its device code.
+    let mut holder = sb
+        .std_cmd()
+        .args([
+            "credential-process",
+            "--profile",
+            "chained",
+            "--login-if-needed",
+            "--no-browser",
+            "--device-code",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    sb.wait_until("the holder to start polling", || {
+        sb.mock.count(Op::CreateTokenDevice) > 0
+    });
+    let started = Instant::now();
+    let out = sb
+        .std_cmd()
+        .args(["credential-process", "--profile", "chained"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let took = started.elapsed();
+    let _ = holder.kill();
+    let _ = holder.wait();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(took < Duration::from_secs(20), "waited {took:?}");
+    assert!(
+        stderr(&out).contains("a login is in progress in another terminal (for sso-session corp)"),
+        "{}",
+        stderr(&out)
+    );
+}
