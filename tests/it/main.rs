@@ -16,7 +16,6 @@ mod layering;
 mod locks;
 mod login;
 mod logout;
-mod mock_selftest;
 mod output;
 mod prompts;
 mod readme;

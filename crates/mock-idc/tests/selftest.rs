@@ -1,10 +1,14 @@
 //! Quick checks that the mock Identity Center speaks the wire formats the CLI relies on,
-//! over real HTTP and without the `ssoexec` binary.
+//! over real HTTP and without the `ssoexec` binary (run by `cargo test --workspace`, which
+//! `scripts/test.sh` runs).
+
+// Tests are not domain code: they may read the real environment and clock, and print.
+#![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
 
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{Value, json};
 
-use crate::support::mock::{MFA_CODE, MockIdc, Op, Throttle};
+use ssoexec_mock_idc::{MFA_CODE, MockIdc, Op, Throttle};
 
 const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 // RFC 7636 appendix B test vector.
@@ -1147,7 +1151,9 @@ async fn a_hostile_server_repeats_the_same_next_token_forever() {
 async fn max_in_flight_counts_concurrent_requests_per_operation() {
     let mock = MockIdc::start().await;
     mock.accept_access_token("t", i64::MAX);
-    mock.set_latency(Some(Op::ListAccountRoles), 300);
+    // Wide enough that the five requests overlap even on a loaded machine (at 300 ms one of
+    // them sometimes arrived after the first had been answered).
+    mock.set_latency(Some(Op::ListAccountRoles), 2000);
     let url = format!("{}/assignment/roles?account_id=111111111111", mock.uri());
     let tasks: Vec<_> = (0..5)
         .map(|_| {
@@ -1158,6 +1164,7 @@ async fn max_in_flight_counts_concurrent_requests_per_operation() {
     for task in tasks {
         assert_eq!(task.await.expect("task"), StatusCode::OK);
     }
+    mock.set_latency(Some(Op::ListAccountRoles), 0);
     for _ in 0..3 {
         portal_get(&mock, "/assignment/roles?account_id=111111111111", "t").await;
     }
