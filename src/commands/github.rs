@@ -10,6 +10,9 @@ use crate::config::Identity;
 use crate::config::{SsoSession, SsoTarget, profile};
 use crate::credentials::Credentials;
 use crate::credentials::sso::{LoginPermission, role_credentials};
+use crate::credentials::variables::{
+    CREDENTIAL_VARIABLES, ExpiryForm, REGION_VARIABLES, variables,
+};
 use crate::credentials::web_identity::{WebIdentityRequest, assume_role_with_web_identity};
 use crate::credentials::{self, assume_role};
 use crate::error::{Error, write_stdout};
@@ -21,6 +24,7 @@ use crate::support::clock::format_timestamp;
 use crate::support::env::{RUNNER_TEMP, SSOEXEC_GITHUB_STATE};
 use crate::support::exit::ExitStatus;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::path::PathBuf;
 
 /// Where credentials come from.
@@ -118,115 +122,29 @@ pub async fn github(app: &App, args: &GithubArgs) -> Result<ExitStatus, Error> {
     } else {
         Some(deliver::prepare(app, &request)?)
     };
-
-    let (creds, arn) = match &inputs.source {
-        Source::WebIdentity { .. } => web_identity(app, &inputs).await?,
-        Source::IdentityCenter { .. } => identity_center(app, args, &inputs).await?,
-        Source::Environment => (
-            credentials::resolve(app, &Identity::Environment, LoginPermission::Never).await?,
-            None,
-        ),
-    };
-    let (creds, arn) = match &inputs.chain {
-        None => (creds, arn),
-        Some(chain) => {
-            let request = AssumeRoleRequest {
-                role_arn: &chain.role_arn,
-                session_name: &chain.session_name,
-                duration_seconds: Some(chain.duration_seconds),
-                external_id: chain.external_id.as_deref(),
-                policy: chain.policy.as_deref(),
-                policy_arns: &chain.policy_arns,
-                ..AssumeRoleRequest::default()
-            };
-            let assumed = assume_role::assume_in(app, &inputs.region, &creds, &request).await?;
-            (assumed.credentials, assumed.arn)
-        }
-    };
+    let (creds, arn) = obtain(app, args, &inputs).await?;
     let account = creds.account_id.clone().or_else(|| {
         arn.as_deref()
             .and_then(crate::aws::arn::account)
             .map(String::from)
     });
-
-    let mut cmds = StepCommands::new();
-    if inputs.mask_account_id
-        && let Some(a) = &account
-    {
-        cmds.mask(a);
-    }
-    cmds.mask(&creds.access_key_id);
-    cmds.mask(creds.secret_access_key.expose());
-    if let Some(t) = &creds.session_token {
-        cmds.mask(t.expose());
-    }
-    let expiration = creds.expiration.map(format_timestamp);
-    if inputs.output_env_credentials {
-        cmds.set_env("AWS_ACCESS_KEY_ID", &creds.access_key_id);
-        cmds.set_env("AWS_SECRET_ACCESS_KEY", creds.secret_access_key.expose());
-        cmds.set_env(
-            "AWS_SESSION_TOKEN",
-            creds
-                .session_token
-                .as_ref()
-                .map(|t| t.expose())
-                .unwrap_or_default(),
-        );
-        if let Some(e) = &expiration {
-            cmds.set_env("AWS_CREDENTIAL_EXPIRATION", e);
-        }
-    } else if inputs.unset_current_credentials {
-        // Earlier steps' credentials must not outlive this step's choice not to export any.
-        for name in crate::output::CREDENTIAL_VARIABLES {
-            cmds.set_env(name, "");
-        }
-    }
-    cmds.set_env("AWS_REGION", &inputs.region);
-    cmds.set_env("AWS_DEFAULT_REGION", &inputs.region);
+    let who = Who {
+        arn: arn.as_deref(),
+        account: account.as_deref(),
+    };
+    let mut cmds = step_commands(&inputs, &creds, &who);
     let state = save_state(app, &inputs)?;
     cmds.set_env(SSOEXEC_GITHUB_STATE, &state.display().to_string());
-    if let Some(a) = &account {
-        cmds.set_output("aws-account-id", a);
-    }
-    if let Some(a) = &arn {
-        cmds.set_output("authenticated-arn", a);
-    }
-    if inputs.output_credentials {
-        cmds.set_output("aws-access-key-id", &creds.access_key_id);
-        cmds.set_output("aws-secret-access-key", creds.secret_access_key.expose());
-        if let Some(t) = &creds.session_token {
-            cmds.set_output("aws-session-token", t.expose());
-        }
-        if let Some(e) = &expiration {
-            cmds.set_output("aws-expiration", e);
-        }
-    }
 
     // Masks first, flushed, before any value reaches a file the runner reads.
     let mut masks = Vec::new();
     cmds.write_masks(&mut masks).map_err(Error::Stdout)?;
     write_stdout(&masks)?;
     let d = delimiter(rand::random());
-    let env_text = cmds.env_file(&d)?;
-    let output_text = cmds.output_file(&d)?;
-    files.append(&env_text, &output_text)?;
+    files.append(&cmds.env_file(&d)?, &cmds.output_file(&d)?)?;
 
     if let Some(sinks) = &sinks {
-        let (account_id, role_name) = match &inputs.source {
-            Source::IdentityCenter { .. } | Source::Environment if inputs.chain.is_some() => (
-                account.as_deref(),
-                inputs
-                    .chain
-                    .as_ref()
-                    .and_then(|c| crate::aws::arn::role_name(&c.role_arn)),
-            ),
-            Source::IdentityCenter {
-                account_id,
-                role_name,
-                ..
-            } => (Some(account_id.as_str()), Some(role_name.as_str())),
-            Source::WebIdentity { .. } | Source::Environment => (account.as_deref(), None),
-        };
+        let (account_id, role_name) = sink_identity(&inputs, who.account);
         let ctx = OutputContext {
             credentials: &creds,
             profile: None,
@@ -237,34 +155,217 @@ pub async fn github(app: &App, args: &GithubArgs) -> Result<ExitStatus, Error> {
         };
         deliver::deliver(app, sinks, &ctx)?;
     }
-    let mut who = arn
-        .clone()
-        .unwrap_or_else(|| account.clone().unwrap_or_else(|| "?".into()));
-    let mut account_shown = account.clone();
-    // The runner masks the log, not the step summary: keep a masked account out of it.
-    if inputs.mask_account_id
-        && let Some(a) = &account
-    {
-        who = who.replace(a.as_str(), "***");
-        account_shown = Some("***".into());
-    }
-    let until = expiration.as_deref().unwrap_or("unknown");
-    summary(
-        app,
-        &format!(
-            "ssoexec: credentials for `{who}` in {} (account {}), valid until {until}.\n",
-            inputs.region,
-            account_shown.as_deref().unwrap_or("?")
-        ),
-    );
-    app.printer.info(format!(
-        "Credentials for {who} in {}, valid until {until}.",
-        inputs.region
-    ));
+    let until = creds.expiration.map(format_timestamp);
+    let (summary_line, log_line) = report(&inputs, &who, until.as_deref());
+    summary(app, &summary_line);
+    app.printer.info(log_line);
     Ok(ExitStatus::Success)
 }
 
+/// Who the credentials are for: the ARN STS reported, and the account.
+struct Who<'a> {
+    arn: Option<&'a str>,
+    account: Option<&'a str>,
+}
+
+/// The credentials of the step's source, with the chained role assumed on top when there is one;
+/// also the ARN STS reported, when it did.
+async fn obtain(
+    app: &App,
+    args: &GithubArgs,
+    inputs: &Inputs,
+) -> Result<(Credentials, Option<String>), Error> {
+    let (creds, arn) = match &inputs.source {
+        Source::WebIdentity { .. } => web_identity(app, inputs).await?,
+        Source::IdentityCenter { .. } => identity_center(app, args, inputs).await?,
+        Source::Environment => (
+            credentials::resolve(app, &Identity::Environment, LoginPermission::Never).await?,
+            None,
+        ),
+    };
+    let Some(chain) = &inputs.chain else {
+        return Ok((creds, arn));
+    };
+    let request = AssumeRoleRequest {
+        role_arn: &chain.role_arn,
+        session_name: &chain.session_name,
+        duration_seconds: Some(chain.duration_seconds),
+        external_id: chain.external_id.as_deref(),
+        policy: chain.policy.as_deref(),
+        policy_arns: &chain.policy_arns,
+        ..AssumeRoleRequest::default()
+    };
+    let assumed = assume_role::assume_in(app, &inputs.region, &creds, &request).await?;
+    Ok((assumed.credentials, assumed.arn))
+}
+
+/// Everything the step tells the runner, planned from the credentials (no I/O): the masks, then
+/// `$GITHUB_ENV` ([`env_variables`]) and `$GITHUB_OUTPUT`.
+fn step_commands(inputs: &Inputs, creds: &Credentials, who: &Who<'_>) -> StepCommands {
+    let mut cmds = StepCommands::new();
+    if inputs.mask_account_id
+        && let Some(a) = who.account
+    {
+        cmds.mask(a);
+    }
+    cmds.mask(&creds.access_key_id);
+    cmds.mask(creds.secret_access_key.expose());
+    if let Some(t) = &creds.session_token {
+        cmds.mask(t.expose());
+    }
+    for (name, value) in env_variables(inputs, creds) {
+        cmds.set_env(name, &value);
+    }
+    if let Some(a) = who.account {
+        cmds.set_output("aws-account-id", a);
+    }
+    if let Some(a) = who.arn {
+        cmds.set_output("authenticated-arn", a);
+    }
+    if inputs.output_credentials {
+        cmds.set_output("aws-access-key-id", &creds.access_key_id);
+        cmds.set_output("aws-secret-access-key", creds.secret_access_key.expose());
+        if let Some(t) = &creds.session_token {
+            cmds.set_output("aws-session-token", t.expose());
+        }
+        if let Some(e) = creds.expiration {
+            cmds.set_output("aws-expiration", &format_timestamp(e));
+        }
+    }
+    cmds
+}
+
+/// `$GITHUB_ENV` for the credentials, from the one mapping ([`variables`], the expiry in the `Z`
+/// form configure-aws-credentials writes): with `output-env-credentials` every credential
+/// variable (empty for one the credentials lack, so an earlier step's value cannot linger), with
+/// `unset-current-credentials` instead all of them empty; then the region.
+fn env_variables<'a>(
+    inputs: &'a Inputs,
+    creds: &'a Credentials,
+) -> Vec<(&'static str, Cow<'a, str>)> {
+    let vars = variables(creds, Some(&inputs.region), ExpiryForm::Zulu);
+    let mut env: Vec<(&'static str, Cow<'a, str>)> = Vec::new();
+    if inputs.output_env_credentials || inputs.unset_current_credentials {
+        for name in CREDENTIAL_VARIABLES {
+            let value = vars
+                .iter()
+                .find(|v| v.name == name && inputs.output_env_credentials)
+                .map_or(Cow::Borrowed(""), |v| v.value.clone());
+            env.push((name, value));
+        }
+    }
+    let region = vars
+        .into_iter()
+        .filter(|v| REGION_VARIABLES.contains(&v.name));
+    env.extend(region.map(|v| (v.name, v.value)));
+    env
+}
+
+/// The account and role named to `--emit` sinks: those of the chained role when there is one.
+fn sink_identity<'a>(
+    inputs: &'a Inputs,
+    account: Option<&'a str>,
+) -> (Option<&'a str>, Option<&'a str>) {
+    match &inputs.source {
+        Source::IdentityCenter { .. } | Source::Environment if inputs.chain.is_some() => (
+            account,
+            inputs
+                .chain
+                .as_ref()
+                .and_then(|c| crate::aws::arn::role_name(&c.role_arn)),
+        ),
+        Source::IdentityCenter {
+            account_id,
+            role_name,
+            ..
+        } => (Some(account_id.as_str()), Some(role_name.as_str())),
+        Source::WebIdentity { .. } | Source::Environment => (account, None),
+    }
+}
+
+/// The step summary line and the log line: who, where, until when. The runner masks the log,
+/// not the step summary: a masked account is kept out of both.
+fn report(inputs: &Inputs, who: &Who<'_>, until: Option<&str>) -> (String, String) {
+    let mut name = who
+        .arn
+        .or(who.account)
+        .map_or_else(|| "?".to_owned(), String::from);
+    let mut account_shown = who.account.map(String::from);
+    if inputs.mask_account_id
+        && let Some(a) = who.account
+    {
+        name = name.replace(a, "***");
+        account_shown = Some("***".into());
+    }
+    let until = until.unwrap_or("unknown");
+    let summary = format!(
+        "ssoexec: credentials for `{name}` in {} (account {}), valid until {until}.\n",
+        inputs.region,
+        account_shown.as_deref().unwrap_or("?")
+    );
+    let log = format!(
+        "Credentials for {name} in {}, valid until {until}.",
+        inputs.region
+    );
+    (summary, log)
+}
+
+/// The `sts-only` inputs, checked: they shape an STS call (web identity or the chained role).
+struct StsOptions {
+    external_id: Option<String>,
+    policy: Option<String>,
+    policy_arns: Vec<String>,
+}
+
+/// An input's value, `None` when unset or blank (the action passes every input, empty or not).
+fn given(v: &Option<String>) -> Option<String> {
+    v.clone().filter(|s| !s.trim().is_empty())
+}
+
 fn inputs(app: &App, args: &GithubArgs) -> Result<Inputs, Error> {
+    let region = region_input(app, args)?;
+    let mut emit: Vec<String> = args
+        .emit
+        .iter()
+        .map(|e| e.trim().to_string())
+        .filter(|e| !e.is_empty())
+        .collect();
+    if let Some(f) = args.env_file.as_deref().filter(|f| !f.is_empty()) {
+        emit.push(format!("dotenv={f}"));
+    }
+    // Identity Center when any of its inputs is given, or a profile was chosen explicitly.
+    let ic_inputs = [
+        ("sso-start-url", &args.sso_start_url),
+        ("sso-region", &args.sso_region),
+        ("sso-account-id", &args.sso_account_id),
+        ("sso-role-name", &args.sso_role_name),
+        ("login", &args.login),
+        ("sso-token-cache", &args.sso_token_cache),
+    ];
+    let ic_given: Vec<&str> = ic_inputs
+        .iter()
+        .filter(|(_, v)| given(v).is_some())
+        .map(|(n, _)| *n)
+        .collect();
+    let identity_center = !ic_given.is_empty() || app.settings.profile_chosen();
+    let sts = sts_options(args)?;
+    check_sources(args, identity_center, &ic_given, &sts)?;
+    let chain = chain_input(args, &sts)?;
+    let source = source_input(app, args, identity_center, sts)?;
+    Ok(Inputs {
+        source,
+        chain,
+        region,
+        output_credentials: args.output_credentials,
+        output_env_credentials: args.output_env_credentials,
+        emit,
+        mask_account_id: args.mask_aws_account_id,
+        unset_current_credentials: args.unset_current_credentials,
+    })
+}
+
+/// `aws-region` (else the profile's region), checked; a doubtful one is warned about.
+fn region_input(app: &App, args: &GithubArgs) -> Result<String, Error> {
     let region = args
         .aws_region
         .clone()
@@ -276,34 +377,13 @@ fn inputs(app: &App, args: &GithubArgs) -> Result<Inputs, Error> {
     {
         app.printer.warn(w);
     }
-    let mut emit: Vec<String> = args
-        .emit
-        .iter()
-        .map(|e| e.trim().to_string())
-        .filter(|e| !e.is_empty())
-        .collect();
-    if let Some(f) = args.env_file.as_deref().filter(|f| !f.is_empty()) {
-        emit.push(format!("dotenv={f}"));
-    }
-    let some = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
-    // Identity Center when any of its inputs is given, or a profile was chosen explicitly.
-    let ic_inputs = [
-        ("sso-start-url", &args.sso_start_url),
-        ("sso-region", &args.sso_region),
-        ("sso-account-id", &args.sso_account_id),
-        ("sso-role-name", &args.sso_role_name),
-        ("login", &args.login),
-        ("sso-token-cache", &args.sso_token_cache),
-    ];
-    let given: Vec<&str> = ic_inputs
-        .iter()
-        .filter(|(_, v)| some(v).is_some())
-        .map(|(n, _)| *n)
-        .collect();
-    let identity_center = !given.is_empty() || app.settings.profile_chosen();
-    let role_chaining = args.role_chaining;
-    let external_id = some(&args.role_external_id);
-    let policy = some(&args.inline_session_policy);
+    Ok(region)
+}
+
+/// `role-external-id`, `inline-session-policy` (JSON) and `managed-session-policies` (ARNs,
+/// comma- or line-separated), checked.
+fn sts_options(args: &GithubArgs) -> Result<StsOptions, Error> {
+    let policy = given(&args.inline_session_policy);
     let policy_arns: Vec<String> = args
         .managed_session_policies
         .iter()
@@ -323,132 +403,144 @@ fn inputs(app: &App, args: &GithubArgs) -> Result<Inputs, Error> {
             "managed-session-policies: {bad:?} is not a policy ARN (arn:aws:iam::…:policy/NAME)"
         )));
     }
-    match (some(&args.role_to_assume), role_chaining) {
+    Ok(StsOptions {
+        external_id: given(&args.role_external_id),
+        policy,
+        policy_arns,
+    })
+}
+
+/// Refuses inputs that choose two sources of credentials, or that do not apply to the source.
+fn check_sources(
+    args: &GithubArgs,
+    identity_center: bool,
+    ic_given: &[&str],
+    sts: &StsOptions,
+) -> Result<(), Error> {
+    match (given(&args.role_to_assume), args.role_chaining) {
         // Two sources of credentials, unless the role is chained onto the Identity Center ones.
         (Some(role), false) if identity_center => {
-            let other = if given.is_empty() {
+            let other = if ic_given.is_empty() {
                 "--profile".to_string()
             } else {
-                given.join(", ")
+                ic_given.join(", ")
             };
-            return Err(Error::Usage(format!(
+            Err(Error::Usage(format!(
                 "role-to-assume ({role}) and {other} choose two different sources of credentials: set one (GitHub OIDC: role-to-assume; Identity Center: sso-start-url, sso-region, sso-account-id, sso-role-name), or role-chaining: true to assume role-to-assume with the Identity Center credentials"
-            )));
+            )))
         }
-        (Some(_), false) if external_id.is_some() => {
-            return Err(Error::Usage("role-external-id: AssumeRoleWithWebIdentity takes no ExternalId (the OIDC token is the proof); it applies to a role assumed with role-chaining: true".into()));
-        }
-        (Some(_), true) if args.special_characters_workaround => {
-            return Err(Error::Usage("special-characters-workaround applies to AssumeRoleWithWebIdentity (role-to-assume without role-chaining)".into()));
-        }
+        (Some(_), false) if sts.external_id.is_some() => Err(Error::Usage("role-external-id: AssumeRoleWithWebIdentity takes no ExternalId (the OIDC token is the proof); it applies to a role assumed with role-chaining: true".into())),
+        (Some(_), true) if args.special_characters_workaround => Err(Error::Usage("special-characters-workaround applies to AssumeRoleWithWebIdentity (role-to-assume without role-chaining)".into())),
         (None, _) => {
             let sts_only = [
-                ("inline-session-policy", policy.is_some()),
-                ("managed-session-policies", !policy_arns.is_empty()),
-                ("role-external-id", external_id.is_some()),
+                ("inline-session-policy", sts.policy.is_some()),
+                ("managed-session-policies", !sts.policy_arns.is_empty()),
+                ("role-external-id", sts.external_id.is_some()),
                 (
                     "special-characters-workaround",
                     args.special_characters_workaround,
                 ),
             ];
-            if let Some((name, _)) = sts_only.iter().find(|(_, set)| *set) {
-                return Err(Error::Usage(format!(
+            match sts_only.iter().find(|(_, set)| *set) {
+                Some((name, _)) => Err(Error::Usage(format!(
                     "{name} applies to role-to-assume (STS) only: Identity Center's GetRoleCredentials has no such parameter"
-                )));
+                ))),
+                None => Ok(()),
             }
         }
-        _ => {}
+        _ => Ok(()),
     }
-    let chain = match (role_chaining, some(&args.role_to_assume)) {
-        (false, _) => None,
-        (true, None) => {
-            return Err(Error::Usage(
-                "role-chaining needs role-to-assume: the role to assume with the credentials already obtained".into(),
-            ));
-        }
+}
+
+/// `role-chaining: true`: the role to assume with the credentials the source gives.
+fn chain_input(args: &GithubArgs, sts: &StsOptions) -> Result<Option<Chain>, Error> {
+    match (args.role_chaining, given(&args.role_to_assume)) {
+        (false, _) => Ok(None),
+        (true, None) => Err(Error::Usage(
+            "role-chaining needs role-to-assume: the role to assume with the credentials already obtained".into(),
+        )),
         (true, Some(role)) => {
             let (role_arn, session_name, duration_seconds) = role_to_assume(args, role)?;
-            Some(Chain {
+            Ok(Some(Chain {
                 role_arn,
                 session_name,
                 duration_seconds,
-                external_id: external_id.clone(),
-                policy: policy.clone(),
-                policy_arns: policy_arns.clone(),
-            })
+                external_id: sts.external_id.clone(),
+                policy: sts.policy.clone(),
+                policy_arns: sts.policy_arns.clone(),
+            }))
         }
-    };
-    let web_identity_role = some(&args.role_to_assume).filter(|_| !role_chaining);
-    let source = match (web_identity_role, identity_center) {
-        (None, false) if role_chaining => Source::Environment,
+    }
+}
+
+/// Where the credentials come from: the job's OIDC token, Identity Center, or (chaining only)
+/// the step's environment.
+fn source_input(
+    app: &App,
+    args: &GithubArgs,
+    identity_center: bool,
+    sts: StsOptions,
+) -> Result<Source, Error> {
+    let web_identity_role = given(&args.role_to_assume).filter(|_| !args.role_chaining);
+    match (web_identity_role, identity_center) {
+        (None, false) if args.role_chaining => Ok(Source::Environment),
         (Some(role), _) => {
             let (role_arn, session_name, duration_seconds) = role_to_assume(args, role)?;
-            Source::WebIdentity {
+            Ok(Source::WebIdentity {
                 role_arn,
                 session_name,
                 duration_seconds,
                 audience: args.audience.clone(),
-                policy,
-                policy_arns,
+                policy: sts.policy,
+                policy_arns: sts.policy_arns,
                 max_attempts: args.retry_max_attempts,
                 plain_secret: args.special_characters_workaround,
-            }
+            })
         }
-        (None, true) => {
-            let device_code_login = match args
-                .login
-                .as_deref()
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-            {
-                None => false,
-                Some("device-code") => true,
-                Some(other) => {
-                    return Err(Error::Usage(format!(
-                        "login = {other:?}: the only login in CI is device-code"
-                    )));
-                }
-            };
-            let (account_id, role_name) =
-                match (some(&args.sso_account_id), some(&args.sso_role_name)) {
-                    (Some(a), Some(r)) => (a, r),
-                    _ => {
-                        let t = app.settings.target()?;
-                        (t.account_id, t.role_name)
-                    }
-                };
-            Source::IdentityCenter {
-                start_url: some(&args.sso_start_url),
-                sso_region: some(&args.sso_region),
-                account_id,
-                role_name,
-                device_code_login,
-            }
-        }
-        (None, false) => {
-            return Err(Error::Usage("nothing to assume: set role-to-assume (GitHub OIDC) or sso-start-url, sso-region, sso-account-id and sso-role-name (Identity Center)".into()));
+        (None, true) => identity_center_source(app, args),
+        (None, false) => Err(Error::Usage("nothing to assume: set role-to-assume (GitHub OIDC) or sso-start-url, sso-region, sso-account-id and sso-role-name (Identity Center)".into())),
+    }
+}
+
+/// The Identity Center inputs (`login`, `sso-account-id`, `sso-role-name`, else the profile's).
+fn identity_center_source(app: &App, args: &GithubArgs) -> Result<Source, Error> {
+    let device_code_login = match args
+        .login
+        .as_deref()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+    {
+        None => false,
+        Some("device-code") => true,
+        Some(other) => {
+            return Err(Error::Usage(format!(
+                "login = {other:?}: the only login in CI is device-code"
+            )));
         }
     };
-    Ok(Inputs {
-        source,
-        chain,
-        region,
-        output_credentials: args.output_credentials,
-        output_env_credentials: args.output_env_credentials,
-        emit,
-        mask_account_id: args.mask_aws_account_id,
-        unset_current_credentials: args.unset_current_credentials,
+    let (account_id, role_name) = match (given(&args.sso_account_id), given(&args.sso_role_name)) {
+        (Some(a), Some(r)) => (a, r),
+        _ => {
+            let t = app.settings.target()?;
+            (t.account_id, t.role_name)
+        }
+    };
+    Ok(Source::IdentityCenter {
+        start_url: given(&args.sso_start_url),
+        sso_region: given(&args.sso_region),
+        account_id,
+        role_name,
+        device_code_login,
     })
 }
 
 /// `role-to-assume` (an ARN, or a name with `aws-account-id`), `role-session-name` and
 /// `role-duration-seconds`, checked.
 fn role_to_assume(args: &GithubArgs, role: String) -> Result<(String, String, u32), Error> {
-    let some = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
     let role_arn = if role.starts_with("arn:") {
         role
     } else {
-        let account = some(&args.aws_account_id).ok_or_else(|| {
+        let account = given(&args.aws_account_id).ok_or_else(|| {
             Error::Usage(format!(
                 "role-to-assume {role:?} is not an ARN: also set aws-account-id"
             ))
@@ -661,6 +753,111 @@ fn load_state(app: &App) -> Result<Inputs, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::support::secret::Secret;
+
+    fn web_inputs(env: bool, unset: bool, mask: bool) -> Inputs {
+        Inputs {
+            source: Source::Environment,
+            chain: None,
+            region: "eu-west-1".into(),
+            output_credentials: false,
+            output_env_credentials: env,
+            emit: vec![],
+            mask_account_id: mask,
+            unset_current_credentials: unset,
+        }
+    }
+
+    fn creds(token: Option<&str>) -> Credentials {
+        Credentials {
+            access_key_id: "ASIAFAKE0001".into(),
+            secret_access_key: Secret::new("s3cret"),
+            session_token: token.map(Secret::new),
+            expiration: Some(time::macros::datetime!(2026-11-26 10:19:25 UTC)),
+            account_id: None,
+        }
+    }
+
+    fn env(inputs: &Inputs, c: &Credentials) -> Vec<String> {
+        env_variables(inputs, c)
+            .into_iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect()
+    }
+
+    #[test]
+    fn env_carries_every_credential_variable_in_the_z_form_then_the_region() {
+        let c = creds(Some("tok"));
+        assert_eq!(
+            env(&web_inputs(true, false, false), &c),
+            [
+                "AWS_ACCESS_KEY_ID=ASIAFAKE0001",
+                "AWS_SECRET_ACCESS_KEY=s3cret",
+                "AWS_SESSION_TOKEN=tok",
+                "AWS_CREDENTIAL_EXPIRATION=2026-11-26T10:19:25Z",
+                "AWS_REGION=eu-west-1",
+                "AWS_DEFAULT_REGION=eu-west-1",
+            ]
+        );
+        // A missing session token is written empty: an earlier step's must not linger.
+        assert_eq!(
+            env(&web_inputs(true, false, false), &creds(None))[2],
+            "AWS_SESSION_TOKEN="
+        );
+    }
+
+    #[test]
+    fn env_without_credentials_blanks_them_only_when_asked() {
+        let c = creds(Some("tok"));
+        assert_eq!(
+            env(&web_inputs(false, true, false), &c),
+            [
+                "AWS_ACCESS_KEY_ID=",
+                "AWS_SECRET_ACCESS_KEY=",
+                "AWS_SESSION_TOKEN=",
+                "AWS_CREDENTIAL_EXPIRATION=",
+                "AWS_REGION=eu-west-1",
+                "AWS_DEFAULT_REGION=eu-west-1",
+            ]
+        );
+        assert_eq!(
+            env(&web_inputs(false, false, false), &c),
+            ["AWS_REGION=eu-west-1", "AWS_DEFAULT_REGION=eu-west-1"]
+        );
+    }
+
+    #[test]
+    fn report_keeps_a_masked_account_out_of_the_summary() {
+        let who = Who {
+            arn: Some("arn:aws:sts::111111111111:assumed-role/R/s"),
+            account: Some("111111111111"),
+        };
+        let (summary, log) = report(
+            &web_inputs(true, false, true),
+            &who,
+            Some("2026-11-26T10:19:25Z"),
+        );
+        assert_eq!(
+            summary,
+            "ssoexec: credentials for `arn:aws:sts::***:assumed-role/R/s` in eu-west-1 (account ***), valid until 2026-11-26T10:19:25Z.\n"
+        );
+        assert_eq!(
+            log,
+            "Credentials for arn:aws:sts::***:assumed-role/R/s in eu-west-1, valid until 2026-11-26T10:19:25Z."
+        );
+        let (summary, _) = report(
+            &web_inputs(true, false, false),
+            &Who {
+                arn: None,
+                account: None,
+            },
+            None,
+        );
+        assert_eq!(
+            summary,
+            "ssoexec: credentials for `?` in eu-west-1 (account ?), valid until unknown.\n"
+        );
+    }
 
     #[test]
     fn state_holds_no_secret() {

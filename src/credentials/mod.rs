@@ -5,6 +5,7 @@
 pub mod assume_role;
 pub mod signout;
 pub mod sso;
+pub mod variables;
 pub mod web_identity;
 
 pub use crate::aws::credentials::Credentials;

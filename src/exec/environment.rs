@@ -2,7 +2,7 @@
 //! and what to remove so the child cannot mix identities. Does no I/O.
 use crate::config::{Identity, SsoTarget};
 use crate::credentials::Credentials;
-use crate::support::clock::format_timestamp;
+use crate::credentials::variables::{ExpiryForm, Variable, region_variables, variables};
 use crate::support::env::{Env, SSOEXEC_IDENTITY, SSOEXEC_PROFILE};
 
 /// Variables that select or carry another identity; the child must not see them.
@@ -97,30 +97,22 @@ impl std::fmt::Display for Marker {
 }
 
 pub fn child_env(supply: Supply<'_>, region: Option<&str>, marker: &Marker) -> ChildEnv {
-    let mut set = Vec::new();
-    match supply {
-        Supply::Static(c) => {
-            set.push(("AWS_ACCESS_KEY_ID", c.access_key_id.clone()));
-            set.push((
-                "AWS_SECRET_ACCESS_KEY",
-                c.secret_access_key.expose().to_string(),
-            ));
-            if let Some(t) = &c.session_token {
-                set.push(("AWS_SESSION_TOKEN", t.expose().to_string()));
-            }
-            if let Some(e) = c.expiration {
-                set.push(("AWS_CREDENTIAL_EXPIRATION", format_timestamp(e)));
-            }
-        }
+    let owned = |vars: Vec<Variable<'_>>| -> Vec<(&'static str, String)> {
+        vars.into_iter()
+            .map(|v| (v.name, v.value.into_owned()))
+            .collect()
+    };
+    let mut set = match supply {
+        Supply::Static(c) => owned(variables(c, region, ExpiryForm::Zulu)),
         Supply::Server { url, token } => {
-            set.push(("AWS_CONTAINER_CREDENTIALS_FULL_URI", url));
-            set.push(("AWS_CONTAINER_AUTHORIZATION_TOKEN", token.to_string()));
+            let mut set = vec![
+                ("AWS_CONTAINER_CREDENTIALS_FULL_URI", url),
+                ("AWS_CONTAINER_AUTHORIZATION_TOKEN", token.to_string()),
+            ];
+            set.extend(owned(region_variables(region)));
+            set
         }
-    }
-    if let Some(r) = region {
-        set.push(("AWS_REGION", r.to_string()));
-        set.push(("AWS_DEFAULT_REGION", r.to_string()));
-    }
+    };
     set.push((SSOEXEC_PROFILE, marker.profile.clone()));
     set.push((SSOEXEC_IDENTITY, marker.identity.clone()));
     let remove = REMOVED

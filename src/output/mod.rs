@@ -23,9 +23,10 @@ pub mod shell_init;
 pub mod sink;
 pub mod windows_cmd;
 
-use crate::credentials::Credentials;
-use crate::support::clock::format_timestamp_offset;
-use std::borrow::Cow;
+pub use crate::credentials::variables::{CREDENTIAL_VARIABLES, REGION_VARIABLES, Variable};
+
+use crate::credentials::variables::ExpiryForm;
+use crate::credentials::{self, Credentials};
 use std::io::{self, Write};
 use std::path::PathBuf;
 use time::OffsetDateTime;
@@ -229,92 +230,10 @@ impl FormatKind {
     }
 }
 
-/// Credential variable names, in the AWS CLI's order (`docs/output-formats.md#variable-names-and-order`).
-pub const AWS_ACCESS_KEY_ID: &str = "AWS_ACCESS_KEY_ID";
-pub const AWS_SECRET_ACCESS_KEY: &str = "AWS_SECRET_ACCESS_KEY";
-pub const AWS_SESSION_TOKEN: &str = "AWS_SESSION_TOKEN";
-pub const AWS_CREDENTIAL_EXPIRATION: &str = "AWS_CREDENTIAL_EXPIRATION";
-pub const AWS_REGION: &str = "AWS_REGION";
-pub const AWS_DEFAULT_REGION: &str = "AWS_DEFAULT_REGION";
-
-/// Variables that always belong to the credentials: a file format replaces all of them, even
-/// those it does not write this time (a stale session token next to new keys breaks every call).
-pub const CREDENTIAL_VARIABLES: [&str; 4] = [
-    AWS_ACCESS_KEY_ID,
-    AWS_SECRET_ACCESS_KEY,
-    AWS_SESSION_TOKEN,
-    AWS_CREDENTIAL_EXPIRATION,
-];
-/// Variables that belong to a run only when it knows a region.
-pub const REGION_VARIABLES: [&str; 2] = [AWS_REGION, AWS_DEFAULT_REGION];
-
-/// One environment variable a format emits.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Variable<'a> {
-    pub name: &'static str,
-    pub value: Cow<'a, str>,
-    /// Secret values are masked in CI logs.
-    pub secret: bool,
-}
-
-impl std::fmt::Debug for Variable<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let value: &dyn std::fmt::Debug = if self.secret {
-            &"<redacted>"
-        } else {
-            &self.value
-        };
-        f.debug_struct("Variable")
-            .field("name", &self.name)
-            .field("value", value)
-            .finish()
-    }
-}
-
-/// The environment variables for `ctx`, in the CLI's order: key id, secret, session token (if
-/// any), expiry (if any, `+00:00` as `aws configure export-credentials` prints it), then
-/// `AWS_REGION` and `AWS_DEFAULT_REGION` when a region is known.
+/// The environment variables for `ctx`, in the CLI's order, the expiry with `+00:00` as
+/// `aws configure export-credentials` prints it (the mapping: [`crate::credentials::variables`]).
 pub fn variables<'a>(ctx: &OutputContext<'a>) -> Vec<Variable<'a>> {
-    let c = ctx.credentials;
-    let mut vars = vec![
-        Variable {
-            name: AWS_ACCESS_KEY_ID,
-            value: Cow::Borrowed(c.access_key_id.as_str()),
-            secret: true,
-        },
-        Variable {
-            name: AWS_SECRET_ACCESS_KEY,
-            value: Cow::Borrowed(c.secret_access_key.expose()),
-            secret: true,
-        },
-    ];
-    if let Some(t) = &c.session_token {
-        vars.push(Variable {
-            name: AWS_SESSION_TOKEN,
-            value: Cow::Borrowed(t.expose()),
-            secret: true,
-        });
-    }
-    if let Some(e) = c.expiration {
-        vars.push(Variable {
-            name: AWS_CREDENTIAL_EXPIRATION,
-            value: Cow::Owned(format_timestamp_offset(e)),
-            secret: false,
-        });
-    }
-    if let Some(r) = ctx.region {
-        vars.push(Variable {
-            name: AWS_REGION,
-            value: Cow::Borrowed(r),
-            secret: false,
-        });
-        vars.push(Variable {
-            name: AWS_DEFAULT_REGION,
-            value: Cow::Borrowed(r),
-            secret: false,
-        });
-    }
-    vars
+    credentials::variables::variables(ctx.credentials, ctx.region, ExpiryForm::Offset)
 }
 
 /// The variable names a file format replaces in an existing file for `ctx` (see
@@ -391,6 +310,10 @@ pub(crate) mod testing {
 mod tests {
     use super::testing::*;
     use super::*;
+    use crate::support::env::{
+        AWS_ACCESS_KEY_ID, AWS_CREDENTIAL_EXPIRATION, AWS_DEFAULT_REGION, AWS_REGION,
+        AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
+    };
 
     #[test]
     fn variables_follow_the_cli_order_and_add_regions() {

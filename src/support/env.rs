@@ -21,6 +21,8 @@ pub const AWS_ACCESS_KEY_ID: &str = "AWS_ACCESS_KEY_ID";
 pub const AWS_SECRET_ACCESS_KEY: &str = "AWS_SECRET_ACCESS_KEY";
 /// `credential_source = Environment`: the session token of temporary credentials.
 pub const AWS_SESSION_TOKEN: &str = "AWS_SESSION_TOKEN";
+/// Written (never read) with credentials: when they expire (`credentials::variables`).
+pub const AWS_CREDENTIAL_EXPIRATION: &str = "AWS_CREDENTIAL_EXPIRATION";
 /// Endpoint of the AWS console federation endpoint (`ssoexec console`), instead of the
 /// partition's `https://signin.aws.amazon.com/federation` (`docs/console.md`); tests aim it at the mock.
 pub const AWS_ENDPOINT_URL_SIGNIN: &str = "AWS_ENDPOINT_URL_SIGNIN";
