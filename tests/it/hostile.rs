@@ -440,3 +440,105 @@ async fn credential_process_with_stdout_closed_fails_loudly() {
         stderr(&out)
     );
 }
+
+/// An `Expiration` whose UTC form is past year 9999 (`-23:59` pushes it into year 10000).
+const BEYOND_9999: &str = "9999-12-31T23:59:59-23:59";
+
+/// A role-chaining config: `a` assumes a role with the SSO profile `dev`.
+fn chained_config() -> String {
+    format!(
+        "{CONFIG}\n[profile a]\nrole_arn = arn:aws:iam::222222222222:role/A\nsource_profile = dev\nregion = eu-west-1\n"
+    )
+}
+
+/// An STS that answers every AssumeRole with `expiration`.
+fn sts_with_expiration(expiration: &'static str) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { continue };
+            let mut buf = [0u8; 16384];
+            let _ = s.read(&mut buf);
+            let body = format!(
+                "<AssumeRoleResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><AssumeRoleResult><Credentials><AccessKeyId>ASIAHOSTILE</AccessKeyId><SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken><Expiration>{expiration}</Expiration></Credentials><AssumedRoleUser><Arn>arn:aws:sts::222222222222:assumed-role/A/x</Arn><AssumedRoleId>AROA:x</AssumedRoleId></AssumedRoleUser></AssumeRoleResult></AssumeRoleResponse>"
+            );
+            let _ = write!(
+                s,
+                "HTTP/1.1 200 OK\r\ncontent-type: text/xml\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    url
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_expiration_past_year_9999_from_sts_is_not_a_timestamp() {
+    let sb = Sandbox::new().await;
+    sb.write_config(&chained_config());
+    sb.login("dev");
+    let out = sb
+        .cmd()
+        .args(["credential-process", "--profile", "a"])
+        .env("AWS_ENDPOINT_URL_STS", sts_with_expiration(BEYOND_9999))
+        .output()
+        .unwrap();
+    no_panic(&out);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with(&format!(
+            "error: AssumeRole returned a response ssoexec cannot read: Expiration \"{BEYOND_9999}\" is not a timestamp"
+        )),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_expiration_past_year_9999_in_the_assume_role_cache_is_replaced() {
+    let sb = Sandbox::new().await;
+    sb.write_config(&chained_config());
+    sb.login("dev");
+    let first = sb.run(&["credential-process", "--profile", "a"]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let mut planted = 0;
+    for e in std::fs::read_dir(sb.cli_cache()).unwrap().flatten() {
+        let mut v: Value = serde_json::from_slice(&std::fs::read(e.path()).unwrap()).unwrap();
+        if v.get("AssumedRoleUser").is_some() {
+            v["Credentials"]["Expiration"] = BEYOND_9999.into();
+            std::fs::write(e.path(), v.to_string()).unwrap();
+            planted += 1;
+        }
+    }
+    assert_eq!(planted, 1);
+    sb.mock.reset_counts();
+    let out = sb.run(&["credential-process", "--profile", "a"]);
+    no_panic(&out);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        sb.mock.count(Op::AssumeRole),
+        1,
+        "the entry is assumed again"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pinned_clock_past_year_9999_is_a_usage_error() {
+    let sb = Sandbox::new().await;
+    let out = sb
+        .cmd()
+        .args(["status"])
+        .env("SSOEXEC_TEST_NOW", BEYOND_9999)
+        .output()
+        .unwrap();
+    no_panic(&out);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "error: SSOEXEC_TEST_NOW={BEYOND_9999:?} is not epoch seconds or an RFC 3339 time between 1970 and 9000\nhint: see `ssoexec --help`\n"
+        )
+    );
+}
