@@ -542,3 +542,25 @@ async fn a_pinned_clock_past_year_9999_is_a_usage_error() {
         )
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_ten_thousand_hop_source_profile_chain_is_a_clear_error() {
+    let sb = Sandbox::new().await;
+    let mut config = CONFIG.to_string();
+    let mut source = "dev".to_string();
+    for i in 1..=10_000 {
+        config.push_str(&format!(
+            "\n[profile hop{i}]\nrole_arn = arn:aws:iam::222222222222:role/R{i}\nsource_profile = {source}\n"
+        ));
+        source = format!("hop{i}");
+    }
+    sb.write_config(&config);
+    let out = sb.run(&["credential-process", "--profile", "hop10000"]);
+    no_panic(&out);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        "error: the source_profile chain of the profile \"hop10000\" has more than 32 role hops\nhint: point a profile near the start of the chain at SSO keys, static keys or credential_source\n"
+    );
+    assert_eq!(sb.mock.total_requests(), 0);
+}
