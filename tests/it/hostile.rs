@@ -196,25 +196,142 @@ async fn an_endless_response_body_is_refused_at_one_mebibyte() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn an_endless_config_file_fails_fast() {
+async fn a_config_that_is_not_a_regular_file_reads_as_absent_like_botocore() {
     let sb = Sandbox::new().await;
-    let started = Instant::now();
-    let out = sb
-        .cmd()
-        .args(["credential-process", "--profile", "dev"])
-        .env("AWS_CONFIG_FILE", "/dev/zero")
-        .timeout(Duration::from_secs(20))
-        .output()
+    let fifo = mkfifo(&sb, "config-fifo");
+    for config in [fifo.display().to_string(), "/dev/zero".into()] {
+        let started = Instant::now();
+        let out = sb
+            .cmd()
+            .args(["credential-process", "--profile", "dev"])
+            .env("AWS_CONFIG_FILE", &config)
+            .timeout(Duration::from_secs(20))
+            .output()
+            .unwrap();
+        no_panic(&out);
+        assert_eq!(out.status.code(), Some(1), "{config}: {}", stderr(&out));
+        assert!(
+            stderr(&out).starts_with(&format!(
+                "error: the config profile (dev) could not be found in {config}\n"
+            )),
+            "{}",
+            stderr(&out)
+        );
+        assert!(started.elapsed() < Duration::from_secs(10));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_config_larger_than_16_mib_fails_fast_everywhere() {
+    let sb = Sandbox::new().await;
+    let big = sb.home().join("big-config");
+    // Sparse: 17 MiB of NUL without writing them.
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(17 << 20)
         .unwrap();
-    no_panic(&out);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(
-        stderr(&out)
-            .starts_with("error: cannot read /dev/zero\n  caused by: it is larger than 16 MiB\n"),
-        "{}",
-        stderr(&out)
-    );
-    assert!(started.elapsed() < Duration::from_secs(5));
+    for args in [
+        &["credential-process", "--profile", "dev"][..],
+        &["doctor", "--offline"],
+    ] {
+        let started = Instant::now();
+        let out = sb
+            .cmd()
+            .args(args)
+            .env("AWS_CONFIG_FILE", &big)
+            .timeout(Duration::from_secs(20))
+            .output()
+            .unwrap();
+        no_panic(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        let all = format!("{}{}", stdout(&out), stderr(&out));
+        assert!(
+            all.contains(&format!("cannot read {}", big.display())),
+            "{all}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(10));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn doctor_on_special_files_never_blocks_or_reads_without_end() {
+    let sb = Sandbox::new().await;
+    let fifo = mkfifo(&sb, "kube-fifo");
+    let zero_link = sb.home().join("kube-zero");
+    std::os::unix::fs::symlink("/dev/zero", &zero_link).unwrap();
+    for (config, kubeconfig, kind) in [
+        ("/dev/zero", &fifo, "a FIFO"),
+        ("/dev/zero", &zero_link, "a device"),
+    ] {
+        let started = Instant::now();
+        let out = sb
+            .cmd()
+            .args(["doctor", "--offline"])
+            .env("AWS_CONFIG_FILE", config)
+            .env("KUBECONFIG", kubeconfig)
+            .timeout(Duration::from_secs(20))
+            .output()
+            .unwrap();
+        no_panic(&out);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let text = stdout(&out);
+        assert!(
+            text.starts_with(&format!("warning  config: {config} is not a regular file: ssoexec and the AWS CLI read it as empty (fix: point AWS_CONFIG_FILE at a file)\n")),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!(
+                "problem  kubeconfig: cannot read {} (it is not a regular file (it is {kind}))",
+                kubeconfig.display()
+            )),
+            "{text}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(10));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_role_cache_entry_that_is_a_fifo_or_links_to_dev_zero_is_replaced_not_read() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    let first = sb.run(&["credential-process", "--profile", "dev"]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let entry = std::fs::read_dir(sb.cli_cache())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "json"))
+        .unwrap();
+    for kind in ["a FIFO", "a device"] {
+        std::fs::remove_file(&entry).unwrap();
+        if kind == "a FIFO" {
+            let made = std::process::Command::new("mkfifo").arg(&entry).status();
+            assert!(made.unwrap().success());
+        } else {
+            std::os::unix::fs::symlink("/dev/zero", &entry).unwrap();
+        }
+        sb.mock.reset_counts();
+        let started = Instant::now();
+        let out = sb
+            .cmd()
+            .args(["credential-process", "--profile", "dev"])
+            .timeout(Duration::from_secs(20))
+            .output()
+            .unwrap();
+        no_panic(&out);
+        // Not read: the credentials are fetched again and the entry replaced by a file.
+        assert!(out.status.success(), "{kind}: {}", stderr(&out));
+        assert!(std::fs::symlink_metadata(&entry).unwrap().is_file());
+        assert_eq!(sb.mock.count(Op::GetRoleCredentials), 1);
+        assert!(started.elapsed() < Duration::from_secs(10));
+    }
+}
+
+fn mkfifo(sb: &Sandbox, name: &str) -> std::path::PathBuf {
+    let path = sb.home().join(name);
+    let made = std::process::Command::new("mkfifo").arg(&path).status();
+    assert!(made.unwrap().success());
+    path
 }
 
 #[tokio::test(flavor = "multi_thread")]
