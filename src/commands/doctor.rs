@@ -147,19 +147,11 @@ fn config_checks(r: &mut Report, app: &App, path: &Path, error: Option<&ConfigEr
 
 const CONFIG: &str = "config";
 
-/// A config that did not load: the error, and where a repeated key or section is.
+/// A config that did not load: the error names the file and the line.
 fn config_error(r: &mut Report, path: &Path, e: &ConfigError) {
-    // Read again, as bounded as the load was, only to locate a repeat.
-    let at = crate::config::read_text(path)
-        .ok()
-        .flatten()
-        .and_then(|t| lint::locate_repeat(&t));
-    let message = match at {
-        Some(at) => format!("{e} ({at})"),
-        None => match std::error::Error::source(e) {
-            Some(cause) => format!("{e} ({cause})"),
-            None => e.to_string(),
-        },
+    let message = match std::error::Error::source(e) {
+        Some(cause) => format!("{e} ({cause})"),
+        None => e.to_string(),
     };
     r.problem(
         CONFIG,

@@ -8,8 +8,11 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("unable to parse config file {}: {reason}", path.display())]
-    Parse { path: PathBuf, reason: String },
+    #[error("unable to parse config file {}: {error}", path.display())]
+    Parse {
+        path: PathBuf,
+        error: super::ini::SyntaxError,
+    },
     /// `origin` is empty for `--profile`, else ` from AWS_PROFILE` (or the variable it came from).
     #[error("the config profile ({profile}){origin} could not be found in {}", path.display())]
     ProfileNotFound {

@@ -4,6 +4,7 @@ pub mod error;
 pub mod file;
 pub mod generated;
 pub mod identity;
+pub mod ini;
 pub mod lint;
 pub mod profile;
 pub mod regions;
