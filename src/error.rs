@@ -181,6 +181,9 @@ fn config_hint(e: &ConfigError) -> Option<String> {
         ConfigError::SourceLoop { .. } => {
             "make one profile of the loop get its credentials elsewhere (SSO keys, static keys, or credential_source)".into()
         }
+        ConfigError::ChainTooLong { .. } => {
+            "point a profile near the start of the chain at SSO keys, static keys or credential_source".into()
+        }
         ConfigError::BothSources { .. } | ConfigError::NoSource { .. } => {
             "a profile with role_arn needs exactly one of source_profile and credential_source".into()
         }

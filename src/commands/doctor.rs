@@ -7,7 +7,7 @@ use crate::aws::client::SKEW_WARNING;
 use crate::aws::endpoint::Service;
 use crate::cache::{Lookup, token};
 use crate::cli::DoctorArgs;
-use crate::config::{ConfigError, SsoSession, edit, lint, profile, store};
+use crate::config::{ConfigError, SsoSession, edit, lint, profile};
 use crate::error::Error;
 use crate::support::clock::{describe_duration, parse_timestamp};
 use crate::support::env::{self, KUBECONFIG};
@@ -119,36 +119,16 @@ pub async fn doctor(
 }
 
 fn config_checks(r: &mut Report, app: &App, path: &Path, error: Option<&ConfigError>) {
-    const C: &str = "config";
     if let Some(e) = error {
-        let at = store::read(path).ok().and_then(|t| lint::locate_repeat(&t));
-        let message = match at {
-            Some(at) => format!("{e} ({at})"),
-            None => e.to_string(),
-        };
-        r.problem(
-            C,
-            message,
-            format!("edit {} at the line named", path.display()),
-        );
-        return;
+        return config_error(r, path, e);
     }
-    let cfg = &app.settings.config.config;
-    let text = match store::read(path) {
-        Ok(t) => t,
-        Err(e) => return r.problem(C, e.to_string(), "check the file's permissions"),
+    let Some(text) = config_text(r, path) else {
+        return;
     };
-    if text.is_empty() {
-        r.warn(
-            C,
-            format!("{} is missing or empty", path.display()),
-            "run `ssoexec configure`",
-        );
-        return;
-    }
+    let cfg = &app.settings.config.config;
     match edit::scan(&text) {
         Ok(_) => r.ok(
-            C,
+            CONFIG,
             format!(
                 "{} parses ({}, {})",
                 path.display(),
@@ -157,13 +137,63 @@ fn config_checks(r: &mut Report, app: &App, path: &Path, error: Option<&ConfigEr
             ),
         ),
         Err(e) => r.problem(
-            C,
+            CONFIG,
             format!("{}: malformed ssoexec block at {e}", path.display()),
             "fix or remove the BEGIN/END lines",
         ),
     }
+    lint_checks(r, &text, cfg);
+}
+
+const CONFIG: &str = "config";
+
+/// A config that did not load: the error names the file and the line.
+fn config_error(r: &mut Report, path: &Path, e: &ConfigError) {
+    let message = match std::error::Error::source(e) {
+        Some(cause) => format!("{e} ({cause})"),
+        None => e.to_string(),
+    };
+    r.problem(
+        CONFIG,
+        message,
+        format!("edit {} at the line named", path.display()),
+    );
+}
+
+/// The config's text, or `None` (with the finding said) when there is none to check.
+fn config_text(r: &mut Report, path: &Path) -> Option<String> {
+    match crate::config::read_text(path) {
+        Ok(Some(t)) if !t.is_empty() => Some(t),
+        Ok(_) if path.exists() && !path.is_file() => {
+            r.warn(
+                CONFIG,
+                format!(
+                    "{} is not a regular file: ssoexec and the AWS CLI read it as empty",
+                    path.display()
+                ),
+                "point AWS_CONFIG_FILE at a file",
+            );
+            None
+        }
+        Ok(_) => {
+            r.warn(
+                CONFIG,
+                format!("{} is missing or empty", path.display()),
+                "run `ssoexec configure`",
+            );
+            None
+        }
+        Err(e) => {
+            r.problem(CONFIG, e.to_string(), "check the file's permissions");
+            None
+        }
+    }
+}
+
+/// What `config::lint` finds in a config that loaded.
+fn lint_checks(r: &mut Report, text: &str, cfg: &crate::config::ConfigFile) {
     const I: &str = "inline-comment";
-    let comments = lint::inline_comments(&text);
+    let comments = lint::inline_comments(text);
     for c in &comments {
         r.problem(
             I,
@@ -594,7 +624,13 @@ fn command_checks(r: &mut Report, app: &App, args: &DoctorArgs) {
     let doc = match crate::kube::kubeconfig::load(&path) {
         Ok(Some(d)) => d,
         Ok(None) => return r.ok(K, format!("{} does not exist", path.display())),
-        Err(e) => return r.problem(K, e.to_string(), "fix the file"),
+        Err(e) => {
+            let message = match std::error::Error::source(&e) {
+                Some(cause) => format!("{e} ({cause})"),
+                None => e.to_string(),
+            };
+            return r.problem(K, message, "fix the file");
+        }
     };
     let mut fine = true;
     for user in doc

@@ -83,21 +83,11 @@ impl Layout {
 
 /// Classifies a header's inside (`profile dev`), as `config::file` does.
 pub fn classify(header: &str) -> SectionKind {
-    if header == "default" {
-        return SectionKind::Profile("default".into());
+    if let Some(name) = super::file::profile_of_header(header) {
+        return SectionKind::Profile(name);
     }
-    for (prefix, make) in [
-        ("profile", SectionKind::Profile as fn(String) -> SectionKind),
-        ("sso-session", SectionKind::SsoSession),
-    ] {
-        if header.starts_with(prefix) {
-            if let Some([p, name]) = shlex::split(header).as_deref()
-                && p == prefix
-            {
-                return make(name.clone());
-            }
-            break;
-        }
+    if let Some(name) = super::file::session_of_header(header) {
+        return SectionKind::SsoSession(name);
     }
     SectionKind::Other(header.to_string())
 }
@@ -116,11 +106,18 @@ pub fn scan(text: &str) -> Result<Layout, BlockError> {
     let mut layout = Layout::default();
     let mut open: Option<Block> = None;
     let mut current: Option<Span> = None;
-    let mut offset = 0;
-    for (i, line) in text.split_inclusive('\n').enumerate() {
+    // The indent of the last key line: a deeper line continues its value, even one like `[x]`.
+    let mut key_indent: Option<usize> = None;
+    for (i, (start, content_end, end)) in super::ini::lines(text).enumerate() {
         let number = i + 1;
-        let end = offset + line.len();
-        let trimmed = line.trim();
+        let offset = start;
+        let raw = &text[start..content_end];
+        let trimmed = super::ini::py_strip(raw);
+        let indent = raw
+            .chars()
+            .take_while(|c| super::ini::is_py_space(*c))
+            .count();
+        let continues = key_indent.is_some_and(|k| indent > k);
         if let Some(name) = trimmed.strip_prefix(BEGIN) {
             layout.sections.extend(current.take());
             if let Some(b) = &open {
@@ -156,13 +153,9 @@ pub fn scan(text: &str) -> Result<Layout, BlockError> {
                     });
                 }
             }
-        } else if trimmed.starts_with('[') {
+        } else if let Some(inside) = header(trimmed).filter(|_| !continues) {
+            key_indent = None;
             layout.sections.extend(current.take());
-            let inside = trimmed
-                .trim_start_matches('[')
-                .rsplit_once(']')
-                .map(|(h, _)| h.trim())
-                .unwrap_or_default();
             current = Some(Span {
                 kind: classify(inside),
                 start: offset,
@@ -175,9 +168,11 @@ pub fn scan(text: &str) -> Result<Layout, BlockError> {
             && !trimmed.starts_with(';')
             && let Some(s) = &mut current
         {
+            if !continues {
+                key_indent = Some(indent);
+            }
             s.body_end = end;
         }
-        offset = end;
     }
     layout.sections.extend(current.take());
     if let Some(b) = open {
@@ -187,6 +182,14 @@ pub fn scan(text: &str) -> Result<Layout, BlockError> {
         });
     }
     Ok(layout)
+}
+
+/// The inside of a `[header]` line (trimmed), as configparser matches it: from the first `[` to
+/// the last `]`, at least one character.
+fn header(trimmed: &str) -> Option<&str> {
+    let inner = trimmed.strip_prefix('[')?;
+    let end = inner.rfind(']').filter(|e| *e > 0)?;
+    Some(&inner[..end])
 }
 
 /// The newline the file uses (CRLF when its first line ends so).
@@ -319,6 +322,17 @@ mod tests {
         let out = set_block(text, &l, "other", "[profile o]\n");
         assert!(out.starts_with(text));
         assert!(out.ends_with("\n\n# BEGIN ssoexec generate sso-session=other\n[profile o]\n# END ssoexec generate sso-session=other\n"));
+    }
+
+    #[test]
+    fn lines_and_headers_as_botocore_reads_them() {
+        let l = scan("[profile a]\rregion = x\r  [profile hidden]\r[profile b] tail\r\n").unwrap();
+        let names: Vec<_> = l.profiles().map(|(n, s)| (n, s.line)).collect();
+        assert_eq!(names, [("a", 1), ("b", 4)]);
+        assert_eq!(
+            l.profile("a").unwrap().body_end,
+            "[profile a]\rregion = x\r  [profile hidden]\r".len()
+        );
     }
 
     #[test]

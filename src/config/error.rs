@@ -8,8 +8,11 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("unable to parse config file {}: {reason}", path.display())]
-    Parse { path: PathBuf, reason: String },
+    #[error("unable to parse config file {}: {error}", path.display())]
+    Parse {
+        path: PathBuf,
+        error: super::ini::SyntaxError,
+    },
     /// `origin` is empty for `--profile`, else ` from AWS_PROFILE` (or the variable it came from).
     #[error("the config profile ({profile}){origin} could not be found in {}", path.display())]
     ProfileNotFound {
@@ -78,6 +81,9 @@ pub enum ConfigError {
     /// The `source_profile` chain comes back to a profile already on it: `a -> b -> a`.
     #[error("source_profile loop: {chain}")]
     SourceLoop { chain: String },
+    /// More hops than [`crate::config::identity::MAX_CHAIN`]: a runaway config, not a real chain.
+    #[error("the source_profile chain of the profile \"{profile}\" has more than {max} role hops")]
+    ChainTooLong { profile: String, max: usize },
     #[error(
         "the source profile \"{profile}\" must have credentials (SSO keys, role_arn, or aws_access_key_id and aws_secret_access_key)"
     )]

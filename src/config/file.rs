@@ -1,7 +1,7 @@
 //! Parses one AWS shared config or credentials file into typed sections, following botocore's
 //! dialect (`docs/config.md#ini-dialect`). Pure: text in, sections out; no file access, env or clock.
 use super::ConfigError;
-use ini::{Ini, ParseOption};
+use super::ini::{self, SyntaxError};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -44,46 +44,30 @@ enum SectionName {
     Other,
 }
 
-/// Parses a config or credentials file. Duplicate sections and duplicate keys are errors, as
-/// botocore's strict parser makes them, so a file the AWS CLI refuses is refused here too.
+/// Parses a config or credentials file as botocore does (`config::ini`): a file the AWS CLI
+/// refuses ("Unable to parse config file") is refused here too, naming the line and the fault.
 pub fn parse(text: &str, path: &Path, kind: FileKind) -> Result<ConfigFile, ConfigError> {
-    let fail = |reason: String| ConfigError::Parse {
+    let fail = |error: SyntaxError| ConfigError::Parse {
         path: path.to_path_buf(),
-        reason,
+        error,
     };
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let opt = ParseOption {
-        enabled_quote: false,
-        enabled_escape: false,
-        enabled_indented_mutiline_value: true,
-        enabled_preserve_key_leading_whitespace: false,
-    };
-    let ini = Ini::load_from_str_opt(text, opt).map_err(|e| fail(e.to_string()))?;
-
+    let ini = ini::parse(text).map_err(fail)?;
     let mut out = ConfigFile::empty(path.to_path_buf(), kind);
-    let mut seen_headers = std::collections::HashSet::new();
-    for (header, props) in ini.iter() {
-        let Some(header) = header else {
-            if props.iter().next().is_some() {
-                return Err(fail(
-                    "a key appears before the first [section] header".into(),
-                ));
-            }
-            continue;
-        };
-        if !seen_headers.insert(header.to_string()) {
-            return Err(fail(format!("section [{header}] appears twice")));
-        }
+    for raw in &ini.sections {
+        // configparser gives every section the `[DEFAULT]` keys it does not set itself.
+        let inherited = ini
+            .defaults
+            .iter()
+            .filter(|d| !raw.items.iter().any(|i| i.key == d.key));
         let mut section = Section::new();
-        for (key, value) in props.iter() {
-            let key = key.trim().to_ascii_lowercase();
-            if section.insert(key.clone(), value.to_string()).is_some() {
-                return Err(fail(format!(
-                    "key {key:?} appears twice in section [{header}]"
-                )));
+        let mut nested_values = BTreeMap::new();
+        for item in raw.items.iter().chain(inherited) {
+            if let Some(n) = ini::nested(item, &raw.header).map_err(fail)? {
+                nested_values.insert(item.key.clone(), n.into_iter().collect::<Section>());
             }
+            section.insert(item.key.clone(), item.value.clone());
         }
-        match classify(header, kind) {
+        match classify(&raw.header, kind) {
             // `[default]` and `[profile default]` name the same profile: the later one wins.
             SectionName::Profile(name) => {
                 out.profiles.insert(name, section);
@@ -92,11 +76,7 @@ pub fn parse(text: &str, path: &Path, kind: FileKind) -> Result<ConfigFile, Conf
                 out.sso_sessions.insert(name, section);
             }
             SectionName::Services(name) => {
-                let nested = section
-                    .into_iter()
-                    .map(|(k, v)| (k, parse_nested(&v)))
-                    .collect();
-                out.services.insert(name, nested);
+                out.services.insert(name, nested_values);
             }
             SectionName::Other => {}
         }
@@ -104,12 +84,12 @@ pub fn parse(text: &str, path: &Path, kind: FileKind) -> Result<ConfigFile, Conf
     Ok(out)
 }
 
+/// What a section header names, by botocore's `build_profile_map`: a header starting with
+/// `profile`, `sso-session` or `services` that shell-splits into exactly two words names its second
+/// word; `default` is the default profile; anything else is not ours.
 fn classify(header: &str, kind: FileKind) -> SectionName {
     if kind == FileKind::Credentials {
         return SectionName::Profile(header.to_string());
-    }
-    if header == "default" {
-        return SectionName::Profile("default".into());
     }
     for (prefix, make) in [
         ("profile", SectionName::Profile as fn(String) -> SectionName),
@@ -117,25 +97,32 @@ fn classify(header: &str, kind: FileKind) -> SectionName {
         ("services", SectionName::Services),
     ] {
         if header.starts_with(prefix) {
-            // botocore: shlex-split, exactly two tokens, the first being the prefix.
-            return match shlex::split(header).as_deref() {
-                Some([p, name]) if p == prefix => make(name.clone()),
+            return match ini::shlex_split(header).as_deref() {
+                Some([_, name]) => make(name.clone()),
                 _ => SectionName::Other,
             };
         }
     }
+    if header == "default" {
+        return SectionName::Profile("default".into());
+    }
     SectionName::Other
 }
 
-/// A nested sub-section value (`sso_oidc =\n  endpoint_url = x`): one `k = v` per line.
-fn parse_nested(value: &str) -> Section {
-    value
-        .lines()
-        .filter_map(|line| {
-            let (k, v) = line.split_once('=')?;
-            Some((k.trim().to_ascii_lowercase(), v.trim().to_string()))
-        })
-        .collect()
+/// The profile a header names in a config file (`None`: not a profile), as botocore reads it.
+pub fn profile_of_header(header: &str) -> Option<String> {
+    match classify(header, FileKind::Config) {
+        SectionName::Profile(n) => Some(n),
+        _ => None,
+    }
+}
+
+/// The sso-session a header names in a config file, as botocore reads it.
+pub fn session_of_header(header: &str) -> Option<String> {
+    match classify(header, FileKind::Config) {
+        SectionName::SsoSession(n) => Some(n),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -82,6 +82,10 @@ impl Identity {
     }
 }
 
+/// The most role hops a chain may have. Real chains have a few (each hop's session lasts at most
+/// an hour); the bound keeps a runaway config (10,000 hops) from exhausting the stack.
+pub const MAX_CHAIN: usize = 32;
+
 /// What a profile's credentials come from, for a profile asked for by name (botocore's provider
 /// order: assume-role → web identity → SSO → static keys).
 pub fn resolve(cfg: &AwsConfig, profile: &str) -> Result<Identity, ConfigError> {
@@ -218,6 +222,12 @@ fn assume_role(
                         chain: chain.join(" -> "),
                     });
                 }
+            }
+            if visited.len() > MAX_CHAIN {
+                return Err(ConfigError::ChainTooLong {
+                    profile: visited[0].clone(),
+                    max: MAX_CHAIN,
+                });
             }
             visited.push(source.into());
             source_identity(cfg, source, &source_section, visited)?
@@ -384,6 +394,29 @@ mod tests {
             &resolve(&c, "self").unwrap().hops()[0].source,
             Identity::Static { profile, .. } if profile == "self"
         ));
+    }
+
+    #[test]
+    fn a_runaway_chain_is_refused_not_a_stack_overflow() {
+        let chain = |hops: usize| {
+            let mut text =
+                String::from("[profile p0]\naws_access_key_id = A\naws_secret_access_key = S\n");
+            for i in 1..=hops {
+                text.push_str(&format!(
+                    "[profile p{i}]\nrole_arn = arn:aws:iam::222222222222:role/R{i}\nsource_profile = p{}\n",
+                    i - 1
+                ));
+            }
+            cfg(&text, "")
+        };
+        let ok = resolve(&chain(MAX_CHAIN), &format!("p{MAX_CHAIN}")).unwrap();
+        assert_eq!(ok.hops().len(), MAX_CHAIN);
+        let err = resolve(&chain(10_000), "p10000").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the source_profile chain of the profile \"p10000\" has more than 32 role hops"
+        );
+        assert!(resolve(&chain(MAX_CHAIN + 1), &format!("p{}", MAX_CHAIN + 1)).is_err());
     }
 
     #[test]

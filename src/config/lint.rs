@@ -17,7 +17,8 @@ pub struct InlineComment {
 pub fn inline_comments(text: &str) -> Vec<InlineComment> {
     let mut out = Vec::new();
     let mut in_section = false;
-    for (i, line) in text.lines().enumerate() {
+    for (i, (start, end, _)) in super::ini::lines(text).enumerate() {
+        let line = &text[start..end];
         let t = line.trim();
         if t.starts_with('[') {
             in_section = true;
@@ -48,42 +49,6 @@ pub fn inline_comments(text: &str) -> Vec<InlineComment> {
         }
     }
     out
-}
-
-/// Where a file the strict parser refuses repeats itself: `line 7: [profile a] again (first at
-/// line 2)` or `line 4: key region again in [profile a]`. `None` when nothing repeats.
-pub fn locate_repeat(text: &str) -> Option<String> {
-    let mut headers: std::collections::HashMap<String, usize> = Default::default();
-    let mut keys: std::collections::HashMap<String, usize> = Default::default();
-    let mut header = String::new();
-    for (i, line) in text.lines().enumerate() {
-        let t = line.trim();
-        if t.starts_with('[') {
-            header = t.to_string();
-            keys.clear();
-            if let Some(first) = headers.insert(header.clone(), i + 1) {
-                return Some(format!(
-                    "line {}: {header} again (first at line {first})",
-                    i + 1
-                ));
-            }
-            continue;
-        }
-        if t.is_empty() || t.starts_with('#') || t.starts_with(';') || line.starts_with([' ', '\t'])
-        {
-            continue;
-        }
-        if let Some(eq) = t.find(['=', ':']) {
-            let key = t[..eq].trim().to_ascii_lowercase();
-            if let Some(first) = keys.insert(key.clone(), i + 1) {
-                return Some(format!(
-                    "line {}: key {key} again in {header} (first at line {first})",
-                    i + 1
-                ));
-            }
-        }
-    }
-    None
 }
 
 /// Profiles with `credential_process` and `sso_*` keys: the SDKs use SSO and ignore the process.
@@ -189,19 +154,6 @@ mod tests {
                 value: "eu-west-1 # main".into()
             }]
         );
-    }
-
-    #[test]
-    fn locates_repeats() {
-        assert_eq!(
-            locate_repeat("[a]\nx=1\n\n[b]\n[a]\n"),
-            Some("line 5: [a] again (first at line 1)".into())
-        );
-        assert_eq!(
-            locate_repeat("[a]\nx=1\n# c\nX = 2\n"),
-            Some("line 4: key x again in [a] (first at line 2)".into())
-        );
-        assert_eq!(locate_repeat("[a]\nx=1\n[b]\nx=2\n"), None);
     }
 
     #[test]

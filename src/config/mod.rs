@@ -4,6 +4,7 @@ pub mod error;
 pub mod file;
 pub mod generated;
 pub mod identity;
+pub mod ini;
 pub mod lint;
 pub mod profile;
 pub mod regions;
@@ -15,6 +16,7 @@ pub use identity::Identity;
 pub use profile::{SsoSession, SsoTarget};
 
 use crate::support::env::{AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, Env};
+use crate::support::fs::ReadError;
 use std::path::{Path, PathBuf};
 
 /// The config and credentials files as they were read (a missing file is empty).
@@ -94,37 +96,26 @@ pub fn expand_home(p: &str, home: &Path) -> PathBuf {
 /// runaway file is an error, never read whole.
 pub const MAX_FILE_SIZE: u64 = 16 << 20;
 
-/// Reads at most [`MAX_FILE_SIZE`] bytes of UTF-8.
-fn read_bounded(path: &Path) -> std::io::Result<String> {
-    use std::io::Read;
-    let file = std::fs::File::open(path)?;
-    // Sized from the metadata (one read for a regular file); `take` still bounds a device or a
-    // file that grows while it is read.
-    let hint = file
-        .metadata()
-        .map(|m| m.len())
-        .unwrap_or(0)
-        .min(MAX_FILE_SIZE) as usize;
-    let mut bytes = Vec::with_capacity(hint + 1);
-    file.take(MAX_FILE_SIZE + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > MAX_FILE_SIZE {
-        return Err(std::io::Error::other(format!(
-            "it is larger than {} MiB",
-            MAX_FILE_SIZE >> 20
-        )));
+/// The text of a config or credentials file: `None` when it does not exist or is not a regular
+/// file (botocore reads only files: `AWS_CONFIG_FILE=/dev/null` is an empty config, and a FIFO is
+/// never opened for a blocking read); at most [`MAX_FILE_SIZE`] bytes of UTF-8.
+pub fn read_text(path: &Path) -> Result<Option<String>, ConfigError> {
+    let failed = |source: std::io::Error| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    match crate::support::fs::read_regular(path, MAX_FILE_SIZE) {
+        Ok(Some(bytes)) => String::from_utf8(bytes)
+            .map(Some)
+            .map_err(|e| failed(std::io::Error::new(std::io::ErrorKind::InvalidData, e))),
+        Ok(None) | Err(ReadError::NotRegular(_)) => Ok(None),
+        Err(e) => Err(failed(e.into_io())),
     }
-    String::from_utf8(bytes).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
 }
 
 fn read(path: &Path, kind: FileKind) -> Result<ConfigFile, ConfigError> {
-    match read_bounded(path) {
-        Ok(text) => file::parse(&text, path, kind),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            Ok(ConfigFile::empty(path.to_path_buf(), kind))
-        }
-        Err(e) => Err(ConfigError::Read {
-            path: path.to_path_buf(),
-            source: e,
-        }),
+    match read_text(path)? {
+        Some(text) => file::parse(&text, path, kind),
+        None => Ok(ConfigFile::empty(path.to_path_buf(), kind)),
     }
 }

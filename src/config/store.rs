@@ -1,7 +1,7 @@
 //! Reads and replaces the text of the AWS config file for the commands that write it
 //! (`configure`, `generate`): atomically, through a symlink (dotfile managers), keeping the
 //! file's permissions. Parsing and editing stay pure (`file`, `edit`).
-use crate::support::fs::FsError;
+use crate::support::fs::{FsError, read_regular};
 use std::path::{Path, PathBuf};
 
 /// The file to write: a symlink is resolved so the link itself survives.
@@ -9,15 +9,18 @@ pub fn target(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
-/// The text of `path`, empty when it does not exist.
+/// The text of `path`, empty when it does not exist. Only a regular file of at most
+/// [`super::MAX_FILE_SIZE`] bytes is read: a writer never replaces a FIFO or a device.
 pub fn read(path: &Path) -> Result<String, FsError> {
-    match std::fs::read_to_string(path) {
-        Ok(t) => Ok(t),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
-        Err(e) => Err(FsError::Read {
-            path: path.to_path_buf(),
-            source: e,
-        }),
+    let failed = |source: std::io::Error| FsError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    match read_regular(path, super::MAX_FILE_SIZE) {
+        Ok(Some(bytes)) => String::from_utf8(bytes)
+            .map_err(|e| failed(std::io::Error::new(std::io::ErrorKind::InvalidData, e))),
+        Ok(None) => Ok(String::new()),
+        Err(e) => Err(failed(e.into_io())),
     }
 }
 

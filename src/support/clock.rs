@@ -17,7 +17,7 @@ impl Clock {
         match env.get(SSOEXEC_TEST_NOW) {
             None => Ok(Clock::System),
             Some(v) => parse_instant(v).map(Clock::Pinned).ok_or_else(|| {
-                format!("{SSOEXEC_TEST_NOW}={v:?} is neither epoch seconds nor RFC 3339")
+                format!("{SSOEXEC_TEST_NOW}={v:?} is not epoch seconds or an RFC 3339 time between 1970 and 9000")
             }),
         }
     }
@@ -31,15 +31,24 @@ impl Clock {
     }
 }
 
+/// The latest instant `SSOEXEC_TEST_NOW` may pin: "now" plus any lifetime ssoexec computes (at
+/// most years) must stay a date, so a pin near the end of year 9999 is refused, not a panic later.
+const LATEST_PIN: OffsetDateTime = time::macros::datetime!(9000-01-01 00:00 UTC);
+
 fn parse_instant(v: &str) -> Option<OffsetDateTime> {
-    if let Ok(secs) = v.trim().parse::<i64>() {
-        return OffsetDateTime::from_unix_timestamp(secs).ok();
-    }
-    parse_timestamp(v)
+    let t = match v.trim().parse::<i64>() {
+        Ok(secs) => OffsetDateTime::from_unix_timestamp(secs).ok()?,
+        Err(_) => parse_timestamp(v)?,
+    };
+    (OffsetDateTime::UNIX_EPOCH..=LATEST_PIN)
+        .contains(&t)
+        .then_some(t)
 }
 
 /// Parses the timestamps found in AWS caches: RFC 3339 (`Z`, offsets, fractions) and the legacy
 /// `2020-01-01T00:00:00UTC` form that CLI v2 wrote before December 2020 (`docs/cache-files.md#what-readers-require`).
+/// A time whose UTC form is not a date (`9999-12-31T23:59:59-23:59` is in year 10000) is not a
+/// timestamp: `None`, never a panic.
 pub fn parse_timestamp(v: &str) -> Option<OffsetDateTime> {
     let v = v.trim();
     let normalized;
@@ -50,8 +59,8 @@ pub fn parse_timestamp(v: &str) -> Option<OffsetDateTime> {
         v
     };
     OffsetDateTime::parse(v, &Rfc3339)
-        .ok()
-        .map(|t| t.to_offset(UtcOffset::UTC))
+        .ok()?
+        .checked_to_offset(UtcOffset::UTC)
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ` in UTC: what botocore writes in caches and every SDK reads.
@@ -92,6 +101,39 @@ pub fn describe_duration(d: Duration) -> String {
 }
 
 #[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any RFC 3339-shaped text, with any offset, parses to a UTC date or to `None`.
+        #[test]
+        fn any_timestamp_is_a_utc_date_or_none(
+            y in 0i32..=9999, mo in 1u8..=12, d in 1u8..=31, h in 0u8..=23, mi in 0u8..=59,
+            s in 0u8..=60, sign in prop::sample::select(vec!['+', '-']), oh in 0u8..=25, om in 0u8..=60,
+            frac in proptest::option::of("[0-9]{1,12}"), utc in any::<bool>()
+        ) {
+            let frac = frac.map(|f| format!(".{f}")).unwrap_or_default();
+            let v = format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}{frac}{sign}{oh:02}:{om:02}");
+            if let Some(t) = parse_timestamp(&v) {
+                prop_assert_eq!(t.offset(), UtcOffset::UTC);
+            }
+            let z = format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}{frac}{}", if utc { "UTC" } else { "Z" });
+            if let Some(t) = parse_timestamp(&z) {
+                prop_assert_eq!(t.year(), y);
+            }
+        }
+
+        /// Whatever the text, parsing a timestamp or a pinned clock never panics.
+        #[test]
+        fn any_text_never_panics(v in "[0-9TZUC:+\\-. ]{0,40}") {
+            let _ = parse_timestamp(&v);
+            let _ = parse_instant(&v);
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use time::macros::datetime;
@@ -112,6 +154,32 @@ mod tests {
             Some(want.unix_timestamp())
         );
         assert_eq!(parse_timestamp("yesterday"), None);
+    }
+
+    #[test]
+    fn out_of_range_is_not_a_timestamp() {
+        for v in ["9999-12-31T23:59:59-23:59", "9999-12-31T23:59:59-00:01"] {
+            assert_eq!(parse_timestamp(v), None, "{v}");
+        }
+        assert_eq!(
+            parse_timestamp("9999-12-31T23:59:59Z").map(|t| t.year()),
+            Some(9999)
+        );
+    }
+
+    #[test]
+    fn a_pinned_clock_is_a_date_with_room_after_it() {
+        let env = |v: &str| Env::from_pairs([(SSOEXEC_TEST_NOW, v)]);
+        for bad in [
+            "9999-12-31T23:59:59-23:59",
+            "9999-12-31T23:59:59Z",
+            "253402300799",
+            "-1",
+            "soon",
+        ] {
+            assert!(Clock::from_env(&env(bad)).is_err(), "{bad}");
+        }
+        assert!(Clock::from_env(&env("2026-11-26T10:00:00+01:00")).is_ok());
     }
 
     #[test]

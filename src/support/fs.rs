@@ -1,5 +1,81 @@
-//! File-system errors shared by atomic writes, locks and the caches, and small-file reads.
+//! File-system errors shared by atomic writes, locks and the caches, and the one bounded read
+//! of a regular file every reader uses (config, caches, kubeconfig).
 use std::path::{Path, PathBuf};
+
+/// The largest cache file read (real entries are a few KiB).
+pub const MAX_CACHE_FILE: u64 = 1 << 20;
+
+/// Why a file was not read whole.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// A FIFO would block, a device never ends: only regular files are read.
+    #[error("it is not a regular file (it is {0})")]
+    NotRegular(&'static str),
+    #[error("it is larger than {}", size(*.0))]
+    TooLarge(u64),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+fn size(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 20 => format!("{} MiB", b >> 20),
+        b if b >= 1 << 10 => format!("{} KiB", b >> 10),
+        b => format!("{b} bytes"),
+    }
+}
+
+/// The kind of a file that is not regular, in words.
+fn kind(t: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    if t.is_dir() {
+        "a directory"
+    } else {
+        "not a file"
+    }
+}
+
+/// Reads `path` when it is a regular file of at most `max` bytes (a symlink is followed, and what
+/// it points to must be regular). `Ok(None)` when it does not exist. Opening never blocks: a FIFO
+/// is opened non-blocking, then refused by its type.
+pub fn read_regular(path: &Path, max: u64) -> Result<Option<Vec<u8>>, ReadError> {
+    use std::io::Read;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = match options.open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(ReadError::NotRegular(kind(meta.file_type())));
+    }
+    // Sized from the metadata (one read); `take` still bounds a file that grows while read.
+    let mut bytes = Vec::with_capacity(meta.len().min(max) as usize + 1);
+    file.take(max + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Err(ReadError::TooLarge(max));
+    }
+    Ok(Some(bytes))
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum FsError {
@@ -53,14 +129,54 @@ impl FsError {
     }
 }
 
-/// Reads a small cache file; a missing file is `Ok(None)`.
+/// Reads a small cache file (a regular file of at most [`MAX_CACHE_FILE`]); a missing file is
+/// `Ok(None)`.
 pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, FsError> {
-    match std::fs::read(path) {
-        Ok(b) => Ok(Some(b)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(FsError::Read {
-            path: path.to_path_buf(),
-            source: e,
-        }),
+    read_regular(path, MAX_CACHE_FILE).map_err(|e| FsError::Read {
+        path: path.to_path_buf(),
+        source: e.into_io(),
+    })
+}
+
+impl ReadError {
+    /// As an I/O error (for error types whose source is one), keeping the message.
+    pub fn into_io(self) -> std::io::Error {
+        match self {
+            ReadError::Io(e) => e,
+            e => std::io::Error::other(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_regular_files_only_and_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("f");
+        std::fs::write(&file, b"12345").unwrap();
+        assert_eq!(read_regular(&file, 5).unwrap().unwrap(), b"12345");
+        let e = read_regular(&file, 4).unwrap_err();
+        assert_eq!(e.to_string(), "it is larger than 4 bytes");
+        assert!(read_regular(&dir.path().join("none"), 5).unwrap().is_none());
+        let e = read_regular(dir.path(), 5).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "it is not a regular file (it is a directory)"
+        );
+        #[cfg(unix)]
+        {
+            let link = dir.path().join("zero");
+            std::os::unix::fs::symlink("/dev/zero", &link).unwrap();
+            let e = read_regular(&link, 5).unwrap_err();
+            assert_eq!(e.to_string(), "it is not a regular file (it is a device)");
+            let fifo = dir.path().join("fifo");
+            let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+            assert!(made.unwrap().success());
+            let e = read_regular(&fifo, 5).unwrap_err();
+            assert_eq!(e.to_string(), "it is not a regular file (it is a FIFO)");
+        }
     }
 }

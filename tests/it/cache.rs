@@ -330,7 +330,9 @@ async fn validation_errors_name_the_fault() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         stderr(&out).lines().next().unwrap(),
-        format!("error: unable to parse config file {cfg}: section [profile a] appears twice")
+        format!(
+            "error: unable to parse config file {cfg}: line 3: section [profile a] appears twice (first at line 1)"
+        )
     );
     let out = sb
         .cmd()

@@ -199,8 +199,112 @@ async fn a_config_that_does_not_parse_is_a_problem_with_its_line() {
     let first = shown(&sb, &out).lines().next().unwrap().to_string();
     assert_eq!(
         first,
-        "problem  config: unable to parse config file ~/.aws/config: key \"region\" appears twice in section [profile b] (line 6: key region again in [profile b] (first at line 5)) (fix: edit ~/.aws/config at the line named)"
+        "problem  config: unable to parse config file ~/.aws/config: line 6: key \"region\" appears twice in section [profile b] (first at line 5) (fix: edit ~/.aws/config at the line named)"
     );
+}
+
+/// A line that is not `key = value` in a section: the AWS CLI refuses the file, so ssoexec and
+/// `doctor` do too, in words, with the line (in the middle of a section, and as the last line).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_line_that_is_not_key_value_is_refused_with_its_line() {
+    let sb = Sandbox::new().await;
+    let why =
+        "the line is not `key = value`, a [section] header, a comment or an indented continuation";
+    for (config, line) in [
+        (
+            format!(
+                "{CONFIG}\n[profile x]\nregion = eu-west-1\nthis line is not ini\noutput = json\n"
+            ),
+            35,
+        ),
+        (
+            format!("{CONFIG}\n[profile x]\nregion = eu-west-1\nthis line is not ini"),
+            35,
+        ),
+    ] {
+        sb.write_config(&config);
+        let out = sb.run(&["doctor", "--offline"]);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        assert_eq!(
+            shown(&sb, &out).lines().next().unwrap(),
+            format!(
+                "problem  config: unable to parse config file ~/.aws/config: line {line}: {why} (fix: edit ~/.aws/config at the line named)"
+            )
+        );
+        let used = sb.run(&["credential-process", "--profile", "dev"]);
+        assert_eq!(used.status.code(), Some(1));
+        assert_eq!(
+            stderr(&used).replace(&sb.home().display().to_string(), "~"),
+            format!(
+                "error: unable to parse config file ~/.aws/config: line {line}: {why}\nhint: fix the file named above; `ssoexec configure` can write a valid profile\n"
+            )
+        );
+    }
+}
+
+/// Hostile and odd configs: ssoexec (through `doctor`) accepts exactly what botocore accepts and
+/// finds as many profiles and sso-sessions.
+#[tokio::test(flavor = "multi_thread")]
+async fn doctor_accepts_and_refuses_what_botocore_does() {
+    let sb = Sandbox::new().await;
+    let corpus = [
+        "[profile a]\nregion = x\n",
+        "\u{feff}[default]\nregion = x\n",
+        "[profilefoo bar]\nx = 1\n",
+        "[profile a]\rx = 1\r[profile b]\ry = 2",
+        "[profile a]\r\nx = 1\r\n[sso-session s]\r\nsso_region = r\r\n",
+        "[DEFAULT]\nregion = r\n[profile a]\nx = 1\n",
+        "[profile a]\nregion = x\n  [profile hidden]\n",
+        "[profile a]\nn =\n  x = 1\n  y\n",
+        "[plugins]\nn =\n  y\n",
+        "[profile a]\nregion\n",
+        "[profile a]\n= x\n",
+        "[profile \"a#b\"]\nx = 1\n",
+        "[profile a b]\nx = 1\n",
+        "[profile \"a]\nx = 1\n",
+        "[profile a]\u{1c}x = 1\n",
+        "[profile a]\nx = 1\u{b}y\n",
+        "x = 1\n[profile a]\n",
+        "# c\n; c\n\n[profile a]\n  # indented comment\nx = 1\n\n\n  y\n",
+        "[profile a]\nx = 1\n[profile a]\n",
+        "[profile a]\nx = 1\nX : 2\n",
+        "[profile a] trailing words\n[default]\n[profile default]\n",
+        "[ profile a ]\nx = 1\n[sso-session]\n[services s]\nsts =\n  endpoint_url = http://x\n",
+    ];
+    let script = r#"
+import sys, botocore.configloader as c
+try:
+    m = c.build_profile_map(c.raw_config_parse(sys.argv[1]))
+    print(len(m["profiles"]), len(m["sso_sessions"]))
+except Exception as e:
+    print("refused")
+"#;
+    let path = sb.home().join(".aws/config");
+    for config in corpus {
+        sb.write_config(config);
+        let py = std::process::Command::new("python3")
+            .args(["-c", script])
+            .arg(&path)
+            .output()
+            .expect("python3 with botocore (scripts/install-test-tools.sh)");
+        let botocore = stdout(&py).trim().to_string();
+        let out = sb.run(&["doctor", "--offline"]);
+        let first = shown(&sb, &out).lines().next().unwrap().to_string();
+        let ours = if first.starts_with("problem  config: unable to parse config file") {
+            "refused".to_string()
+        } else {
+            let counts = first
+                .split_once("parses (")
+                .unwrap_or_else(|| panic!("{config:?}: {first}"))
+                .1;
+            let n: Vec<&str> = counts
+                .split(|c: char| !c.is_ascii_digit())
+                .filter(|w| !w.is_empty())
+                .collect();
+            n.join(" ")
+        };
+        assert_eq!(ours, botocore, "{config:?}: {first}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -196,25 +196,142 @@ async fn an_endless_response_body_is_refused_at_one_mebibyte() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn an_endless_config_file_fails_fast() {
+async fn a_config_that_is_not_a_regular_file_reads_as_absent_like_botocore() {
     let sb = Sandbox::new().await;
-    let started = Instant::now();
-    let out = sb
-        .cmd()
-        .args(["credential-process", "--profile", "dev"])
-        .env("AWS_CONFIG_FILE", "/dev/zero")
-        .timeout(Duration::from_secs(20))
-        .output()
+    let fifo = mkfifo(&sb, "config-fifo");
+    for config in [fifo.display().to_string(), "/dev/zero".into()] {
+        let started = Instant::now();
+        let out = sb
+            .cmd()
+            .args(["credential-process", "--profile", "dev"])
+            .env("AWS_CONFIG_FILE", &config)
+            .timeout(Duration::from_secs(20))
+            .output()
+            .unwrap();
+        no_panic(&out);
+        assert_eq!(out.status.code(), Some(1), "{config}: {}", stderr(&out));
+        assert!(
+            stderr(&out).starts_with(&format!(
+                "error: the config profile (dev) could not be found in {config}\n"
+            )),
+            "{}",
+            stderr(&out)
+        );
+        assert!(started.elapsed() < Duration::from_secs(10));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_config_larger_than_16_mib_fails_fast_everywhere() {
+    let sb = Sandbox::new().await;
+    let big = sb.home().join("big-config");
+    // Sparse: 17 MiB of NUL without writing them.
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(17 << 20)
         .unwrap();
-    no_panic(&out);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(
-        stderr(&out)
-            .starts_with("error: cannot read /dev/zero\n  caused by: it is larger than 16 MiB\n"),
-        "{}",
-        stderr(&out)
-    );
-    assert!(started.elapsed() < Duration::from_secs(5));
+    for args in [
+        &["credential-process", "--profile", "dev"][..],
+        &["doctor", "--offline"],
+    ] {
+        let started = Instant::now();
+        let out = sb
+            .cmd()
+            .args(args)
+            .env("AWS_CONFIG_FILE", &big)
+            .timeout(Duration::from_secs(20))
+            .output()
+            .unwrap();
+        no_panic(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        let all = format!("{}{}", stdout(&out), stderr(&out));
+        assert!(
+            all.contains(&format!("cannot read {}", big.display())),
+            "{all}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(10));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn doctor_on_special_files_never_blocks_or_reads_without_end() {
+    let sb = Sandbox::new().await;
+    let fifo = mkfifo(&sb, "kube-fifo");
+    let zero_link = sb.home().join("kube-zero");
+    std::os::unix::fs::symlink("/dev/zero", &zero_link).unwrap();
+    for (config, kubeconfig, kind) in [
+        ("/dev/zero", &fifo, "a FIFO"),
+        ("/dev/zero", &zero_link, "a device"),
+    ] {
+        let started = Instant::now();
+        let out = sb
+            .cmd()
+            .args(["doctor", "--offline"])
+            .env("AWS_CONFIG_FILE", config)
+            .env("KUBECONFIG", kubeconfig)
+            .timeout(Duration::from_secs(20))
+            .output()
+            .unwrap();
+        no_panic(&out);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let text = stdout(&out);
+        assert!(
+            text.starts_with(&format!("warning  config: {config} is not a regular file: ssoexec and the AWS CLI read it as empty (fix: point AWS_CONFIG_FILE at a file)\n")),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!(
+                "problem  kubeconfig: cannot read {} (it is not a regular file (it is {kind}))",
+                kubeconfig.display()
+            )),
+            "{text}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(10));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_role_cache_entry_that_is_a_fifo_or_links_to_dev_zero_is_replaced_not_read() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    let first = sb.run(&["credential-process", "--profile", "dev"]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let entry = std::fs::read_dir(sb.cli_cache())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "json"))
+        .unwrap();
+    for kind in ["a FIFO", "a device"] {
+        std::fs::remove_file(&entry).unwrap();
+        if kind == "a FIFO" {
+            let made = std::process::Command::new("mkfifo").arg(&entry).status();
+            assert!(made.unwrap().success());
+        } else {
+            std::os::unix::fs::symlink("/dev/zero", &entry).unwrap();
+        }
+        sb.mock.reset_counts();
+        let started = Instant::now();
+        let out = sb
+            .cmd()
+            .args(["credential-process", "--profile", "dev"])
+            .timeout(Duration::from_secs(20))
+            .output()
+            .unwrap();
+        no_panic(&out);
+        // Not read: the credentials are fetched again and the entry replaced by a file.
+        assert!(out.status.success(), "{kind}: {}", stderr(&out));
+        assert!(std::fs::symlink_metadata(&entry).unwrap().is_file());
+        assert_eq!(sb.mock.count(Op::GetRoleCredentials), 1);
+        assert!(started.elapsed() < Duration::from_secs(10));
+    }
+}
+
+fn mkfifo(sb: &Sandbox, name: &str) -> std::path::PathBuf {
+    let path = sb.home().join(name);
+    let made = std::process::Command::new("mkfifo").arg(&path).status();
+    assert!(made.unwrap().success());
+    path
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -439,4 +556,128 @@ async fn credential_process_with_stdout_closed_fails_loudly() {
         "{}",
         stderr(&out)
     );
+}
+
+/// An `Expiration` whose UTC form is past year 9999 (`-23:59` pushes it into year 10000).
+const BEYOND_9999: &str = "9999-12-31T23:59:59-23:59";
+
+/// A role-chaining config: `a` assumes a role with the SSO profile `dev`.
+fn chained_config() -> String {
+    format!(
+        "{CONFIG}\n[profile a]\nrole_arn = arn:aws:iam::222222222222:role/A\nsource_profile = dev\nregion = eu-west-1\n"
+    )
+}
+
+/// An STS that answers every AssumeRole with `expiration`.
+fn sts_with_expiration(expiration: &'static str) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { continue };
+            let mut buf = [0u8; 16384];
+            let _ = s.read(&mut buf);
+            let body = format!(
+                "<AssumeRoleResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><AssumeRoleResult><Credentials><AccessKeyId>ASIAHOSTILE</AccessKeyId><SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken><Expiration>{expiration}</Expiration></Credentials><AssumedRoleUser><Arn>arn:aws:sts::222222222222:assumed-role/A/x</Arn><AssumedRoleId>AROA:x</AssumedRoleId></AssumedRoleUser></AssumeRoleResult></AssumeRoleResponse>"
+            );
+            let _ = write!(
+                s,
+                "HTTP/1.1 200 OK\r\ncontent-type: text/xml\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    url
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_expiration_past_year_9999_from_sts_is_not_a_timestamp() {
+    let sb = Sandbox::new().await;
+    sb.write_config(&chained_config());
+    sb.login("dev");
+    let out = sb
+        .cmd()
+        .args(["credential-process", "--profile", "a"])
+        .env("AWS_ENDPOINT_URL_STS", sts_with_expiration(BEYOND_9999))
+        .output()
+        .unwrap();
+    no_panic(&out);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with(&format!(
+            "error: AssumeRole returned a response ssoexec cannot read: Expiration \"{BEYOND_9999}\" is not a timestamp"
+        )),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_expiration_past_year_9999_in_the_assume_role_cache_is_replaced() {
+    let sb = Sandbox::new().await;
+    sb.write_config(&chained_config());
+    sb.login("dev");
+    let first = sb.run(&["credential-process", "--profile", "a"]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let mut planted = 0;
+    for e in std::fs::read_dir(sb.cli_cache()).unwrap().flatten() {
+        let mut v: Value = serde_json::from_slice(&std::fs::read(e.path()).unwrap()).unwrap();
+        if v.get("AssumedRoleUser").is_some() {
+            v["Credentials"]["Expiration"] = BEYOND_9999.into();
+            std::fs::write(e.path(), v.to_string()).unwrap();
+            planted += 1;
+        }
+    }
+    assert_eq!(planted, 1);
+    sb.mock.reset_counts();
+    let out = sb.run(&["credential-process", "--profile", "a"]);
+    no_panic(&out);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        sb.mock.count(Op::AssumeRole),
+        1,
+        "the entry is assumed again"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pinned_clock_past_year_9999_is_a_usage_error() {
+    let sb = Sandbox::new().await;
+    let out = sb
+        .cmd()
+        .args(["status"])
+        .env("SSOEXEC_TEST_NOW", BEYOND_9999)
+        .output()
+        .unwrap();
+    no_panic(&out);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "error: SSOEXEC_TEST_NOW={BEYOND_9999:?} is not epoch seconds or an RFC 3339 time between 1970 and 9000\nhint: see `ssoexec --help`\n"
+        )
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_ten_thousand_hop_source_profile_chain_is_a_clear_error() {
+    let sb = Sandbox::new().await;
+    let mut config = CONFIG.to_string();
+    let mut source = "dev".to_string();
+    for i in 1..=10_000 {
+        config.push_str(&format!(
+            "\n[profile hop{i}]\nrole_arn = arn:aws:iam::222222222222:role/R{i}\nsource_profile = {source}\n"
+        ));
+        source = format!("hop{i}");
+    }
+    sb.write_config(&config);
+    let out = sb.run(&["credential-process", "--profile", "hop10000"]);
+    no_panic(&out);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        "error: the source_profile chain of the profile \"hop10000\" has more than 32 role hops\nhint: point a profile near the start of the chain at SSO keys, static keys or credential_source\n"
+    );
+    assert_eq!(sb.mock.total_requests(), 0);
 }
