@@ -1,29 +1,21 @@
 //! `ssoexec kubeconfig`: add or update the cluster, user and context that call `ssoexec eks-token`.
-use super::eks_token::region;
 use crate::app::App;
 use crate::cli::KubeconfigArgs;
 use crate::config::Identity;
 use crate::credentials::{self, LoginPermission};
 use crate::error::Error;
-use crate::kube::KubeError;
-use crate::kube::exec_credential::ApiVersion;
 use crate::kube::kubeconfig::{self, Change, Entry, Exec};
+use crate::kube::{KubeError, region};
 use crate::settings::Selection;
 use crate::support::env::KUBECONFIG;
 use crate::support::exit::ExitStatus;
 
-pub async fn kubeconfig(
-    app: &App,
-    args: &KubeconfigArgs,
-    target: &crate::cli::TargetArgs,
-) -> Result<ExitStatus, Error> {
-    if args.discovery.all {
-        return super::discovery::discover(app, args, target).await;
-    }
-    let region = region(app)?;
+pub async fn kubeconfig(app: &App, args: &KubeconfigArgs) -> Result<ExitStatus, Error> {
+    let region = region(&app.settings)?;
     let identity = app.settings.identity()?;
     let (server, ca, arn) = locate_cluster(app, args, &identity, region).await?;
-    let (command, api_version) = exec_entry_program(args)?;
+    let (command, api_version) =
+        kubeconfig::exec_entry_program(args.command.as_deref(), args.exec_api_version.as_deref())?;
     let alias = args.alias.clone().unwrap_or_else(|| arn.clone());
     let entry = Entry {
         cluster: arn,
@@ -110,35 +102,12 @@ async fn locate_cluster(
 }
 
 /// `--cluster-name` (clap requires it unless `--all`).
-/// What every exec entry this run writes calls: `--command`, else this ssoexec's own path; and
-/// the ExecCredential version it asks for (one place for `kubeconfig` and `kubeconfig --all`).
-pub(super) fn exec_entry_program(args: &KubeconfigArgs) -> Result<(String, ApiVersion), Error> {
-    let command = match &args.command {
-        Some(c) => c.clone(),
-        None => std::env::current_exe()
-            .map_err(|e| {
-                Error::caused(
-                    "cannot find the path of this ssoexec",
-                    Some("pass --command PATH".into()),
-                    e,
-                )
-            })?
-            .display()
-            .to_string(),
-    };
-    let api_version = match args.exec_api_version.as_deref() {
-        Some("v1beta1") => ApiVersion::V1Beta1,
-        _ => ApiVersion::V1,
-    };
-    Ok((command, api_version))
-}
-
 fn cluster_name(args: &KubeconfigArgs) -> String {
     args.cluster_name.clone().unwrap_or_default()
 }
 
 /// `arn:PARTITION:eks:REGION:ACCOUNT:cluster/NAME`, as DescribeCluster would name it.
-pub(super) fn cluster_arn(region: &str, account: &str, name: &str) -> String {
+fn cluster_arn(region: &str, account: &str, name: &str) -> String {
     let partition = if region.starts_with("cn-") {
         "aws-cn"
     } else if region.starts_with("us-gov-") {

@@ -39,6 +39,27 @@ pub enum Change {
     Updated,
 }
 
+/// What every exec entry a run writes calls: `command` (`--command`), else this ssoexec's own
+/// path; and the ExecCredential version it asks for (`--exec-api-version`, default v1). One place
+/// for `kubeconfig` and `kubeconfig --all`.
+pub fn exec_entry_program(
+    command: Option<&str>,
+    api_version: Option<&str>,
+) -> Result<(String, ApiVersion), KubeError> {
+    let command = match command {
+        Some(c) => c.to_string(),
+        None => std::env::current_exe()
+            .map_err(KubeError::OwnPath)?
+            .display()
+            .to_string(),
+    };
+    let api_version = match api_version {
+        Some("v1beta1") => ApiVersion::V1Beta1,
+        _ => ApiVersion::V1,
+    };
+    Ok((command, api_version))
+}
+
 /// The file to write: `--kubeconfig`, else the first entry of `KUBECONFIG`, else `~/.kube/config`.
 pub fn target_path(flag: Option<&Path>, kubeconfig_env: Option<&str>, home: &Path) -> PathBuf {
     if let Some(p) = flag {
