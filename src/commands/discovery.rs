@@ -17,7 +17,7 @@ use crate::kube::discovery::{
     self as plan, CONTEXT_PLACEHOLDERS, Candidate, DiscoveryError, Filter, Named, Program, Search,
     Unit,
 };
-use crate::kube::kubeconfig::{self, ManagedEntry};
+use crate::kube::kubeconfig::{self, ManagedEntry, Searched};
 use crate::support::env::KUBECONFIG;
 use crate::support::exit::ExitStatus;
 use crate::support::progress::{count, progress};
@@ -62,11 +62,8 @@ pub async fn discover(
             count(named.shared.len(), "cluster", "clusters")
         ));
     }
-    let chosen: BTreeSet<String> = units
-        .iter()
-        .flat_map(|u| u.wanted.keys().cloned())
-        .collect();
-    write(app, args, named, &chosen).await
+    let searched = plan::searched(&units, &searches);
+    write(app, args, named, &searched).await
 }
 
 /// The search filter and profile glob from the flags, checked before any request.
@@ -285,7 +282,7 @@ async fn write(
     app: &App,
     args: &KubeconfigArgs,
     named: Named,
-    chosen: &BTreeSet<String>,
+    searched: &Searched,
 ) -> Result<ExitStatus, Error> {
     let path = kubeconfig::target_path(
         args.kubeconfig.as_deref(),
@@ -303,7 +300,7 @@ async fn write(
     let (doc, change) = kubeconfig::merge_managed(
         kubeconfig::load(&path)?,
         &list,
-        chosen,
+        searched,
         args.discovery.prune,
         &path,
     )?;
@@ -343,14 +340,33 @@ async fn write(
         super::write_stdout(diff.as_bytes())?;
         app.printer
             .info(format!("dry run, nothing written: {summary}"));
-        return Ok(ExitStatus::Success);
+        return Ok(unpruned(app, args.discovery.prune, searched));
     }
     if new_text != old_text {
         crate::support::atomic::write(&path, new_text.as_bytes())?;
     }
     drop(lock);
     app.printer.info(format!("{summary} ({})", path.display()));
-    Ok(ExitStatus::Success)
+    Ok(unpruned(app, args.discovery.prune, searched))
+}
+
+/// Under `--prune`, the searches that failed (their entries were kept): reported, and exit 1.
+fn unpruned(app: &App, prune: bool, searched: &Searched) -> ExitStatus {
+    let failed: Vec<String> = searched
+        .failures()
+        .map(|(p, r)| format!("{p} in {r}"))
+        .collect();
+    if !prune || failed.is_empty() {
+        return ExitStatus::Success;
+    }
+    app.printer.warn(format!(
+        "not pruned where the search failed, their contexts are kept: {}",
+        failed.join(", ")
+    ));
+    app.printer.info(
+        "hint: run it again when EKS answers, or leave those out with --regions, --role-name or --profile-glob",
+    );
+    ExitStatus::Failure
 }
 
 /// [`throttle::retry`] for EKS calls, whose errors wrap the HTTP error.

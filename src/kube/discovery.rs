@@ -1,7 +1,7 @@
 //! `kubeconfig --all` planning (`docs/eks.md#discovery-listclusters-and-managed-entries`): which
 //! roles to search in which regions, which managed entry each cluster found becomes, and which
 //! old entries a run may call gone. Pure: the command does the searching and the writing.
-use super::kubeconfig::{Entry, Exec, ManagedEntry};
+use super::kubeconfig::{Entry, Exec, ManagedEntry, Searched};
 use crate::aws::eks::Cluster;
 use crate::config::edit::BlockError;
 use crate::config::profile::SsoTarget;
@@ -146,6 +146,28 @@ pub struct Search {
     pub complete: bool,
 }
 
+/// Which profile and region pairs the searches covered, and which failed. A search counts for
+/// every profile of its role that wants the region, and for the profile its entries name.
+pub fn searched(units: &[Unit], searches: &[Search]) -> Searched {
+    let mut out = Searched::default();
+    for s in searches {
+        let u = &units[s.unit];
+        let wanting = u
+            .wanted
+            .iter()
+            .filter(|(_, regions)| regions.contains(&s.region))
+            .map(|(p, _)| p);
+        for profile in wanting.chain([&u.profile]) {
+            if s.complete {
+                out.cover(profile, &s.region);
+            } else {
+                out.fail(profile, &s.region);
+            }
+        }
+    }
+    out
+}
+
 /// What every exec entry of the run calls.
 #[derive(Clone, Debug)]
 pub struct Program {
@@ -286,6 +308,7 @@ fn entry(
             },
         },
         profile: u.profile.clone(),
+        region: region.into(),
     })
 }
 
@@ -463,5 +486,49 @@ mod tests {
             assert_eq!(named.refused.len(), 1, "{template}");
         }
         assert!(name_entries(&units, &found, "{nope}", &names, &program).is_err());
+    }
+
+    #[test]
+    fn a_failed_search_covers_nothing() {
+        let units = plan_units(
+            candidates(&[
+                ("dev-ro", "1", "ReadOnly", Some("us-east-1")),
+                ("dev.ReadOnly", "1", "ReadOnly", Some("eu-west-1")),
+                ("prod", "2", "ReadOnly", Some("eu-west-1")),
+            ]),
+            &Filter::default(),
+        )
+        .units;
+        let search = |unit, region: &str, complete| Search {
+            unit,
+            region: region.into(),
+            clusters: Vec::new(),
+            complete,
+        };
+        let s = searched(
+            &units,
+            &[
+                search(0, "eu-west-1", true),
+                search(0, "us-east-1", false),
+                search(1, "eu-west-1", false),
+            ],
+        );
+        let cases = [
+            ("dev-ro", "eu-west-1", true), // the profile the role's entries name
+            ("dev.ReadOnly", "eu-west-1", true),
+            ("dev-ro", "us-east-1", false),
+            ("prod", "eu-west-1", false),
+        ];
+        for (profile, region, want) in cases {
+            assert_eq!(s.covers(profile, Some(region)), want, "{profile} {region}");
+        }
+        let failed: Vec<_> = s.failures().cloned().collect();
+        assert_eq!(
+            failed,
+            [
+                ("dev-ro".to_string(), "us-east-1".to_string()),
+                ("prod".into(), "eu-west-1".into())
+            ]
+        );
     }
 }

@@ -285,12 +285,54 @@ pub fn merge(doc: Option<Value>, entry: &Entry, path: &Path) -> Result<(Value, C
 /// The `extensions` item name marking the entries `ssoexec kubeconfig --all` manages.
 pub const MANAGED_EXTENSION: &str = "ssoexec";
 
-/// An entry `kubeconfig --all` manages, and the profile it was found with. Its cluster, user and
-/// context all carry the name `entry.context`.
+/// An entry `kubeconfig --all` manages, and the profile and region it was found with. Its
+/// cluster, user and context all carry the name `entry.context`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ManagedEntry {
     pub entry: Entry,
     pub profile: String,
+    pub region: String,
+}
+
+/// What a `kubeconfig --all` run searched, by profile and region: only a managed entry whose
+/// profile and region were searched completely may be called gone (and pruned).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Searched {
+    covered: std::collections::BTreeSet<(String, String)>,
+    failed: std::collections::BTreeSet<(String, String)>,
+}
+
+impl Searched {
+    /// `profile` was searched completely in `region`.
+    pub fn cover(&mut self, profile: &str, region: &str) {
+        self.covered.insert((profile.into(), region.into()));
+    }
+
+    /// The search of `profile` in `region` failed or saw only part of it.
+    pub fn fail(&mut self, profile: &str, region: &str) {
+        self.failed.insert((profile.into(), region.into()));
+    }
+
+    /// The (profile, region) searches that failed, sorted.
+    pub fn failures(&self) -> impl Iterator<Item = &(String, String)> {
+        self.failed.iter()
+    }
+
+    /// Whether an entry of `profile` found in `region` was searched for completely. An entry
+    /// marked without a region (written before regions were recorded) counts only when every
+    /// search of its profile succeeded.
+    pub fn covers(&self, profile: &str, region: Option<&str>) -> bool {
+        match region {
+            Some(r) => {
+                let key = (profile.to_string(), r.to_string());
+                self.covered.contains(&key) && !self.failed.contains(&key)
+            }
+            None => {
+                self.covered.iter().any(|(p, _)| p == profile)
+                    && !self.failed.iter().any(|(p, _)| p == profile)
+            }
+        }
+    }
 }
 
 /// What merging managed entries did, by context name.
@@ -307,13 +349,14 @@ pub struct ManagedChange {
     pub skipped: Vec<String>,
 }
 
-fn managed_marker(profile: &str) -> Value {
+fn managed_marker(profile: &str, region: &str) -> Value {
     Value::Sequence(vec![mapping(vec![
         (
             "extension",
             mapping(vec![
                 ("managed", Value::Bool(true)),
                 ("profile", string(profile)),
+                ("region", string(region)),
             ]),
         ),
         ("name", string(MANAGED_EXTENSION)),
@@ -323,6 +366,25 @@ fn managed_marker(profile: &str) -> Value {
 /// The profile of a managed list item (`{<field>: {extensions: [...]}, name}`), `None` for an
 /// item the user wrote.
 pub fn managed_profile(item: &Value, field: &str) -> Option<String> {
+    managed(item, field).map(|x| {
+        x.get("profile")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    })
+}
+
+/// The region a managed list item was found in; `None` for an item the user wrote, or one
+/// written before regions were recorded.
+pub fn managed_region(item: &Value, field: &str) -> Option<String> {
+    managed(item, field)?
+        .get("region")
+        .and_then(Value::as_str)
+        .map(String::from)
+}
+
+/// The `ssoexec` extension of a managed list item.
+fn managed<'a>(item: &'a Value, field: &str) -> Option<&'a Value> {
     item.get(field)?
         .get("extensions")?
         .as_sequence()?
@@ -330,17 +392,11 @@ pub fn managed_profile(item: &Value, field: &str) -> Option<String> {
         .find(|x| x.get("name").and_then(Value::as_str) == Some(MANAGED_EXTENSION))
         .and_then(|x| x.get("extension"))
         .filter(|x| x.get("managed").and_then(Value::as_bool) == Some(true))
-        .map(|x| {
-            x.get("profile")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string()
-        })
 }
 
-fn with_marker(mut value: Value, profile: &str) -> Value {
-    if let Some(m) = value.as_mapping_mut() {
-        m.insert(key("extensions"), managed_marker(profile));
+fn with_marker(mut value: Value, m: &ManagedEntry) -> Value {
+    if let Some(map) = value.as_mapping_mut() {
+        map.insert(key("extensions"), managed_marker(&m.profile, &m.region));
     }
     value
 }
@@ -370,13 +426,14 @@ fn item_name(item: &Value) -> Option<&str> {
     item.get("name").and_then(Value::as_str)
 }
 
-/// `doc` with the managed `entries` added or updated in place. Managed entries of `profiles`
-/// that are not among `entries` are removed with `prune`, else kept; entries without the managed
-/// marker are never changed (a name they hold is skipped). The current context is not changed.
+/// `doc` with the managed `entries` added or updated in place. Managed entries the run
+/// `searched` for but did not find are removed with `prune`, else kept; entries of a failed
+/// search are kept either way; entries without the managed marker are never changed (a name
+/// they hold is skipped). The current context is not changed.
 pub fn merge_managed(
     doc: Option<Value>,
     entries: &[ManagedEntry],
-    profiles: &std::collections::BTreeSet<String>,
+    searched: &Searched,
     prune: bool,
     path: &Path,
 ) -> Result<(Value, ManagedChange), KubeError> {
@@ -402,9 +459,9 @@ pub fn merge_managed(
         let name = m.entry.context.as_str();
         let e = &m.entry;
         let values = [
-            with_marker(cluster_value(e), &m.profile),
-            with_marker(user_value(e), &m.profile),
-            with_marker(context_value(e), &m.profile),
+            with_marker(cluster_value(e), m),
+            with_marker(user_value(e), m),
+            with_marker(context_value(e), m),
         ];
         // A name the user wrote in any of the three lists stays theirs.
         let mut users_own = false;
@@ -447,12 +504,13 @@ pub fn merge_managed(
             change.updated.push(name.to_string());
         }
     }
-    // Managed entries of the chosen profiles that this run did not find.
+    // Managed entries that this run searched for and did not find.
     let contexts = list_mut(root, "contexts", path)?;
     let stale: Vec<String> = contexts
         .iter()
         .filter(|i| {
-            managed_profile(i, "context").is_some_and(|p| profiles.contains(&p))
+            managed_profile(i, "context")
+                .is_some_and(|p| searched.covers(&p, managed_region(i, "context").as_deref()))
                 && item_name(i).is_some_and(|n| !wanted.contains(n))
         })
         .filter_map(|i| item_name(i).map(String::from))
@@ -593,9 +651,11 @@ current-context: prod
             ManagedEntry {
                 entry: e,
                 profile: profile.into(),
+                region: "eu-west-1".into(),
             }
         };
-        let profiles: std::collections::BTreeSet<String> = ["p".to_string()].into();
+        let mut profiles = Searched::default();
+        profiles.cover("p", "eu-west-1");
         let doc = Some(serde_yaml::from_str(user).unwrap());
         let (doc, c) = merge_managed(
             doc,
@@ -643,9 +703,11 @@ current-context: prod
                 to_yaml(&doc, Path::new("k")).unwrap()
             )
         );
-        let other: std::collections::BTreeSet<String> = ["q".to_string()].into();
+        let mut other = Searched::default();
+        other.cover("q", "eu-west-1");
+        other.cover("p", "us-east-1");
         let (_, c) = merge_managed(Some(doc.clone()), &[], &other, true, Path::new("k")).unwrap();
-        assert!(c.removed.is_empty());
+        assert!(c.removed.is_empty(), "another profile, another region");
         let (pruned, c) = merge_managed(
             Some(doc),
             &[managed("a", "p")],
@@ -666,5 +728,30 @@ current-context: prod
             );
         }
         assert_eq!(pruned["clusters"][0]["name"], "taken");
+    }
+
+    #[test]
+    fn only_a_complete_search_covers_an_entry() {
+        let mut s = Searched::default();
+        s.cover("dev", "eu-west-1");
+        s.cover("dev", "us-east-1");
+        s.fail("dev", "ap-south-1");
+        s.cover("prod", "eu-west-1");
+        s.fail("ops", "eu-west-1");
+        let cases = [
+            ("dev", Some("eu-west-1"), true),
+            ("dev", Some("us-east-1"), true),
+            ("dev", Some("ap-south-1"), false),
+            ("dev", Some("sa-east-1"), false),
+            ("dev", None, false),
+            ("prod", None, true),
+            ("prod", Some("us-east-1"), false),
+            ("ops", Some("eu-west-1"), false),
+            ("ops", None, false),
+            ("nobody", None, false),
+        ];
+        for (profile, region, want) in cases {
+            assert_eq!(s.covers(profile, region), want, "{profile} {region:?}");
+        }
     }
 }

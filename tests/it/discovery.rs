@@ -39,6 +39,7 @@ clusters:
     - extension:
         managed: true
         profile: dev.Admin
+        region: eu-west-1
       name: ssoexec
   name: dev/eu-west-1/alpha
 - cluster:
@@ -48,6 +49,7 @@ clusters:
     - extension:
         managed: true
         profile: dev.Admin
+        region: eu-west-1
       name: ssoexec
   name: dev/eu-west-1/beta
 - cluster:
@@ -57,6 +59,7 @@ clusters:
     - extension:
         managed: true
         profile: prod.ReadOnly
+        region: eu-west-1
       name: ssoexec
   name: prod/eu-west-1/prod-eks
 - cluster:
@@ -66,6 +69,7 @@ clusters:
     - extension:
         managed: true
         profile: prod.ReadOnly
+        region: us-east-1
       name: ssoexec
   name: prod/us-east-1/prod-us
 contexts:
@@ -80,6 +84,7 @@ contexts:
     - extension:
         managed: true
         profile: dev.Admin
+        region: eu-west-1
       name: ssoexec
   name: dev/eu-west-1/alpha
 - context:
@@ -89,6 +94,7 @@ contexts:
     - extension:
         managed: true
         profile: dev.Admin
+        region: eu-west-1
       name: ssoexec
   name: dev/eu-west-1/beta
 - context:
@@ -98,6 +104,7 @@ contexts:
     - extension:
         managed: true
         profile: prod.ReadOnly
+        region: eu-west-1
       name: ssoexec
   name: prod/eu-west-1/prod-eks
 - context:
@@ -107,6 +114,7 @@ contexts:
     - extension:
         managed: true
         profile: prod.ReadOnly
+        region: us-east-1
       name: ssoexec
   name: prod/us-east-1/prod-us
 current-context: other
@@ -134,6 +142,7 @@ users:
     - extension:
         managed: true
         profile: dev.Admin
+        region: eu-west-1
       name: ssoexec
   name: dev/eu-west-1/alpha
 - user:
@@ -154,6 +163,7 @@ users:
     - extension:
         managed: true
         profile: dev.Admin
+        region: eu-west-1
       name: ssoexec
   name: dev/eu-west-1/beta
 - user:
@@ -174,6 +184,7 @@ users:
     - extension:
         managed: true
         profile: prod.ReadOnly
+        region: eu-west-1
       name: ssoexec
   name: prod/eu-west-1/prod-eks
 - user:
@@ -194,6 +205,7 @@ users:
     - extension:
         managed: true
         profile: prod.ReadOnly
+        region: us-east-1
       name: ssoexec
   name: prod/us-east-1/prod-us
 ";
@@ -307,7 +319,8 @@ async fn every_cluster_becomes_a_managed_context_kubectl_reads() {
         &sb,
         &["--regions", "eu-west-1,us-east-1", "--prune", "--dry-run"],
     );
-    assert!(dry.status.success());
+    // Account 333333333333 may not list clusters: its searches failed, so --prune exits 1.
+    assert_eq!(dry.status.code(), Some(1), "{}", stderr(&dry));
     assert!(
         stdout(&dry).starts_with(&format!("--- {p}\n+++ {p}\n@@ ", p = path.display())),
         "{}",
@@ -316,9 +329,9 @@ async fn every_cluster_becomes_a_managed_context_kubectl_reads() {
     assert!(stdout(&dry).contains("\n-  name: dev/eu-west-1/beta\n"));
     assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
     let pruned = discover(&sb, &["--regions", "eu-west-1,us-east-1", "--prune"]);
-    assert!(pruned.status.success());
+    assert_eq!(pruned.status.code(), Some(1), "{}", stderr(&pruned));
     assert!(
-        stderr(&pruned).ends_with(&format!(
+        stderr(&pruned).contains(&format!(
             "3 clusters in 2 accounts, 2 regions; 0 new, 1 removed ({})\n",
             path.display()
         )),
@@ -445,4 +458,79 @@ async fn bounded_concurrency_and_throttling_retries() {
         sb.mock.max_in_flight(Op::DescribeCluster) >= 2,
         "no concurrency"
     );
+}
+
+/// The context names in the kubeconfig, sorted.
+fn contexts(sb: &Sandbox) -> Vec<String> {
+    let text = std::fs::read_to_string(sb.home().join("kubeconfig")).unwrap();
+    let doc: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    let mut names: Vec<String> = doc["contexts"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn prune_removes_only_what_a_successful_search_covered() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    let g = sb.run(&["generate", "--sso-session", "corp", "--region", "eu-west-1"]);
+    assert!(g.status.success(), "{}", stderr(&g));
+    sb.mock
+        .with_clusters("111111111111", "eu-west-1", &["alpha", "beta"])
+        .with_clusters("222222222222", "eu-west-1", &["prod-eks"])
+        .with_clusters("222222222222", "us-east-1", &["prod-us"]);
+    let both = ["--regions", "eu-west-1,us-east-1", "--account-id"];
+    let first = discover(&sb, &[&both[..], &["222222222222"]].concat());
+    assert!(first.status.success(), "{}", stderr(&first));
+    let all = ["prod/eu-west-1/prod-eks", "prod/us-east-1/prod-us"];
+    assert_eq!(contexts(&sb), all);
+    let path = sb.home().join("kubeconfig");
+    let written = std::fs::read_to_string(&path).unwrap();
+
+    // Every GetRoleCredentials answers 500: nothing was searched, nothing is pruned.
+    std::fs::remove_dir_all(sb.cli_cache()).unwrap();
+    sb.mock.fail_next(Op::GetRoleCredentials, 500, 1000);
+    let out = discover(&sb, &[&both[..], &["222222222222", "--prune"]].concat());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), written);
+    let err = stderr(&out);
+    assert!(
+        err.contains("warning: not pruned where the search failed, their contexts are kept: prod.ReadOnly in eu-west-1, prod.ReadOnly in us-east-1\nhint: run it again when EKS answers, or leave those out with --regions, --role-name or --profile-glob\n"),
+        "{err}"
+    );
+    sb.mock.fail_next(Op::GetRoleCredentials, 500, 0);
+
+    // us-east-1 answers 403 "security token invalid" and both clusters are gone: only the
+    // eu-west-1 one, whose search succeeded, is pruned.
+    sb.mock
+        .with_clusters("222222222222", "eu-west-1", &[])
+        .with_clusters("222222222222", "us-east-1", &[])
+        .disable_eks_region("us-east-1");
+    let out = discover(&sb, &[&both[..], &["222222222222", "--prune"]].concat());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(contexts(&sb), ["prod/us-east-1/prod-us"]);
+    assert!(
+        stderr(&out).contains("their contexts are kept: prod.ReadOnly in us-east-1\n"),
+        "{}",
+        stderr(&out)
+    );
+
+    // A region not searched this time is not pruned either, and nothing failed: exit 0.
+    let out = discover(
+        &sb,
+        &[
+            "--regions",
+            "eu-west-1",
+            "--account-id",
+            "222222222222",
+            "--prune",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(contexts(&sb), ["prod/us-east-1/prod-us"]);
 }
