@@ -94,6 +94,13 @@ async fn locate_cluster(
         name: name.clone(),
         status: cluster.status.clone(),
     })?;
+    if !kubeconfig::is_https(&server) {
+        return Err(KubeError::NotHttps {
+            name: crate::support::text::clean(name),
+            server: crate::support::text::clean(&server),
+        }
+        .into());
+    }
     let ca = args
         .certificate_authority_data
         .clone()

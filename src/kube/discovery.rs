@@ -184,6 +184,12 @@ pub enum Refused {
         cluster: String,
         status: String,
     },
+    /// kubectl would send the EKS token over plain HTTP.
+    NotHttps {
+        context: String,
+        cluster: String,
+        server: String,
+    },
 }
 
 impl std::fmt::Display for Refused {
@@ -200,6 +206,17 @@ impl std::fmt::Display for Refused {
                 clean(context),
                 clean(cluster),
                 clean(status)
+            ),
+            Refused::NotHttps {
+                context,
+                cluster,
+                server,
+            } => write!(
+                f,
+                "{}: cluster {} has the endpoint {}, not https://: kubectl would send the token in clear text; skipped",
+                clean(context),
+                clean(cluster),
+                clean(server)
             ),
         }
     }
@@ -285,6 +302,13 @@ fn entry(
             status: cluster.status.clone(),
         });
     };
+    if !super::kubeconfig::is_https(&server) {
+        return Err(Refused::NotHttps {
+            context: name.into(),
+            cluster: cluster.name.clone(),
+            server,
+        });
+    }
     let args = [
         "eks-token",
         "--cluster-name",
@@ -455,6 +479,7 @@ mod tests {
             (1, "eu-west-1", "a", Some("https://a")),
             (0, "eu-west-1", "a", Some("https://a")),
             (0, "eu-west-1", "new", None),
+            (0, "eu-west-1", "plain", Some("http://plain")),
         ]);
         let cases: [(&str, &[(&str, &str)], usize); 2] = [
             (
@@ -483,7 +508,9 @@ mod tests {
                 (want, shared),
                 "{template}"
             );
-            assert_eq!(named.refused.len(), 1, "{template}");
+            let why: Vec<_> = named.refused.iter().map(|r| r.to_string()).collect();
+            assert_eq!(why.len(), 2, "{template}: {why:?}");
+            assert!(why[1].ends_with("has the endpoint http://plain, not https://: kubectl would send the token in clear text; skipped"), "{why:?}");
         }
         assert!(name_entries(&units, &found, "{nope}", &names, &program).is_err());
     }

@@ -60,6 +60,14 @@ pub fn exec_entry_program(
     Ok((command, api_version))
 }
 
+/// Whether kubectl would reach `server` over TLS: only an `https://` URL (any case) keeps the
+/// EKS token, a bearer credential, off the wire in clear text.
+pub fn is_https(server: &str) -> bool {
+    server
+        .get(..8)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
+}
+
 /// The file to write: `--kubeconfig`, else the first entry of `KUBECONFIG`, else `~/.kube/config`.
 pub fn target_path(flag: Option<&Path>, kubeconfig_env: Option<&str>, home: &Path) -> PathBuf {
     if let Some(p) = flag {
@@ -624,6 +632,25 @@ current-context: prod
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn only_https_servers() {
+        for (server, want) in [
+            ("https://x.eks.amazonaws.com", true),
+            ("HTTPS://X", true),
+            ("https://", true),
+            ("http://x.eks.amazonaws.com", false),
+            ("HTTP://x", false),
+            (" https://x", false),
+            ("httpsx://x", false),
+            ("x.eks.amazonaws.com", false),
+            ("", false),
+            ("ftp://x", false),
+            ("https:/x", false),
+        ] {
+            assert_eq!(is_https(server), want, "{server:?}");
+        }
     }
 
     #[test]

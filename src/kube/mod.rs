@@ -34,6 +34,10 @@ pub enum KubeError {
     Locked { path: PathBuf, secs: u64 },
     #[error("EKS cluster {name} has no API endpoint yet (status {status})")]
     ClusterNotReady { name: String, status: String },
+    #[error(
+        "EKS cluster {name} has the API endpoint {server}, not https://: kubectl would send the token in clear text"
+    )]
+    NotHttps { name: String, server: String },
     #[error("cannot find the path of this ssoexec")]
     OwnPath(#[source] std::io::Error),
 }
@@ -56,6 +60,9 @@ impl crate::error::Diagnostic for KubeError {
                 Some("wait until the cluster is ACTIVE, or pass --server".into())
             }
             KubeError::OwnPath(_) => Some("pass --command PATH".into()),
+            KubeError::NotHttps { .. } => Some(
+                "check the cluster's endpoint with `aws eks describe-cluster`; to use it anyway, pass --server and --certificate-authority-data".into(),
+            ),
             _ => None,
         }
     }

@@ -534,3 +534,101 @@ async fn prune_removes_only_what_a_successful_search_covered() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(contexts(&sb), ["prod/us-east-1/prod-us"]);
 }
+
+/// An EKS endpoint that answers every ListClusters with `clusters` and every DescribeCluster of
+/// `name` with the API endpoint `endpoints[name]`; returns its URL. Serves until the test ends.
+pub(crate) fn eks_stub(clusters: &[(&str, &str)]) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let clusters: Vec<(String, String)> = clusters
+        .iter()
+        .map(|(n, e)| (n.to_string(), e.to_string()))
+        .collect();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            if reader.read_line(&mut line).is_err() {
+                continue;
+            }
+            loop {
+                let mut header = String::new();
+                if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
+                    break;
+                }
+            }
+            let path = line.split(' ').nth(1).unwrap_or("/").to_string();
+            let name = path
+                .strip_prefix("/clusters/")
+                .map(|n| n.split('?').next().unwrap_or(n));
+            let body = match name {
+                None => serde_json::json!({
+                    "clusters": clusters.iter().map(|(n, _)| n).collect::<Vec<_>>()
+                }),
+                Some(n) => {
+                    let endpoint = clusters
+                        .iter()
+                        .find(|(c, _)| c == n)
+                        .map(|(_, e)| e.clone())
+                        .unwrap_or_default();
+                    serde_json::json!({ "cluster": {
+                        "name": n,
+                        "arn": format!("arn:aws:eks:eu-west-1:222222222222:cluster/{n}"),
+                        "endpoint": endpoint,
+                        "certificateAuthority": { "data": "Q0E=" },
+                        "status": "ACTIVE",
+                    }})
+                }
+            }
+            .to_string();
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    url
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cluster_endpoint_that_is_not_https_is_skipped() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    let g = sb.run(&["generate", "--sso-session", "corp", "--region", "eu-west-1"]);
+    assert!(g.status.success(), "{}", stderr(&g));
+    let stub = eks_stub(&[
+        ("plain", "http://plain.eks.example.test"),
+        ("shouty", "HTTP://shouty.eks.example.test"),
+        ("secure", "https://secure.eks.example.test"),
+    ]);
+    let kubeconfig = sb.home().join("kubeconfig");
+    let out = sb
+        .cmd()
+        .env("AWS_ENDPOINT_URL_EKS", &stub)
+        .args([
+            "kubeconfig",
+            "--all",
+            "--command",
+            "ssoexec",
+            "--account-id",
+        ])
+        .args(["222222222222", "--kubeconfig", kubeconfig.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "warning: prod/eu-west-1/plain: cluster plain has the endpoint http://plain.eks.example.test, not https://: kubectl would send the token in clear text; skipped\n\
+             warning: prod/eu-west-1/shouty: cluster shouty has the endpoint HTTP://shouty.eks.example.test, not https://: kubectl would send the token in clear text; skipped\n\
+             1 cluster in 1 account, 1 region; 1 new, 0 removed ({})\n",
+            kubeconfig.display()
+        )
+    );
+    assert_eq!(contexts(&sb), ["prod/eu-west-1/secure"]);
+    let text = std::fs::read_to_string(&kubeconfig).unwrap();
+    assert!(!text.contains("http://"), "{text}");
+}

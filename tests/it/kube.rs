@@ -1150,3 +1150,25 @@ async fn logout_drops_cached_eks_tokens() {
         "signed out means signed out, for kubectl too"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_described_endpoint_that_is_not_https_is_refused() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    let stub = crate::discovery::eks_stub(&[("plain", "http://plain.eks.example.test")]);
+    let kubeconfig = sb.home().join("kubeconfig");
+    let out = sb
+        .cmd()
+        .env("AWS_ENDPOINT_URL_EKS", &stub)
+        .args(["kubeconfig", "--profile", "dev", "--region", "eu-west-1"])
+        .args(["--cluster-name", "plain", "--kubeconfig"])
+        .arg(&kubeconfig)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        "error: EKS cluster plain has the API endpoint http://plain.eks.example.test, not https://: kubectl would send the token in clear text\nhint: check the cluster's endpoint with `aws eks describe-cluster`; to use it anyway, pass --server and --certificate-authority-data\n"
+    );
+    assert!(!kubeconfig.exists(), "nothing written");
+}
