@@ -58,7 +58,7 @@ pub async fn discover(
     }
     if !named.shared.is_empty() {
         app.printer.info(format!(
-            "{} reachable through more than one profile got one context each (add {{role_name}} or {{profile}} to --context-name for one per role)",
+            "{} reachable through more than one role got one context each, with the least privileged role (add {{role_name}} or {{profile}} to --context-name for one per role, or choose one with --role-name)",
             count(named.shared.len(), "cluster", "clusters")
         ));
     }
@@ -323,12 +323,15 @@ async fn write(
     }
     let accounts: BTreeSet<_> = placed.values().map(|(a, _)| a).collect();
     let regions: BTreeSet<_> = placed.values().map(|(_, r)| r).collect();
+    // Every placed entry is new, updated (e.g. bound to another role) or unchanged.
     let summary = format!(
-        "{} in {}, {}; {} new, {} removed",
+        "{} in {}, {}: {} new, {} updated, {} unchanged, {} removed",
         count(placed.len(), "cluster", "clusters"),
         count(accounts.len(), "account", "accounts"),
         count(regions.len(), "region", "regions"),
         change.added.len(),
+        change.updated.len(),
+        change.unchanged,
         change.removed.len()
     );
     if args.dry_run {

@@ -168,6 +168,32 @@ pub fn searched(units: &[Unit], searches: &[Search]) -> Searched {
     out
 }
 
+/// How privileged a role name sounds, lowest first: read-only and audit roles, then others,
+/// then power users, then administrators. Of several roles that reach one cluster, the entry
+/// calls the lowest (`--role-name` chooses one outright).
+pub fn privilege_rank(role_name: &str) -> u8 {
+    let r: String = role_name
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    if ["readonly", "viewonly", "view", "read", "audit", "observ"]
+        .iter()
+        .any(|w| r.contains(w))
+    {
+        0
+    } else if ["admin", "fullaccess", "owner"]
+        .iter()
+        .any(|w| r.contains(w))
+    {
+        3
+    } else if r.contains("poweruser") {
+        2
+    } else {
+        1
+    }
+}
+
 /// What every exec entry of the run calls.
 #[derive(Clone, Debug)]
 pub struct Program {
@@ -228,13 +254,14 @@ pub struct Named {
     pub entries: Vec<ManagedEntry>,
     /// Account id and region of each entry, by context name (for the summary).
     pub places: BTreeMap<String, (String, String)>,
-    /// Context names found again through another role: one entry each.
-    pub shared: Vec<String>,
+    /// Clusters (context names) that more than one role reaches: one entry each.
+    pub shared: BTreeSet<String>,
     pub refused: Vec<Refused>,
 }
 
-/// One managed entry per context name: of the clusters that get one name, the first by profile,
-/// region and cluster name wins (so every run chooses alike).
+/// One managed entry per context name: of the clusters that get one name, the least privileged
+/// role wins ([`privilege_rank`]), then the first profile, region and cluster by name (so every
+/// run chooses alike).
 pub fn name_entries(
     units: &[Unit],
     searches: &[Search],
@@ -251,7 +278,12 @@ pub fn name_entries(
         .collect();
     found.sort_by(|a, b| {
         let key = |(u, r, c): &(&Unit, &str, &Cluster)| {
-            (u.profile.clone(), r.to_string(), c.name.clone())
+            (
+                privilege_rank(&u.target.role_name),
+                u.profile.clone(),
+                r.to_string(),
+                c.name.clone(),
+            )
         };
         key(a).cmp(&key(b))
     });
@@ -272,7 +304,7 @@ pub fn name_entries(
             ],
         )?;
         if !taken.insert(name.clone()) {
-            out.shared.push(name);
+            out.shared.insert(name);
             continue;
         }
         match entry(&name, u, region, cluster, program) {
@@ -484,7 +516,7 @@ mod tests {
         let cases: [(&str, &[(&str, &str)], usize); 2] = [
             (
                 "{account_name}/{region}/{cluster}",
-                &[("dev/eu-west-1/a", "dev.Admin")],
+                &[("dev/eu-west-1/a", "dev.ReadOnly")],
                 1,
             ),
             (
@@ -557,5 +589,24 @@ mod tests {
                 ("prod".into(), "eu-west-1".into())
             ]
         );
+    }
+
+    #[test]
+    fn roles_ranked_least_privileged_first() {
+        for (role, rank) in [
+            ("ReadOnlyAccess", 0),
+            ("ReadOnly", 0),
+            ("read-only", 0),
+            ("ViewOnlyAccess", 0),
+            ("SecurityAudit", 0),
+            ("Developer", 1),
+            ("Billing", 1),
+            ("PowerUserAccess", 2),
+            ("Admin", 3),
+            ("AdministratorAccess", 3),
+            ("EKSFullAccess", 3),
+        ] {
+            assert_eq!(privilege_rank(role), rank, "{role}");
+        }
     }
 }

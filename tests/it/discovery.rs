@@ -38,7 +38,7 @@ clusters:
     extensions:
     - extension:
         managed: true
-        profile: dev.Admin
+        profile: dev.ReadOnly
         region: eu-west-1
       name: ssoexec
   name: dev/eu-west-1/alpha
@@ -48,7 +48,7 @@ clusters:
     extensions:
     - extension:
         managed: true
-        profile: dev.Admin
+        profile: dev.ReadOnly
         region: eu-west-1
       name: ssoexec
   name: dev/eu-west-1/beta
@@ -83,7 +83,7 @@ contexts:
     extensions:
     - extension:
         managed: true
-        profile: dev.Admin
+        profile: dev.ReadOnly
         region: eu-west-1
       name: ssoexec
   name: dev/eu-west-1/alpha
@@ -93,7 +93,7 @@ contexts:
     extensions:
     - extension:
         managed: true
-        profile: dev.Admin
+        profile: dev.ReadOnly
         region: eu-west-1
       name: ssoexec
   name: dev/eu-west-1/beta
@@ -134,14 +134,14 @@ users:
       - --region
       - eu-west-1
       - --profile
-      - dev.Admin
+      - dev.ReadOnly
       command: ssoexec
       installHint: ssoexec signs in to AWS IAM Identity Center and prints EKS tokens. Install it and put it on PATH, or run `ssoexec kubeconfig` again to update the command path.
       interactiveMode: IfAvailable
     extensions:
     - extension:
         managed: true
-        profile: dev.Admin
+        profile: dev.ReadOnly
         region: eu-west-1
       name: ssoexec
   name: dev/eu-west-1/alpha
@@ -155,14 +155,14 @@ users:
       - --region
       - eu-west-1
       - --profile
-      - dev.Admin
+      - dev.ReadOnly
       command: ssoexec
       installHint: ssoexec signs in to AWS IAM Identity Center and prints EKS tokens. Install it and put it on PATH, or run `ssoexec kubeconfig` again to update the command path.
       interactiveMode: IfAvailable
     extensions:
     - extension:
         managed: true
-        profile: dev.Admin
+        profile: dev.ReadOnly
         region: eu-west-1
       name: ssoexec
   name: dev/eu-west-1/beta
@@ -258,8 +258,8 @@ async fn every_cluster_becomes_a_managed_context_kubectl_reads() {
     let text = std::fs::read_to_string(&path).unwrap();
     assert_eq!(text, EXPECTED);
     let mut want = vec![
-        "2 clusters reachable through more than one profile got one context each (add {role_name} or {profile} to --context-name for one per role)".to_string(),
-        format!("4 clusters in 2 accounts, 2 regions; 4 new, 0 removed ({})", path.display()),
+        "2 clusters reachable through more than one role got one context each, with the least privileged role (add {role_name} or {profile} to --context-name for one per role, or choose one with --role-name)".to_string(),
+        format!("4 clusters in 2 accounts, 2 regions: 4 new, 0 updated, 0 unchanged, 0 removed ({})", path.display()),
     ];
     for role in ["Admin", "Dev", "ReadOnly"] {
         for region in ["ap-south-1", "eu-west-1", "us-east-1"] {
@@ -332,7 +332,7 @@ async fn every_cluster_becomes_a_managed_context_kubectl_reads() {
     assert_eq!(pruned.status.code(), Some(1), "{}", stderr(&pruned));
     assert!(
         stderr(&pruned).contains(&format!(
-            "3 clusters in 2 accounts, 2 regions; 0 new, 1 removed ({})\n",
+            "3 clusters in 2 accounts, 2 regions: 0 new, 0 updated, 3 unchanged, 1 removed ({})\n",
             path.display()
         )),
         "{}",
@@ -374,7 +374,7 @@ async fn filters_default_regions_and_the_users_own_names() {
     assert_eq!(
         stderr(&out),
         format!(
-            "2 clusters in 1 account, 1 region; 2 new, 0 removed ({})\n",
+            "2 clusters in 1 account, 1 region: 2 new, 0 updated, 0 unchanged, 0 removed ({})\n",
             path.display()
         )
     );
@@ -383,7 +383,7 @@ async fn filters_default_regions_and_the_users_own_names() {
     assert_eq!(
         stderr(&out),
         format!(
-            "2 clusters reachable through more than one profile got one context each (add {{role_name}} or {{profile}} to --context-name for one per role)\nwarning: dev/eu-west-1/beta: a cluster, user or context you wrote has this name; left alone\n2 contexts were not found again and kept (--prune removes them): dev.ReadOnly:alpha, dev.ReadOnly:beta\n1 cluster in 1 account, 1 region; 1 new, 0 removed ({})\n",
+            "2 clusters reachable through more than one role got one context each, with the least privileged role (add {{role_name}} or {{profile}} to --context-name for one per role, or choose one with --role-name)\nwarning: dev/eu-west-1/beta: a cluster, user or context you wrote has this name; left alone\n2 contexts were not found again and kept (--prune removes them): dev.ReadOnly:alpha, dev.ReadOnly:beta\n1 cluster in 1 account, 1 region: 1 new, 0 updated, 0 unchanged, 0 removed ({})\n",
             path.display()
         )
     );
@@ -439,7 +439,7 @@ async fn bounded_concurrency_and_throttling_retries() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
         stderr(&out).ends_with(&format!(
-            "48 clusters in 12 accounts, 1 region; 48 new, 0 removed ({})\n",
+            "48 clusters in 12 accounts, 1 region: 48 new, 0 updated, 0 unchanged, 0 removed ({})\n",
             sb.home().join("kubeconfig").display()
         )),
         "{}",
@@ -624,11 +624,68 @@ async fn a_cluster_endpoint_that_is_not_https_is_skipped() {
         format!(
             "warning: prod/eu-west-1/plain: cluster plain has the endpoint http://plain.eks.example.test, not https://: kubectl would send the token in clear text; skipped\n\
              warning: prod/eu-west-1/shouty: cluster shouty has the endpoint HTTP://shouty.eks.example.test, not https://: kubectl would send the token in clear text; skipped\n\
-             1 cluster in 1 account, 1 region; 1 new, 0 removed ({})\n",
+             1 cluster in 1 account, 1 region: 1 new, 0 updated, 0 unchanged, 0 removed ({})\n",
             kubeconfig.display()
         )
     );
     assert_eq!(contexts(&sb), ["prod/eu-west-1/secure"]);
     let text = std::fs::read_to_string(&kubeconfig).unwrap();
     assert!(!text.contains("http://"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn counts_add_up_and_the_least_privileged_role_is_bound() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    // 4 accounts × AdministratorAccess, ReadOnlyAccess, PowerUserAccess; 3 clusters each.
+    sb.mock.with_accounts(4, 3);
+    sb.mock.set_page_size(100);
+    let g = sb.run(&["generate", "--sso-session", "corp", "--region", "eu-west-1"]);
+    assert!(g.status.success(), "{}", stderr(&g));
+    sb.mock.with_clusters_per_account(3, &["eu-west-1"]);
+    let path = sb.home().join("kubeconfig");
+    let out = discover(&sb, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "12 clusters reachable through more than one role got one context each, with the least privileged role (add {{role_name}} or {{profile}} to --context-name for one per role, or choose one with --role-name)\n\
+             12 clusters in 4 accounts, 1 region: 12 new, 0 updated, 0 unchanged, 0 removed ({})\n",
+            path.display()
+        )
+    );
+    let doc: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let profiles: std::collections::BTreeSet<&str> = doc["contexts"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            c["context"]["extensions"][0]["extension"]["profile"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(
+        profiles.into_iter().collect::<Vec<_>>(),
+        [
+            "account-0001.ReadOnlyAccess",
+            "account-0002.ReadOnlyAccess",
+            "account-0003.ReadOnlyAccess",
+            "account-0004.ReadOnlyAccess"
+        ]
+    );
+
+    // Bound to another role: every entry is updated, none new, none removed.
+    let out = discover(&sb, &["--role-name", "AdministratorAccess"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "12 clusters in 4 accounts, 1 region: 0 new, 12 updated, 0 unchanged, 0 removed ({})\n",
+            path.display()
+        )
+    );
+    let again = discover(&sb, &["--role-name", "AdministratorAccess"]);
+    assert!(stderr(&again).contains(": 0 new, 0 updated, 12 unchanged, 0 removed ("));
 }
