@@ -246,8 +246,19 @@ fn upsert(
 }
 
 /// `doc` with `entry` added or updated and made the current context. Everything else is kept as
-/// it was (order included); a missing document starts as an empty `kind: Config`.
-pub fn merge(doc: Option<Value>, entry: &Entry, path: &Path) -> Result<(Value, Change), KubeError> {
+/// it was (order included); a missing document starts as an empty `kind: Config`. With
+/// `managed` (profile, region) the three items carry the managed marker, so `kubeconfig --all`
+/// later updates them as its own instead of leaving them alone.
+pub fn merge(
+    doc: Option<Value>,
+    entry: &Entry,
+    managed: Option<(&str, &str)>,
+    path: &Path,
+) -> Result<(Value, Change), KubeError> {
+    let mark = |v: Value| match managed {
+        Some((profile, region)) => with_marker(v, profile, region),
+        None => v,
+    };
     let mut doc = doc.unwrap_or_else(|| {
         mapping(vec![
             ("apiVersion", string("v1")),
@@ -267,16 +278,23 @@ pub fn merge(doc: Option<Value>, entry: &Entry, path: &Path) -> Result<(Value, C
         "clusters",
         "cluster",
         &entry.cluster,
-        cluster_value(entry),
+        mark(cluster_value(entry)),
         path,
     )?;
-    upsert(root, "users", "user", &entry.user, user_value(entry), path)?;
+    upsert(
+        root,
+        "users",
+        "user",
+        &entry.user,
+        mark(user_value(entry)),
+        path,
+    )?;
     let replaced = upsert(
         root,
         "contexts",
         "context",
         &entry.context,
-        context_value(entry),
+        mark(context_value(entry)),
         path,
     )?;
     root.insert(key("current-context"), string(&entry.context));
@@ -402,9 +420,9 @@ fn managed<'a>(item: &'a Value, field: &str) -> Option<&'a Value> {
         .filter(|x| x.get("managed").and_then(Value::as_bool) == Some(true))
 }
 
-fn with_marker(mut value: Value, m: &ManagedEntry) -> Value {
+fn with_marker(mut value: Value, profile: &str, region: &str) -> Value {
     if let Some(map) = value.as_mapping_mut() {
-        map.insert(key("extensions"), managed_marker(&m.profile, &m.region));
+        map.insert(key("extensions"), managed_marker(profile, region));
     }
     value
 }
@@ -467,9 +485,9 @@ pub fn merge_managed(
         let name = m.entry.context.as_str();
         let e = &m.entry;
         let values = [
-            with_marker(cluster_value(e), m),
-            with_marker(user_value(e), m),
-            with_marker(context_value(e), m),
+            with_marker(cluster_value(e), &m.profile, &m.region),
+            with_marker(user_value(e), &m.profile, &m.region),
+            with_marker(context_value(e), &m.profile, &m.region),
         ];
         // A name the user wrote in any of the three lists stays theirs.
         let mut users_own = false;
@@ -559,7 +577,7 @@ mod tests {
 
     #[test]
     fn new_file() {
-        let (doc, change) = merge(None, &entry(), Path::new("k")).unwrap();
+        let (doc, change) = merge(None, &entry(), None, Path::new("k")).unwrap();
         assert_eq!(change, Change::Added);
         let want = format!(
             "apiVersion: v1
@@ -601,6 +619,7 @@ current-context: prod
         let (doc, change) = merge(
             Some(serde_yaml::from_str(text).unwrap()),
             &e,
+            None,
             Path::new("k"),
         )
         .unwrap();
@@ -610,7 +629,7 @@ current-context: prod
         assert_eq!(clusters[0]["cluster"]["server"], "https://prod.example");
         assert_eq!(clusters[1]["cluster"]["server"], "https://other");
         assert_eq!(doc["current-context"], "prod");
-        let (_, again) = merge(Some(doc), &e, Path::new("k")).unwrap();
+        let (_, again) = merge(Some(doc), &e, None, Path::new("k")).unwrap();
         assert_eq!(again, Change::Updated);
     }
 
@@ -620,6 +639,7 @@ current-context: prod
             merge(
                 Some(serde_yaml::from_str("- a").unwrap()),
                 &entry(),
+                None,
                 Path::new("k")
             )
             .is_err()
@@ -628,6 +648,7 @@ current-context: prod
             merge(
                 Some(serde_yaml::from_str("users: 3").unwrap()),
                 &entry(),
+                None,
                 Path::new("k")
             )
             .is_err()
