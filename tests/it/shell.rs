@@ -443,3 +443,101 @@ async fn the_startup_lines_define_ssx_in_interactive_shells() {
         assert!(screen.contains("in=prod/eu-central-1"), "{shell}: {screen}");
     }
 }
+
+/// Drives bash's own completion for `ssoexec --profile CUR<TAB>`: sources the script `ssoexec
+/// completions bash` prints, sets what bash sets on TAB and calls the function `complete -p`
+/// registered. Prints each offered word as bash would read it back (one word a line, sorted).
+/// Runs in `dir`, where a glob would look and a name's command would write.
+fn bash_completes_profile(sb: &Sandbox, dir: &Path, cur: &str) -> String {
+    let script = sb.home().join("ssoexec.bash");
+    if !script.exists() {
+        let out = sb.run(&["completions", "bash"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        std::fs::write(&script, stdout(&out)).unwrap();
+    }
+    let probe = format!(
+        r#"source {script}
+fn=$(complete -p ssoexec | sed -n 's/.* -F \([^ ]*\) .*/\1/p')
+COMP_WORDS=(ssoexec --profile "$1"); COMP_CWORD=2; COMP_LINE="ssoexec --profile $1"; COMP_POINT=${{#COMP_LINE}}
+COMPREPLY=()
+"$fn" ssoexec "$1" --profile
+for r in "${{COMPREPLY[@]}}"; do eval "set -- $r"; [ $# -eq 1 ] && printf '%s\n' "$1" || echo "split: $r"; done | LC_ALL=C sort
+"#,
+        script = sh_word(&script)
+    );
+    let out = sb
+        .wrapper("bash")
+        .env("PATH", path_with_ssoexec())
+        .current_dir(dir)
+        .args(["--norc", "--noprofile", "-c", &probe, "probe", cur])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    stdout(&out)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bash_completion_offers_hostile_profile_names_literally() {
+    let sb = Sandbox::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a-file"), "").unwrap();
+    // (A config section name holds no spaces: `${IFS}` stands in.)
+    let names = [
+        "$(touch${IFS}ran)",
+        "`touch${IFS}ran`",
+        "*",
+        "pro?",
+        "semi;touch${IFS}ran",
+        "prod",
+    ];
+    let config: String = names
+        .iter()
+        .map(|n| format!("[profile {n}]\nregion = eu-west-1\n"))
+        .collect();
+    sb.write_config(&config);
+    let mut all: Vec<&str> = names.to_vec();
+    all.sort();
+    assert_eq!(
+        bash_completes_profile(&sb, dir.path(), ""),
+        format!("{}\n", all.join("\n"))
+    );
+    assert_eq!(bash_completes_profile(&sb, dir.path(), "*"), "*\n");
+    assert_eq!(
+        bash_completes_profile(&sb, dir.path(), "$"),
+        "$(touch${IFS}ran)\n"
+    );
+    assert_eq!(
+        bash_completes_profile(&sb, dir.path(), "pr"),
+        "pro?\nprod\n"
+    );
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(left.len(), 1, "completion created files: {left:?}");
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config { cases: 24, ..Default::default() })]
+    /// Any profile name of shell metacharacters is offered as exactly itself, and nothing runs.
+    #[test]
+    fn bash_completion_offers_any_profile_name_as_itself(
+        names in proptest::collection::btree_set("[a-c $()`*?;&|<>'\"\\\\{},~!#=-]{1,12}", 1..5)
+    ) {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let sb = rt.block_on(Sandbox::new());
+        let dir = tempfile::tempdir().unwrap();
+        let config: String = names
+            .iter()
+            .map(|n| format!("[profile {n}]\nregion = eu-west-1\n"))
+            .collect();
+        sb.write_config(&config);
+        // The names as the config parser reads them (it trims, and may refuse some).
+        let listed = sb.run(&["complete-profiles"]);
+        let mut want: Vec<String> = stdout(&listed).lines().map(String::from).collect();
+        want.sort();
+        let got = bash_completes_profile(&sb, dir.path(), "");
+        let mut got_lines: Vec<String> = got.lines().map(String::from).collect();
+        got_lines.sort();
+        proptest::prop_assert_eq!(got_lines, want);
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        proptest::prop_assert!(left.is_empty(), "completion created files: {:?}", left);
+    }
+}
