@@ -1,13 +1,15 @@
 //! `ssoexec shell-init SHELL`: the text of the `ssx` shell function. `ssx PROFILE [OPTIONS]` runs
 //! `ssoexec export --profile PROFILE` in the shell's own format (`env` for POSIX shells, `fish`,
 //! `powershell`), captures the whole output first and evaluates it only when ssoexec succeeded, so
-//! a failure never leaves a half-set environment; then it sets `SSOEXEC_PROFILE`. `ssx --unset`
-//! removes every credential variable ssoexec sets, and `SSOEXEC_PROFILE`; the region variables are
-//! left alone (they select a region, not an identity, and may have been the user's own).
+//! a failure never leaves a half-set environment; then it sets `SSOEXEC_PROFILE` and clears
+//! `SSOEXEC_IDENTITY` (the keys are no longer those of the identity an enclosing `ssoexec` run
+//! recorded, so a nested run must not pass them through as such). `ssx --unset` removes every
+//! credential variable ssoexec sets, and both markers; the region variables are left alone (they
+//! select a region, not an identity, and may have been the user's own).
 //!
 //! A function, not an alias: it works in scripts, in fish and in PowerShell. Pure: no I/O.
 use super::CREDENTIAL_VARIABLES;
-use crate::support::env::SSOEXEC_PROFILE;
+use crate::support::env::{SSOEXEC_IDENTITY, SSOEXEC_PROFILE};
 
 /// The shells `shell-init` writes a function for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,7 +50,7 @@ impl Shell {
 /// The variables `ssx --unset` removes.
 pub fn unset_variables() -> Vec<&'static str> {
     let mut names = CREDENTIAL_VARIABLES.to_vec();
-    names.push(SSOEXEC_PROFILE);
+    names.extend([SSOEXEC_PROFILE, SSOEXEC_IDENTITY]);
     names
 }
 
@@ -94,7 +96,7 @@ fn posix(names: &[&str]) -> String {
   _ssx_profile=$1
   shift
   if _ssx_out=$(command ssoexec export --profile "$_ssx_profile" --format env "$@"); then
-    eval "$_ssx_out" && export {SSOEXEC_PROFILE}="$_ssx_profile"
+    eval "$_ssx_out" && export {SSOEXEC_PROFILE}="$_ssx_profile" && unset {SSOEXEC_IDENTITY}
     _ssx_status=$?
   else
     _ssx_status=$?
@@ -129,7 +131,10 @@ fn fish(names: &[&str]) -> String {
     set -l out (command ssoexec export --profile $profile --format fish $argv)
     or return
     string join \n -- $out | source
-    and set -gx {SSOEXEC_PROFILE} $profile
+    or return
+    set -gx {SSOEXEC_PROFILE} $profile
+    set -e {SSOEXEC_IDENTITY}
+    return 0
 end
 "#
     )
@@ -165,6 +170,7 @@ fn powershell(names: &[&str]) -> String {
     }}
     Invoke-Expression ($out -join "`n")
     $Env:{SSOEXEC_PROFILE} = $first
+    Remove-Item -Path Env:{SSOEXEC_IDENTITY} -ErrorAction SilentlyContinue
 }}
 "#
     )
@@ -195,7 +201,8 @@ mod tests {
                 "AWS_SECRET_ACCESS_KEY",
                 "AWS_SESSION_TOKEN",
                 "AWS_CREDENTIAL_EXPIRATION",
-                "SSOEXEC_PROFILE"
+                "SSOEXEC_PROFILE",
+                "SSOEXEC_IDENTITY"
             ]
         );
     }

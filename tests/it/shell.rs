@@ -281,7 +281,7 @@ function ssx {
         return
     }
     if ($first -in '-u', '--unset') {
-        foreach ($name in 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_CREDENTIAL_EXPIRATION', 'SSOEXEC_PROFILE') {
+        foreach ($name in 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_CREDENTIAL_EXPIRATION', 'SSOEXEC_PROFILE', 'SSOEXEC_IDENTITY') {
             Remove-Item -Path "Env:$name" -ErrorAction SilentlyContinue
         }
         return
@@ -293,6 +293,7 @@ function ssx {
     }
     Invoke-Expression ($out -join "`n")
     $Env:SSOEXEC_PROFILE = $first
+    Remove-Item -Path Env:SSOEXEC_IDENTITY -ErrorAction SilentlyContinue
 }
 "#;
     assert_eq!(text, expected);
@@ -540,4 +541,40 @@ proptest::proptest! {
         let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         proptest::prop_assert!(left.is_empty(), "completion created files: {:?}", left);
     }
+}
+
+/// Issue 18.3: inside `ssoexec --profile dev`, `ssx prod` then `ssoexec --profile dev -- CMD` must
+/// not hand CMD prod's keys as dev's; after `ssx --unset`, CMD gets dev's keys again.
+#[tokio::test(flavor = "multi_thread")]
+async fn nested_exec_trusts_no_marker_ssx_made_stale() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    let dev = expected(&sb);
+    let script = r#"eval "$(ssoexec shell-init bash)"
+ssx prod || exit 9
+ssoexec --profile dev -- sh -c 'echo "inner1 $AWS_ACCESS_KEY_ID"'; echo "status1=$?"
+ssx --unset
+echo "markers: ${SSOEXEC_PROFILE-unset} ${SSOEXEC_IDENTITY-unset}"
+ssoexec --profile dev -- sh -c 'echo "inner2 $AWS_ACCESS_KEY_ID"'; echo "status2=$?"
+"#;
+    let out = sb
+        .wrapper(&bin().display().to_string())
+        .args(["--profile", "dev", "--", "bash", "--norc", "-c", script])
+        .env("PATH", path_with_ssoexec())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        format!(
+            "status1=1\nmarkers: unset unset\ninner2 {}\nstatus2=0\n",
+            dev.key
+        )
+    );
+    assert!(
+        stderr(&out).starts_with("error: already inside an ssoexec environment for prod; refusing to run dev (role ReadOnly in account 111111111111, sso-session corp) credentials inside it\n"),
+        "{}",
+        stderr(&out)
+    );
 }
