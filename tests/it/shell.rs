@@ -55,7 +55,7 @@ echo "region=$AWS_REGION profile=$SSOEXEC_PROFILE"
 sh -c 'echo "child sees $AWS_ACCESS_KEY_ID $SSOEXEC_PROFILE"'
 ssx --unset
 echo "unset: ${AWS_ACCESS_KEY_ID-unset} ${AWS_SECRET_ACCESS_KEY-unset} ${AWS_SESSION_TOKEN-unset} ${AWS_CREDENTIAL_EXPIRATION-unset} ${SSOEXEC_PROFILE-unset}"
-echo "region kept: $AWS_REGION"
+echo "region: ${AWS_REGION-unset} ${AWS_DEFAULT_REGION-unset}"
 echo "helpers: ${_ssx_out-none} ${_ssx_profile-none} ${_ssx_status-none}"
 ssx; echo "no profile status=$?"
 "#;
@@ -77,7 +77,7 @@ echo "region=$AWS_REGION profile=$SSOEXEC_PROFILE"
 sh -c 'echo "child sees $AWS_ACCESS_KEY_ID $SSOEXEC_PROFILE"'
 ssx --unset
 echo "unset: "(show AWS_ACCESS_KEY_ID)" "(show AWS_SECRET_ACCESS_KEY)" "(show AWS_SESSION_TOKEN)" "(show AWS_CREDENTIAL_EXPIRATION)" "(show SSOEXEC_PROFILE)
-echo "region kept: $AWS_REGION"
+echo "region: "(show AWS_REGION)" "(show AWS_DEFAULT_REGION)
 echo "helpers: "(show out)" "(show profile)" "(show name)
 ssx; echo "no profile status=$status"
 "#;
@@ -91,7 +91,7 @@ fn expected_output(e: &Expected, unset_helper: &str) -> String {
          region=eu-west-1 profile=dev\n\
          child sees {} dev\n\
          unset: unset unset unset unset unset\n\
-         region kept: eu-west-1\n\
+         region: unset unset\n\
          helpers: {unset_helper} {unset_helper} {unset_helper}\n\
          no profile status=2\n",
         e.key, e.secret, e.token, e.expiration, e.key
@@ -284,6 +284,10 @@ function ssx {
         foreach ($name in 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_CREDENTIAL_EXPIRATION', 'SSOEXEC_PROFILE', 'SSOEXEC_IDENTITY') {
             Remove-Item -Path "Env:$name" -ErrorAction SilentlyContinue
         }
+        if ($global:SsxSetRegion) {
+            Remove-Item -Path 'Env:AWS_REGION', 'Env:AWS_DEFAULT_REGION' -ErrorAction SilentlyContinue
+            $global:SsxSetRegion = $false
+        }
         return
     }
     $rest = @($args | Select-Object -Skip 1)
@@ -294,6 +298,9 @@ function ssx {
     Invoke-Expression ($out -join "`n")
     $Env:SSOEXEC_PROFILE = $first
     Remove-Item -Path Env:SSOEXEC_IDENTITY -ErrorAction SilentlyContinue
+    if (($out -join "`n") -match '\$Env:AWS_REGION=') {
+        $global:SsxSetRegion = $true
+    }
 }
 "#;
     assert_eq!(text, expected);
@@ -577,4 +584,40 @@ ssoexec --profile dev -- sh -c 'echo "inner2 $AWS_ACCESS_KEY_ID"'; echo "status2
         "{}",
         stderr(&out)
     );
+}
+
+/// Issue 19.10: `ssx --unset` removes everything `ssx` set, the region included, and nothing it
+/// did not set.
+#[tokio::test(flavor = "multi_thread")]
+async fn ssx_unset_removes_the_region_ssx_set_and_only_that() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    let posix = r#"eval "$(ssoexec shell-init SHELL_NAME)"
+ssx dev --region us-west-2 || exit 9
+echo "set: $AWS_REGION $AWS_DEFAULT_REGION"
+ssx --unset
+echo "unset: ${AWS_REGION-unset} ${AWS_DEFAULT_REGION-unset}"
+AWS_REGION=mine; export AWS_REGION
+ssx --unset
+echo "mine: ${AWS_REGION-unset}"
+"#;
+    let fish = r#"ssoexec shell-init fish | source
+function show
+    set -q $argv[1]; and echo -n $$argv[1]; or echo -n unset
+end
+ssx dev --region us-west-2; or exit 9
+echo "set: $AWS_REGION $AWS_DEFAULT_REGION"
+ssx --unset
+echo "unset: "(show AWS_REGION)" "(show AWS_DEFAULT_REGION)
+set -gx AWS_REGION mine
+ssx --unset
+echo "mine: "(show AWS_REGION)
+"#;
+    let want = "set: us-west-2 us-west-2\nunset: unset unset\nmine: mine\n";
+    for (shell, name) in [("bash", "bash"), ("zsh", "zsh"), ("dash", "sh")] {
+        let out = run_shell(&sb, shell, &["-c", &posix.replace("SHELL_NAME", name)]);
+        assert_eq!(stdout(&out), want, "{shell}: {}", stderr(&out));
+    }
+    let out = run_shell(&sb, "fish", &["--no-config", "-c", fish]);
+    assert_eq!(stdout(&out), want, "fish: {}", stderr(&out));
 }
