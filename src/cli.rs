@@ -256,7 +256,10 @@ pub fn parse_from(argv: Vec<OsString>) -> Result<Cli, ParseError> {
         .unwrap_or_else(|| command().try_get_matches_from(argv.clone()))
     {
         Ok(m) => m,
-        Err(e) => return Err(unknown_subcommand(&e, &argv).unwrap_or(ParseError::Clap(e))),
+        Err(e) => {
+            let e = prefer_cluster_name(e);
+            return Err(unknown_subcommand(&e, &argv).unwrap_or(ParseError::Clap(e)));
+        }
     };
     let mut cli = Cli::from_arg_matches(&matches).map_err(ParseError::Clap)?;
     if let Some((name, sub)) = matches.subcommand() {
@@ -277,6 +280,23 @@ pub fn parse_from(argv: Vec<OsString>) -> Result<Cli, ParseError> {
         }
     }
     Ok(cli)
+}
+
+/// `--cluster` means the cluster's name, but clap would suggest `--cluster-id` (the closer
+/// spelling, for Outposts clusters only): suggest `--cluster-name` instead.
+fn prefer_cluster_name(mut e: clap::Error) -> clap::Error {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let invalid = match e.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(s)) => s.split('=').next() == Some("--cluster"),
+        _ => false,
+    };
+    if e.kind() == ErrorKind::UnknownArgument && invalid {
+        e.insert(
+            ContextKind::SuggestedArg,
+            ContextValue::String("--cluster-name".into()),
+        );
+    }
+    e
 }
 
 /// The shared identity options given after the subcommand (absent ones are `None`).
@@ -672,8 +692,8 @@ pub struct EksTokenArgs {
 
 #[derive(Args, Debug)]
 pub struct KubeconfigArgs {
-    /// EKS cluster name.
-    #[arg(long, required_unless_present = "all")]
+    /// EKS cluster name (`--name`, as `aws eks update-kubeconfig`).
+    #[arg(long, visible_alias = "name", required_unless_present = "all")]
     pub cluster_name: Option<String>,
     /// API server URL (default: from EKS DescribeCluster).
     #[arg(long)]
@@ -684,9 +704,6 @@ pub struct KubeconfigArgs {
     /// kubeconfig to write (default: first path of KUBECONFIG, else ~/.kube/config).
     #[arg(long)]
     pub kubeconfig: Option<PathBuf>,
-    /// Name of the context and user entries (default: the cluster ARN, as `aws eks update-kubeconfig`).
-    #[arg(long)]
-    pub alias: Option<String>,
     /// Print the resulting YAML instead of writing it.
     #[arg(long)]
     pub dry_run: bool,
@@ -743,7 +760,7 @@ pub struct GenerateArgs {
 pub struct DiscoveryArgs {
     /// Discover every cluster of the chosen profiles (default: the generated ones) and write one
     /// context per cluster.
-    #[arg(long, conflicts_with_all = ["cluster_name", "server", "alias", "role_arn"])]
+    #[arg(long, conflicts_with_all = ["cluster_name", "server", "role_arn"])]
     pub all: bool,
     /// Regions to search (comma-separated; default: each profile's region).
     #[arg(long, value_delimiter = ',', requires = "all")]
@@ -751,12 +768,12 @@ pub struct DiscoveryArgs {
     /// Only profiles whose name matches this glob (any SSO profile, not just generated ones).
     #[arg(long, requires = "all", value_name = "GLOB")]
     pub profile_glob: Option<String>,
-    /// Context, cluster and user name template; placeholders {account_name}, {account_id},
-    /// {role_name}, {profile}, {region}, {cluster}.
+    /// Context, cluster and user name template, with or without --all (`--alias`); placeholders
+    /// {account_name}, {account_id}, {role_name}, {profile}, {region}, {cluster}.
     #[arg(
         long,
-        default_value = "{account_name}/{region}/{cluster}",
-        requires = "all"
+        visible_alias = "alias",
+        default_value = "{account_name}/{region}/{cluster}"
     )]
     pub context_name: String,
     /// Remove managed entries of the chosen profiles whose cluster is gone.

@@ -82,12 +82,24 @@ pub fn profiles(config: &AwsConfig) -> Result<ExitStatus, Error> {
     Ok(ExitStatus::Success)
 }
 
-/// Wraps clap's `_ssoexec`: after `--profile`/`-p`, offer the configured profile names.
+/// Wraps clap's `_ssoexec`: after `--profile`/`-p`, offer the configured profile names. The names
+/// are data: matched as plain strings (never through `compgen -W`, which expands `$(…)` and
+/// backquotes) and offered shell-quoted (`printf %q`), so neither completing nor running the
+/// completed line executes or globs anything a name holds.
 const BASH_PROFILES: &str = r#"
+_ssoexec_profile_names() {
+    local cur="$1" name
+    COMPREPLY=()
+    while IFS= read -r name; do
+        if [[ "$name" == "$cur"* ]]; then
+            COMPREPLY+=( "$(printf '%q' "$name")" )
+        fi
+    done < <("${COMP_WORDS[0]}" complete-profiles 2>/dev/null)
+}
 _ssoexec_with_profiles() {
     local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}"
     if [[ "$prev" == "--profile" || "$prev" == "-p" ]]; then
-        COMPREPLY=( $(compgen -W "$("${COMP_WORDS[0]}" complete-profiles 2>/dev/null)" -- "$cur") )
+        _ssoexec_profile_names "$cur"
         return 0
     fi
     _ssoexec "$@"

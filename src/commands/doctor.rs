@@ -132,8 +132,12 @@ fn config_checks(r: &mut Report, app: &App, path: &Path, error: Option<&ConfigEr
             format!(
                 "{} parses ({}, {})",
                 path.display(),
-                super::discovery::count(cfg.profiles.len(), "profile", "profiles"),
-                super::discovery::count(cfg.sso_sessions.len(), "sso-session", "sso-sessions")
+                crate::support::progress::count(cfg.profiles.len(), "profile", "profiles"),
+                crate::support::progress::count(
+                    cfg.sso_sessions.len(),
+                    "sso-session",
+                    "sso-sessions"
+                )
             ),
         ),
         Err(e) => r.problem(
@@ -508,7 +512,11 @@ fn cache_checks(r: &mut Report, app: &App) {
                 format!(
                     "{}: {} left by an interrupted write",
                     dir.display(),
-                    super::discovery::count(temps.len(), "temporary file", "temporary files")
+                    crate::support::progress::count(
+                        temps.len(),
+                        "temporary file",
+                        "temporary files"
+                    )
                 ),
                 format!("rm {}/.*.tmp", dir.display()),
             );

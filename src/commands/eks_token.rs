@@ -10,7 +10,7 @@ use crate::credentials::sso::{LoginPermission, lock_for};
 use crate::credentials::{self, assume_role};
 use crate::error::Error;
 use crate::kube::exec_credential::{self, ApiVersion, ExecInfo};
-use crate::kube::{EksToken, KubeError, token};
+use crate::kube::{EksToken, token};
 use crate::support::env::KUBERNETES_EXEC_INFO;
 use crate::support::exit::ExitStatus;
 use crate::support::lock::Activity;
@@ -24,7 +24,7 @@ pub async fn eks_token(app: &App, args: &EksTokenArgs) -> Result<ExitStatus, Err
     if let Some(note) = &info.note {
         app.printer.info(note);
     }
-    let region = region(app)?;
+    let region = crate::kube::region(&app.settings)?;
     let cluster_id = args
         .cluster_id
         .as_deref()
@@ -107,12 +107,4 @@ fn cached_token(app: &App, path: &Path) -> Result<Option<EksToken>, Error> {
 fn print_token(api_version: ApiVersion, t: &EksToken) -> Result<ExitStatus, Error> {
     super::write_stdout(&exec_credential::render(api_version, t))?;
     Ok(ExitStatus::Success)
-}
-
-pub(super) fn region(app: &App) -> Result<&str, KubeError> {
-    app.settings
-        .region
-        .as_ref()
-        .map(|r| r.value.as_str())
-        .ok_or(KubeError::NoRegion)
 }

@@ -14,6 +14,7 @@ use crate::credentials::sso::{LoginPermission, sso_token};
 use crate::error::{Diagnostic, Error};
 use crate::settings::Source;
 use crate::support::exit::ExitStatus;
+use crate::support::progress::{count, progress};
 use crate::support::secret::Secret;
 use futures_util::{StreamExt, TryStreamExt};
 
@@ -109,7 +110,7 @@ pub async fn generate(
     if !plan.stale.is_empty() {
         app.printer.info(format!(
             "{} no longer assigned and kept (--prune removes them): {}",
-            super::discovery::count(
+            count(
                 plan.stale.len(),
                 "generated profile is",
                 "generated profiles are"
@@ -119,8 +120,8 @@ pub async fn generate(
     }
     let summary = format!(
         "{} in {}: {} new, {} updated, {} unchanged, {} removed",
-        super::discovery::count(assignments.len(), "role", "roles"),
-        super::discovery::count(accounts, "account", "accounts"),
+        count(assignments.len(), "role", "roles"),
+        count(accounts, "account", "accounts"),
         plan.added.len(),
         plan.updated.len(),
         plan.unchanged,
@@ -157,7 +158,7 @@ async fn assignments(
     concurrency: usize,
 ) -> Result<Vec<Assignment>, Error> {
     let accounts = throttle::retry(|| portal.list_accounts(token)).await?;
-    let bar = progress(app, accounts.len() as u64, "roles of accounts");
+    let bar = progress(&app.printer, accounts.len() as u64, "roles of accounts");
     let roles: Vec<(usize, Vec<Role>)> = futures_util::stream::iter(accounts.iter().enumerate())
         .map(|(i, a)| {
             let bar = &bar;
@@ -182,22 +183,4 @@ async fn assignments(
         }));
     }
     Ok(out)
-}
-
-/// A progress bar on stderr when it is a terminal; hidden otherwise.
-pub(super) fn progress(app: &App, len: u64, what: &str) -> indicatif::ProgressBar {
-    if !app.printer.is_terminal() {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::with_draw_target(
-        Some(len),
-        indicatif::ProgressDrawTarget::stderr(),
-    );
-    if let Ok(style) =
-        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} ({elapsed})")
-    {
-        bar.set_style(style);
-    }
-    bar.set_message(what.to_string());
-    bar
 }

@@ -1,34 +1,37 @@
 //! `ssoexec kubeconfig`: add or update the cluster, user and context that call `ssoexec eks-token`.
-use super::eks_token::region;
 use crate::app::App;
+use crate::aws::throttle;
 use crate::cli::KubeconfigArgs;
 use crate::config::Identity;
+use crate::credentials::sso::sso_token;
 use crate::credentials::{self, LoginPermission};
 use crate::error::Error;
-use crate::kube::KubeError;
-use crate::kube::exec_credential::ApiVersion;
+use crate::kube::discovery::CONTEXT_PLACEHOLDERS;
 use crate::kube::kubeconfig::{self, Change, Entry, Exec};
+use crate::kube::{KubeError, region};
 use crate::settings::Selection;
 use crate::support::env::KUBECONFIG;
 use crate::support::exit::ExitStatus;
+use crate::support::template;
 
-pub async fn kubeconfig(
-    app: &App,
-    args: &KubeconfigArgs,
-    target: &crate::cli::TargetArgs,
-) -> Result<ExitStatus, Error> {
-    if args.discovery.all {
-        return super::discovery::discover(app, args, target).await;
-    }
-    let region = region(app)?;
+pub async fn kubeconfig(app: &App, args: &KubeconfigArgs) -> Result<ExitStatus, Error> {
+    let template = &args.discovery.context_name;
+    template::validate(template, &CONTEXT_PLACEHOLDERS)
+        .map_err(|e| Error::Usage(format!("--context-name {e}")))?;
+    let region = region(&app.settings)?;
     let identity = app.settings.identity()?;
     let (server, ca, arn) = locate_cluster(app, args, &identity, region).await?;
-    let (command, api_version) = exec_entry_program(args)?;
-    let alias = args.alias.clone().unwrap_or_else(|| arn.clone());
+    let (command, api_version) =
+        kubeconfig::exec_entry_program(args.command.as_deref(), args.exec_api_version.as_deref())?;
+    let profile = match &app.settings.selection {
+        Selection::Profile { name, .. } => name.value.clone(),
+        _ => String::new(),
+    };
+    let name = context_name(app, args, &identity, &profile, region, &arn).await?;
     let entry = Entry {
-        cluster: arn,
-        user: alias.clone(),
-        context: alias,
+        cluster: name.clone(),
+        user: name.clone(),
+        context: name,
         server,
         certificate_authority_data: ca,
         exec: Exec {
@@ -44,14 +47,15 @@ pub async fn kubeconfig(
     );
     // Write through a symlinked kubeconfig (dotfile managers), never replace the link itself.
     let path = std::fs::canonicalize(&path).unwrap_or(path);
+    let managed = Some((profile.as_str(), region));
     if args.dry_run {
-        let (doc, _) = kubeconfig::merge(kubeconfig::load(&path)?, &entry, &path)?;
+        let (doc, _) = kubeconfig::merge(kubeconfig::load(&path)?, &entry, managed, &path)?;
         super::write_stdout(kubeconfig::to_yaml(&doc, &path)?.as_bytes())?;
         return Ok(ExitStatus::Success);
     }
     // Read, merge and write under client-go's lock, so parallel writers keep each other's entries.
     let lock = kubeconfig::FileLock::acquire(&path).await?;
-    let (doc, change) = kubeconfig::merge(kubeconfig::load(&path)?, &entry, &path)?;
+    let (doc, change) = kubeconfig::merge(kubeconfig::load(&path)?, &entry, managed, &path)?;
     let yaml = kubeconfig::to_yaml(&doc, &path)?;
     crate::support::atomic::write(&path, yaml.as_bytes())?;
     drop(lock);
@@ -60,6 +64,54 @@ pub async fn kubeconfig(
         Change::Updated => format!("Updated context {} in {}", entry.context, path.display()),
     });
     Ok(ExitStatus::Success)
+}
+
+/// The entry's name: `--context-name` rendered as `kubeconfig --all` renders it. The account name
+/// comes from ListAccounts for an SSO role (the token is already there); with `--server` (no
+/// request at all) or other credentials it is the account id.
+async fn context_name(
+    app: &App,
+    args: &KubeconfigArgs,
+    identity: &Identity,
+    profile: &str,
+    region: &str,
+    arn: &str,
+) -> Result<String, Error> {
+    let template = &args.discovery.context_name;
+    let account = crate::aws::arn::account(arn)
+        .unwrap_or_default()
+        .to_string();
+    let mut account_name = account.clone();
+    let role_name = match identity {
+        Identity::Sso(t) => {
+            if args.server.is_none() && template.contains("{account_name}") {
+                let token = sso_token(app, &t.session, LoginPermission::for_caller(app)).await?;
+                let portal = app.portal(&t.session.region)?;
+                let accounts =
+                    throttle::retry(|| portal.list_accounts(&token.file.access_token)).await?;
+                if let Some(a) = accounts.into_iter().find(|a| a.account_id == account) {
+                    account_name = a.account_name;
+                }
+            }
+            t.role_name.clone()
+        }
+        Identity::AssumeRole(hop) => crate::aws::arn::role_name(&hop.role_arn)
+            .unwrap_or_default()
+            .to_string(),
+        Identity::Static { .. } | Identity::Environment => String::new(),
+    };
+    template::render(
+        template,
+        &[
+            ("account_name", &account_name),
+            ("account_id", &account),
+            ("role_name", &role_name),
+            ("profile", profile),
+            ("region", region),
+            ("cluster", &cluster_name(args)),
+        ],
+    )
+    .map_err(Error::Usage)
 }
 
 /// The API server URL, CA data and ARN of the cluster: from the flags, or from DescribeCluster
@@ -102,6 +154,13 @@ async fn locate_cluster(
         name: name.clone(),
         status: cluster.status.clone(),
     })?;
+    if !kubeconfig::is_https(&server) {
+        return Err(KubeError::NotHttps {
+            name: crate::support::text::clean(name),
+            server: crate::support::text::clean(&server),
+        }
+        .into());
+    }
     let ca = args
         .certificate_authority_data
         .clone()
@@ -110,35 +169,12 @@ async fn locate_cluster(
 }
 
 /// `--cluster-name` (clap requires it unless `--all`).
-/// What every exec entry this run writes calls: `--command`, else this ssoexec's own path; and
-/// the ExecCredential version it asks for (one place for `kubeconfig` and `kubeconfig --all`).
-pub(super) fn exec_entry_program(args: &KubeconfigArgs) -> Result<(String, ApiVersion), Error> {
-    let command = match &args.command {
-        Some(c) => c.clone(),
-        None => std::env::current_exe()
-            .map_err(|e| {
-                Error::caused(
-                    "cannot find the path of this ssoexec",
-                    Some("pass --command PATH".into()),
-                    e,
-                )
-            })?
-            .display()
-            .to_string(),
-    };
-    let api_version = match args.exec_api_version.as_deref() {
-        Some("v1beta1") => ApiVersion::V1Beta1,
-        _ => ApiVersion::V1,
-    };
-    Ok((command, api_version))
-}
-
 fn cluster_name(args: &KubeconfigArgs) -> String {
     args.cluster_name.clone().unwrap_or_default()
 }
 
 /// `arn:PARTITION:eks:REGION:ACCOUNT:cluster/NAME`, as DescribeCluster would name it.
-pub(super) fn cluster_arn(region: &str, account: &str, name: &str) -> String {
+fn cluster_arn(region: &str, account: &str, name: &str) -> String {
     let partition = if region.starts_with("cn-") {
         "aws-cn"
     } else if region.starts_with("us-gov-") {

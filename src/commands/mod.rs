@@ -95,7 +95,10 @@ pub async fn run(mut cli: Cli, env: Env, printer: Printer) -> Result<ExitStatus,
         Some(Command::Accounts(args)) => accounts::accounts(&app, &args).await,
         Some(Command::Roles(args)) => accounts::roles(&app, &args).await,
         Some(Command::EksToken(args)) => eks_token::eks_token(&app, &args).await,
-        Some(Command::Kubeconfig(args)) => kubeconfig::kubeconfig(&app, &args, &cli.target).await,
+        Some(Command::Kubeconfig(args)) if args.discovery.all => {
+            discovery::discover(&app, &args, &cli.target).await
+        }
+        Some(Command::Kubeconfig(args)) => kubeconfig::kubeconfig(&app, &args).await,
         Some(Command::Serve(args)) => serve::serve(app.clone(), &args).await,
         Some(Command::Github(args)) => github::github(&app, &args).await,
         Some(Command::Console(args)) => console::console(&app, &args).await,

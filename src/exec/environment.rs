@@ -135,23 +135,40 @@ pub enum Nesting {
 }
 
 /// Compares the parent's identity with ours: all of it when the parent says (an ssoexec that
-/// sets `SSOEXEC_IDENTITY`), else the profile name (an older one).
+/// sets `SSOEXEC_IDENTITY`), else the profile name (an older one, or `ssx`, which sets only the
+/// profile). A marker is trusted only while the environment still carries credentials (keys, or
+/// a credentials endpoint): after `unset AWS_ACCESS_KEY_ID` a matching marker is stale and the run
+/// starts fresh instead of passing nothing through.
 pub fn nesting(parent: &Env, marker: &Marker) -> Nesting {
     let profile = parent.get(SSOEXEC_PROFILE);
-    match (profile, parent.get(SSOEXEC_IDENTITY)) {
-        (None, None) => Nesting::Fresh,
-        (p, Some(identity)) if identity == marker.identity => {
-            let _ = p;
-            Nesting::PassThrough
+    let same = match (profile, parent.get(SSOEXEC_IDENTITY)) {
+        (None, None) => return Nesting::Fresh,
+        (p, Some(identity)) if identity != marker.identity => {
+            return Nesting::Conflict(format!(
+                "{} ({})",
+                crate::support::text::clean(p.unwrap_or("?")),
+                crate::support::text::clean(identity)
+            ));
         }
-        (p, Some(identity)) => Nesting::Conflict(format!(
-            "{} ({})",
-            crate::support::text::clean(p.unwrap_or("?")),
-            crate::support::text::clean(identity)
-        )),
-        (Some(p), None) if p == marker.profile => Nesting::PassThrough,
-        (Some(p), None) => Nesting::Conflict(crate::support::text::clean(p)),
+        (_, Some(_)) => true,
+        (Some(p), None) if p != marker.profile => {
+            return Nesting::Conflict(crate::support::text::clean(p));
+        }
+        (Some(_), None) => true,
+    };
+    if same && carries_credentials(parent) {
+        Nesting::PassThrough
+    } else {
+        Nesting::Fresh
     }
+}
+
+/// Whether `env` holds credentials a child would use: an access key pair, or the container
+/// credentials endpoint `exec --renew` sets.
+fn carries_credentials(env: &Env) -> bool {
+    let set = |name: &str| env.get(name).is_some_and(|v| !v.is_empty());
+    (set("AWS_ACCESS_KEY_ID") && set("AWS_SECRET_ACCESS_KEY"))
+        || set("AWS_CONTAINER_CREDENTIALS_FULL_URI")
 }
 
 #[cfg(test)]
@@ -209,30 +226,7 @@ mod tests {
     #[test]
     fn nesting_rules() {
         let dev = marker("dev", "ReadOnly");
-        assert_eq!(
-            nesting(&Env::from_pairs([("X", "1")]), &dev),
-            Nesting::Fresh
-        );
-        assert_eq!(
-            nesting(&Env::from_pairs([(SSOEXEC_PROFILE, "dev")]), &dev),
-            Nesting::PassThrough
-        );
-        assert_eq!(
-            nesting(&Env::from_pairs([(SSOEXEC_PROFILE, "prod")]), &dev),
-            Nesting::Conflict("prod".into())
-        );
         let admin = marker("dev", "Admin");
-        let parent = Env::from_pairs([
-            (SSOEXEC_PROFILE, "dev"),
-            (SSOEXEC_IDENTITY, admin.identity.as_str()),
-        ]);
-        assert_eq!(nesting(&parent, &dev), Nesting::Conflict(admin.to_string()));
-        assert_eq!(nesting(&parent, &admin), Nesting::PassThrough);
-        // Another profile name for the very same identity is the same identity.
-        assert_eq!(
-            nesting(&parent, &marker("dev-admin", "Admin")),
-            Nesting::PassThrough
-        );
         let chained = Marker::new(
             "dev".into(),
             &SsoTarget {
@@ -241,7 +235,80 @@ mod tests {
             },
             &["arn:aws:iam::222222222222:role/Deploy"],
         );
-        assert!(matches!(nesting(&parent, &chained), Nesting::Conflict(_)));
+        let keys = [
+            ("AWS_ACCESS_KEY_ID", "ASIA1"),
+            ("AWS_SECRET_ACCESS_KEY", "s"),
+        ];
+        let server = [("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:1/")];
+        let id = admin.identity.as_str();
+        use Nesting::*;
+        let cases: Vec<(Vec<(&str, &str)>, &Marker, Nesting)> = vec![
+            (vec![("X", "1")], &dev, Fresh),
+            (vec![(SSOEXEC_PROFILE, "dev")], &dev, Fresh), // no credentials: a stale marker
+            (
+                [&[(SSOEXEC_PROFILE, "dev")][..], &keys].concat(),
+                &dev,
+                PassThrough,
+            ),
+            (vec![(SSOEXEC_PROFILE, "dev"), keys[0]], &dev, Fresh), // half a key pair
+            (
+                vec![(SSOEXEC_PROFILE, "prod")],
+                &dev,
+                Conflict("prod".into()),
+            ),
+            (
+                [
+                    &[(SSOEXEC_PROFILE, "dev"), (SSOEXEC_IDENTITY, id)][..],
+                    &keys,
+                ]
+                .concat(),
+                &dev,
+                Conflict(admin.to_string()),
+            ),
+            (
+                [
+                    &[(SSOEXEC_PROFILE, "dev"), (SSOEXEC_IDENTITY, id)][..],
+                    &keys,
+                ]
+                .concat(),
+                &admin,
+                PassThrough,
+            ),
+            (
+                [
+                    &[(SSOEXEC_PROFILE, "dev"), (SSOEXEC_IDENTITY, id)][..],
+                    &server,
+                ]
+                .concat(),
+                &admin,
+                PassThrough,
+            ),
+            // `ssx --unset` in an older ssx left the identity: no keys, so not passed through.
+            (
+                vec![(SSOEXEC_PROFILE, "dev"), (SSOEXEC_IDENTITY, id)],
+                &admin,
+                Fresh,
+            ),
+            // Another profile name for the very same identity is the same identity.
+            (
+                [
+                    &[(SSOEXEC_PROFILE, "dev-admin"), (SSOEXEC_IDENTITY, id)][..],
+                    &keys,
+                ]
+                .concat(),
+                &marker("dev-admin", "Admin"),
+                PassThrough,
+            ),
+        ];
+        for (pairs, ours, want) in cases {
+            assert_eq!(
+                nesting(&Env::from_pairs(pairs.clone()), ours),
+                want,
+                "{pairs:?}"
+            );
+        }
+        let parent = Env::from_pairs([(SSOEXEC_PROFILE, "dev"), (SSOEXEC_IDENTITY, id)]);
+        assert!(matches!(nesting(&parent, &chained), Conflict(_)));
     }
 
     fn dev_target() -> SsoTarget {

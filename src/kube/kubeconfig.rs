@@ -39,6 +39,35 @@ pub enum Change {
     Updated,
 }
 
+/// What every exec entry a run writes calls: `command` (`--command`), else this ssoexec's own
+/// path; and the ExecCredential version it asks for (`--exec-api-version`, default v1). One place
+/// for `kubeconfig` and `kubeconfig --all`.
+pub fn exec_entry_program(
+    command: Option<&str>,
+    api_version: Option<&str>,
+) -> Result<(String, ApiVersion), KubeError> {
+    let command = match command {
+        Some(c) => c.to_string(),
+        None => std::env::current_exe()
+            .map_err(KubeError::OwnPath)?
+            .display()
+            .to_string(),
+    };
+    let api_version = match api_version {
+        Some("v1beta1") => ApiVersion::V1Beta1,
+        _ => ApiVersion::V1,
+    };
+    Ok((command, api_version))
+}
+
+/// Whether kubectl would reach `server` over TLS: only an `https://` URL (any case) keeps the
+/// EKS token, a bearer credential, off the wire in clear text.
+pub fn is_https(server: &str) -> bool {
+    server
+        .get(..8)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
+}
+
 /// The file to write: `--kubeconfig`, else the first entry of `KUBECONFIG`, else `~/.kube/config`.
 pub fn target_path(flag: Option<&Path>, kubeconfig_env: Option<&str>, home: &Path) -> PathBuf {
     if let Some(p) = flag {
@@ -229,8 +258,19 @@ fn upsert(
 }
 
 /// `doc` with `entry` added or updated and made the current context. Everything else is kept as
-/// it was (order included); a missing document starts as an empty `kind: Config`.
-pub fn merge(doc: Option<Value>, entry: &Entry, path: &Path) -> Result<(Value, Change), KubeError> {
+/// it was (order included); a missing document starts as an empty `kind: Config`. With
+/// `managed` (profile, region) the three items carry the managed marker, so `kubeconfig --all`
+/// later updates them as its own instead of leaving them alone.
+pub fn merge(
+    doc: Option<Value>,
+    entry: &Entry,
+    managed: Option<(&str, &str)>,
+    path: &Path,
+) -> Result<(Value, Change), KubeError> {
+    let mark = |v: Value| match managed {
+        Some((profile, region)) => with_marker(v, profile, region),
+        None => v,
+    };
     let mut doc = doc.unwrap_or_else(|| {
         mapping(vec![
             ("apiVersion", string("v1")),
@@ -250,16 +290,23 @@ pub fn merge(doc: Option<Value>, entry: &Entry, path: &Path) -> Result<(Value, C
         "clusters",
         "cluster",
         &entry.cluster,
-        cluster_value(entry),
+        mark(cluster_value(entry)),
         path,
     )?;
-    upsert(root, "users", "user", &entry.user, user_value(entry), path)?;
+    upsert(
+        root,
+        "users",
+        "user",
+        &entry.user,
+        mark(user_value(entry)),
+        path,
+    )?;
     let replaced = upsert(
         root,
         "contexts",
         "context",
         &entry.context,
-        context_value(entry),
+        mark(context_value(entry)),
         path,
     )?;
     root.insert(key("current-context"), string(&entry.context));
@@ -276,12 +323,54 @@ pub fn merge(doc: Option<Value>, entry: &Entry, path: &Path) -> Result<(Value, C
 /// The `extensions` item name marking the entries `ssoexec kubeconfig --all` manages.
 pub const MANAGED_EXTENSION: &str = "ssoexec";
 
-/// An entry `kubeconfig --all` manages, and the profile it was found with. Its cluster, user and
-/// context all carry the name `entry.context`.
+/// An entry `kubeconfig --all` manages, and the profile and region it was found with. Its
+/// cluster, user and context all carry the name `entry.context`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ManagedEntry {
     pub entry: Entry,
     pub profile: String,
+    pub region: String,
+}
+
+/// What a `kubeconfig --all` run searched, by profile and region: only a managed entry whose
+/// profile and region were searched completely may be called gone (and pruned).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Searched {
+    covered: std::collections::BTreeSet<(String, String)>,
+    failed: std::collections::BTreeSet<(String, String)>,
+}
+
+impl Searched {
+    /// `profile` was searched completely in `region`.
+    pub fn cover(&mut self, profile: &str, region: &str) {
+        self.covered.insert((profile.into(), region.into()));
+    }
+
+    /// The search of `profile` in `region` failed or saw only part of it.
+    pub fn fail(&mut self, profile: &str, region: &str) {
+        self.failed.insert((profile.into(), region.into()));
+    }
+
+    /// The (profile, region) searches that failed, sorted.
+    pub fn failures(&self) -> impl Iterator<Item = &(String, String)> {
+        self.failed.iter()
+    }
+
+    /// Whether an entry of `profile` found in `region` was searched for completely. An entry
+    /// marked without a region (written before regions were recorded) counts only when every
+    /// search of its profile succeeded.
+    pub fn covers(&self, profile: &str, region: Option<&str>) -> bool {
+        match region {
+            Some(r) => {
+                let key = (profile.to_string(), r.to_string());
+                self.covered.contains(&key) && !self.failed.contains(&key)
+            }
+            None => {
+                self.covered.iter().any(|(p, _)| p == profile)
+                    && !self.failed.iter().any(|(p, _)| p == profile)
+            }
+        }
+    }
 }
 
 /// What merging managed entries did, by context name.
@@ -298,13 +387,14 @@ pub struct ManagedChange {
     pub skipped: Vec<String>,
 }
 
-fn managed_marker(profile: &str) -> Value {
+fn managed_marker(profile: &str, region: &str) -> Value {
     Value::Sequence(vec![mapping(vec![
         (
             "extension",
             mapping(vec![
                 ("managed", Value::Bool(true)),
                 ("profile", string(profile)),
+                ("region", string(region)),
             ]),
         ),
         ("name", string(MANAGED_EXTENSION)),
@@ -314,6 +404,25 @@ fn managed_marker(profile: &str) -> Value {
 /// The profile of a managed list item (`{<field>: {extensions: [...]}, name}`), `None` for an
 /// item the user wrote.
 pub fn managed_profile(item: &Value, field: &str) -> Option<String> {
+    managed(item, field).map(|x| {
+        x.get("profile")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    })
+}
+
+/// The region a managed list item was found in; `None` for an item the user wrote, or one
+/// written before regions were recorded.
+pub fn managed_region(item: &Value, field: &str) -> Option<String> {
+    managed(item, field)?
+        .get("region")
+        .and_then(Value::as_str)
+        .map(String::from)
+}
+
+/// The `ssoexec` extension of a managed list item.
+fn managed<'a>(item: &'a Value, field: &str) -> Option<&'a Value> {
     item.get(field)?
         .get("extensions")?
         .as_sequence()?
@@ -321,17 +430,11 @@ pub fn managed_profile(item: &Value, field: &str) -> Option<String> {
         .find(|x| x.get("name").and_then(Value::as_str) == Some(MANAGED_EXTENSION))
         .and_then(|x| x.get("extension"))
         .filter(|x| x.get("managed").and_then(Value::as_bool) == Some(true))
-        .map(|x| {
-            x.get("profile")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string()
-        })
 }
 
-fn with_marker(mut value: Value, profile: &str) -> Value {
-    if let Some(m) = value.as_mapping_mut() {
-        m.insert(key("extensions"), managed_marker(profile));
+fn with_marker(mut value: Value, profile: &str, region: &str) -> Value {
+    if let Some(map) = value.as_mapping_mut() {
+        map.insert(key("extensions"), managed_marker(profile, region));
     }
     value
 }
@@ -361,13 +464,14 @@ fn item_name(item: &Value) -> Option<&str> {
     item.get("name").and_then(Value::as_str)
 }
 
-/// `doc` with the managed `entries` added or updated in place. Managed entries of `profiles`
-/// that are not among `entries` are removed with `prune`, else kept; entries without the managed
-/// marker are never changed (a name they hold is skipped). The current context is not changed.
+/// `doc` with the managed `entries` added or updated in place. Managed entries the run
+/// `searched` for but did not find are removed with `prune`, else kept; entries of a failed
+/// search are kept either way; entries without the managed marker are never changed (a name
+/// they hold is skipped). The current context is not changed.
 pub fn merge_managed(
     doc: Option<Value>,
     entries: &[ManagedEntry],
-    profiles: &std::collections::BTreeSet<String>,
+    searched: &Searched,
     prune: bool,
     path: &Path,
 ) -> Result<(Value, ManagedChange), KubeError> {
@@ -393,9 +497,9 @@ pub fn merge_managed(
         let name = m.entry.context.as_str();
         let e = &m.entry;
         let values = [
-            with_marker(cluster_value(e), &m.profile),
-            with_marker(user_value(e), &m.profile),
-            with_marker(context_value(e), &m.profile),
+            with_marker(cluster_value(e), &m.profile, &m.region),
+            with_marker(user_value(e), &m.profile, &m.region),
+            with_marker(context_value(e), &m.profile, &m.region),
         ];
         // A name the user wrote in any of the three lists stays theirs.
         let mut users_own = false;
@@ -438,12 +542,13 @@ pub fn merge_managed(
             change.updated.push(name.to_string());
         }
     }
-    // Managed entries of the chosen profiles that this run did not find.
+    // Managed entries that this run searched for and did not find.
     let contexts = list_mut(root, "contexts", path)?;
     let stale: Vec<String> = contexts
         .iter()
         .filter(|i| {
-            managed_profile(i, "context").is_some_and(|p| profiles.contains(&p))
+            managed_profile(i, "context")
+                .is_some_and(|p| searched.covers(&p, managed_region(i, "context").as_deref()))
                 && item_name(i).is_some_and(|n| !wanted.contains(n))
         })
         .filter_map(|i| item_name(i).map(String::from))
@@ -484,7 +589,7 @@ mod tests {
 
     #[test]
     fn new_file() {
-        let (doc, change) = merge(None, &entry(), Path::new("k")).unwrap();
+        let (doc, change) = merge(None, &entry(), None, Path::new("k")).unwrap();
         assert_eq!(change, Change::Added);
         let want = format!(
             "apiVersion: v1
@@ -526,6 +631,7 @@ current-context: prod
         let (doc, change) = merge(
             Some(serde_yaml::from_str(text).unwrap()),
             &e,
+            None,
             Path::new("k"),
         )
         .unwrap();
@@ -535,7 +641,7 @@ current-context: prod
         assert_eq!(clusters[0]["cluster"]["server"], "https://prod.example");
         assert_eq!(clusters[1]["cluster"]["server"], "https://other");
         assert_eq!(doc["current-context"], "prod");
-        let (_, again) = merge(Some(doc), &e, Path::new("k")).unwrap();
+        let (_, again) = merge(Some(doc), &e, None, Path::new("k")).unwrap();
         assert_eq!(again, Change::Updated);
     }
 
@@ -545,6 +651,7 @@ current-context: prod
             merge(
                 Some(serde_yaml::from_str("- a").unwrap()),
                 &entry(),
+                None,
                 Path::new("k")
             )
             .is_err()
@@ -553,10 +660,30 @@ current-context: prod
             merge(
                 Some(serde_yaml::from_str("users: 3").unwrap()),
                 &entry(),
+                None,
                 Path::new("k")
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn only_https_servers() {
+        for (server, want) in [
+            ("https://x.eks.amazonaws.com", true),
+            ("HTTPS://X", true),
+            ("https://", true),
+            ("http://x.eks.amazonaws.com", false),
+            ("HTTP://x", false),
+            (" https://x", false),
+            ("httpsx://x", false),
+            ("x.eks.amazonaws.com", false),
+            ("", false),
+            ("ftp://x", false),
+            ("https:/x", false),
+        ] {
+            assert_eq!(is_https(server), want, "{server:?}");
+        }
     }
 
     #[test]
@@ -584,9 +711,11 @@ current-context: prod
             ManagedEntry {
                 entry: e,
                 profile: profile.into(),
+                region: "eu-west-1".into(),
             }
         };
-        let profiles: std::collections::BTreeSet<String> = ["p".to_string()].into();
+        let mut profiles = Searched::default();
+        profiles.cover("p", "eu-west-1");
         let doc = Some(serde_yaml::from_str(user).unwrap());
         let (doc, c) = merge_managed(
             doc,
@@ -634,9 +763,11 @@ current-context: prod
                 to_yaml(&doc, Path::new("k")).unwrap()
             )
         );
-        let other: std::collections::BTreeSet<String> = ["q".to_string()].into();
+        let mut other = Searched::default();
+        other.cover("q", "eu-west-1");
+        other.cover("p", "us-east-1");
         let (_, c) = merge_managed(Some(doc.clone()), &[], &other, true, Path::new("k")).unwrap();
-        assert!(c.removed.is_empty());
+        assert!(c.removed.is_empty(), "another profile, another region");
         let (pruned, c) = merge_managed(
             Some(doc),
             &[managed("a", "p")],
@@ -657,5 +788,30 @@ current-context: prod
             );
         }
         assert_eq!(pruned["clusters"][0]["name"], "taken");
+    }
+
+    #[test]
+    fn only_a_complete_search_covers_an_entry() {
+        let mut s = Searched::default();
+        s.cover("dev", "eu-west-1");
+        s.cover("dev", "us-east-1");
+        s.fail("dev", "ap-south-1");
+        s.cover("prod", "eu-west-1");
+        s.fail("ops", "eu-west-1");
+        let cases = [
+            ("dev", Some("eu-west-1"), true),
+            ("dev", Some("us-east-1"), true),
+            ("dev", Some("ap-south-1"), false),
+            ("dev", Some("sa-east-1"), false),
+            ("dev", None, false),
+            ("prod", None, true),
+            ("prod", Some("us-east-1"), false),
+            ("ops", Some("eu-west-1"), false),
+            ("ops", None, false),
+            ("nobody", None, false),
+        ];
+        for (profile, region, want) in cases {
+            assert_eq!(s.covers(profile, region), want, "{profile} {region:?}");
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! Kubernetes: ExecCredential, the EKS token (aws-sigv4 presign), kubeconfig entries.
 //! `token`, `exec_credential` and `kubeconfig`'s merge are pure; The token cache is `cache::eks_token`;
 //! DescribeCluster is `aws::eks`. Commands live in `commands/`.
+pub mod discovery;
 pub mod exec_credential;
 pub mod kubeconfig;
 pub mod token;
@@ -33,6 +34,12 @@ pub enum KubeError {
     Locked { path: PathBuf, secs: u64 },
     #[error("EKS cluster {name} has no API endpoint yet (status {status})")]
     ClusterNotReady { name: String, status: String },
+    #[error(
+        "EKS cluster {name} has the API endpoint {server}, not https://: kubectl would send the token in clear text"
+    )]
+    NotHttps { name: String, server: String },
+    #[error("cannot find the path of this ssoexec")]
+    OwnPath(#[source] std::io::Error),
 }
 
 impl crate::error::Diagnostic for KubeError {
@@ -52,11 +59,24 @@ impl crate::error::Diagnostic for KubeError {
             KubeError::ClusterNotReady { .. } => {
                 Some("wait until the cluster is ACTIVE, or pass --server".into())
             }
+            KubeError::OwnPath(_) => Some("pass --command PATH".into()),
+            KubeError::NotHttps { .. } => Some(
+                "check the cluster's endpoint with `aws eks describe-cluster`; to use it anyway, pass --server and --certificate-authority-data".into(),
+            ),
             _ => None,
         }
     }
 }
 crate::diagnostic_error!(KubeError);
+
+/// The region of the cluster: the run's region (`--region`, the environment, the profile).
+pub fn region(settings: &crate::settings::Settings) -> Result<&str, KubeError> {
+    settings
+        .region
+        .as_ref()
+        .map(|r| r.value.as_str())
+        .ok_or(KubeError::NoRegion)
+}
 
 /// The whole ExecCredential document for `credentials`: sign a token for `cluster_id` in
 /// `region` at `now` and render it. Pure; what an output format needs.

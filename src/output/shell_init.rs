@@ -1,13 +1,15 @@
 //! `ssoexec shell-init SHELL`: the text of the `ssx` shell function. `ssx PROFILE [OPTIONS]` runs
 //! `ssoexec export --profile PROFILE` in the shell's own format (`env` for POSIX shells, `fish`,
 //! `powershell`), captures the whole output first and evaluates it only when ssoexec succeeded, so
-//! a failure never leaves a half-set environment; then it sets `SSOEXEC_PROFILE`. `ssx --unset`
-//! removes every credential variable ssoexec sets, and `SSOEXEC_PROFILE`; the region variables are
-//! left alone (they select a region, not an identity, and may have been the user's own).
+//! a failure never leaves a half-set environment; then it sets `SSOEXEC_PROFILE` and clears
+//! `SSOEXEC_IDENTITY` (the keys are no longer those of the identity an enclosing `ssoexec` run
+//! recorded, so a nested run must not pass them through as such). `ssx --unset` removes every
+//! credential variable ssoexec sets, both markers, and the region variables when an `ssx` set them
+//! (a helper variable remembers that; a region the user set and `ssx` never touched stays).
 //!
 //! A function, not an alias: it works in scripts, in fish and in PowerShell. Pure: no I/O.
-use super::CREDENTIAL_VARIABLES;
-use crate::support::env::SSOEXEC_PROFILE;
+use super::{CREDENTIAL_VARIABLES, REGION_VARIABLES};
+use crate::support::env::{SSOEXEC_IDENTITY, SSOEXEC_PROFILE};
 
 /// The shells `shell-init` writes a function for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,7 +50,7 @@ impl Shell {
 /// The variables `ssx --unset` removes.
 pub fn unset_variables() -> Vec<&'static str> {
     let mut names = CREDENTIAL_VARIABLES.to_vec();
-    names.push(SSOEXEC_PROFILE);
+    names.extend([SSOEXEC_PROFILE, SSOEXEC_IDENTITY]);
     names
 }
 
@@ -75,6 +77,8 @@ pub fn render(shell: Shell) -> String {
 /// variables removed before it returns.
 fn posix(names: &[&str]) -> String {
     let names = names.join(" ");
+    let regions = REGION_VARIABLES.join(" ");
+    let first = REGION_VARIABLES[0];
     format!(
         r#"ssx() {{
   case "${{1-}}" in
@@ -88,14 +92,20 @@ fn posix(names: &[&str]) -> String {
       ;;
     -u | --unset)
       unset {names}
+      if [ -n "${{_ssx_region-}}" ]; then
+        unset {regions} _ssx_region
+      fi
       return 0
       ;;
   esac
   _ssx_profile=$1
   shift
   if _ssx_out=$(command ssoexec export --profile "$_ssx_profile" --format env "$@"); then
-    eval "$_ssx_out" && export {SSOEXEC_PROFILE}="$_ssx_profile"
+    eval "$_ssx_out" && export {SSOEXEC_PROFILE}="$_ssx_profile" && unset {SSOEXEC_IDENTITY}
     _ssx_status=$?
+    case "$_ssx_out" in
+      *{first}=*) _ssx_region=1 ;;
+    esac
   else
     _ssx_status=$?
   fi
@@ -109,6 +119,8 @@ fn posix(names: &[&str]) -> String {
 
 fn fish(names: &[&str]) -> String {
     let names = names.join(" ");
+    let regions = REGION_VARIABLES.join(" ");
+    let first = REGION_VARIABLES[0];
     format!(
         r#"function ssx --description 'Set AWS credentials from ssoexec in this shell'
     switch "$argv[1]"
@@ -122,6 +134,12 @@ fn fish(names: &[&str]) -> String {
             for name in {names}
                 set -e $name
             end
+            if set -q _ssx_region
+                for name in {regions}
+                    set -e $name
+                end
+                set -e -g _ssx_region
+            end
             return 0
     end
     set -l profile $argv[1]
@@ -129,7 +147,13 @@ fn fish(names: &[&str]) -> String {
     set -l out (command ssoexec export --profile $profile --format fish $argv)
     or return
     string join \n -- $out | source
-    and set -gx {SSOEXEC_PROFILE} $profile
+    or return
+    set -gx {SSOEXEC_PROFILE} $profile
+    set -e {SSOEXEC_IDENTITY}
+    if string match -q -- 'set -gx {first} *' $out
+        set -g _ssx_region 1
+    end
+    return 0
 end
 "#
     )
@@ -141,6 +165,12 @@ fn powershell(names: &[&str]) -> String {
         .map(|n| format!("'{n}'"))
         .collect::<Vec<_>>()
         .join(", ");
+    let regions = REGION_VARIABLES
+        .iter()
+        .map(|n| format!("'Env:{n}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let first = REGION_VARIABLES[0];
     format!(
         r#"function ssx {{
     $first = if ($args.Count -gt 0) {{ [string]$args[0] }} else {{ '' }}
@@ -156,6 +186,10 @@ fn powershell(names: &[&str]) -> String {
         foreach ($name in {names}) {{
             Remove-Item -Path "Env:$name" -ErrorAction SilentlyContinue
         }}
+        if ($global:SsxSetRegion) {{
+            Remove-Item -Path {regions} -ErrorAction SilentlyContinue
+            $global:SsxSetRegion = $false
+        }}
         return
     }}
     $rest = @($args | Select-Object -Skip 1)
@@ -165,6 +199,10 @@ fn powershell(names: &[&str]) -> String {
     }}
     Invoke-Expression ($out -join "`n")
     $Env:{SSOEXEC_PROFILE} = $first
+    Remove-Item -Path Env:{SSOEXEC_IDENTITY} -ErrorAction SilentlyContinue
+    if (($out -join "`n") -match '\$Env:{first}=') {{
+        $global:SsxSetRegion = $true
+    }}
 }}
 "#
     )
@@ -195,7 +233,8 @@ mod tests {
                 "AWS_SECRET_ACCESS_KEY",
                 "AWS_SESSION_TOKEN",
                 "AWS_CREDENTIAL_EXPIRATION",
-                "SSOEXEC_PROFILE"
+                "SSOEXEC_PROFILE",
+                "SSOEXEC_IDENTITY"
             ]
         );
     }

@@ -9,6 +9,7 @@ pub mod fs;
 pub mod lock;
 pub mod picker;
 pub mod printer;
+pub mod progress;
 pub mod secret;
 pub mod server;
 pub mod shell;

@@ -38,7 +38,8 @@ clusters:
     extensions:
     - extension:
         managed: true
-        profile: dev.Admin
+        profile: dev.ReadOnly
+        region: eu-west-1
       name: ssoexec
   name: dev/eu-west-1/alpha
 - cluster:
@@ -47,7 +48,8 @@ clusters:
     extensions:
     - extension:
         managed: true
-        profile: dev.Admin
+        profile: dev.ReadOnly
+        region: eu-west-1
       name: ssoexec
   name: dev/eu-west-1/beta
 - cluster:
@@ -57,6 +59,7 @@ clusters:
     - extension:
         managed: true
         profile: prod.ReadOnly
+        region: eu-west-1
       name: ssoexec
   name: prod/eu-west-1/prod-eks
 - cluster:
@@ -66,6 +69,7 @@ clusters:
     - extension:
         managed: true
         profile: prod.ReadOnly
+        region: us-east-1
       name: ssoexec
   name: prod/us-east-1/prod-us
 contexts:
@@ -79,7 +83,8 @@ contexts:
     extensions:
     - extension:
         managed: true
-        profile: dev.Admin
+        profile: dev.ReadOnly
+        region: eu-west-1
       name: ssoexec
   name: dev/eu-west-1/alpha
 - context:
@@ -88,7 +93,8 @@ contexts:
     extensions:
     - extension:
         managed: true
-        profile: dev.Admin
+        profile: dev.ReadOnly
+        region: eu-west-1
       name: ssoexec
   name: dev/eu-west-1/beta
 - context:
@@ -98,6 +104,7 @@ contexts:
     - extension:
         managed: true
         profile: prod.ReadOnly
+        region: eu-west-1
       name: ssoexec
   name: prod/eu-west-1/prod-eks
 - context:
@@ -107,6 +114,7 @@ contexts:
     - extension:
         managed: true
         profile: prod.ReadOnly
+        region: us-east-1
       name: ssoexec
   name: prod/us-east-1/prod-us
 current-context: other
@@ -126,14 +134,15 @@ users:
       - --region
       - eu-west-1
       - --profile
-      - dev.Admin
+      - dev.ReadOnly
       command: ssoexec
       installHint: ssoexec signs in to AWS IAM Identity Center and prints EKS tokens. Install it and put it on PATH, or run `ssoexec kubeconfig` again to update the command path.
       interactiveMode: IfAvailable
     extensions:
     - extension:
         managed: true
-        profile: dev.Admin
+        profile: dev.ReadOnly
+        region: eu-west-1
       name: ssoexec
   name: dev/eu-west-1/alpha
 - user:
@@ -146,14 +155,15 @@ users:
       - --region
       - eu-west-1
       - --profile
-      - dev.Admin
+      - dev.ReadOnly
       command: ssoexec
       installHint: ssoexec signs in to AWS IAM Identity Center and prints EKS tokens. Install it and put it on PATH, or run `ssoexec kubeconfig` again to update the command path.
       interactiveMode: IfAvailable
     extensions:
     - extension:
         managed: true
-        profile: dev.Admin
+        profile: dev.ReadOnly
+        region: eu-west-1
       name: ssoexec
   name: dev/eu-west-1/beta
 - user:
@@ -174,6 +184,7 @@ users:
     - extension:
         managed: true
         profile: prod.ReadOnly
+        region: eu-west-1
       name: ssoexec
   name: prod/eu-west-1/prod-eks
 - user:
@@ -194,6 +205,7 @@ users:
     - extension:
         managed: true
         profile: prod.ReadOnly
+        region: us-east-1
       name: ssoexec
   name: prod/us-east-1/prod-us
 ";
@@ -246,8 +258,8 @@ async fn every_cluster_becomes_a_managed_context_kubectl_reads() {
     let text = std::fs::read_to_string(&path).unwrap();
     assert_eq!(text, EXPECTED);
     let mut want = vec![
-        "2 clusters reachable through more than one profile got one context each (add {role_name} or {profile} to --context-name for one per role)".to_string(),
-        format!("4 clusters in 2 accounts, 2 regions; 4 new, 0 removed ({})", path.display()),
+        "2 clusters reachable through more than one role got one context each, with the least privileged role (add {role_name} or {profile} to --context-name for one per role, or choose one with --role-name)".to_string(),
+        format!("4 clusters in 2 accounts, 2 regions: 4 new, 0 updated, 0 unchanged, 0 removed ({})", path.display()),
     ];
     for role in ["Admin", "Dev", "ReadOnly"] {
         for region in ["ap-south-1", "eu-west-1", "us-east-1"] {
@@ -307,7 +319,8 @@ async fn every_cluster_becomes_a_managed_context_kubectl_reads() {
         &sb,
         &["--regions", "eu-west-1,us-east-1", "--prune", "--dry-run"],
     );
-    assert!(dry.status.success());
+    // Account 333333333333 may not list clusters: its searches failed, so --prune exits 1.
+    assert_eq!(dry.status.code(), Some(1), "{}", stderr(&dry));
     assert!(
         stdout(&dry).starts_with(&format!("--- {p}\n+++ {p}\n@@ ", p = path.display())),
         "{}",
@@ -316,10 +329,10 @@ async fn every_cluster_becomes_a_managed_context_kubectl_reads() {
     assert!(stdout(&dry).contains("\n-  name: dev/eu-west-1/beta\n"));
     assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
     let pruned = discover(&sb, &["--regions", "eu-west-1,us-east-1", "--prune"]);
-    assert!(pruned.status.success());
+    assert_eq!(pruned.status.code(), Some(1), "{}", stderr(&pruned));
     assert!(
-        stderr(&pruned).ends_with(&format!(
-            "3 clusters in 2 accounts, 2 regions; 0 new, 1 removed ({})\n",
+        stderr(&pruned).contains(&format!(
+            "3 clusters in 2 accounts, 2 regions: 0 new, 0 updated, 3 unchanged, 1 removed ({})\n",
             path.display()
         )),
         "{}",
@@ -361,7 +374,7 @@ async fn filters_default_regions_and_the_users_own_names() {
     assert_eq!(
         stderr(&out),
         format!(
-            "2 clusters in 1 account, 1 region; 2 new, 0 removed ({})\n",
+            "2 clusters in 1 account, 1 region: 2 new, 0 updated, 0 unchanged, 0 removed ({})\n",
             path.display()
         )
     );
@@ -370,7 +383,7 @@ async fn filters_default_regions_and_the_users_own_names() {
     assert_eq!(
         stderr(&out),
         format!(
-            "2 clusters reachable through more than one profile got one context each (add {{role_name}} or {{profile}} to --context-name for one per role)\nwarning: dev/eu-west-1/beta: a cluster, user or context you wrote has this name; left alone\n2 contexts were not found again and kept (--prune removes them): dev.ReadOnly:alpha, dev.ReadOnly:beta\n1 cluster in 1 account, 1 region; 1 new, 0 removed ({})\n",
+            "2 clusters reachable through more than one role got one context each, with the least privileged role (add {{role_name}} or {{profile}} to --context-name for one per role, or choose one with --role-name)\nwarning: dev/eu-west-1/beta: a cluster, user or context you wrote has this name; left alone\n2 contexts were not found again and kept (--prune removes them): dev.ReadOnly:alpha, dev.ReadOnly:beta\n1 cluster in 1 account, 1 region: 1 new, 0 updated, 0 unchanged, 0 removed ({})\n",
             path.display()
         )
     );
@@ -426,7 +439,7 @@ async fn bounded_concurrency_and_throttling_retries() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
         stderr(&out).ends_with(&format!(
-            "48 clusters in 12 accounts, 1 region; 48 new, 0 removed ({})\n",
+            "48 clusters in 12 accounts, 1 region: 48 new, 0 updated, 0 unchanged, 0 removed ({})\n",
             sb.home().join("kubeconfig").display()
         )),
         "{}",
@@ -445,4 +458,234 @@ async fn bounded_concurrency_and_throttling_retries() {
         sb.mock.max_in_flight(Op::DescribeCluster) >= 2,
         "no concurrency"
     );
+}
+
+/// The context names in the kubeconfig, sorted.
+fn contexts(sb: &Sandbox) -> Vec<String> {
+    let text = std::fs::read_to_string(sb.home().join("kubeconfig")).unwrap();
+    let doc: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    let mut names: Vec<String> = doc["contexts"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn prune_removes_only_what_a_successful_search_covered() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    let g = sb.run(&["generate", "--sso-session", "corp", "--region", "eu-west-1"]);
+    assert!(g.status.success(), "{}", stderr(&g));
+    sb.mock
+        .with_clusters("111111111111", "eu-west-1", &["alpha", "beta"])
+        .with_clusters("222222222222", "eu-west-1", &["prod-eks"])
+        .with_clusters("222222222222", "us-east-1", &["prod-us"]);
+    let both = ["--regions", "eu-west-1,us-east-1", "--account-id"];
+    let first = discover(&sb, &[&both[..], &["222222222222"]].concat());
+    assert!(first.status.success(), "{}", stderr(&first));
+    let all = ["prod/eu-west-1/prod-eks", "prod/us-east-1/prod-us"];
+    assert_eq!(contexts(&sb), all);
+    let path = sb.home().join("kubeconfig");
+    let written = std::fs::read_to_string(&path).unwrap();
+
+    // Every GetRoleCredentials answers 500: nothing was searched, nothing is pruned.
+    std::fs::remove_dir_all(sb.cli_cache()).unwrap();
+    sb.mock.fail_next(Op::GetRoleCredentials, 500, 1000);
+    let out = discover(&sb, &[&both[..], &["222222222222", "--prune"]].concat());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), written);
+    let err = stderr(&out);
+    assert!(
+        err.contains("warning: not pruned where the search failed, their contexts are kept: prod.ReadOnly in eu-west-1, prod.ReadOnly in us-east-1\nhint: run it again when EKS answers, or leave those out with --regions, --role-name or --profile-glob\n"),
+        "{err}"
+    );
+    sb.mock.fail_next(Op::GetRoleCredentials, 500, 0);
+
+    // us-east-1 answers 403 "security token invalid" and both clusters are gone: only the
+    // eu-west-1 one, whose search succeeded, is pruned.
+    sb.mock
+        .with_clusters("222222222222", "eu-west-1", &[])
+        .with_clusters("222222222222", "us-east-1", &[])
+        .disable_eks_region("us-east-1");
+    let out = discover(&sb, &[&both[..], &["222222222222", "--prune"]].concat());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(contexts(&sb), ["prod/us-east-1/prod-us"]);
+    assert!(
+        stderr(&out).contains("their contexts are kept: prod.ReadOnly in us-east-1\n"),
+        "{}",
+        stderr(&out)
+    );
+
+    // A region not searched this time is not pruned either, and nothing failed: exit 0.
+    let out = discover(
+        &sb,
+        &[
+            "--regions",
+            "eu-west-1",
+            "--account-id",
+            "222222222222",
+            "--prune",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(contexts(&sb), ["prod/us-east-1/prod-us"]);
+}
+
+/// An EKS endpoint that answers every ListClusters with `clusters` and every DescribeCluster of
+/// `name` with the API endpoint `endpoints[name]`; returns its URL. Serves until the test ends.
+pub(crate) fn eks_stub(clusters: &[(&str, &str)]) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let clusters: Vec<(String, String)> = clusters
+        .iter()
+        .map(|(n, e)| (n.to_string(), e.to_string()))
+        .collect();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            if reader.read_line(&mut line).is_err() {
+                continue;
+            }
+            loop {
+                let mut header = String::new();
+                if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
+                    break;
+                }
+            }
+            let path = line.split(' ').nth(1).unwrap_or("/").to_string();
+            let name = path
+                .strip_prefix("/clusters/")
+                .map(|n| n.split('?').next().unwrap_or(n));
+            let body = match name {
+                None => serde_json::json!({
+                    "clusters": clusters.iter().map(|(n, _)| n).collect::<Vec<_>>()
+                }),
+                Some(n) => {
+                    let endpoint = clusters
+                        .iter()
+                        .find(|(c, _)| c == n)
+                        .map(|(_, e)| e.clone())
+                        .unwrap_or_default();
+                    serde_json::json!({ "cluster": {
+                        "name": n,
+                        "arn": format!("arn:aws:eks:eu-west-1:222222222222:cluster/{n}"),
+                        "endpoint": endpoint,
+                        "certificateAuthority": { "data": "Q0E=" },
+                        "status": "ACTIVE",
+                    }})
+                }
+            }
+            .to_string();
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    url
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cluster_endpoint_that_is_not_https_is_skipped() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    let g = sb.run(&["generate", "--sso-session", "corp", "--region", "eu-west-1"]);
+    assert!(g.status.success(), "{}", stderr(&g));
+    let stub = eks_stub(&[
+        ("plain", "http://plain.eks.example.test"),
+        ("shouty", "HTTP://shouty.eks.example.test"),
+        ("secure", "https://secure.eks.example.test"),
+    ]);
+    let kubeconfig = sb.home().join("kubeconfig");
+    let out = sb
+        .cmd()
+        .env("AWS_ENDPOINT_URL_EKS", &stub)
+        .args([
+            "kubeconfig",
+            "--all",
+            "--command",
+            "ssoexec",
+            "--account-id",
+        ])
+        .args(["222222222222", "--kubeconfig", kubeconfig.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "warning: prod/eu-west-1/plain: cluster plain has the endpoint http://plain.eks.example.test, not https://: kubectl would send the token in clear text; skipped\n\
+             warning: prod/eu-west-1/shouty: cluster shouty has the endpoint HTTP://shouty.eks.example.test, not https://: kubectl would send the token in clear text; skipped\n\
+             1 cluster in 1 account, 1 region: 1 new, 0 updated, 0 unchanged, 0 removed ({})\n",
+            kubeconfig.display()
+        )
+    );
+    assert_eq!(contexts(&sb), ["prod/eu-west-1/secure"]);
+    let text = std::fs::read_to_string(&kubeconfig).unwrap();
+    assert!(!text.contains("http://"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn counts_add_up_and_the_least_privileged_role_is_bound() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    // 4 accounts × AdministratorAccess, ReadOnlyAccess, PowerUserAccess; 3 clusters each.
+    sb.mock.with_accounts(4, 3);
+    sb.mock.set_page_size(100);
+    let g = sb.run(&["generate", "--sso-session", "corp", "--region", "eu-west-1"]);
+    assert!(g.status.success(), "{}", stderr(&g));
+    sb.mock.with_clusters_per_account(3, &["eu-west-1"]);
+    let path = sb.home().join("kubeconfig");
+    let out = discover(&sb, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "12 clusters reachable through more than one role got one context each, with the least privileged role (add {{role_name}} or {{profile}} to --context-name for one per role, or choose one with --role-name)\n\
+             12 clusters in 4 accounts, 1 region: 12 new, 0 updated, 0 unchanged, 0 removed ({})\n",
+            path.display()
+        )
+    );
+    let doc: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let profiles: std::collections::BTreeSet<&str> = doc["contexts"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            c["context"]["extensions"][0]["extension"]["profile"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(
+        profiles.into_iter().collect::<Vec<_>>(),
+        [
+            "account-0001.ReadOnlyAccess",
+            "account-0002.ReadOnlyAccess",
+            "account-0003.ReadOnlyAccess",
+            "account-0004.ReadOnlyAccess"
+        ]
+    );
+
+    // Bound to another role: every entry is updated, none new, none removed.
+    let out = discover(&sb, &["--role-name", "AdministratorAccess"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "12 clusters in 4 accounts, 1 region: 0 new, 12 updated, 0 unchanged, 0 removed ({})\n",
+            path.display()
+        )
+    );
+    let again = discover(&sb, &["--role-name", "AdministratorAccess"]);
+    assert!(stderr(&again).contains(": 0 new, 0 updated, 12 unchanged, 0 removed ("));
 }

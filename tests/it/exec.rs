@@ -178,6 +178,7 @@ async fn nested_environments_are_guarded() {
         .args(["--profile", "dev", "--", "env"])
         .env("SSOEXEC_PROFILE", "dev")
         .env("AWS_ACCESS_KEY_ID", "ASIAPARENT")
+        .env("AWS_SECRET_ACCESS_KEY", "parent-secret")
         .output()
         .unwrap();
     assert!(out.status.success());
@@ -185,6 +186,10 @@ async fn nested_environments_are_guarded() {
         identity_vars(&stdout(&out)),
         BTreeMap::from([
             ("AWS_ACCESS_KEY_ID".to_string(), "ASIAPARENT".to_string()),
+            (
+                "AWS_SECRET_ACCESS_KEY".to_string(),
+                "parent-secret".to_string()
+            ),
             ("SSOEXEC_PROFILE".to_string(), "dev".to_string())
         ])
     );

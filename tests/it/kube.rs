@@ -602,7 +602,9 @@ fn our_entries(
     let ca_line = ca
         .map(|c| format!("    certificate-authority-data: {c}\n"))
         .unwrap_or_default();
-    let cluster = format!("- cluster:\n{ca_line}    server: {server}\n  name: {name}\n");
+    // The managed marker: `kubeconfig --all` later updates these entries as its own.
+    let ext = "    extensions:\n    - extension:\n        managed: true\n        profile: dev\n        region: eu-west-1\n      name: ssoexec\n";
+    let cluster = format!("- cluster:\n{ca_line}    server: {server}\n{ext}  name: {name}\n");
     let user = format!(
         "- user:
     exec:
@@ -618,11 +620,12 @@ fn our_entries(
       command: {}
       installHint: ssoexec signs in to AWS IAM Identity Center and prints EKS tokens. Install it and put it on PATH, or run `ssoexec kubeconfig` again to update the command path.
       interactiveMode: IfAvailable
-  name: {name}
+{ext}  name: {name}
 ",
         ssoexec_path()
     );
-    let context = format!("- context:\n    cluster: {name}\n    user: {name}\n  name: {name}\n");
+    let context =
+        format!("- context:\n    cluster: {name}\n    user: {name}\n{ext}  name: {name}\n");
     (cluster, user, context)
 }
 
@@ -636,7 +639,8 @@ async fn kubeconfig_merge_keeps_unrelated_entries_and_uses_describe_cluster() {
 
     let out = sb.run(&["kubeconfig", "--profile", "dev", "--cluster-name", CLUSTER]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let arn = "arn:aws:eks:eu-west-1:111111111111:cluster/prod-eks";
+    // Named as `kubeconfig --all` names it: {account_name}/{region}/{cluster}.
+    let arn = "dev/eu-west-1/prod-eks";
     assert_eq!(stdout(&out), "");
     assert_eq!(
         stderr(&out),
@@ -735,10 +739,7 @@ async fn kubeconfig_dry_run_prints_the_yaml_and_writes_nothing() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    let arn = "arn:aws:eks:eu-west-1:111111111111:cluster/prod-eks";
     let (cluster, user, context) = our_entries("prod", "https://api.example", Some("Q0E="), V1);
-    let cluster = cluster.replace("name: prod", &format!("name: {arn}"));
-    let context = context.replace("cluster: prod", &format!("cluster: {arn}"));
     let want = format!(
         "apiVersion: v1\nkind: Config\npreferences: {{}}\nclusters:\n{cluster}users:\n{user}contexts:\n{context}current-context: prod\n"
     );
@@ -1149,4 +1150,117 @@ async fn logout_drops_cached_eks_tokens() {
         Some(3),
         "signed out means signed out, for kubectl too"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_described_endpoint_that_is_not_https_is_refused() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    let stub = crate::discovery::eks_stub(&[("plain", "http://plain.eks.example.test")]);
+    let kubeconfig = sb.home().join("kubeconfig");
+    let out = sb
+        .cmd()
+        .env("AWS_ENDPOINT_URL_EKS", &stub)
+        .args(["kubeconfig", "--profile", "dev", "--region", "eu-west-1"])
+        .args(["--cluster-name", "plain", "--kubeconfig"])
+        .arg(&kubeconfig)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        "error: EKS cluster plain has the API endpoint http://plain.eks.example.test, not https://: kubectl would send the token in clear text\nhint: check the cluster's endpoint with `aws eks describe-cluster`; to use it anyway, pass --server and --certificate-authority-data\n"
+    );
+    assert!(!kubeconfig.exists(), "nothing written");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_name_scheme_and_one_flag_with_or_without_all() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    let g = sb.run(&["generate", "--sso-session", "corp", "--region", "eu-west-1"]);
+    assert!(g.status.success(), "{}", stderr(&g));
+    sb.mock
+        .with_clusters("111111111111", "eu-west-1", &["alpha"])
+        .with_clusters("222222222222", "eu-west-1", &[]);
+    let path = sb.home().join("kubeconfig");
+    let kc = path.to_str().unwrap();
+    // `--name` as `aws eks update-kubeconfig` spells it; the name --all would give.
+    let one = sb.run(&[
+        "kubeconfig",
+        "--profile",
+        "dev.ReadOnly",
+        "--name",
+        "alpha",
+        "--kubeconfig",
+        kc,
+    ]);
+    assert!(one.status.success(), "{}", stderr(&one));
+    assert_eq!(
+        stderr(&one),
+        format!("Added new context dev/eu-west-1/alpha to {kc}\n")
+    );
+    // --all finds the same cluster under the same name: the very entry it would write.
+    let all = sb.run(&["kubeconfig", "--all", "--kubeconfig", kc]);
+    assert!(all.status.success(), "{}", stderr(&all));
+    assert!(
+        stderr(&all).ends_with(&format!(
+            "1 cluster in 1 account, 1 region: 0 new, 0 updated, 1 unchanged, 0 removed ({kc})\n"
+        )),
+        "{}",
+        stderr(&all)
+    );
+    // The same flag (and placeholders) names the entry without --all; `--alias` is that flag.
+    for (flag, template, want) in [
+        (
+            "--context-name",
+            "{profile}:{cluster}",
+            "dev.ReadOnly:alpha",
+        ),
+        (
+            "--alias",
+            "{account_id}-{role_name}",
+            "111111111111-ReadOnly",
+        ),
+    ] {
+        let out = sb.run(&[
+            "kubeconfig",
+            "--profile",
+            "dev.ReadOnly",
+            "--cluster-name",
+            "alpha",
+            flag,
+            template,
+            "--kubeconfig",
+            kc,
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert_eq!(stderr(&out), format!("Added new context {want} to {kc}\n"));
+    }
+    let bad = sb.run(&[
+        "kubeconfig",
+        "--profile",
+        "dev",
+        "--cluster-name",
+        "alpha",
+        "--context-name",
+        "{nope}",
+    ]);
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+}
+
+#[test]
+fn eks_token_cluster_suggests_cluster_name() {
+    let out = assert_cmd::Command::cargo_bin("ssoexec")
+        .unwrap()
+        .args(["eks-token", "--cluster", "prod"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("tip: a similar argument exists: '--cluster-name'"),
+        "{err}"
+    );
+    assert!(!err.contains("--cluster-id'"), "{err}");
 }

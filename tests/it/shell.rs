@@ -55,7 +55,7 @@ echo "region=$AWS_REGION profile=$SSOEXEC_PROFILE"
 sh -c 'echo "child sees $AWS_ACCESS_KEY_ID $SSOEXEC_PROFILE"'
 ssx --unset
 echo "unset: ${AWS_ACCESS_KEY_ID-unset} ${AWS_SECRET_ACCESS_KEY-unset} ${AWS_SESSION_TOKEN-unset} ${AWS_CREDENTIAL_EXPIRATION-unset} ${SSOEXEC_PROFILE-unset}"
-echo "region kept: $AWS_REGION"
+echo "region: ${AWS_REGION-unset} ${AWS_DEFAULT_REGION-unset}"
 echo "helpers: ${_ssx_out-none} ${_ssx_profile-none} ${_ssx_status-none}"
 ssx; echo "no profile status=$?"
 "#;
@@ -77,7 +77,7 @@ echo "region=$AWS_REGION profile=$SSOEXEC_PROFILE"
 sh -c 'echo "child sees $AWS_ACCESS_KEY_ID $SSOEXEC_PROFILE"'
 ssx --unset
 echo "unset: "(show AWS_ACCESS_KEY_ID)" "(show AWS_SECRET_ACCESS_KEY)" "(show AWS_SESSION_TOKEN)" "(show AWS_CREDENTIAL_EXPIRATION)" "(show SSOEXEC_PROFILE)
-echo "region kept: $AWS_REGION"
+echo "region: "(show AWS_REGION)" "(show AWS_DEFAULT_REGION)
 echo "helpers: "(show out)" "(show profile)" "(show name)
 ssx; echo "no profile status=$status"
 "#;
@@ -91,7 +91,7 @@ fn expected_output(e: &Expected, unset_helper: &str) -> String {
          region=eu-west-1 profile=dev\n\
          child sees {} dev\n\
          unset: unset unset unset unset unset\n\
-         region kept: eu-west-1\n\
+         region: unset unset\n\
          helpers: {unset_helper} {unset_helper} {unset_helper}\n\
          no profile status=2\n",
         e.key, e.secret, e.token, e.expiration, e.key
@@ -281,8 +281,12 @@ function ssx {
         return
     }
     if ($first -in '-u', '--unset') {
-        foreach ($name in 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_CREDENTIAL_EXPIRATION', 'SSOEXEC_PROFILE') {
+        foreach ($name in 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_CREDENTIAL_EXPIRATION', 'SSOEXEC_PROFILE', 'SSOEXEC_IDENTITY') {
             Remove-Item -Path "Env:$name" -ErrorAction SilentlyContinue
+        }
+        if ($global:SsxSetRegion) {
+            Remove-Item -Path 'Env:AWS_REGION', 'Env:AWS_DEFAULT_REGION' -ErrorAction SilentlyContinue
+            $global:SsxSetRegion = $false
         }
         return
     }
@@ -293,6 +297,10 @@ function ssx {
     }
     Invoke-Expression ($out -join "`n")
     $Env:SSOEXEC_PROFILE = $first
+    Remove-Item -Path Env:SSOEXEC_IDENTITY -ErrorAction SilentlyContinue
+    if (($out -join "`n") -match '\$Env:AWS_REGION=') {
+        $global:SsxSetRegion = $true
+    }
 }
 "#;
     assert_eq!(text, expected);
@@ -442,4 +450,174 @@ async fn the_startup_lines_define_ssx_in_interactive_shells() {
         assert_eq!(code, Some(0), "{shell}: {screen}");
         assert!(screen.contains("in=prod/eu-central-1"), "{shell}: {screen}");
     }
+}
+
+/// Drives bash's own completion for `ssoexec --profile CUR<TAB>`: sources the script `ssoexec
+/// completions bash` prints, sets what bash sets on TAB and calls the function `complete -p`
+/// registered. Prints each offered word as bash would read it back (one word a line, sorted).
+/// Runs in `dir`, where a glob would look and a name's command would write.
+fn bash_completes_profile(sb: &Sandbox, dir: &Path, cur: &str) -> String {
+    let script = sb.home().join("ssoexec.bash");
+    if !script.exists() {
+        let out = sb.run(&["completions", "bash"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        std::fs::write(&script, stdout(&out)).unwrap();
+    }
+    let probe = format!(
+        r#"source {script}
+fn=$(complete -p ssoexec | sed -n 's/.* -F \([^ ]*\) .*/\1/p')
+COMP_WORDS=(ssoexec --profile "$1"); COMP_CWORD=2; COMP_LINE="ssoexec --profile $1"; COMP_POINT=${{#COMP_LINE}}
+COMPREPLY=()
+"$fn" ssoexec "$1" --profile
+for r in "${{COMPREPLY[@]}}"; do eval "set -- $r"; [ $# -eq 1 ] && printf '%s\n' "$1" || echo "split: $r"; done | LC_ALL=C sort
+"#,
+        script = sh_word(&script)
+    );
+    let out = sb
+        .wrapper("bash")
+        .env("PATH", path_with_ssoexec())
+        .current_dir(dir)
+        .args(["--norc", "--noprofile", "-c", &probe, "probe", cur])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    stdout(&out)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bash_completion_offers_hostile_profile_names_literally() {
+    let sb = Sandbox::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a-file"), "").unwrap();
+    // (A config section name holds no spaces: `${IFS}` stands in.)
+    let names = [
+        "$(touch${IFS}ran)",
+        "`touch${IFS}ran`",
+        "*",
+        "pro?",
+        "semi;touch${IFS}ran",
+        "prod",
+    ];
+    let config: String = names
+        .iter()
+        .map(|n| format!("[profile {n}]\nregion = eu-west-1\n"))
+        .collect();
+    sb.write_config(&config);
+    let mut all: Vec<&str> = names.to_vec();
+    all.sort();
+    assert_eq!(
+        bash_completes_profile(&sb, dir.path(), ""),
+        format!("{}\n", all.join("\n"))
+    );
+    assert_eq!(bash_completes_profile(&sb, dir.path(), "*"), "*\n");
+    assert_eq!(
+        bash_completes_profile(&sb, dir.path(), "$"),
+        "$(touch${IFS}ran)\n"
+    );
+    assert_eq!(
+        bash_completes_profile(&sb, dir.path(), "pr"),
+        "pro?\nprod\n"
+    );
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(left.len(), 1, "completion created files: {left:?}");
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config { cases: 24, ..Default::default() })]
+    /// Any profile name of shell metacharacters is offered as exactly itself, and nothing runs.
+    #[test]
+    fn bash_completion_offers_any_profile_name_as_itself(
+        names in proptest::collection::btree_set("[a-c $()`*?;&|<>'\"\\\\{},~!#=-]{1,12}", 1..5)
+    ) {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let sb = rt.block_on(Sandbox::new());
+        let dir = tempfile::tempdir().unwrap();
+        let config: String = names
+            .iter()
+            .map(|n| format!("[profile {n}]\nregion = eu-west-1\n"))
+            .collect();
+        sb.write_config(&config);
+        // The names as the config parser reads them (it trims, and may refuse some).
+        let listed = sb.run(&["complete-profiles"]);
+        let mut want: Vec<String> = stdout(&listed).lines().map(String::from).collect();
+        want.sort();
+        let got = bash_completes_profile(&sb, dir.path(), "");
+        let mut got_lines: Vec<String> = got.lines().map(String::from).collect();
+        got_lines.sort();
+        proptest::prop_assert_eq!(got_lines, want);
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        proptest::prop_assert!(left.is_empty(), "completion created files: {:?}", left);
+    }
+}
+
+/// Issue 18.3: inside `ssoexec --profile dev`, `ssx prod` then `ssoexec --profile dev -- CMD` must
+/// not hand CMD prod's keys as dev's; after `ssx --unset`, CMD gets dev's keys again.
+#[tokio::test(flavor = "multi_thread")]
+async fn nested_exec_trusts_no_marker_ssx_made_stale() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    let dev = expected(&sb);
+    let script = r#"eval "$(ssoexec shell-init bash)"
+ssx prod || exit 9
+ssoexec --profile dev -- sh -c 'echo "inner1 $AWS_ACCESS_KEY_ID"'; echo "status1=$?"
+ssx --unset
+echo "markers: ${SSOEXEC_PROFILE-unset} ${SSOEXEC_IDENTITY-unset}"
+ssoexec --profile dev -- sh -c 'echo "inner2 $AWS_ACCESS_KEY_ID"'; echo "status2=$?"
+"#;
+    let out = sb
+        .wrapper(&bin().display().to_string())
+        .args(["--profile", "dev", "--", "bash", "--norc", "-c", script])
+        .env("PATH", path_with_ssoexec())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        format!(
+            "status1=1\nmarkers: unset unset\ninner2 {}\nstatus2=0\n",
+            dev.key
+        )
+    );
+    assert!(
+        stderr(&out).starts_with("error: already inside an ssoexec environment for prod; refusing to run dev (role ReadOnly in account 111111111111, sso-session corp) credentials inside it\n"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// Issue 19.10: `ssx --unset` removes everything `ssx` set, the region included, and nothing it
+/// did not set.
+#[tokio::test(flavor = "multi_thread")]
+async fn ssx_unset_removes_the_region_ssx_set_and_only_that() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    let posix = r#"eval "$(ssoexec shell-init SHELL_NAME)"
+ssx dev --region us-west-2 || exit 9
+echo "set: $AWS_REGION $AWS_DEFAULT_REGION"
+ssx --unset
+echo "unset: ${AWS_REGION-unset} ${AWS_DEFAULT_REGION-unset}"
+AWS_REGION=mine; export AWS_REGION
+ssx --unset
+echo "mine: ${AWS_REGION-unset}"
+"#;
+    let fish = r#"ssoexec shell-init fish | source
+function show
+    set -q $argv[1]; and echo -n $$argv[1]; or echo -n unset
+end
+ssx dev --region us-west-2; or exit 9
+echo "set: $AWS_REGION $AWS_DEFAULT_REGION"
+ssx --unset
+echo "unset: "(show AWS_REGION)" "(show AWS_DEFAULT_REGION)
+set -gx AWS_REGION mine
+ssx --unset
+echo "mine: "(show AWS_REGION)
+"#;
+    let want = "set: us-west-2 us-west-2\nunset: unset unset\nmine: mine\n";
+    for (shell, name) in [("bash", "bash"), ("zsh", "zsh"), ("dash", "sh")] {
+        let out = run_shell(&sb, shell, &["-c", &posix.replace("SHELL_NAME", name)]);
+        assert_eq!(stdout(&out), want, "{shell}: {}", stderr(&out));
+    }
+    let out = run_shell(&sb, "fish", &["--no-config", "-c", fish]);
+    assert_eq!(stdout(&out), want, "fish: {}", stderr(&out));
 }
