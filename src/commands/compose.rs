@@ -38,8 +38,17 @@ pub async fn compose(app: Arc<App>, args: &ContainerArgs) -> Result<ExitStatus, 
                 app.settings.region.as_ref().map(|r| r.value.clone()),
             ),
             Some(p) => (
-                crate::config::identity::resolve(&app.settings.config, p)?,
-                app.settings.config.profile(p).and_then(|sec| sec.get("region").cloned()),
+                crate::config::identity::resolve(&app.settings.config, p).map_err(|source| {
+                    ContainerError::ServiceProfile {
+                        service: s.name.clone(),
+                        profile: p.clone(),
+                        source,
+                    }
+                })?,
+                app.settings
+                    .config
+                    .profile(p)
+                    .and_then(|sec| sec.get("region").cloned()),
             ),
         };
         let identity = Arc::new(identity);

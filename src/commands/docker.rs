@@ -22,6 +22,8 @@ pub async fn docker(app: Arc<App>, args: &ContainerArgs) -> Result<ExitStatus, E
     };
     let session = session::open(&app, vec![spec])?;
     session
-        .run(app.clone(), |s| launch::docker_run(s, &line, region.as_deref()))
+        .run(app.clone(), |s| {
+            launch::docker_run(s, &line, region.as_deref())
+        })
         .await
 }

@@ -47,7 +47,9 @@ pub enum ComposeError {
     Model(#[source] serde_yaml::Error),
     #[error("service {service}: `x-ssoexec` must be `false` or a mapping with a `profile` string")]
     Extension { service: String },
-    #[error("service {service} uses `network_mode: {mode}`, which cannot reach the credentials network")]
+    #[error(
+        "service {service} uses `network_mode: {mode}`, which cannot reach the credentials network"
+    )]
     NetworkMode { service: String, mode: String },
 }
 
@@ -61,13 +63,25 @@ impl ComposeError {
 
     pub fn hint(&self) -> Option<String> {
         Some(match self {
-            ComposeError::NoSubcommand => "use `ssoexec compose --profile P -- [OPTIONS] up`".into(),
-            ComposeError::Detached { .. } => "run it in the foreground (ssoexec serves credentials while it runs)".into(),
+            ComposeError::NoSubcommand => {
+                "use `ssoexec compose --profile P -- [OPTIONS] up`".into()
+            }
+            ComposeError::Detached { .. } => {
+                "run it in the foreground (ssoexec serves credentials while it runs)".into()
+            }
             ComposeError::Stdin => "write the file to disk and pass `-f FILE`".into(),
-            ComposeError::NoFile { .. } => "run it where the compose file is, or pass `-f FILE`".into(),
-            ComposeError::Unreadable { .. } | ComposeError::Model(_) => "check the file with `docker compose config`".into(),
-            ComposeError::Extension { .. } => "write `x-ssoexec: {profile: NAME}` (see docs/containers.md)".into(),
-            ComposeError::NetworkMode { .. } => "give the service `x-ssoexec: false`, or put it on a bridge network".into(),
+            ComposeError::NoFile { .. } => {
+                "run it where the compose file is, or pass `-f FILE`".into()
+            }
+            ComposeError::Unreadable { .. } | ComposeError::Model(_) => {
+                "check the file with `docker compose config`".into()
+            }
+            ComposeError::Extension { .. } => {
+                "write `x-ssoexec: {profile: NAME}` (see docs/containers.md)".into()
+            }
+            ComposeError::NetworkMode { .. } => {
+                "give the service `x-ssoexec: false`, or put it on a bridge network".into()
+            }
         })
     }
 }
@@ -203,8 +217,14 @@ pub fn services(config: &str) -> Result<Vec<Service>, ComposeError> {
             });
         }
         let networks = match body.get("networks") {
-            Some(Value::Mapping(m)) => m.keys().filter_map(|k| k.as_str().map(String::from)).collect(),
-            Some(Value::Sequence(s)) => s.iter().filter_map(|k| k.as_str().map(String::from)).collect(),
+            Some(Value::Mapping(m)) => m
+                .keys()
+                .filter_map(|k| k.as_str().map(String::from))
+                .collect(),
+            Some(Value::Sequence(s)) => s
+                .iter()
+                .filter_map(|k| k.as_str().map(String::from))
+                .collect(),
             _ => vec!["default".into()],
         };
         out.push(Service {
@@ -238,7 +258,10 @@ pub fn override_file(
         };
         let mut env = Mapping::new();
         env.insert("AWS_CONTAINER_CREDENTIALS_FULL_URI".into(), url.into());
-        env.insert("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE".into(), TOKEN_PATH.into());
+        env.insert(
+            "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE".into(),
+            TOKEN_PATH.into(),
+        );
         if let Some(r) = &w.region {
             env.insert("AWS_REGION".into(), r.as_str().into());
             env.insert("AWS_DEFAULT_REGION".into(), r.as_str().into());
@@ -284,7 +307,10 @@ mod tests {
 
     #[test]
     fn globals_end_at_the_subcommand() {
-        let l = parse(&words("-f a.yml --file=b.yml -p proj --dry-run up --build web")).unwrap();
+        let l = parse(&words(
+            "-f a.yml --file=b.yml -p proj --dry-run up --build web",
+        ))
+        .unwrap();
         assert_eq!(l.globals, words("-f a.yml --file=b.yml -p proj --dry-run"));
         assert_eq!(l.files, vec!["a.yml".to_string(), "b.yml".to_string()]);
         assert_eq!(l.subcommand, words("up --build web"));
@@ -293,10 +319,22 @@ mod tests {
 
     #[test]
     fn refused_lines() {
-        assert!(matches!(parse(&words("-f x.yml")), Err(ComposeError::NoSubcommand)));
+        assert!(matches!(
+            parse(&words("-f x.yml")),
+            Err(ComposeError::NoSubcommand)
+        ));
         assert!(matches!(parse(&words("-f - up")), Err(ComposeError::Stdin)));
-        for l in ["up -d", "up --detach", "up --wait", "run -d web", "up --build -d"] {
-            assert!(matches!(parse(&words(l)), Err(ComposeError::Detached { .. })), "{l}");
+        for l in [
+            "up -d",
+            "up --detach",
+            "up --wait",
+            "run -d web",
+            "up --build -d",
+        ] {
+            assert!(
+                matches!(parse(&words(l)), Err(ComposeError::Detached { .. })),
+                "{l}"
+            );
         }
         // After the service name, words belong to the service's command.
         assert!(parse(&words("run web sh -c -d")).is_ok());
@@ -310,25 +348,55 @@ mod tests {
         assert_eq!(
             s,
             vec![
-                Service { name: "a".into(), profile: Some(Some("prod".into())), networks: vec!["default".into()] },
-                Service { name: "b".into(), profile: Some(None), networks: vec!["back".into()] },
-                Service { name: "db".into(), profile: None, networks: vec!["default".into()] },
+                Service {
+                    name: "a".into(),
+                    profile: Some(Some("prod".into())),
+                    networks: vec!["default".into()]
+                },
+                Service {
+                    name: "b".into(),
+                    profile: Some(None),
+                    networks: vec!["back".into()]
+                },
+                Service {
+                    name: "db".into(),
+                    profile: None,
+                    networks: vec!["default".into()]
+                },
             ]
         );
-        for bad in ["x-ssoexec: prod", "x-ssoexec: {profile: 3}", "x-ssoexec: {profil: a}", "x-ssoexec: true"] {
+        for bad in [
+            "x-ssoexec: prod",
+            "x-ssoexec: {profile: 3}",
+            "x-ssoexec: {profil: a}",
+            "x-ssoexec: true",
+        ] {
             let c = format!("services:\n  a:\n    image: i\n    {bad}\n");
-            assert!(matches!(services(&c), Err(ComposeError::Extension { .. })), "{bad}");
+            assert!(
+                matches!(services(&c), Err(ComposeError::Extension { .. })),
+                "{bad}"
+            );
         }
         let c = "services:\n  a:\n    image: i\n    network_mode: host\n";
         assert!(matches!(services(c), Err(ComposeError::NetworkMode { .. })));
-        assert!(matches!(services("services: [\n"), Err(ComposeError::Model(_))));
+        assert!(matches!(
+            services("services: [\n"),
+            Err(ComposeError::Model(_))
+        ));
     }
 
     #[test]
     fn the_override_keeps_the_networks_and_adds_ours() {
         let s = services("services:\n  a:\n    image: i\n    networks:\n      default: null\n  db:\n    image: i\n    x-ssoexec: false\n").unwrap();
         let mut w = BTreeMap::new();
-        w.insert("a".to_string(), Wiring { slot: "r1-a".into(), token_file: "/t/a/token".into(), region: Some("eu-west-1".into()) });
+        w.insert(
+            "a".to_string(),
+            Wiring {
+                slot: "r1-a".into(),
+                token_file: "/t/a/token".into(),
+                region: Some("eu-west-1".into()),
+            },
+        );
         let text = override_file(&s, &w, "http://169.254.170.2:4000/credentials", "r1");
         assert_eq!(
             text,

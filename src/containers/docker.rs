@@ -57,7 +57,11 @@ impl Docker {
         }
         Err(ContainerError::Docker {
             command: args.first().copied().unwrap_or_default().to_string()
-                + args.get(1).map(|a| format!(" {a}")).as_deref().unwrap_or(""),
+                + args
+                    .get(1)
+                    .map(|a| format!(" {a}"))
+                    .as_deref()
+                    .unwrap_or(""),
             detail: detail(&out.stderr),
         })
     }
@@ -114,7 +118,9 @@ impl Docker {
             Ok(_) => Ok(()),
             Err(ContainerError::Docker { detail, .. }) if detail.contains("overlaps") => {
                 Err(ContainerError::SubnetTaken {
-                    name: self.holder_of_subnet().unwrap_or_else(|| "(unknown)".into()),
+                    name: self
+                        .holder_of_subnet()
+                        .unwrap_or_else(|| "(unknown)".into()),
                 })
             }
             Err(e) => Err(e),
@@ -123,7 +129,9 @@ impl Docker {
 
     /// The network that holds `SUBNET` (for the report when we cannot create ours).
     fn holder_of_subnet(&self) -> Option<String> {
-        let names = self.output(&["network", "ls", "--format", "{{.Name}}"]).ok()?;
+        let names = self
+            .output(&["network", "ls", "--format", "{{.Name}}"])
+            .ok()?;
         let mut args = vec![
             "network",
             "inspect",
@@ -133,7 +141,11 @@ impl Docker {
         args.extend(names.lines().filter(|n| !n.is_empty()));
         let text = self.output(&args).ok()?;
         text.lines()
-            .find(|l| l.split_whitespace().skip(1).any(|s| s.starts_with("169.254.170.")))
+            .find(|l| {
+                l.split_whitespace()
+                    .skip(1)
+                    .any(|s| s.starts_with("169.254.170."))
+            })
             .and_then(|l| l.split_whitespace().next())
             .map(crate::support::text::clean)
     }

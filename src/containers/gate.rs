@@ -100,7 +100,12 @@ impl ContainerGate {
     /// Is `ip` the address of a running container of `slot`? Asks Docker when it is not one
     /// already seen (the first request of each container).
     async fn admits(&self, slot: &Slot, ip: IpAddr) -> bool {
-        let known = |s: &Slot| s.addresses.lock().unwrap_or_else(|p| p.into_inner()).contains(&ip);
+        let known = |s: &Slot| {
+            s.addresses
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .contains(&ip)
+        };
         if known(slot) {
             return true;
         }
@@ -140,9 +145,7 @@ impl Gate for ContainerGate {
             None => false,
         };
         if !from_slot {
-            return Err(Refusal::Denied(
-                "this token belongs to another container",
-            ));
+            return Err(Refusal::Denied("this token belongs to another container"));
         }
         let held = &self.identities[slot.identity];
         let mut last = held.last.lock().await;
@@ -192,6 +195,10 @@ mod tests {
         let t0 = datetime!(2026-01-01 10:00 UTC);
         assert!(!reusable(t0, t0, t0));
         assert!(!reusable(t0, t0 - Duration::minutes(1), t0));
-        assert!(!reusable(t0, t0 + Duration::hours(1), t0 + Duration::hours(2)));
+        assert!(!reusable(
+            t0,
+            t0 + Duration::hours(1),
+            t0 + Duration::hours(2)
+        ));
     }
 }

@@ -95,7 +95,11 @@ pub fn compose_files(
         return Ok(vec![]);
     }
     if let Some(list) = compose_file_env.filter(|l| !l.is_empty()) {
-        return Ok(list.split(':').filter(|f| !f.is_empty()).map(OsString::from).collect());
+        return Ok(list
+            .split(':')
+            .filter(|f| !f.is_empty())
+            .map(OsString::from)
+            .collect());
     }
     let dir = line
         .project_dir
@@ -119,11 +123,19 @@ pub fn compose_config(program: &[OsString], line: &ComposeLine) -> Result<String
             program: program[0].to_string_lossy().into_owned(),
             source,
         })?;
-    if !out.status.success() {
+    // An empty answer is a failure too (some wrappers lose Compose's exit status).
+    if !out.status.success() || out.stdout.iter().all(u8::is_ascii_whitespace) {
         let text = String::from_utf8_lossy(&out.stderr);
-        let last = text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("(no message)");
+        let last = text
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("(no message)");
         return Err(compose::ComposeError::Unreadable {
-            detail: crate::support::text::clean(last).chars().take(300).collect(),
+            detail: crate::support::text::clean(last)
+                .chars()
+                .take(300)
+                .collect(),
         }
         .into());
     }

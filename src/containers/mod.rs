@@ -65,6 +65,13 @@ pub enum ContainerError {
         #[source]
         source: std::io::Error,
     },
+    #[error("service {service} asks for profile {profile} (`x-ssoexec`)")]
+    ServiceProfile {
+        service: String,
+        profile: String,
+        #[source]
+        source: crate::config::ConfigError,
+    },
     #[error(transparent)]
     Args(#[from] run_args::ArgsError),
     #[error(transparent)]
@@ -89,6 +96,10 @@ impl crate::error::Diagnostic for ContainerError {
             ContainerError::Listen { .. } => Some(format!(
                 "check that the network {NETWORK} is a local bridge with gateway {ENDPOINT_IP} (`docker network inspect {NETWORK}`)"
             )),
+            ContainerError::ServiceProfile { .. } => Some(
+                "list profiles with `ssoexec status`, or fix `x-ssoexec` in the compose file"
+                    .into(),
+            ),
             ContainerError::Args(e) => e.hint(),
             ContainerError::Compose(e) => e.hint(),
             _ => None,

@@ -64,8 +64,7 @@ fn private_dir(dir: &Path) -> Result<(), ContainerError> {
             });
         }
         if meta.mode() & 0o077 != 0 {
-            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
-                .map_err(files)?;
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(files)?;
         }
     }
     Ok(())
@@ -124,9 +123,11 @@ impl Lease {
                 Some(_) => {}
                 None => docker.create_network()?,
             }
-            let path = dir
-                .join("leases")
-                .join(format!("{}-{:016x}", std::process::id(), rand::random::<u64>()));
+            let path = dir.join("leases").join(format!(
+                "{}-{:016x}",
+                std::process::id(),
+                rand::random::<u64>()
+            ));
             let files = |source| ContainerError::Files {
                 path: path.clone(),
                 source,

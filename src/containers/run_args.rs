@@ -136,7 +136,13 @@ fn option(arg: &str, next: Option<&OsStr>) -> (usize, Option<String>) {
 /// Records or refuses what ssoexec must know about one option.
 fn check(arg: &str, value: Option<&str>, line: &mut RunLine) -> Result<(), ArgsError> {
     let name = arg.split_once('=').map_or(arg, |(n, _)| n);
-    let shorts = |c: char| !name.starts_with("--") && name[1..].chars().take_while(|c| SHORT_FLAGS.contains(c)).any(|x| x == c);
+    let shorts = |c: char| {
+        !name.starts_with("--")
+            && name[1..]
+                .chars()
+                .take_while(|c| SHORT_FLAGS.contains(c))
+                .any(|x| x == c)
+    };
     let falsy = matches!(arg.split_once('='), Some((_, "false" | "0")));
     if (name == "--detach" && !falsy) || shorts('d') {
         return Err(ArgsError::Detached { flag: name.into() });
@@ -173,7 +179,10 @@ mod tests {
 
     #[test]
     fn options_end_at_the_image() {
-        let l = parse(&words("run --rm -it -e A=1 --name x -v/a:/b img aws -d --network host")).unwrap();
+        let l = parse(&words(
+            "run --rm -it -e A=1 --name x -v/a:/b img aws -d --network host",
+        ))
+        .unwrap();
         assert_eq!(l.options, words("--rm -it -e A=1 --name x -v/a:/b"));
         assert_eq!(l.rest, words("img aws -d --network host"));
         assert!(l.interactive);
@@ -185,18 +194,39 @@ mod tests {
 
     #[test]
     fn refused_lines() {
-        assert_eq!(parse(&words("ps")), Err(ArgsError::NotRun { word: "ps".into() }));
+        assert_eq!(
+            parse(&words("ps")),
+            Err(ArgsError::NotRun { word: "ps".into() })
+        );
         assert_eq!(parse(&words("run --rm")), Err(ArgsError::NoImage));
         assert_eq!(parse(&words("run")), Err(ArgsError::NoImage));
         assert_eq!(parse(&words("")), Err(ArgsError::NoImage));
-        for line in ["run -d img", "run -itd img", "run --detach img", "run --detach=true img"] {
-            assert!(matches!(parse(&words(line)), Err(ArgsError::Detached { .. })), "{line}");
+        for line in [
+            "run -d img",
+            "run -itd img",
+            "run --detach img",
+            "run --detach=true img",
+        ] {
+            assert!(
+                matches!(parse(&words(line)), Err(ArgsError::Detached { .. })),
+                "{line}"
+            );
         }
         assert!(parse(&words("run --detach=false img")).is_ok());
-        for line in ["run --network host img", "run --net=none img", "run --network container:x img"] {
-            assert!(matches!(parse(&words(line)), Err(ArgsError::NetworkMode { .. })), "{line}");
+        for line in [
+            "run --network host img",
+            "run --net=none img",
+            "run --network container:x img",
+        ] {
+            assert!(
+                matches!(parse(&words(line)), Err(ArgsError::NetworkMode { .. })),
+                "{line}"
+            );
         }
-        assert!(matches!(parse(&words("run --cidfile /x img")), Err(ArgsError::Reserved { .. })));
+        assert!(matches!(
+            parse(&words("run --cidfile /x img")),
+            Err(ArgsError::Reserved { .. })
+        ));
         // A value that looks like an option is a value.
         assert!(parse(&words("run -e -d img")).is_ok());
     }

@@ -78,7 +78,11 @@ pub fn open(app: &App, specs: Vec<SlotSpec>) -> Result<Session, Error> {
     let now = app.now();
     for (n, spec) in specs.into_iter().enumerate() {
         let label = format!("{run}-{n}");
-        let token = gate.add_slot(label.clone(), &spec.identity, spec.fetched.map(|c| (c, now)));
+        let token = gate.add_slot(
+            label.clone(),
+            &spec.identity,
+            spec.fetched.map(|c| (c, now)),
+        );
         let token_file = dir.path().join(n.to_string()).join("token");
         write_token(&token_file, token.expose()).map_err(files(&token_file))?;
         slots.push(SlotFiles {

@@ -3,16 +3,16 @@
 //! or STS for a chained profile).
 use crate::app::App;
 use crate::config::Identity;
+use crate::credentials::Credentials;
 use crate::credentials::{self, LoginPermission};
 use crate::error::Error;
 use crate::support::clock::format_timestamp;
 use crate::support::secret::Secret;
-use crate::credentials::Credentials;
 use crate::support::server::{self as support_server, Limits, Peer, response};
 use hyper::header::HeaderValue;
 use hyper::{Request, StatusCode};
-use std::net::SocketAddr;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use subtle::ConstantTimeEq;

@@ -120,7 +120,10 @@ fn assert_nothing_left() {
     }
     let addrs = Command::new("ip").args(["-4", "addr"]).output();
     if let Ok(a) = addrs {
-        assert!(!stdout(&a).contains("169.254.170.2"), "endpoint address left");
+        assert!(
+            !stdout(&a).contains("169.254.170.2"),
+            "endpoint address left"
+        );
     }
 }
 
@@ -144,14 +147,17 @@ fn cached_secrets(sb: &Sandbox) -> Vec<String> {
 async fn docker_run_serves_the_profiles_role_and_leaves_no_secret_in_inspect() {
     let (_g, image, sb) = setup().await;
     let name = format!("ssoexec-it-{}", std::process::id());
-    let out = ssoexec(&sb, &["docker", "--profile", "dev", "--", "run", "--name", &name])
-        .args(["-e", &sts(&sb), image, "sh", "-c"])
-        .arg(
-            "aws sts get-caller-identity --query Arn --output text; \
+    let out = ssoexec(
+        &sb,
+        &["docker", "--profile", "dev", "--", "run", "--name", &name],
+    )
+    .args(["-e", &sts(&sb), image, "sh", "-c"])
+    .arg(
+        "aws sts get-caller-identity --query Arn --output text; \
              echo token=$(cat $AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE); env | grep ^AWS_ | sort",
-        )
-        .output()
-        .unwrap();
+    )
+    .output()
+    .unwrap();
     let text = stdout(&out);
     assert!(out.status.success(), "{text}{}", stderr(&out));
     let lines: Vec<&str> = text.lines().collect();
@@ -259,7 +265,17 @@ for line in sys.stdin:
 /// `docker run --rm IMAGE python3 -c PROBE` for one request, from outside ssoexec.
 fn probe_from(image: &str, network: &str, url: &str, token: &str) -> String {
     let out = Command::new("docker")
-        .args(["run", "--rm", "-i", "--network", network, image, "python3", "-c", PROBE])
+        .args([
+            "run",
+            "--rm",
+            "-i",
+            "--network",
+            network,
+            image,
+            "python3",
+            "-c",
+            PROBE,
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -278,8 +294,14 @@ async fn isolation_a_container_gets_only_its_own_profile() {
     let mut dev = Sleeper::start(&sb, image, "dev");
     let mut prod = Sleeper::start(&sb, image, "prod");
     // Each gets its own profile's role, on the shared network and endpoint address.
-    assert!(dev.ask(&dev.url.clone(), &dev.token.clone()).starts_with("200 111111111111 "));
-    assert!(prod.ask(&prod.url.clone(), &prod.token.clone()).starts_with("200 222222222222 "));
+    assert!(
+        dev.ask(&dev.url.clone(), &dev.token.clone())
+            .starts_with("200 111111111111 ")
+    );
+    assert!(
+        prod.ask(&prod.url.clone(), &prod.token.clone())
+            .starts_with("200 222222222222 ")
+    );
     // dev presenting prod's token, at prod's endpoint or its own: refused.
     let (purl, ptok) = (prod.url.clone(), prod.token.clone());
     assert_eq!(dev.ask(&purl, &ptok), "403 AccessDenied");
@@ -293,7 +315,11 @@ async fn isolation_a_container_gets_only_its_own_profile() {
     // Containers not started through ssoexec, even holding dev's token: refused, on the default
     // bridge and on the credentials network itself.
     for network in ["bridge", "ssoexec-credentials"] {
-        assert_eq!(probe_from(image, network, &url, &dev.token), "403 AccessDenied", "{network}");
+        assert_eq!(
+            probe_from(image, network, &url, &dev.token),
+            "403 AccessDenied",
+            "{network}"
+        );
     }
     // The host itself (any local process) with the token: refused too.
     let host = std::process::Command::new("curl")
@@ -314,7 +340,9 @@ async fn logout_stops_every_container_getting_credentials() {
     let mut c = Sleeper::start(&sb, image, "dev");
     let (url, token) = (c.url.clone(), c.token.clone());
     assert!(c.ask(&url, &token).starts_with("200 111111111111 "));
-    let out = ssoexec(&sb, &["logout", "--profile", "dev"]).output().unwrap();
+    let out = ssoexec(&sb, &["logout", "--profile", "dev"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(c.ask(&url, &token), "500 LoginRequired");
     c.stop();
@@ -345,12 +373,216 @@ print(len(keys), len(set(keys)), arn)
     let text = stdout(&out);
     let f: Vec<&str> = text.split_whitespace().collect();
     let (calls, keys): (usize, usize) = (f[0].parse().unwrap(), f[1].parse().unwrap());
-    assert_eq!(f[2], "arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_ReadOnly_0123456789abcdef/mock-user");
+    assert_eq!(
+        f[2],
+        "arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_ReadOnly_0123456789abcdef/mock-user"
+    );
     // 20 s of 8-second credentials: at least two expiries crossed.
     assert!(keys >= 3, "{text}");
     // botocore asks on every call in its last 15 minutes; the portal is asked once per half-life.
     let fetches = sb.mock.count(Op::GetRoleCredentials);
     assert!(calls >= 15, "{text}");
-    assert!(fetches <= keys + 1 && fetches * 3 <= calls, "{fetches} fetches for {text}");
+    assert!(
+        fetches <= keys + 1 && fetches * 3 <= calls,
+        "{fetches} fetches for {text}"
+    );
+    assert_nothing_left();
+}
+
+/// A compose project in a temp directory: `compose.yaml` as given.
+fn project(text: &str) -> tempfile::TempDir {
+    let dir = tempfile::Builder::new()
+        .prefix("ssoexec-it-")
+        .tempdir()
+        .unwrap();
+    std::fs::write(dir.path().join("compose.yaml"), text).unwrap();
+    dir
+}
+
+/// `docker compose down` in `dir` (the containers `up` leaves, stopped, and the project network).
+fn compose_down(dir: &Path) {
+    let out = Command::new("docker")
+        .args(["compose", "down", "--remove-orphans"])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn compose_up_gives_each_service_its_own_profile_and_leaves_the_files_alone() {
+    let (_g, image, sb) = setup().await;
+    let file = format!(
+        "services:
+  app:
+    image: {image}
+    environment: [{sts}]
+    command: [aws, sts, get-caller-identity, --query, Account, --output, text]
+  billing:
+    image: {image}
+    environment: [{sts}]
+    command: [aws, sts, get-caller-identity, --query, Account, --output, text]
+    x-ssoexec: {{profile: prod}}
+  db:
+    image: {image}
+    command: [sh, -c, 'echo endpoint=$${{AWS_CONTAINER_CREDENTIALS_FULL_URI:-none}}']
+    x-ssoexec: false
+",
+        sts = sts(&sb)
+    );
+    let dir = project(&file);
+    let out = ssoexec(&sb, &["compose", "--profile", "dev", "--", "up"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    compose_down(dir.path());
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}{}", stderr(&out));
+    let said = |service: &str| -> Vec<String> {
+        let prefix = format!("{service}-1  | ");
+        text.lines()
+            .filter_map(|l| l.strip_prefix(&prefix).map(String::from))
+            .collect()
+    };
+    assert_eq!(said("app"), ["111111111111"], "{text}");
+    assert_eq!(said("billing"), ["222222222222"], "{text}");
+    assert_eq!(said("db"), ["endpoint=none"], "{text}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("compose.yaml")).unwrap(),
+        file
+    );
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    assert_nothing_left();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn six_containers_started_at_once_make_one_role_fetch() {
+    let (_g, image, sb) = setup().await;
+    let children: Vec<Child> = (0..6)
+        .map(|_| {
+            ssoexec(&sb, &["docker", "--profile", "dev", "--", "run", "--rm"])
+                .args(["-e", &sts(&sb), image])
+                .args([
+                    "aws",
+                    "sts",
+                    "get-caller-identity",
+                    "--query",
+                    "Account",
+                    "--output",
+                    "text",
+                ])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert_eq!(stdout(&out), "111111111111\n");
+    }
+    assert_eq!(sb.mock.count(Op::GetRoleCredentials), 1);
+    // Six runs shared one network; the last one out removed it.
+    assert_nothing_left();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_input_fails_before_any_container_starts() {
+    let (_g, image, sb) = setup().await;
+    let before = docker_text(&["ps", "-aq"]);
+    let run = |args: &[&str], dir: &Path, env: &[(&str, &str)]| {
+        let out = ssoexec(&sb, args)
+            .current_dir(dir)
+            .envs(env.iter().copied())
+            .output()
+            .unwrap();
+        (out.status.code().unwrap(), stderr(&out))
+    };
+    let here = sb.home().to_path_buf();
+    let unknown_service = project(&format!(
+        "services:\n  app:\n    image: {image}\n    x-ssoexec: {{profile: nope}}\n"
+    ));
+    let (code, err) = run(
+        &["compose", "--profile", "dev", "--", "up"],
+        unknown_service.path(),
+        &[],
+    );
+    assert_eq!(code, 1, "{err}");
+    let config = sb.home().join(".aws/config");
+    assert_eq!(
+        err,
+        format!(
+            "error: service app asks for profile nope (`x-ssoexec`)\n  caused by: the config profile (nope) could not be found in {}\nhint: list profiles with `ssoexec status`, or fix `x-ssoexec` in the compose file\n",
+            config.display()
+        )
+    );
+    let broken = project("services:\n  app: [\n");
+    let (code, err) = run(
+        &["compose", "--profile", "dev", "--", "up"],
+        broken.path(),
+        &[],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.starts_with("error: Compose cannot read the project: "),
+        "{err}"
+    );
+    assert!(
+        err.ends_with("hint: check the file with `docker compose config`\n"),
+        "{err}"
+    );
+    let (code, err) = run(
+        &["compose", "--profile", "dev", "--", "up", "-d"],
+        broken.path(),
+        &[],
+    );
+    assert_eq!(
+        (code, err.as_str()),
+        (
+            2,
+            "error: a detached project (`up -d`) would outlive ssoexec and its credentials\nhint: run it in the foreground (ssoexec serves credentials while it runs)\n"
+        )
+    );
+    let (code, err) = run(&["compose", "--", "up"], &here, &[]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("no compose file"), "{err}");
+    let (code, err) = run(
+        &["docker", "--profile", "nope", "--", "run", image],
+        &here,
+        &[],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.starts_with("error: the config profile (nope) could not be found"),
+        "{err}"
+    );
+    let (code, err) = run(
+        &[
+            "docker",
+            "--profile",
+            "dev",
+            "--",
+            "run",
+            "--rm",
+            image,
+            "true",
+        ],
+        &here,
+        &[("DOCKER_HOST", "unix:///nonexistent/docker.sock")],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.starts_with("error: no Docker daemon answers ("),
+        "{err}"
+    );
+    assert!(err.ends_with("hint: start Docker (`sudo systemctl start docker`, or `dockerd &`), then run the command again\n"), "{err}");
+    for line in ["run -d IMAGE", "run --network host IMAGE", "ps"] {
+        let mut args = vec!["docker", "--profile", "dev", "--"];
+        args.extend(line.split(' '));
+        let (code, err) = run(&args, &here, &[]);
+        assert_eq!(code, 2, "{line}: {err}");
+    }
+    assert_eq!(docker_text(&["ps", "-aq"]), before);
     assert_nothing_left();
 }
