@@ -42,7 +42,7 @@ pub async fn compose(app: Arc<App>, args: &ContainerArgs) -> Result<ExitStatus, 
                     ContainerError::ServiceProfile {
                         service: s.name.clone(),
                         profile: p.clone(),
-                        source,
+                        source: Box::new(source),
                     }
                 })?,
                 app.settings

@@ -70,7 +70,7 @@ pub enum ContainerError {
         service: String,
         profile: String,
         #[source]
-        source: crate::config::ConfigError,
+        source: Box<crate::config::ConfigError>,
     },
     #[error(transparent)]
     Args(#[from] run_args::ArgsError),

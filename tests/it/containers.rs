@@ -9,10 +9,11 @@ use crate::support::sandbox::*;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::sync::OnceLock;
+use tokio::sync::{Mutex, MutexGuard};
 
 /// One container test at a time: they assert on the shared network coming and going.
-static DOCKER: Mutex<()> = Mutex::new(());
+static DOCKER: Mutex<()> = Mutex::const_new(());
 
 /// Starts dockerd if needed and builds the client image if missing (both scripts are idempotent
 /// and quick when there is nothing to do); returns the image name.
@@ -60,7 +61,7 @@ fn bridge_gateway() -> String {
 /// The lock, the image, and a sandbox whose mock containers can reach, on the real clock (the
 /// SDKs in the containers check expiry times against it), signed in to `corp` for 8 hours.
 async fn setup() -> (MutexGuard<'static, ()>, &'static str, Sandbox) {
-    let guard = DOCKER.lock().unwrap_or_else(|p| p.into_inner());
+    let guard = DOCKER.lock().await;
     let image = image();
     let listener = std::net::TcpListener::bind((bridge_gateway().as_str(), 0)).unwrap();
     let mock = MockIdc::start_on(listener).await;
@@ -584,5 +585,110 @@ async fn bad_input_fails_before_any_container_starts() {
         assert_eq!(code, 2, "{line}: {err}");
     }
     assert_eq!(docker_text(&["ps", "-aq"]), before);
+    assert_nothing_left();
+}
+
+/// Waits (with a deadline) for `child` to exit; its exit code, or 128+n for a signal.
+fn exit_of(sb: &Sandbox, child: &mut Child) -> i32 {
+    use std::os::unix::process::ExitStatusExt;
+    let child = std::cell::RefCell::new(child);
+    let status = std::cell::Cell::new(None);
+    sb.wait_until("ssoexec to exit", || {
+        status.set(child.borrow_mut().try_wait().unwrap());
+        status.get().is_some()
+    });
+    let s = status.get().unwrap();
+    s.code().unwrap_or_else(|| 128 + s.signal().unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_and_ctrl_c_leave_nothing_behind() {
+    let (_g, image, sb) = setup().await;
+    for (signal, code) in [(libc::SIGTERM, 143), (libc::SIGINT, 130)] {
+        let mut child = ssoexec(
+            &sb,
+            &["docker", "--profile", "dev", "--", "run", "--rm", "--init"],
+        )
+        .args([image, "sleep", "300"])
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+        sb.wait_until("the container to run", || {
+            !docker_text(&["ps", "-q", "--filter", "label=dev.ssoexec.run"])
+                .trim()
+                .is_empty()
+        });
+        // Only ssoexec is signalled (as by `kill`): it passes SIGTERM on to Docker, and on
+        // Ctrl-C stops Docker itself before it removes the network.
+        unsafe { libc::kill(child.id() as i32, signal) };
+        assert_eq!(exit_of(&sb, &mut child), code, "signal {signal}");
+        assert_nothing_left();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_network_left_behind_is_adopted_and_a_foreign_one_reported() {
+    let (_g, image, sb) = setup().await;
+    let run = |sb: &Sandbox| {
+        ssoexec(
+            sb,
+            &[
+                "docker",
+                "--profile",
+                "dev",
+                "--",
+                "run",
+                "--rm",
+                image,
+                "true",
+            ],
+        )
+        .output()
+        .unwrap()
+    };
+    // What a killed run leaves: ssoexec's network with no lease. The next run adopts it and,
+    // being the last one out, removes it.
+    docker_text(&[
+        "network",
+        "create",
+        "--subnet",
+        "169.254.170.0/24",
+        "--gateway",
+        "169.254.170.2",
+        "--label",
+        "dev.ssoexec.network=credentials",
+        "ssoexec-credentials",
+    ]);
+    let out = run(&sb);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_nothing_left();
+    // Someone else's network on the subnet: named, not touched.
+    docker_text(&[
+        "network",
+        "create",
+        "--subnet",
+        "169.254.170.0/24",
+        "someone-elses",
+    ]);
+    let out = run(&sb);
+    docker_text(&["network", "rm", "someone-elses"]);
+    assert_eq!(
+        (out.status.code(), stderr(&out).as_str()),
+        (
+            Some(1),
+            "error: the Docker network someone-elses holds 169.254.170.0/24, which the credentials network needs\nhint: remove that network (`docker network rm someone-elses`) or stop what uses it; see docs/containers.md\n"
+        )
+    );
+    // A network with our name that ssoexec did not make.
+    docker_text(&["network", "create", "ssoexec-credentials"]);
+    let out = run(&sb);
+    docker_text(&["network", "rm", "ssoexec-credentials"]);
+    assert_eq!(
+        (out.status.code(), stderr(&out).as_str()),
+        (
+            Some(1),
+            "error: a Docker network named ssoexec-credentials exists but ssoexec did not make it\nhint: remove it (`docker network rm ssoexec-credentials`) if nothing uses it\n"
+        )
+    );
     assert_nothing_left();
 }
