@@ -432,7 +432,17 @@ async fn compose_up_gives_each_service_its_own_profile_and_leaves_the_files_alon
         sts = sts(&sb)
     );
     let dir = project(&file);
-    let out = ssoexec(&sb, &["compose", "--profile", "dev", "--", "up"])
+    // The line README.md shows (tests/it/readme.rs leaves it to this test).
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"));
+    let line = readme
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("ssoexec compose "))
+        .map(|l| l.split('#').next().unwrap().split_whitespace().collect::<Vec<_>>())
+        .expect("README.md shows `ssoexec compose`");
+    assert_eq!(line, ["--profile", "dev", "--", "up"]);
+    let out = ssoexec(&sb, &["compose"])
+        .args(&line)
         .current_dir(dir.path())
         .output()
         .unwrap();
