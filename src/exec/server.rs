@@ -3,13 +3,16 @@
 //! or STS for a chained profile).
 use crate::app::App;
 use crate::config::Identity;
+use crate::credentials::Credentials;
 use crate::credentials::{self, LoginPermission};
 use crate::error::Error;
 use crate::support::clock::format_timestamp;
 use crate::support::secret::Secret;
-use crate::support::server::{self as support_server, Limits, response};
+use crate::support::server::{self as support_server, Limits, Peer, response};
+use hyper::header::HeaderValue;
 use hyper::{Request, StatusCode};
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use subtle::ConstantTimeEq;
@@ -32,8 +35,51 @@ pub fn random_token() -> Secret {
 }
 
 /// Constant-time comparison of the presented token with ours.
-fn authorized(presented: Option<&[u8]>, token: &Secret) -> bool {
+pub fn authorized(presented: Option<&[u8]>, token: &Secret) -> bool {
     presented.is_some_and(|p| p.ct_eq(token.expose().as_bytes()).into())
+}
+
+/// Who may have which credentials: decided per request from the address it came from and the
+/// `Authorization` header it presented. `serve` has one token and one identity; the container
+/// endpoint (`containers::gate`) has a token per container and checks the address too.
+pub trait Gate: Send + Sync + 'static {
+    fn credentials(
+        &self,
+        app: &Arc<App>,
+        peer: Option<SocketAddr>,
+        presented: Option<HeaderValue>,
+    ) -> impl Future<Output = Result<Credentials, Refusal>> + Send;
+}
+
+/// Why a request gets no credentials.
+pub enum Refusal {
+    /// Not this client's to have (403 AccessDenied); the reason says nothing about the secrets.
+    Denied(&'static str),
+    /// This client's, but they cannot be had now (500, with the error and its hint).
+    Unavailable(Error),
+}
+
+/// One token, one identity: `ssoexec serve` and `exec --renew`.
+struct SingleToken {
+    target: Arc<Identity>,
+    token: Arc<Secret>,
+    permission: LoginPermission,
+}
+
+impl Gate for SingleToken {
+    async fn credentials(
+        &self,
+        app: &Arc<App>,
+        _peer: Option<SocketAddr>,
+        presented: Option<HeaderValue>,
+    ) -> Result<Credentials, Refusal> {
+        if !authorized(presented.as_ref().map(|v| v.as_bytes()), &self.token) {
+            return Err(Refusal::Denied("missing or wrong Authorization token"));
+        }
+        credentials::resolve(app, &self.target, self.permission)
+            .await
+            .map_err(Refusal::Unavailable)
+    }
 }
 
 /// Serves until `stop` completes. Each connection is its own task; concurrent renewals are
@@ -46,11 +92,28 @@ pub async fn serve(
     permission: LoginPermission,
     stop: impl Future<Output = ()>,
 ) -> Result<(), Error> {
+    let gate = SingleToken {
+        target,
+        token,
+        permission,
+    };
+    serve_gate(app, listener, Arc::new(gate), stop).await
+}
+
+/// Serves what `gate` allows until `stop` completes.
+pub async fn serve_gate<G: Gate>(
+    app: Arc<App>,
+    listener: TcpListener,
+    gate: Arc<G>,
+    stop: impl Future<Output = ()>,
+) -> Result<(), Error> {
     let printer = app.printer.clone();
     let handler = move |req: Request<hyper::body::Incoming>| {
-        let (app, target, token) = (app.clone(), target.clone(), token.clone());
+        let (app, gate) = (app.clone(), gate.clone());
+        let peer = req.extensions().get::<Peer>().map(|p| p.0);
+        let presented = req.headers().get("authorization").cloned();
         async move {
-            let (status, body) = respond(&app, &target, &token, permission, &req).await;
+            let (status, body) = respond(&app, gate.credentials(&app, peer, presented).await);
             response(status, "application/json", body)
         }
     };
@@ -65,21 +128,8 @@ pub async fn serve(
     }
 }
 
-async fn respond(
-    app: &App,
-    target: &Identity,
-    token: &Secret,
-    permission: LoginPermission,
-    req: &Request<hyper::body::Incoming>,
-) -> (StatusCode, String) {
-    let presented = req.headers().get("authorization").map(|v| v.as_bytes());
-    if !authorized(presented, token) {
-        return (
-            StatusCode::FORBIDDEN,
-            error_body("AccessDenied", "missing or wrong Authorization token"),
-        );
-    }
-    match credentials::resolve(app, target, permission).await {
+fn respond(app: &App, answer: Result<Credentials, Refusal>) -> (StatusCode, String) {
+    match answer {
         Ok(c) => {
             let body = serde_json::json!({
                 "AccessKeyId": c.access_key_id,
@@ -90,7 +140,8 @@ async fn respond(
             });
             (StatusCode::OK, body.to_string())
         }
-        Err(e) => {
+        Err(Refusal::Denied(why)) => (StatusCode::FORBIDDEN, error_body("AccessDenied", why)),
+        Err(Refusal::Unavailable(e)) => {
             app.printer.warn(format!("credentials server: {e}"));
             let code = if matches!(e, Error::LoginRequired { .. }) {
                 "LoginRequired"

@@ -68,6 +68,8 @@ pub const SSOEXEC_PROFILE: &str = "SSOEXEC_PROFILE";
 pub const SSOEXEC_IDENTITY: &str = "SSOEXEC_IDENTITY";
 /// Bearer token the credentials server (`serve`, `exec --renew`) requires; random when unset.
 pub const SSOEXEC_SERVE_TOKEN: &str = "SSOEXEC_SERVE_TOKEN";
+/// Compose's own list of compose files; `ssoexec compose` passes them on explicitly.
+pub const COMPOSE_FILE: &str = "COMPOSE_FILE";
 /// SSH session markers: a browser here is probably not on the user's screen.
 pub const SSH_CONNECTION: &str = "SSH_CONNECTION";
 /// See [`SSH_CONNECTION`].

@@ -28,6 +28,10 @@ pub struct Limits {
     pub keep_alive: bool,
 }
 
+/// The address a request came from, in the request's extensions (a handler may check it).
+#[derive(Clone, Copy, Debug)]
+pub struct Peer(pub std::net::SocketAddr);
+
 /// The first accept error waits this long; each further one doubles it up to [`MAX_BACKOFF`].
 const MIN_BACKOFF: Duration = Duration::from_millis(5);
 const MAX_BACKOFF: Duration = Duration::from_secs(1);
@@ -52,10 +56,10 @@ pub async fn serve<H, F>(
     let pending = Arc::new(Pending::default());
     let mut delay: Option<Duration> = None;
     loop {
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => {
+        let (stream, peer) = match listener.accept().await {
+            Ok((stream, peer)) => {
                 delay = None;
-                stream
+                (stream, peer)
             }
             Err(e) => {
                 if delay.is_none() {
@@ -83,7 +87,8 @@ pub async fn serve<H, F>(
             let Ok(_permit) = slots.acquire_owned().await else {
                 return;
             };
-            let service = hyper::service::service_fn(move |req: Request<Incoming>| {
+            let service = hyper::service::service_fn(move |mut req: Request<Incoming>| {
+                req.extensions_mut().insert(Peer(peer));
                 let handler = handler.clone();
                 async move { Ok::<_, std::convert::Infallible>(handler(req).await) }
             });

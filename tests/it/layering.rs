@@ -16,7 +16,7 @@ const LAYERS: &[&[&str]] = &[
     &["lib", "main"],
     &["commands"],
     &["output"],
-    &["kube", "exec", "github"],
+    &["kube", "exec", "containers", "github"],
     &["credentials"],
     &["login"],
     &["app", "error"],

@@ -4,6 +4,7 @@
 mod cache;
 mod chain;
 mod configure;
+mod containers;
 mod discovery;
 mod doctor;
 mod exec;

@@ -95,6 +95,10 @@ const NOT_RUN: &[(&str, &str)] = &[
         "needs krew and GitHub; the rendered manifest is checked in workflows.rs",
     ),
     (
+        "ssoexec compose --profile dev -- up",
+        "needs a Docker daemon, an image and a compose project; containers.rs runs this very line from README.md against a real daemon",
+    ),
+    (
         "kubectl get pods",
         "needs an EKS API server; kubectl using what `ssoexec kubeconfig` wrote is tested in kube.rs",
     ),

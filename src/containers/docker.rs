@@ -1,0 +1,258 @@
+//! The `docker` CLI as a library: one short command at a time, its stdout as text, its failure as
+//! a [`ContainerError`] carrying the last line it printed (cleaned, bounded). Blocking: every call
+//! is short (milliseconds), and the async endpoint calls it from the blocking pool.
+use super::{ContainerError, ENDPOINT_IP, LABEL_NETWORK, LABEL_SLOT, NETWORK, SUBNET};
+use std::ffi::OsString;
+use std::net::IpAddr;
+use std::process::{Command, Stdio};
+
+/// The longest piece of docker's own message a report carries.
+const DETAIL_MAX: usize = 300;
+
+/// The Docker CLI found on PATH.
+#[derive(Clone, Debug)]
+pub struct Docker {
+    program: OsString,
+}
+
+impl Default for Docker {
+    fn default() -> Self {
+        Docker {
+            program: "docker".into(),
+        }
+    }
+}
+
+/// A network as `docker network inspect` shows it (the fields we use).
+#[derive(Debug, PartialEq, Eq)]
+pub struct NetworkInfo {
+    pub ours: bool,
+    pub subnets: Vec<String>,
+}
+
+impl Docker {
+    /// A `docker` command with `args`.
+    pub fn command<I, S>(&self, args: I) -> Command
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        let mut cmd = Command::new(&self.program);
+        cmd.args(args);
+        cmd
+    }
+
+    /// Runs `docker ARGS`; its stdout, or what it said on failure.
+    pub fn output(&self, args: &[&str]) -> Result<String, ContainerError> {
+        let out = self
+            .command(args)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|source| ContainerError::Spawn {
+                program: "docker".into(),
+                source,
+            })?;
+        if out.status.success() {
+            return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
+        }
+        Err(ContainerError::Docker {
+            command: args.first().copied().unwrap_or_default().to_string()
+                + args
+                    .get(1)
+                    .map(|a| format!(" {a}"))
+                    .as_deref()
+                    .unwrap_or(""),
+            detail: detail(&out.stderr),
+        })
+    }
+
+    /// The daemon's id; fails with [`ContainerError::NoDaemon`] when none answers.
+    pub fn daemon_id(&self) -> Result<String, ContainerError> {
+        match self.output(&["info", "--format", "{{.ID}}"]) {
+            Ok(id) if !id.trim().is_empty() => Ok(id.trim().to_string()),
+            Ok(_) => Err(ContainerError::NoDaemon {
+                detail: "`docker info` names no daemon".into(),
+            }),
+            Err(ContainerError::Docker { detail, .. }) => Err(ContainerError::NoDaemon { detail }),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The credentials network, if it exists.
+    pub fn network(&self) -> Result<Option<NetworkInfo>, ContainerError> {
+        let format = format!(
+            "{{{{index .Labels \"{LABEL_NETWORK}\"}}}} {{{{range .IPAM.Config}}}}{{{{.Subnet}}}} {{{{end}}}}"
+        );
+        match self.output(&["network", "inspect", "--format", &format, NETWORK]) {
+            Ok(text) => Ok(Some(parse_network(&text))),
+            Err(ContainerError::Docker { detail, .. })
+                if detail.contains("No such network") || detail.contains("not found") =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Creates the credentials network: `SUBNET`, gateway `ENDPOINT_IP` (so the host holds that
+    /// address), containers on it cannot reach each other.
+    pub fn create_network(&self) -> Result<(), ContainerError> {
+        let gateway = ENDPOINT_IP.to_string();
+        let label = format!("{LABEL_NETWORK}=credentials");
+        let r = self.output(&[
+            "network",
+            "create",
+            "--driver",
+            "bridge",
+            "--subnet",
+            SUBNET,
+            "--gateway",
+            &gateway,
+            "--opt",
+            "com.docker.network.bridge.enable_icc=false",
+            "--label",
+            &label,
+            NETWORK,
+        ]);
+        match r {
+            Ok(_) => Ok(()),
+            Err(ContainerError::Docker { detail, .. }) if detail.contains("overlaps") => {
+                Err(ContainerError::SubnetTaken {
+                    name: self
+                        .holder_of_subnet()
+                        .unwrap_or_else(|| "(unknown)".into()),
+                })
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The network that holds `SUBNET` (for the report when we cannot create ours).
+    fn holder_of_subnet(&self) -> Option<String> {
+        let names = self
+            .output(&["network", "ls", "--format", "{{.Name}}"])
+            .ok()?;
+        let mut args = vec![
+            "network",
+            "inspect",
+            "--format",
+            "{{.Name}} {{range .IPAM.Config}}{{.Subnet}} {{end}}",
+        ];
+        args.extend(names.lines().filter(|n| !n.is_empty()));
+        let text = self.output(&args).ok()?;
+        text.lines()
+            .find(|l| {
+                l.split_whitespace()
+                    .skip(1)
+                    .any(|s| s.starts_with("169.254.170."))
+            })
+            .and_then(|l| l.split_whitespace().next())
+            .map(crate::support::text::clean)
+    }
+
+    pub fn remove_network(&self) -> Result<(), ContainerError> {
+        self.output(&["network", "rm", NETWORK]).map(|_| ())
+    }
+
+    /// The addresses on the credentials network of the running containers labelled `slot`.
+    pub fn slot_addresses(&self, slot: &str) -> Result<Vec<IpAddr>, ContainerError> {
+        let filter = format!("label={LABEL_SLOT}={slot}");
+        let ids = self.output(&["ps", "-q", "--no-trunc", "--filter", &filter])?;
+        let ids: Vec<&str> = ids.split_whitespace().collect();
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        let format = format!(
+            "{{{{with index .NetworkSettings.Networks \"{NETWORK}\"}}}}{{{{.IPAddress}}}}{{{{end}}}}"
+        );
+        let mut args = vec!["inspect", "--type", "container", "--format", &format];
+        args.extend(ids);
+        let text = self.output(&args)?;
+        Ok(text.lines().filter_map(|l| l.trim().parse().ok()).collect())
+    }
+
+    /// Removes (forcibly) the containers labelled `label=value`; returns how many there were.
+    pub fn remove_labelled(&self, label: &str, value: &str) -> Result<usize, ContainerError> {
+        let filter = format!("label={label}={value}");
+        let ids = self.output(&["ps", "-aq", "--filter", &filter])?;
+        let ids: Vec<&str> = ids.split_whitespace().collect();
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let mut args = vec!["rm", "-f"];
+        args.extend(&ids);
+        self.output(&args)?;
+        Ok(ids.len())
+    }
+
+    /// How to run Compose v2: the `docker compose` plugin, else the standalone `docker-compose`.
+    pub fn compose(&self) -> Result<Vec<OsString>, ContainerError> {
+        let works = |argv: &[&str]| {
+            Command::new(argv[0])
+                .args(&argv[1..])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        if works(&["docker", "compose", "version"]) {
+            Ok(vec![self.program.clone(), "compose".into()])
+        } else if works(&["docker-compose", "version"]) {
+            Ok(vec!["docker-compose".into()])
+        } else {
+            Err(ContainerError::NoCompose)
+        }
+    }
+}
+
+/// `LABEL SUBNET...` as printed by [`Docker::network`]'s format.
+fn parse_network(text: &str) -> NetworkInfo {
+    let line = text.lines().next().unwrap_or_default();
+    let ours = line.starts_with("credentials ");
+    let subnets = line
+        .split_whitespace()
+        .filter(|w| w.contains('/'))
+        .map(str::to_string)
+        .collect();
+    NetworkInfo { ours, subnets }
+}
+
+/// The last non-empty line docker printed on stderr, cleaned and bounded.
+fn detail(stderr: &[u8]) -> String {
+    let text = String::from_utf8_lossy(stderr);
+    let line = text
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("(no message)");
+    crate::support::text::clean(line)
+        .chars()
+        .take(DETAIL_MAX)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn network_lines() {
+        assert_eq!(
+            parse_network("credentials 169.254.170.0/24 \n"),
+            NetworkInfo {
+                ours: true,
+                subnets: vec!["169.254.170.0/24".into()]
+            }
+        );
+        assert!(!parse_network(" 169.254.170.0/24 \n").ours);
+        assert!(!parse_network("<no value> 10.0.0.0/8 \n").ours);
+    }
+
+    #[test]
+    fn details_are_one_clean_bounded_line() {
+        assert_eq!(detail(b"first\nError: boom\x1b[31m\n\n"), "Error: boom[31m");
+        assert_eq!(detail(&[b'x'; 1000]).len(), DETAIL_MAX);
+        assert_eq!(detail(b""), "(no message)");
+    }
+}
