@@ -54,7 +54,7 @@ pub async fn status(app: &App, args: &StatusArgs) -> Result<ExitStatus, Error> {
         Selection::Profile { name, .. } if name.source != Source::Default => {
             Some(app.settings.session()?.token_cache_key())
         }
-        Selection::Session(_) | Selection::Flags { .. } => {
+        Selection::Session { .. } | Selection::Flags { .. } => {
             Some(app.settings.session()?.token_cache_key())
         }
         Selection::Profile { .. } => None,

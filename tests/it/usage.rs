@@ -786,3 +786,128 @@ fn strip_overstrike(bytes: &[u8]) -> String {
     }
     out.into_iter().collect()
 }
+
+/// The first line of `export --format ini`: `[NAME]`, the profile the command used.
+fn profile_used(sb: &Sandbox, args: &[&str], env: &[(&str, &str)]) -> String {
+    let mut all = vec!["export", "--format", "ini"];
+    all.extend(args);
+    let (code, out, err) = err_of(sb, &all, env);
+    assert_eq!(code, Some(0), "{all:?} {env:?}: {err}");
+    out.lines().next().unwrap_or_default().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_profile_is_a_word_after_the_subcommand() {
+    let sb = Sandbox::new().await;
+    // Before: `error: unexpected argument 'dev' found` for every one of these.
+    let (code, _, err) = err_of(&sb, &["login", "prod", "--device-code"], &[]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(profile_used(&sb, &["prod"], &[]), "[prod]");
+    let by_flag = sb.run(&["credential-process", "--profile", "prod"]);
+    let by_word = sb.run(&["credential-process", "prod"]);
+    assert!(by_word.status.success(), "{}", stderr(&by_word));
+    assert_eq!(stdout(&by_word), stdout(&by_flag));
+    let out = sb.run(&[
+        "exec",
+        "prod",
+        "--",
+        "sh",
+        "-c",
+        "echo $SSOEXEC_PROFILE $AWS_REGION",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "prod eu-central-1\n");
+    let out = sb.run(&["console", "prod", "--print"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("http"), "{}", stdout(&out));
+    let out = sb.run(&["eks-token", "prod", "--cluster-name", "prod-eks"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    for args in [
+        &["status", "prod"][..],
+        &["accounts", "prod"],
+        &["roles", "prod", "--account-id", "222222222222"],
+    ] {
+        let out = sb.run(args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    }
+    // The word and the flag name one profile, or it is a usage error.
+    let (code, out, err) = err_of(
+        &sb,
+        &["exec", "dev", "--profile", "prod", "--", "true"],
+        &[],
+    );
+    assert_eq!((code, out.as_str()), (Some(2), ""));
+    assert_eq!(
+        err,
+        "error: two profiles given: --profile prod and the word dev\nhint: name the profile once, as a word (`ssoexec login dev`) or with --profile\n"
+    );
+    assert_eq!(
+        profile_used(&sb, &["dev", "--profile", "dev"], &[]),
+        "[dev]"
+    );
+    // Before: `hint: … ssoexec -- dev -- env`, which runs a program called `dev`.
+    let (code, _, err) = err_of(&sb, &["dev", "--", "env"], &[]);
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        err,
+        "error: unrecognized subcommand 'dev'\nhint: to run a program as the profile dev: ssoexec exec dev -- env\n"
+    );
+    let out = sb.run(&["logout", "prod"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "Signed out of 1 SSO session(s).\n");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_order_chooses_the_profile_in_every_command() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    // flag > word > SSOEXEC_PROFILE > AWS_PROFILE > AWS_DEFAULT_PROFILE > default.
+    let rows: &[(&[&str], &[(&str, &str)], &str)] = &[
+        (&[], &[], "[default]"),
+        (&[], &[("AWS_DEFAULT_PROFILE", "prod")], "[prod]"),
+        (
+            &[],
+            &[("AWS_PROFILE", "dev"), ("AWS_DEFAULT_PROFILE", "prod")],
+            "[dev]",
+        ),
+        (
+            &[],
+            &[("SSOEXEC_PROFILE", "prod"), ("AWS_PROFILE", "dev")],
+            "[prod]",
+        ),
+        (
+            &["dev"],
+            &[("SSOEXEC_PROFILE", "prod"), ("AWS_PROFILE", "prod")],
+            "[dev]",
+        ),
+        (
+            &["--profile", "prod"],
+            &[("SSOEXEC_PROFILE", "dev")],
+            "[prod]",
+        ),
+        // After a config-less run SSOEXEC_PROFILE describes an identity, not a profile.
+        (
+            &[],
+            &[
+                ("SSOEXEC_PROFILE", "role ReadOnly in account 111111111111"),
+                ("AWS_PROFILE", "prod"),
+            ],
+            "[prod]",
+        ),
+    ];
+    for (args, env, want) in rows {
+        assert_eq!(&profile_used(&sb, args, env), want, "{args:?} {env:?}");
+    }
+    // Inside the shell `ssoexec --profile prod` starts (it sets SSOEXEC_PROFILE and removes
+    // AWS_PROFILE), other commands use prod. Before: `default`, and with no [default] profile
+    // `console --print` failed with "the config profile (default) could not be found".
+    sb.write_config(&CONFIG.replace("[default]", "[profile other]"));
+    let bin = assert_cmd::cargo::cargo_bin("ssoexec");
+    let bin = bin.display();
+    let inner = format!(
+        "{bin} export --format ini | head -n1; {bin} console --print >/dev/null && echo console ok"
+    );
+    let out = sb.run(&["--profile", "prod", "--", "sh", "-c", &inner]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "[prod]\nconsole ok\n", "{}", stderr(&out));
+}
