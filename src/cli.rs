@@ -210,9 +210,16 @@ fn shared_options(subcommand: &str) -> Vec<&'static str> {
 fn shared_help(subcommand: &str, id: &str) -> Option<&'static str> {
     match (subcommand, id) {
         ("configure", "profile") => Some(
-            "Name of the profile to write (asked for on a terminal; default: the account and role)",
+            "Name of the profile to write (default: ACCOUNT_NAME.ROLE_NAME, offered on a terminal)",
         ),
         ("configure", "region") => Some("The profile's default region (region = ...)"),
+        ("configure", "sso_session") => {
+            Some("The sso-session to use, or to create with --start-url and --sso-region")
+        }
+        ("configure", "start_url") => Some("Start URL of a new sso-session"),
+        ("configure", "sso_region") => Some("Region of a new sso-session"),
+        ("configure", "account_id") => Some("The profile's account (default: asked for)"),
+        ("configure", "role_name") => Some("The profile's role (default: asked for)"),
         ("generate", "profile") => Some("Generate for the sso-session of this profile"),
         ("generate", "region") => Some("Region written into every generated profile"),
         _ => None,
@@ -697,8 +704,8 @@ pub struct ExportArgs {
     #[command(flatten)]
     pub profile: ProfileArg,
     /// Output format (default env when no --emit is given): process, json, env, env-no-export,
-    /// fish, powershell, windows-cmd, dotenv, compose, compose-override, ini, github; any other
-    /// NAME runs the plugin `ssoexec-format-NAME` found on PATH.
+    /// fish, powershell, windows-cmd, dotenv, compose, compose-override, ini, github,
+    /// exec-credential; any other NAME runs the plugin `ssoexec-format-NAME` found on PATH.
     #[arg(long, short = 'f', value_name = "FORMAT")]
     pub format: Option<String>,
     /// File for --format, or for the default env format (default stdout; `-` is stdout).
@@ -840,6 +847,7 @@ pub struct GenerateArgs {
 
 /// `ssoexec kubeconfig --all`: every EKS cluster the generated profiles can reach.
 #[derive(Args, Debug, Default)]
+#[command(next_help_heading = "Every cluster (--all)")]
 pub struct DiscoveryArgs {
     /// Discover every cluster of the chosen profiles (default: the generated ones) and write one
     /// context per cluster.

@@ -911,3 +911,138 @@ async fn one_order_chooses_the_profile_in_every_command() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout(&out), "[prod]\nconsole ok\n", "{}", stderr(&out));
 }
+
+/// The help of every subcommand: its line count, and what it must not list.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_flag_a_subcommand_does_not_use_is_neither_listed_nor_accepted() {
+    let sb = Sandbox::new().await;
+    let help = |args: &[&str]| {
+        let out = sb.run(args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        stdout(&out)
+    };
+    // Before: logout listed --account-id, doctor listed --pkce and every identity option, and
+    // kubeconfig's help was 106 lines (the login flow's values took a paragraph each).
+    for (sub, absent) in [
+        (
+            "logout",
+            &["--account-id", "--role-name", "--region", "--flow"][..],
+        ),
+        (
+            "doctor",
+            &["--profile", "--pkce", "--device-code", "--sso-session"],
+        ),
+        (
+            "status",
+            &["--flow", "--start-url", "--region", "--account-id"],
+        ),
+        ("accounts", &["--account-id", "--role-name", "--region"]),
+        ("roles", &["--role-name", "--region"]),
+        ("shell-init", &["--profile"]),
+    ] {
+        let text = help(&[sub, "--help"]);
+        for flag in absent {
+            let listed = text.lines().any(|l| {
+                let l = l.trim_start().trim_start_matches("-p, ");
+                l.starts_with(&format!("{flag} ")) || l == *flag
+            });
+            assert!(!listed, "{sub} lists {flag}: {text}");
+        }
+    }
+    let names: Vec<String> = help(&["--help"])
+        .lines()
+        .skip_while(|l| *l != "Subcommands:")
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .filter_map(|l| l.split_whitespace().next().map(String::from))
+        .filter(|n| n != "help")
+        .collect();
+    assert!(names.len() >= 19, "{names:?}");
+    for sub in &names {
+        let lines = help(&[sub, "--help"]).lines().count();
+        let most = if sub == "github" { 70 } else { 60 };
+        assert!(lines <= most, "{sub} --help is {lines} lines");
+    }
+    // configure's --profile names the profile to write, not one to read.
+    let configure = help(&["configure", "--help"]);
+    let profile = configure
+        .lines()
+        .find(|l| l.contains("--profile <"))
+        .unwrap();
+    assert!(
+        profile.ends_with(
+            "Name of the profile to write (default: ACCOUNT_NAME.ROLE_NAME, offered on a terminal)"
+        ),
+        "{configure}"
+    );
+    // Before: `doctor --profile nope --device-code` ran the whole doctor.
+    let (code, out, err) = err_of(&sb, &["doctor", "--profile", "nope"], &[]);
+    assert_eq!((code, out.as_str()), (Some(2), ""));
+    assert!(
+        err.starts_with("error: unexpected argument '--profile' found"),
+        "{err}"
+    );
+    for (args, flag, sub) in [
+        (&["--profile", "nope", "doctor"][..], "--profile", "doctor"),
+        (&["--device-code", "doctor"], "--device-code", "doctor"),
+        (
+            &["--account-id", "111111111111", "logout", "dev"],
+            "--account-id",
+            "logout",
+        ),
+        (
+            &["--region", "eu-west-1", "login", "dev"],
+            "--region",
+            "login",
+        ),
+        (&["--flow", "pkce", "status"], "--flow", "status"),
+    ] {
+        let (code, out, err) = err_of(&sb, args, &[]);
+        assert_eq!((code, out.as_str()), (Some(2), ""), "{args:?}");
+        assert_eq!(
+            err,
+            format!(
+                "error: {flag} does not apply to `ssoexec {sub}`\nhint: see `ssoexec {sub} --help`\n"
+            ),
+            "{args:?}"
+        );
+    }
+    assert_eq!(sb.mock.total_requests(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn help_names_every_format_and_where_options_apply() {
+    let sb = Sandbox::new().await;
+    let (_, _, err) = err_of(&sb, &["export", "dev", "--format", "nope"], &[]);
+    let list = err
+        .split("not one of ")
+        .nth(1)
+        .and_then(|l| l.split(" and no ").next())
+        .unwrap_or_else(|| panic!("{err}"));
+    let help = stdout(&sb.run(&["export", "--help"]));
+    let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    // Before: the help left out exec-credential.
+    for format in list.split(", ") {
+        assert!(help.contains(format), "{format} missing from: {help}");
+    }
+    // Before: "--sso-session: Use an [sso-session NAME] directly (login, logout, status,
+    // accounts)", while more subcommands take it.
+    for sub in [
+        "login",
+        "logout",
+        "status",
+        "accounts",
+        "credential-process",
+        "export",
+    ] {
+        let text = stdout(&sb.run(&[sub, "--help"]));
+        let line = text
+            .lines()
+            .find(|l| l.contains("--sso-session <"))
+            .unwrap();
+        assert!(
+            line.ends_with("Use an [sso-session NAME] directly instead of a profile"),
+            "{sub}: {line}"
+        );
+    }
+}
