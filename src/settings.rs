@@ -199,7 +199,7 @@ impl Settings {
                     }
                 }
                 profile::session_for_profile(&self.config, &name.value)
-                    .map_err(|e| name_origin(e, name))
+                    .map_err(|e| name_origin(e, name, &self.config))
             }
             Selection::Session { name, .. } => profile::session_named(&self.config, name),
             Selection::Flags {
@@ -223,7 +223,8 @@ impl Settings {
                 name,
                 account_id: None,
                 role_name: None,
-            } => identity::resolve(&self.config, &name.value).map_err(|e| name_origin(e, name)),
+            } => identity::resolve(&self.config, &name.value)
+                .map_err(|e| name_origin(e, name, &self.config)),
             _ => self.target().map(Identity::Sso),
         }
     }
@@ -238,7 +239,7 @@ impl Settings {
             } => {
                 if let (Some(a), Some(r)) = (account_id, role_name) {
                     let session = profile::session_for_profile(&self.config, &name.value)
-                        .map_err(|e| name_origin(e, name))?;
+                        .map_err(|e| name_origin(e, name, &self.config))?;
                     return Ok(SsoTarget {
                         session,
                         account_id: a.clone(),
@@ -246,7 +247,7 @@ impl Settings {
                     });
                 }
                 let mut t = profile::target_for_profile(&self.config, &name.value)
-                    .map_err(|e| name_origin(e, name))?;
+                    .map_err(|e| name_origin(e, name, &self.config))?;
                 if let Some(a) = account_id {
                     t.account_id = a.clone();
                 }
@@ -265,21 +266,26 @@ impl Settings {
                     account_id: a.clone(),
                     role_name: r.clone(),
                 }),
-                _ => Err(ConfigError::MissingKeys {
-                    what: format!("--sso-session {name}"),
-                    keys: missing_role_flags(account_id, role_name),
+                _ => Err(ConfigError::MissingFlags {
+                    what: format!("--sso-session {}", crate::support::shell::word(name)),
+                    flags: missing_role_flags(account_id, role_name),
                 }),
             },
             Selection::Flags {
+                start_url,
+                sso_region,
                 account_id,
                 role_name,
-                ..
             } => {
                 let missing = missing_role_flags(account_id, role_name);
                 if !missing.is_empty() {
-                    return Err(ConfigError::MissingKeys {
-                        what: "--start-url".into(),
-                        keys: missing,
+                    return Err(ConfigError::MissingFlags {
+                        what: format!(
+                            "--start-url {} --sso-region {}",
+                            crate::support::shell::word(start_url),
+                            crate::support::shell::word(sso_region)
+                        ),
+                        flags: missing,
                     });
                 }
                 Ok(SsoTarget {
@@ -605,9 +611,15 @@ fn missing_role_flags(
     missing
 }
 
-/// Says where a profile name that does not exist came from, when not from `--profile`.
-fn name_origin(e: ConfigError, name: &Sourced<String>) -> ConfigError {
+/// Says where a profile name that does not exist came from, when not from `--profile`; the
+/// `default` fallback of a config without profiles is a first run (`ssoexec configure`).
+fn name_origin(e: ConfigError, name: &Sourced<String>, config: &AwsConfig) -> ConfigError {
     match (e, &name.source) {
+        (ConfigError::ProfileNotFound { path, .. }, Source::Default)
+            if config.config.profiles.is_empty() && config.credentials.profiles.is_empty() =>
+        {
+            ConfigError::NothingConfigured { path }
+        }
         (
             ConfigError::ProfileNotFound {
                 profile,

@@ -1046,3 +1046,75 @@ async fn help_names_every_format_and_where_options_apply() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_first_run_is_pointed_at_configure() {
+    let sb = Sandbox::new().await;
+    std::fs::remove_file(sb.home().join(".aws/config")).unwrap();
+    let cfg = sb.home().join(".aws/config").display().to_string();
+    // Before: "the config profile (default) could not be found … list profiles with
+    // `ssoexec status`", and `ssoexec status` then said nothing is configured.
+    for args in [
+        &["login"][..],
+        &["credential-process"],
+        &["console", "--print"],
+    ] {
+        let (code, out, err) = err_of(&sb, args, &[]);
+        assert_eq!((code, out.as_str()), (Some(1), ""), "{args:?}");
+        assert_eq!(
+            err,
+            format!(
+                "error: no profile is configured: no profile was named and {cfg} has none\nhint: run `ssoexec configure` to sign in and write a profile\n"
+            ),
+            "{args:?}"
+        );
+    }
+    // A named profile that does not exist is still that error.
+    let (_, _, err) = err_of(&sb, &["login", "dev"], &[]);
+    assert!(
+        err.starts_with("error: the config profile (dev) could not be found"),
+        "{err}"
+    );
+    assert_eq!(sb.mock.total_requests(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_sso_session_with_account_and_role_gets_role_credentials() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    // Before: "--sso-session corp is configured to use SSO but is missing required
+    // configuration: --account-id, --role-name" although both were given.
+    let out = sb.run(&[
+        "credential-process",
+        "--sso-session",
+        "corp",
+        "--account-id",
+        "222222222222",
+        "--role-name",
+        "ReadOnly",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        stdout(&sb.run(&["credential-process", "prod"]))
+    );
+    // One of the two missing: said, with a command that lists them and works as printed.
+    let (code, _, err) = err_of(
+        &sb,
+        &[
+            "credential-process",
+            "--sso-session",
+            "corp",
+            "--account-id",
+            "222222222222",
+        ],
+        &[],
+    );
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        err,
+        "error: --sso-session corp gets role credentials only with --role-name\nhint: pass --account-id ID --role-name NAME; `ssoexec roles --sso-session corp` lists the ones you can use\n"
+    );
+    let out = sb.run(&["roles", "--sso-session", "corp"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
