@@ -110,30 +110,45 @@ pub struct Settings {
     pub warnings: Vec<String>,
 }
 
-/// The selected profile's section (if a profile was selected and exists), for the settings a
-/// profile can hold.
+/// The selected profile's section (if a profile was selected and exists), then the sections of
+/// the profiles it is a `-cp` twin of ([`twin_of`]), for the settings a profile can hold: the
+/// first that has a key gives it.
 struct ProfileView<'a> {
     config: &'a AwsConfig,
-    name: Option<String>,
-    section: Option<crate::config::Section>,
+    chain: Vec<(String, crate::config::Section)>,
 }
 
-impl ProfileView<'_> {
+impl<'a> ProfileView<'a> {
+    fn new(config: &'a AwsConfig, name: Option<&str>) -> ProfileView<'a> {
+        let chain = name
+            .map(|n| twin_chain(config, n))
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|n| config.profile(&n).map(|s| (n, s)))
+            .collect();
+        ProfileView { config, chain }
+    }
+
     fn value(&self, key: &str) -> Option<String> {
-        self.section.as_ref().and_then(|s| s.get(key)).cloned()
+        self.sourced(key).map(|v| v.value)
+    }
+
+    /// A key and the profile that holds it.
+    fn sourced(&self, key: &str) -> Option<Sourced<String>> {
+        self.chain.iter().find_map(|(name, section)| {
+            let v = section.get(key)?;
+            Some(Sourced::new(v.clone(), Source::Profile(name.clone())))
+        })
     }
 
     /// A key of the profile, else of its sso-session.
-    fn value_or_session(&self, key: &str) -> Option<String> {
-        self.value(key)
-            .or_else(|| session_value(self.config, &self.section, key))
-    }
-
-    fn source(&self) -> Source {
-        match &self.name {
-            Some(n) => Source::Profile(n.clone()),
-            None => Source::Default,
-        }
+    fn sourced_or_session(&self, key: &str) -> Option<Sourced<String>> {
+        self.sourced(key).or_else(|| {
+            self.chain.iter().find_map(|(name, section)| {
+                let v = session_value(self.config, section, key)?;
+                Some(Sourced::new(v, Source::Profile(name.clone())))
+            })
+        })
     }
 }
 
@@ -149,14 +164,10 @@ impl Settings {
         let mut warnings = Vec::new();
         let selection = selection(&cli.target, env, &config, &mut warnings)?;
         let name = match &selection {
-            Selection::Profile { name, .. } => Some(name.value.clone()),
+            Selection::Profile { name, .. } => Some(name.value.as_str()),
             _ => None,
         };
-        let view = ProfileView {
-            config: &config,
-            section: name.as_deref().and_then(|n| config.profile(n)),
-            name,
-        };
+        let view = ProfileView::new(&config, name);
         let region = region(cli.target.region.as_deref(), env, &view, &mut warnings)?;
         let login = login_policy(cli, env, &view)?;
         let ca_bundle = env.get(env::AWS_CA_BUNDLE).map(PathBuf::from).or_else(|| {
@@ -188,6 +199,7 @@ impl Settings {
     pub fn session(&self) -> Result<SsoSession, ConfigError> {
         match &self.selection {
             Selection::Profile { name, .. } => {
+                let name = &self.follow_twin(name);
                 let chained = self
                     .config
                     .profile(&name.value)
@@ -223,8 +235,11 @@ impl Settings {
                 name,
                 account_id: None,
                 role_name: None,
-            } => identity::resolve(&self.config, &name.value)
-                .map_err(|e| name_origin(e, name, &self.config)),
+            } => {
+                let name = &self.follow_twin(name);
+                identity::resolve(&self.config, &name.value)
+                    .map_err(|e| name_origin(e, name, &self.config))
+            }
             _ => self.target().map(Identity::Sso),
         }
     }
@@ -237,6 +252,7 @@ impl Settings {
                 account_id,
                 role_name,
             } => {
+                let name = &self.follow_twin(name);
                 if let (Some(a), Some(r)) = (account_id, role_name) {
                     let session = profile::session_for_profile(&self.config, &name.value)
                         .map_err(|e| name_origin(e, name, &self.config))?;
@@ -295,6 +311,16 @@ impl Settings {
                 })
             }
         }
+    }
+
+    /// The profile a `-cp` twin stands for: a profile whose only source of credentials is
+    /// `credential_process = ssoexec credential-process --profile X` is X (followed a few hops).
+    fn follow_twin(&self, name: &Sourced<String>) -> Sourced<String> {
+        let chain = twin_chain(&self.config, &name.value);
+        Sourced::new(
+            chain.last().cloned().unwrap_or_else(|| name.value.clone()),
+            name.source.clone(),
+        )
     }
 
     /// The command a person runs to sign in for this selection.
@@ -521,7 +547,7 @@ fn region(
                         .map(|r| Sourced::new(r.to_string(), Source::Env(var)))
                 })
         })
-        .or_else(|| view.value("region").map(|r| Sourced::new(r, view.source())));
+        .or_else(|| view.sourced("region"));
     if let Some(r) = &region {
         let in_file = matches!(r.source, Source::Profile(_));
         let origin = match &r.source {
@@ -553,13 +579,13 @@ fn login_policy(cli: &Cli, env: &Env, view: &ProfileView<'_>) -> Result<LoginPol
                 parse_flow(v, format!("from {}", env::SSOEXEC_LOGIN_FLOW), false)?,
                 Source::Env(env::SSOEXEC_LOGIN_FLOW),
             )),
-            None => match view.value_or_session("ssoexec_login_flow") {
+            None => match view.sourced_or_session("ssoexec_login_flow") {
                 Some(v) => {
                     let origin = format!(
                         "in ssoexec_login_flow of {}",
                         view.config.config.path.display()
                     );
-                    Some(Sourced::new(parse_flow(&v, origin, true)?, view.source()))
+                    Some(Sourced::new(parse_flow(&v.value, origin, true)?, v.source))
                 }
                 None => None,
             },
@@ -593,6 +619,50 @@ fn login_timeout(env: &Env) -> Result<Option<std::time::Duration>, ConfigError> 
             in_file: false,
             suggestion: None,
         }),
+    }
+}
+
+/// `name`, then the profiles it is a `-cp` twin of, as long as they exist and do not loop.
+fn twin_chain(config: &AwsConfig, name: &str) -> Vec<String> {
+    let mut chain = vec![name.to_string()];
+    while let Some(next) = config
+        .profile(chain.last().map(String::as_str).unwrap_or_default())
+        .and_then(|s| twin_of(&s))
+    {
+        if chain.contains(&next) || config.profile(&next).is_none() {
+            break;
+        }
+        chain.push(next);
+    }
+    chain
+}
+
+/// The profile X of a section whose credentials come only from `ssoexec credential-process
+/// --profile X` (or `-p X`, `--profile=X`, or the word X), as `generate --credential-process`
+/// writes; `None` for anything else, a twin with other options included.
+fn twin_of(section: &crate::config::Section) -> Option<String> {
+    const OWN_SOURCES: [&str; 5] = [
+        "sso_session",
+        "sso_start_url",
+        "sso_account_id",
+        "role_arn",
+        "aws_access_key_id",
+    ];
+    if OWN_SOURCES.iter().any(|k| section.contains_key(*k)) {
+        return None;
+    }
+    let words = shlex::split(section.get("credential_process")?)?;
+    let program = std::path::Path::new(words.first()?).file_stem()?;
+    if program != "ssoexec" || words.get(1).map(String::as_str) != Some("credential-process") {
+        return None;
+    }
+    match &words[2..] {
+        [flag, name] if flag == "--profile" || flag == "-p" => Some(name.clone()),
+        [word] => word
+            .strip_prefix("--profile=")
+            .map(String::from)
+            .or_else(|| (!word.starts_with('-')).then(|| word.clone())),
+        _ => None,
     }
 }
 
@@ -640,10 +710,10 @@ fn name_origin(e: ConfigError, name: &Sourced<String>, config: &AwsConfig) -> Co
 
 fn session_value(
     config: &AwsConfig,
-    profile: &Option<crate::config::Section>,
+    profile: &crate::config::Section,
     key: &str,
 ) -> Option<String> {
-    let session = profile.as_ref()?.get("sso_session")?;
+    let session = profile.get("sso_session")?;
     config.config.sso_sessions.get(session)?.get(key).cloned()
 }
 

@@ -1118,3 +1118,37 @@ async fn an_sso_session_with_account_and_role_gets_role_credentials() {
     let out = sb.run(&["roles", "--sso-session", "corp"]);
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_credential_process_twin_stands_for_its_profile() {
+    let sb = Sandbox::new().await;
+    sb.write_config(&format!(
+        "{CONFIG}\n[profile prod-cp]\ncredential_process = ssoexec credential-process --profile prod\nregion = eu-central-1\n\
+         [profile word-cp]\ncredential_process = /usr/local/bin/ssoexec credential-process prod\n\
+         [profile loop-a]\ncredential_process = ssoexec credential-process --profile loop-b\n\
+         [profile loop-b]\ncredential_process = ssoexec credential-process --profile loop-a\n\
+         [profile other]\ncredential_process = ssoexec credential-process --profile prod --role-name Admin\n"
+    ));
+    sb.login("prod");
+    let want = stdout(&sb.run(&["export", "prod", "--format", "env"]));
+    // Before: `error: the profile "prod-cp" is not an SSO profile`.
+    for twin in ["prod-cp", "word-cp"] {
+        let out = sb.run(&["export", twin, "--format", "env"]);
+        assert!(out.status.success(), "{twin}: {}", stderr(&out));
+        assert_eq!(stdout(&out), want, "{twin}");
+        let out = sb.run(&["console", twin, "--print"]);
+        assert!(out.status.success(), "{twin}: {}", stderr(&out));
+    }
+    // A loop, or a twin with options of its own, is not followed.
+    let cfg = sb.home().join(".aws/config").display().to_string();
+    for name in ["loop-a", "other"] {
+        let (code, _, err) = err_of(&sb, &["export", name, "--format", "env"], &[]);
+        assert_eq!(code, Some(1), "{name}");
+        assert!(
+            err.contains(&format!(
+                "is not an SSO profile (no sso_account_id, sso_role_name or sso_session in {cfg})"
+            )),
+            "{name}: {err}"
+        );
+    }
+}
