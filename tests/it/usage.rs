@@ -1069,6 +1069,12 @@ async fn a_first_run_is_pointed_at_configure() {
             "{args:?}"
         );
     }
+    // Before: "No SSO sessions or profiles are configured, and no SSO token is cached."
+    let out = sb.run(&["status"]);
+    assert_eq!(
+        stdout(&out),
+        "No SSO sessions or profiles are configured, and no SSO token is cached (`ssoexec configure` sets one up).\n"
+    );
     // A named profile that does not exist is still that error.
     let (_, _, err) = err_of(&sb, &["login", "dev"], &[]);
     assert!(
