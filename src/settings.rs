@@ -169,6 +169,7 @@ impl Settings {
         };
         let view = ProfileView::new(&config, name);
         let region = region(cli.target.region.as_deref(), env, &view, &mut warnings)?;
+        check_sso_region(&config, &selection, &view, &mut warnings)?;
         let login = login_policy(cli, env, &view)?;
         let ca_bundle = env.get(env::AWS_CA_BUNDLE).map(PathBuf::from).or_else(|| {
             view.value("ca_bundle")
@@ -562,6 +563,42 @@ fn region(
         )?);
     }
     Ok(region)
+}
+
+/// The selected profile's (or sso-session's) `sso_region`, checked as `region` is: a malformed
+/// one is an error, a well-formed one ssoexec does not know a warning. (`--sso-region` is
+/// checked where the config-less selection is made.) A session that cannot be read is left for
+/// the command to report.
+fn check_sso_region(
+    config: &AwsConfig,
+    selection: &Selection,
+    view: &ProfileView<'_>,
+    warnings: &mut Vec<String>,
+) -> Result<(), ConfigError> {
+    let session = match selection {
+        Selection::Profile { .. } => match view.chain.last() {
+            Some((name, _)) => profile::session_for_profile(config, name),
+            None => return Ok(()),
+        },
+        Selection::Session { name, .. } => profile::session_named(config, name),
+        Selection::Flags { .. } => return Ok(()),
+    };
+    let Ok(session) = session else {
+        return Ok(());
+    };
+    let place = match (&session.name, view.chain.last()) {
+        (Some(n), _) => format!("the sso-session \"{n}\""),
+        (None, Some((p, _))) => format!("the profile \"{p}\""),
+        (None, None) => return Ok(()),
+    };
+    let origin = format!("in {place} of {}", config.config.path.display());
+    warnings.extend(profile::validate_region(
+        "sso_region",
+        &session.region,
+        &origin,
+        true,
+    )?);
+    Ok(())
 }
 
 /// The login flow and permissions: flags, then `SSOEXEC_*` variables, then the profile's (or its

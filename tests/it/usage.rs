@@ -111,7 +111,7 @@ async fn values_from_flags_and_variables_are_named_without_a_file_hint() {
     assert_eq!(code, Some(1));
     assert_eq!(
         err,
-        "error: region = \"eu west 1\" from AWS_REGION is not valid: a region is lower-case letters, digits and dashes, like eu-west-1\nhint: did you mean `eu-west-1`? fix AWS_REGION\n"
+        "error: region = \"eu west 1\" from AWS_REGION is not valid: a region is lower-case words and a number joined by dashes, like eu-west-1\nhint: did you mean `eu-west-1`? fix AWS_REGION\n"
     );
     let (code, _, err) = err_of(
         &sb,
@@ -127,7 +127,7 @@ async fn values_from_flags_and_variables_are_named_without_a_file_hint() {
     assert_eq!(code, Some(1));
     assert_eq!(
         err,
-        "error: region = \"EU_WEST_1\" from --region is not valid: a region is lower-case letters, digits and dashes, like eu-west-1\nhint: did you mean `eu-west-1`? fix --region\n"
+        "error: region = \"EU_WEST_1\" from --region is not valid: a region is lower-case words and a number joined by dashes, like eu-west-1\nhint: did you mean `eu-west-1`? fix --region\n"
     );
     let (code, _, err) = err_of(
         &sb,
@@ -153,7 +153,7 @@ async fn values_from_flags_and_variables_are_named_without_a_file_hint() {
     assert_eq!(
         err,
         format!(
-            "error: region = \"eu-west 1\" in the profile \"r\" of {cfg} is not valid: a region is lower-case letters, digits and dashes, like eu-west-1\nhint: did you mean `eu-west-1`? fix the file named above; `ssoexec configure` can write a valid profile\n"
+            "error: region = \"eu-west 1\" in the profile \"r\" of {cfg} is not valid: a region is lower-case words and a number joined by dashes, like eu-west-1\nhint: did you mean `eu-west-1`? fix the file named above; `ssoexec configure` can write a valid profile\n"
         )
     );
     assert_eq!(sb.mock.total_requests(), 0, "checked before any login");
@@ -1157,4 +1157,41 @@ async fn a_credential_process_twin_stands_for_its_profile() {
             "{name}: {err}"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sso_region_is_checked_like_region() {
+    let sb = Sandbox::new().await;
+    let cfg = sb.home().join(".aws/config").display().to_string();
+    sb.write_config(&CONFIG.replace(
+        "sso_region = us-east-1\nsso_registration",
+        "sso_region = us-eats-1\nsso_registration",
+    ));
+    sb.login("dev");
+    // Before: nothing said, and a login went to oidc.us-eats-1.amazonaws.com.
+    let out = sb.run(&["credential-process", "dev"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "warning: sso_region = \"us-eats-1\" in the sso-session \"corp\" of {cfg} is not a region ssoexec knows (did you mean us-east-1?); using it as given\n"
+        )
+    );
+    sb.write_config(&CONFIG.replace(
+        "sso_region = us-east-1\nsso_registration",
+        "sso_region = us east 1\nsso_registration",
+    ));
+    let (code, _, err) = err_of(&sb, &["login", "dev"], &[]);
+    assert_eq!(code, Some(1));
+    assert!(
+        err.starts_with("error: sso_region = \"us east 1\" in the profile \"dev\" is not valid: a region is lower-case words and a number joined by dashes, like eu-west-1\nhint: did you mean `us-east-1`?"),
+        "{err}"
+    );
+    // Before: "mars-1 … is not valid: a region is lower-case letters, digits and dashes" (it is).
+    let (code, _, err) = err_of(&sb, &["export", "dev", "--region", "mars-1"], &[]);
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        err,
+        "error: region = \"mars-1\" from --region is not valid: a region is lower-case words and a number joined by dashes, like eu-west-1\nhint: fix --region\n"
+    );
 }
