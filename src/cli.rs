@@ -48,10 +48,14 @@ pub struct Cli {
 #[derive(Args, Debug, Default, Clone)]
 #[command(next_help_heading = "Identity")]
 pub struct TargetArgs {
-    /// Profile in ~/.aws/config (default: AWS_PROFILE, AWS_DEFAULT_PROFILE, then "default").
+    /// Profile in ~/.aws/config (else: the PROFILE argument, SSOEXEC_PROFILE, AWS_PROFILE,
+    /// AWS_DEFAULT_PROFILE, then "default").
     #[arg(long, short = 'p')]
     pub profile: Option<String>,
-    /// Use an [sso-session NAME] directly (login, logout, status, accounts).
+    /// The PROFILE word after a subcommand (`ssoexec login dev`); set by [`parse_from`].
+    #[arg(skip)]
+    pub positional_profile: Option<String>,
+    /// Use an [sso-session NAME] directly instead of a profile.
     #[arg(long, value_name = "NAME")]
     pub sso_session: Option<String>,
     /// Config-less: the Identity Center start URL (with --sso-region, --account-id, --role-name).
@@ -76,6 +80,7 @@ impl TargetArgs {
     fn or(self, fallback: TargetArgs) -> TargetArgs {
         TargetArgs {
             profile: self.profile.or(fallback.profile),
+            positional_profile: self.positional_profile.or(fallback.positional_profile),
             sso_session: self.sso_session.or(fallback.sso_session),
             start_url: self.start_url.or(fallback.start_url),
             sso_region: self.sso_region.or(fallback.sso_region),
@@ -95,6 +100,18 @@ pub fn account_id(v: &str) -> Result<String, String> {
     }
 }
 
+/// The profile as a word after the subcommand, as aws-vault and granted users type it
+/// (`ssoexec exec dev -- env`). Flattened first into each subcommand that acts for a profile.
+#[derive(Args, Debug, Default, Clone)]
+pub struct ProfileArg {
+    /// The profile to use (as --profile).
+    #[arg(id = POSITIONAL_PROFILE, value_name = "PROFILE")]
+    pub profile: Option<String>,
+}
+
+/// The clap id of [`ProfileArg`].
+const POSITIONAL_PROFILE: &str = "positional_profile";
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum FlowArg {
     /// Device authorization: a URL and code to confirm in any browser (SSH, containers, CI).
@@ -107,8 +124,9 @@ pub enum FlowArg {
 #[derive(Args, Debug, Default, Clone)]
 #[command(next_help_heading = "Login")]
 pub struct LoginArgs {
-    /// Login flow (default: pkce where a local browser is plausible, device-code elsewhere).
-    #[arg(long, value_enum)]
+    /// Login flow: device-code (a URL and code for any browser) or pkce (a local browser and a
+    /// loopback callback). Default: pkce where a local browser is plausible, else device-code.
+    #[arg(long, value_enum, hide_possible_values = true)]
     pub flow: Option<FlowArg>,
     /// Shorthand for --flow device-code.
     #[arg(long, conflicts_with_all = ["flow", "pkce"])]
@@ -155,6 +173,7 @@ pub struct RunArgs {
 /// Shared option ids by group (the field names of [`TargetArgs`] and [`LoginArgs`]).
 const PROFILE: &[&str] = &["profile", "sso_session"];
 const SESSION: &[&str] = &["start_url", "sso_region"];
+const ACCOUNT: &[&str] = &["account_id"];
 const ROLE: &[&str] = &["account_id", "role_name"];
 const REGION: &[&str] = &["region"];
 const LOGIN: &[&str] = &[
@@ -165,20 +184,46 @@ const LOGIN: &[&str] = &[
     "browser_command",
     "login_if_needed",
 ];
+/// Every shared option, for the check of the options given before a subcommand.
+const ALL: &[&[&str]] = &[PROFILE, SESSION, ROLE, REGION, LOGIN];
 
-/// The shared options a subcommand takes after its name. Subcommands not listed take them all.
+/// The shared options a subcommand uses: added after its name (so its `--help` lists them), and
+/// the only ones accepted before it (`ssoexec --device-code doctor` is a usage error). This table
+/// is the one place that says which subcommand uses what; a subcommand that acts for a profile
+/// also takes the profile as a word ([`ProfileArg`]).
 fn shared_options(subcommand: &str) -> Vec<&'static str> {
     let groups: &[&[&str]] = match subcommand {
         "login" => &[PROFILE, SESSION, LOGIN],
-        "logout" => &[PROFILE, SESSION, ROLE],
+        "logout" => &[PROFILE, SESSION],
         "status" => &[PROFILE],
         "accounts" => &[PROFILE, SESSION, LOGIN],
-        "roles" => &[PROFILE, SESSION, ROLE, LOGIN],
+        "roles" => &[PROFILE, SESSION, ACCOUNT, LOGIN],
+        "generate" => &[PROFILE, SESSION, REGION, LOGIN],
         "github" => &[&["profile"]],
-        "completions" | "man" | "help" | "shell-init" => &[],
+        "doctor" | "completions" | "man" | "help" | "shell-init" | "complete-profiles" => &[],
         _ => &[PROFILE, SESSION, ROLE, REGION, LOGIN],
     };
     groups.concat()
+}
+
+/// Help of a shared option that means something else in one subcommand.
+fn shared_help(subcommand: &str, id: &str) -> Option<&'static str> {
+    match (subcommand, id) {
+        ("configure", "profile") => Some(
+            "Name of the profile to write (default: ACCOUNT_NAME.ROLE_NAME, offered on a terminal)",
+        ),
+        ("configure", "region") => Some("The profile's default region (region = ...)"),
+        ("configure", "sso_session") => {
+            Some("The sso-session to use, or to create with --start-url and --sso-region")
+        }
+        ("configure", "start_url") => Some("Start URL of a new sso-session"),
+        ("configure", "sso_region") => Some("Region of a new sso-session"),
+        ("configure", "account_id") => Some("The profile's account (default: asked for)"),
+        ("configure", "role_name") => Some("The profile's role (default: asked for)"),
+        ("generate", "profile") => Some("Generate for the sso-session of this profile"),
+        ("generate", "region") => Some("Region written into every generated profile"),
+        _ => None,
+    }
 }
 
 /// The full clap command: the derived one, with each subcommand's shared options added. For help,
@@ -203,7 +248,10 @@ fn command_with(augment: impl Fn(&str) -> bool) -> clap::Command {
         let args: Vec<clap::Arg> = shared
             .get_arguments()
             .filter(|a| ids.contains(&a.get_id().as_str()))
-            .cloned()
+            .map(|a| match shared_help(&name, a.get_id().as_str()) {
+                Some(help) => a.clone().help(help),
+                None => a.clone(),
+            })
             .collect();
         cmd = cmd.mut_subcommand(name, |s| s.args(args));
     }
@@ -222,12 +270,14 @@ pub enum ParseError {
         suggestion: Option<String>,
         /// The command line with `--` inserted before the word.
         with_separator: Vec<String>,
+        /// `ssoexec dev -- env`: the word is likely a profile; the line as `exec` takes it.
+        as_profile: Option<Vec<String>>,
     },
-    /// `--renew` / `--force` before a subcommand other than `exec`.
-    Misplaced {
-        flag: &'static str,
-        subcommand: String,
-    },
+    /// `--renew` / `--force` before a subcommand other than `exec`, or a shared option before a
+    /// subcommand that does not use it (`ssoexec --device-code doctor`).
+    Misplaced { flag: String, subcommand: String },
+    /// `--profile A` and the PROFILE word B name two profiles.
+    TwoProfiles { flag: String, word: String },
 }
 
 /// Parses `argv` (program name first) into a [`Cli`] whose `target` and `login` are the merged view.
@@ -263,20 +313,26 @@ pub fn parse_from(argv: Vec<OsString>) -> Result<Cli, ParseError> {
     };
     let mut cli = Cli::from_arg_matches(&matches).map_err(ParseError::Clap)?;
     if let Some((name, sub)) = matches.subcommand() {
-        cli.target = shared_target(sub).or(std::mem::take(&mut cli.target));
+        misplaced(&matches, &cli, name)?;
+        let mut target = shared_target(sub);
+        target.positional_profile = sub
+            .try_get_one::<String>(POSITIONAL_PROFILE)
+            .ok()
+            .flatten()
+            .cloned();
+        cli.target = target.or(std::mem::take(&mut cli.target));
         cli.login = shared_login(sub).or(std::mem::take(&mut cli.login));
+        if let (Some(flag), Some(word)) = (&cli.target.profile, &cli.target.positional_profile)
+            && flag != word
+        {
+            return Err(ParseError::TwoProfiles {
+                flag: flag.clone(),
+                word: word.clone(),
+            });
+        }
         if let Some(Command::Exec(exec)) = &mut cli.command {
             exec.renew |= cli.run.renew;
             exec.force |= cli.run.force;
-        } else {
-            for (set, flag) in [(cli.run.renew, "--renew"), (cli.run.force, "--force")] {
-                if set {
-                    return Err(ParseError::Misplaced {
-                        flag,
-                        subcommand: name.to_string(),
-                    });
-                }
-            }
         }
     }
     Ok(cli)
@@ -299,11 +355,40 @@ fn prefer_cluster_name(mut e: clap::Error) -> clap::Error {
     e
 }
 
+/// An option given before subcommand `name` that it does not use: `--renew`/`--force` (only for
+/// running a program), or a shared option outside its [`shared_options`].
+fn misplaced(matches: &ArgMatches, cli: &Cli, name: &str) -> Result<(), ParseError> {
+    let error = |flag: String| ParseError::Misplaced {
+        flag,
+        subcommand: name.to_string(),
+    };
+    if name != "exec" {
+        for (set, flag) in [(cli.run.renew, "--renew"), (cli.run.force, "--force")] {
+            if set {
+                return Err(error(flag.into()));
+            }
+        }
+    }
+    if name == "help" {
+        return Ok(());
+    }
+    let uses = shared_options(name);
+    for id in ALL.concat() {
+        if matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine)
+            && !uses.contains(&id)
+        {
+            return Err(error(format!("--{}", id.replace('_', "-"))));
+        }
+    }
+    Ok(())
+}
+
 /// The shared identity options given after the subcommand (absent ones are `None`).
 fn shared_target(m: &ArgMatches) -> TargetArgs {
     let s = |id: &str| m.try_get_one::<String>(id).ok().flatten().cloned();
     TargetArgs {
         profile: s("profile"),
+        positional_profile: None,
         sso_session: s("sso_session"),
         start_url: s("start_url"),
         sso_region: s("sso_region"),
@@ -367,10 +452,18 @@ fn unknown_subcommand(e: &clap::Error, argv: &[OsString]) -> Option<ParseError> 
     with_separator.extend(words[..at].iter().cloned());
     with_separator.push("--".into());
     with_separator.extend(words[at..].iter().cloned());
+    let as_profile = (words.get(at + 1).map(String::as_str) == Some("--")).then(|| {
+        let mut line = vec!["ssoexec".to_string()];
+        line.extend(words[..at].iter().cloned());
+        line.push("exec".into());
+        line.extend(words[at..].iter().cloned());
+        line
+    });
     Some(ParseError::UnknownSubcommand {
         word: word.clone(),
         suggestion,
         with_separator,
+        as_profile,
     })
 }
 
@@ -423,11 +516,11 @@ pub const DEFAULT_RETRY_ATTEMPTS: u32 = 12;
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Sign in to IAM Identity Center (always signs in anew) and store the token in the AWS CLI cache.
-    Login,
+    Login(ProfileArg),
     /// Sign out: end the portal session and delete cached tokens and role credentials.
     Logout(LogoutArgs),
     /// Print credential_process JSON (for `credential_process = ssoexec credential-process --profile X`).
-    CredentialProcess,
+    CredentialProcess(ProfileArg),
     /// Print or write credentials in one or more formats from a single retrieval.
     Export(ExportArgs),
     /// Run a program with credentials in its environment (same as `ssoexec -- PROGRAM`).
@@ -608,6 +701,8 @@ pub struct GithubArgs {
 
 #[derive(Args, Debug)]
 pub struct ServeArgs {
+    #[command(flatten)]
+    pub profile: ProfileArg,
     /// Address to listen on (default 127.0.0.1 with a random port). A non-loopback address also
     /// needs a token in SSOEXEC_SERVE_TOKEN.
     #[arg(long, value_name = "ADDR:PORT")]
@@ -631,16 +726,20 @@ pub struct ContainerArgs {
 
 #[derive(Args, Debug)]
 pub struct LogoutArgs {
+    #[command(flatten)]
+    pub profile: ProfileArg,
     /// Sign out of every session in the cache (not with a profile or session option).
-    #[arg(long, conflicts_with_all = ["profile", "sso_session", "start_url", "sso_region", "account_id", "role_name"])]
+    #[arg(long, conflicts_with_all = [POSITIONAL_PROFILE, "profile", "sso_session", "start_url", "sso_region"])]
     pub all: bool,
 }
 
 #[derive(Args, Debug)]
 pub struct ExportArgs {
+    #[command(flatten)]
+    pub profile: ProfileArg,
     /// Output format (default env when no --emit is given): process, json, env, env-no-export,
-    /// fish, powershell, windows-cmd, dotenv, compose, compose-override, ini, github; any other
-    /// NAME runs the plugin `ssoexec-format-NAME` found on PATH.
+    /// fish, powershell, windows-cmd, dotenv, compose, compose-override, ini, github,
+    /// exec-credential; any other NAME runs the plugin `ssoexec-format-NAME` found on PATH.
     #[arg(long, short = 'f', value_name = "FORMAT")]
     pub format: Option<String>,
     /// File for --format, or for the default env format (default stdout; `-` is stdout).
@@ -666,19 +765,23 @@ pub struct ExportArgs {
 
 #[derive(Args, Debug)]
 pub struct ExecArgs {
+    #[command(flatten)]
+    pub profile: ProfileArg,
     /// Serve self-renewing credentials to the program (ECS container-credentials protocol).
     #[arg(long)]
     pub renew: bool,
     /// Run even inside another profile's ssoexec environment.
     #[arg(long)]
     pub force: bool,
-    /// The program and its arguments.
-    #[arg(last = true, required = true, value_name = "PROGRAM")]
+    /// The program and its arguments (none: your shell, as `ssoexec --profile P` starts).
+    #[arg(last = true, value_name = "PROGRAM")]
     pub command_line: Vec<OsString>,
 }
 
 #[derive(Args, Debug)]
 pub struct StatusArgs {
+    #[command(flatten)]
+    pub profile: ProfileArg,
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
@@ -686,6 +789,8 @@ pub struct StatusArgs {
 
 #[derive(Args, Debug)]
 pub struct ListArgs {
+    #[command(flatten)]
+    pub profile: ProfileArg,
     /// JSON output (default on a pipe is JSON too; a table on a terminal).
     #[arg(long)]
     pub json: bool,
@@ -693,6 +798,8 @@ pub struct ListArgs {
 
 #[derive(Args, Debug)]
 pub struct EksTokenArgs {
+    #[command(flatten)]
+    pub profile: ProfileArg,
     /// EKS cluster name (signed as the x-k8s-aws-id header).
     #[arg(long, required_unless_present = "cluster_id")]
     pub cluster_name: Option<String>,
@@ -771,6 +878,7 @@ pub struct GenerateArgs {
 
 /// `ssoexec kubeconfig --all`: every EKS cluster the generated profiles can reach.
 #[derive(Args, Debug, Default)]
+#[command(next_help_heading = "Every cluster (--all)")]
 pub struct DiscoveryArgs {
     /// Discover every cluster of the chosen profiles (default: the generated ones) and write one
     /// context per cluster.
@@ -831,6 +939,8 @@ pub enum ShellArg {
 /// `ssoexec console`.
 #[derive(Args, Debug)]
 pub struct ConsoleArgs {
+    #[command(flatten)]
+    pub profile: ProfileArg,
     /// Console page: an https URL, or a service name such as `s3` (opened in the region).
     #[arg(long, value_name = "URL|SERVICE")]
     pub destination: Option<String>,

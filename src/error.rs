@@ -172,6 +172,12 @@ fn config_hint(e: &ConfigError) -> Option<String> {
             "{}an [sso-session NAME] section names a session; `ssoexec configure` can write one",
             did_you_mean(suggestion)
         ),
+        ConfigError::NothingConfigured { .. } => {
+            "run `ssoexec configure` to sign in and write a profile".into()
+        }
+        ConfigError::MissingFlags { what, .. } => format!(
+            "pass --account-id ID --role-name NAME; `ssoexec roles {what}` lists the ones you can use"
+        ),
         ConfigError::MissingKeys { .. } => {
             "an SSO profile needs sso_session (or sso_start_url and sso_region), sso_account_id and sso_role_name; `ssoexec configure` can write one".into()
         }

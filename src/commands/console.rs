@@ -12,6 +12,37 @@ use crate::login::browser;
 use crate::support::env::{AWS_ENDPOINT_URL_SIGNIN, AWS_SESSION_TOKEN};
 use crate::support::exit::ExitStatus;
 
+/// Why no console URL was shown or opened.
+#[derive(Debug, thiserror::Error)]
+pub enum ConsoleError {
+    #[error(
+        "not opening a browser (--no-browser), and the sign-in URL is a secret that is only shown on a terminal"
+    )]
+    NoTerminal,
+    #[error("the console needs temporary credentials, and {identity} are long-term keys")]
+    LongTermKeys { identity: String },
+    #[error("could not open the console: {why}")]
+    Browser { why: String },
+}
+
+impl crate::error::Diagnostic for ConsoleError {
+    fn hint(&self) -> Option<String> {
+        Some(
+            match self {
+                ConsoleError::NoTerminal => "add --print to get the URL on stdout",
+                ConsoleError::LongTermKeys { .. } => {
+                    "use an SSO profile, or a profile that assumes a role (role_arn)"
+                }
+                ConsoleError::Browser { .. } => {
+                    "pass --browser-command CMD, or --print to get the URL on stdout"
+                }
+            }
+            .into(),
+        )
+    }
+}
+crate::diagnostic_error!(ConsoleError);
+
 pub async fn console(app: &App, args: &ConsoleArgs) -> Result<ExitStatus, Error> {
     let region = app.settings.region.as_ref().map(|r| r.value.as_str());
     let destination =
@@ -19,21 +50,15 @@ pub async fn console(app: &App, args: &ConsoleArgs) -> Result<ExitStatus, Error>
     // Decide where the URL goes before any credentials are exchanged for it.
     let show_on_terminal = !args.print && app.settings.login.no_browser;
     if show_on_terminal && !app.printer.is_terminal() {
-        return Err(Error::failed(
-            "not opening a browser (--no-browser), and the sign-in URL is a secret that is only shown on a terminal",
-            Some("add --print to get the URL on stdout".into()),
-        ));
+        return Err(ConsoleError::NoTerminal.into());
     }
     let identity = app.settings.identity()?;
     let creds = credentials::resolve(app, &identity, LoginPermission::for_caller(app)).await?;
     if creds.session_token.is_none() {
-        return Err(Error::failed(
-            format!(
-                "the console needs temporary credentials, and {} are long-term keys",
-                identity.describe()
-            ),
-            Some("use an SSO profile, or a profile that assumes a role (role_arn)".into()),
-        ));
+        return Err(ConsoleError::LongTermKeys {
+            identity: identity.describe(),
+        }
+        .into());
     }
     let session_duration = match (args.session_duration, duration_refused(app, &identity)) {
         (Some(d), None) => Some(d),
@@ -74,10 +99,9 @@ pub async fn console(app: &App, args: &ConsoleArgs) -> Result<ExitStatus, Error>
             ));
             Ok(ExitStatus::Success)
         }
-        browser::Opened::Skipped(why) | browser::Opened::Failed(why) => Err(Error::failed(
-            format!("could not open the console: {why}"),
-            Some("pass --browser-command CMD, or --print to get the URL on stdout".into()),
-        )),
+        browser::Opened::Skipped(why) | browser::Opened::Failed(why) => {
+            Err(ConsoleError::Browser { why }.into())
+        }
     }
 }
 

@@ -9,6 +9,23 @@ use crate::support::env::SSOEXEC_SERVE_TOKEN;
 use crate::support::exit::ExitStatus;
 use std::ffi::OsString;
 
+/// `ssoexec exec` inside the environment of another identity's `ssoexec exec`.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "already inside an ssoexec environment for {other}; refusing to run {ours} credentials inside it"
+)]
+pub struct NestedError {
+    other: String,
+    ours: String,
+}
+
+impl crate::error::Diagnostic for NestedError {
+    fn hint(&self) -> Option<String> {
+        Some("leave that environment first, or pass --force to replace its credentials".into())
+    }
+}
+crate::diagnostic_error!(NestedError);
+
 pub async fn run(
     app: &App,
     argv: &[OsString],
@@ -36,15 +53,11 @@ pub async fn run(
             );
         }
         Nesting::Conflict(other) if !force => {
-            return Err(Error::failed(
-                format!(
-                    "already inside an ssoexec environment for {other}; refusing to run {marker} credentials inside it"
-                ),
-                Some(
-                    "leave that environment first, or pass --force to replace its credentials"
-                        .into(),
-                ),
-            ));
+            return Err(NestedError {
+                other,
+                ours: marker.to_string(),
+            }
+            .into());
         }
         _ => {}
     }

@@ -233,7 +233,7 @@ fn eks_token_args(
                 ]);
             }
         }
-        Selection::Session(_) => {}
+        Selection::Session { .. } => {}
     }
     if let Some(arn) = &args.role_arn {
         out.extend(["--role-arn".into(), arn.clone()]);

@@ -22,7 +22,7 @@ pub async fn logout(app: &App, args: &LogoutArgs) -> Result<ExitStatus, Error> {
                 account_id,
                 role_name,
             } => {
-                matches!(name.source, Source::Flag(_))
+                matches!(name.source, Source::Flag(_) | Source::Argument)
                     || account_id.is_some()
                     || role_name.is_some()
             }

@@ -86,10 +86,14 @@ pub async fn run(mut cli: Cli, env: Env, printer: Printer) -> Result<ExitStatus,
     }
     let app = std::sync::Arc::new(App::new(env, clock, printer, settings));
     match cli.command {
-        Some(Command::Login) => login::login(&app).await,
+        Some(Command::Login(_)) => login::login(&app).await,
         Some(Command::Logout(args)) => logout::logout(&app, &args).await,
-        Some(Command::CredentialProcess) => credential_process::run(&app).await,
+        Some(Command::CredentialProcess(_)) => credential_process::run(&app).await,
         Some(Command::Export(args)) => export::run(&app, &args).await,
+        // `ssoexec exec dev` with no program: the shell, as `ssoexec --profile dev`.
+        Some(Command::Exec(args)) if args.command_line.is_empty() => {
+            shell::run(&app, args.renew, args.force).await
+        }
         Some(Command::Exec(args)) => {
             exec::run(&app, &args.command_line, args.renew, args.force).await
         }
@@ -118,7 +122,7 @@ pub async fn run(mut cli: Cli, env: Env, printer: Printer) -> Result<ExitStatus,
             | Command::ShellInit(_)
             | Command::CompleteProfiles,
         ) => unreachable!("handled above"),
-        None if cli.command_line.is_empty() => shell::run(&app).await,
+        None if cli.command_line.is_empty() => shell::run(&app, cli.run.renew, cli.run.force).await,
         None => exec::run(&app, &cli.command_line, cli.run.renew, cli.run.force).await,
     }
 }
@@ -136,27 +140,49 @@ pub fn usage_error(e: ParseError) -> i32 {
             word,
             suggestion,
             with_separator,
+            as_profile,
         } => {
-            let line = with_separator
-                .iter()
-                .map(|w| crate::support::shell::word(w))
-                .collect::<Vec<_>>()
-                .join(" ");
-            let line = crate::support::text::clean(&line);
-            let hint = match suggestion {
-                Some(s) => {
+            let shown = |words: &[String]| {
+                let line = words
+                    .iter()
+                    .map(|w| crate::support::shell::word(w))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                crate::support::text::clean(&line)
+            };
+            let line = shown(&with_separator);
+            let word = crate::support::text::clean(&word);
+            let hint = match (suggestion, as_profile) {
+                (Some(s), _) => {
                     format!("did you mean `ssoexec {s}`? To run a program named {word}: {line}")
                 }
-                None => format!("to run a program with credentials, put it after `--`: {line}"),
+                (None, Some(exec)) => {
+                    format!("to run a program as the profile {word}: {}", shown(&exec))
+                }
+                (None, None) => {
+                    format!("to run a program with credentials, put it after `--`: {line}")
+                }
             };
             printer.info(format!(
-                "error: unrecognized subcommand '{}'\nhint: {hint}",
-                crate::support::text::clean(&word)
+                "error: unrecognized subcommand '{word}'\nhint: {hint}"
             ));
             ExitStatus::Usage.code()
         }
         ParseError::Misplaced { flag, subcommand } => {
-            printer.info(format!("error: {flag} applies to `ssoexec -- PROGRAM` and `ssoexec exec`, not to `ssoexec {subcommand}`\nhint: see `ssoexec {subcommand} --help`"));
+            let applies = if flag == "--renew" || flag == "--force" {
+                "applies to `ssoexec -- PROGRAM` and `ssoexec exec`, not".to_string()
+            } else {
+                "does not apply".to_string()
+            };
+            printer.info(format!("error: {flag} {applies} to `ssoexec {subcommand}`\nhint: see `ssoexec {subcommand} --help`"));
+            ExitStatus::Usage.code()
+        }
+        ParseError::TwoProfiles { flag, word } => {
+            let (flag, word) = (
+                crate::support::text::clean(&flag),
+                crate::support::text::clean(&word),
+            );
+            printer.info(format!("error: two profiles given: --profile {flag} and the word {word}\nhint: name the profile once, as a word (`ssoexec login {word}`) or with --profile"));
             ExitStatus::Usage.code()
         }
     }
@@ -167,19 +193,21 @@ fn needs_profile(cli: &Cli) -> bool {
     match &cli.command {
         None => true,
         Some(Command::Logout(args)) => !args.all,
+        // `--all` works from the generated profiles, never from one.
+        Some(Command::Kubeconfig(args)) => !args.discovery.all,
         Some(c) => matches!(
             c,
-            Command::Login
-                | Command::CredentialProcess
+            Command::Login(_)
+                | Command::CredentialProcess(_)
                 | Command::Export(_)
                 | Command::Exec(_)
                 | Command::Accounts(_)
                 | Command::Roles(_)
                 | Command::EksToken(_)
-                | Command::Kubeconfig(_)
                 | Command::Serve(_)
                 | Command::Docker(_)
                 | Command::Compose(_)
+                | Command::Console(_)
         ),
     }
 }

@@ -4,7 +4,7 @@ use crate::app::App;
 use crate::error::Error;
 use crate::support::exit::ExitStatus;
 
-pub async fn run(app: &App) -> Result<ExitStatus, Error> {
+pub async fn run(app: &App, renew: bool, force: bool) -> Result<ExitStatus, Error> {
     let program = crate::exec::shell::program(&app.env);
     // Like aws-vault, nothing is printed: the shell's own prompt follows (it can show
     // `$SSOEXEC_PROFILE`).
@@ -12,5 +12,5 @@ pub async fn run(app: &App) -> Result<ExitStatus, Error> {
         "no command given: starting the shell {}",
         program.to_string_lossy()
     ));
-    super::exec::run(app, &[program], false, false).await
+    super::exec::run(app, &[program], renew, force).await
 }

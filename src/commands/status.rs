@@ -12,6 +12,7 @@ use crate::support::exit::ExitStatus;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use time::OffsetDateTime;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -46,21 +47,55 @@ enum TokenState {
     Found(Box<token::SsoToken>),
 }
 
+/// Sessions by token cache key: the session, the profiles using it, and the command that signs
+/// in to it.
+type Sessions = BTreeMap<String, (SsoSession, Vec<ProfileStatus>, String)>;
+
 pub async fn status(app: &App, args: &StatusArgs) -> Result<ExitStatus, Error> {
     let now = app.now();
-    let cfg = &app.settings.config;
     // A named profile or session narrows the view; a bad name is an error (exit 1).
     let only: Option<String> = match &app.settings.selection {
         Selection::Profile { name, .. } if name.source != Source::Default => {
             Some(app.settings.session()?.token_cache_key())
         }
-        Selection::Session(_) | Selection::Flags { .. } => {
+        Selection::Session { .. } | Selection::Flags { .. } => {
             Some(app.settings.session()?.token_cache_key())
         }
         Selection::Profile { .. } => None,
     };
-    // Every session: named sso-sessions, then legacy start URLs, each with the profiles using it.
-    let mut sessions: BTreeMap<String, (SsoSession, Vec<ProfileStatus>, String)> = BTreeMap::new();
+    let (sessions, problems) = sessions(app, now);
+    let list: Vec<SessionStatus> = sessions
+        .into_iter()
+        .filter(|(key, _)| only.as_ref().is_none_or(|o| o == key))
+        .map(|(_, (s, profiles, login_command))| {
+            session_status(app, now, s, profiles, login_command)
+        })
+        .collect();
+    for p in &problems {
+        app.printer.warn(p);
+    }
+    if args.json {
+        let doc = serde_json::json!({ "now": format_timestamp(now), "sessions": list });
+        super::write_stdout(
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&doc).unwrap_or_default()
+            )
+            .as_bytes(),
+        )?;
+        return Ok(ExitStatus::Success);
+    }
+    let headers = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    super::write_stdout(render(&list, now, headers).as_bytes())?;
+    Ok(ExitStatus::Success)
+}
+
+/// Every session: named sso-sessions, then legacy start URLs, each with the profiles using it,
+/// then tokens of sessions no config names (`ssoexec login --start-url …`). Also the profiles
+/// that could not be read, as warnings.
+fn sessions(app: &App, now: OffsetDateTime) -> (Sessions, Vec<String>) {
+    let cfg = &app.settings.config;
+    let mut sessions = Sessions::new();
     for name in cfg.config.sso_sessions.keys() {
         if let Ok(s) = profile::session_named(cfg, name) {
             let login = format!(
@@ -96,7 +131,6 @@ pub async fn status(app: &App, args: &StatusArgs) -> Result<ExitStatus, Error> {
             Err(e) => problems.push(format!("profile {name}: {e}")),
         }
     }
-    // Tokens of sessions no config names (`ssoexec login --start-url …`).
     let known: Vec<PathBuf> = sessions
         .values()
         .map(|(s, _, _)| token::path(&app.settings.paths.sso_cache, s))
@@ -111,82 +145,58 @@ pub async fn status(app: &App, args: &StatusArgs) -> Result<ExitStatus, Error> {
             sessions.insert(s.token_cache_key(), (s, Vec::new(), login));
         }
     }
-    let list: Vec<SessionStatus> = sessions
-        .into_iter()
-        .filter(|(key, _)| only.as_ref().is_none_or(|o| o == key))
-        .map(|(_, (s, profiles, login_command))| {
-            let path = token::path(&app.settings.paths.sso_cache, &s);
-            let state = match token::load(&path) {
-                Ok(Lookup::Found(t)) => TokenState::Found(Box::new(t)),
-                Ok(Lookup::Corrupt(_)) | Err(_) => TokenState::Unreadable,
-                Ok(_) => TokenState::None,
-            };
-            let tok = match &state {
-                TokenState::Found(t) => Some(t.as_ref()),
-                _ => None,
-            };
-            SessionStatus {
-                name: s.name.clone(),
-                start_url: s.start_url.clone(),
-                region: s.region.clone(),
-                token_file: path.display().to_string(),
-                logged_in: tok.is_some_and(|t| t.expires_at > now || t.refreshable(now)),
-                token_expires_at: tok.map(|t| format_timestamp(t.expires_at)),
-                refreshable: tok.is_some_and(|t| t.refreshable(now)),
-                profiles,
-                token: state,
-                login_command,
-            }
-        })
-        .collect();
-    for p in &problems {
-        app.printer.warn(p);
+    (sessions, problems)
+}
+
+/// One session's token state (read from its cache file) and profiles.
+fn session_status(
+    app: &App,
+    now: OffsetDateTime,
+    s: SsoSession,
+    profiles: Vec<ProfileStatus>,
+    login_command: String,
+) -> SessionStatus {
+    let path = token::path(&app.settings.paths.sso_cache, &s);
+    let state = match token::load(&path) {
+        Ok(Lookup::Found(t)) => TokenState::Found(Box::new(t)),
+        Ok(Lookup::Corrupt(_)) | Err(_) => TokenState::Unreadable,
+        Ok(_) => TokenState::None,
+    };
+    let tok = match &state {
+        TokenState::Found(t) => Some(t.as_ref()),
+        _ => None,
+    };
+    SessionStatus {
+        name: s.name.clone(),
+        start_url: s.start_url.clone(),
+        region: s.region.clone(),
+        token_file: path.display().to_string(),
+        logged_in: tok.is_some_and(|t| t.expires_at > now || t.refreshable(now)),
+        token_expires_at: tok.map(|t| format_timestamp(t.expires_at)),
+        refreshable: tok.is_some_and(|t| t.refreshable(now)),
+        profiles,
+        token: state,
+        login_command,
     }
-    if args.json {
-        let doc = serde_json::json!({ "now": format_timestamp(now), "sessions": list });
-        super::write_stdout(
-            format!(
-                "{}\n",
-                serde_json::to_string_pretty(&doc).unwrap_or_default()
-            )
-            .as_bytes(),
-        )?;
-        return Ok(ExitStatus::Success);
-    }
-    let headers = std::io::IsTerminal::is_terminal(&std::io::stdout());
+}
+
+/// The text listing: a line per session, then its profiles (under a header on a terminal).
+fn render(list: &[SessionStatus], now: OffsetDateTime, headers: bool) -> String {
     let mut out = String::new();
     if list.is_empty() {
-        out.push_str("No SSO sessions or profiles are configured, and no SSO token is cached.\n");
+        out.push_str("No SSO sessions or profiles are configured, and no SSO token is cached (`ssoexec configure` sets one up).\n");
     }
-    for s in &list {
+    for s in list {
         let title = s
             .name
             .as_ref()
             .map(|n| format!("sso-session {n}"))
             .unwrap_or_else(|| s.start_url.clone());
-        let state = match &s.token {
-            TokenState::Found(t) if t.expires_at > now => format!(
-                "signed in, token valid for {}{}",
-                describe_remaining(t.expires_at, now),
-                if s.refreshable { ", refreshable" } else { "" }
-            ),
-            TokenState::Found(t) if s.refreshable => format!(
-                "signed in, token expired at {} (renewed on next use with its refresh token)",
-                format_timestamp(t.expires_at)
-            ),
-            TokenState::Found(t) => format!(
-                "token expired at {}, run `{}`",
-                format_timestamp(t.expires_at),
-                s.login_command
-            ),
-            TokenState::Unreadable => {
-                format!("the token file is unreadable, run `{}`", s.login_command)
-            }
-            TokenState::None => format!("not signed in, run `{}`", s.login_command),
-        };
         out.push_str(&format!(
-            "{title} ({}, {}): {state}\n",
-            s.start_url, s.region
+            "{title} ({}, {}): {}\n",
+            s.start_url,
+            s.region,
+            token_line(s, now)
         ));
         if headers && !s.profiles.is_empty() {
             out.push_str(&format!(
@@ -205,8 +215,31 @@ pub async fn status(app: &App, args: &StatusArgs) -> Result<ExitStatus, Error> {
             ));
         }
     }
-    super::write_stdout(out.as_bytes())?;
-    Ok(ExitStatus::Success)
+    out
+}
+
+/// What a session's token says: signed in (for how long), expired, unreadable, or absent.
+fn token_line(s: &SessionStatus, now: OffsetDateTime) -> String {
+    match &s.token {
+        TokenState::Found(t) if t.expires_at > now => format!(
+            "signed in, token valid for {}{}",
+            describe_remaining(t.expires_at, now),
+            if s.refreshable { ", refreshable" } else { "" }
+        ),
+        TokenState::Found(t) if s.refreshable => format!(
+            "signed in, token expired at {} (renewed on next use with its refresh token)",
+            format_timestamp(t.expires_at)
+        ),
+        TokenState::Found(t) => format!(
+            "token expired at {}, run `{}`",
+            format_timestamp(t.expires_at),
+            s.login_command
+        ),
+        TokenState::Unreadable => {
+            format!("the token file is unreadable, run `{}`", s.login_command)
+        }
+        TokenState::None => format!("not signed in, run `{}`", s.login_command),
+    }
 }
 
 /// Token files in the cache (a token has `startUrl`, `region` and `accessToken`; registrations

@@ -90,6 +90,16 @@ pub enum ConfigError {
     SourceWithoutCredentials { profile: String },
     #[error("the profile \"{profile}\" uses {what}, which ssoexec does not support")]
     Unsupported { profile: String, what: String },
+    /// No profile was named and the config files hold none: a first run.
+    #[error("no profile is configured: no profile was named and {} has none", path.display())]
+    NothingConfigured { path: PathBuf },
+    /// `--sso-session` or `--start-url` without the role flags that role credentials need;
+    /// `what` is the selection as flags (`--sso-session corp`).
+    #[error("{what} gets role credentials only with {}", flags.join(" and "))]
+    MissingFlags {
+        what: String,
+        flags: Vec<&'static str>,
+    },
 }
 
 /// The name in `names` nearest to `name` (a typo: at most a third of its letters, and two, off).

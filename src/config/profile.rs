@@ -247,7 +247,8 @@ pub fn validate_region(
             key,
             value: region.into(),
             origin: origin.into(),
-            why: "a region is lower-case letters, digits and dashes, like eu-west-1".into(),
+            why: "a region is lower-case words and a number joined by dashes, like eu-west-1"
+                .into(),
             in_file,
             suggestion: nearest.map(String::from),
         }),

@@ -246,7 +246,9 @@ async fn config_less_flags() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         stderr(&out).lines().next().unwrap(),
-        "error: --start-url is configured to use SSO but is missing required configuration: --account-id, --role-name"
+        format!(
+            "error: --start-url {START_URL} --sso-region us-east-1 gets role credentials only with --account-id and --role-name"
+        )
     );
 }
 

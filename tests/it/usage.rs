@@ -111,7 +111,7 @@ async fn values_from_flags_and_variables_are_named_without_a_file_hint() {
     assert_eq!(code, Some(1));
     assert_eq!(
         err,
-        "error: region = \"eu west 1\" from AWS_REGION is not valid: a region is lower-case letters, digits and dashes, like eu-west-1\nhint: did you mean `eu-west-1`? fix AWS_REGION\n"
+        "error: region = \"eu west 1\" from AWS_REGION is not valid: a region is lower-case words and a number joined by dashes, like eu-west-1\nhint: did you mean `eu-west-1`? fix AWS_REGION\n"
     );
     let (code, _, err) = err_of(
         &sb,
@@ -127,7 +127,7 @@ async fn values_from_flags_and_variables_are_named_without_a_file_hint() {
     assert_eq!(code, Some(1));
     assert_eq!(
         err,
-        "error: region = \"EU_WEST_1\" from --region is not valid: a region is lower-case letters, digits and dashes, like eu-west-1\nhint: did you mean `eu-west-1`? fix --region\n"
+        "error: region = \"EU_WEST_1\" from --region is not valid: a region is lower-case words and a number joined by dashes, like eu-west-1\nhint: did you mean `eu-west-1`? fix --region\n"
     );
     let (code, _, err) = err_of(
         &sb,
@@ -153,7 +153,7 @@ async fn values_from_flags_and_variables_are_named_without_a_file_hint() {
     assert_eq!(
         err,
         format!(
-            "error: region = \"eu-west 1\" in the profile \"r\" of {cfg} is not valid: a region is lower-case letters, digits and dashes, like eu-west-1\nhint: did you mean `eu-west-1`? fix the file named above; `ssoexec configure` can write a valid profile\n"
+            "error: region = \"eu-west 1\" in the profile \"r\" of {cfg} is not valid: a region is lower-case words and a number joined by dashes, like eu-west-1\nhint: did you mean `eu-west-1`? fix the file named above; `ssoexec configure` can write a valid profile\n"
         )
     );
     assert_eq!(sb.mock.total_requests(), 0, "checked before any login");
@@ -785,4 +785,413 @@ fn strip_overstrike(bytes: &[u8]) -> String {
         }
     }
     out.into_iter().collect()
+}
+
+/// The first line of `export --format ini`: `[NAME]`, the profile the command used.
+fn profile_used(sb: &Sandbox, args: &[&str], env: &[(&str, &str)]) -> String {
+    let mut all = vec!["export", "--format", "ini"];
+    all.extend(args);
+    let (code, out, err) = err_of(sb, &all, env);
+    assert_eq!(code, Some(0), "{all:?} {env:?}: {err}");
+    out.lines().next().unwrap_or_default().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_profile_is_a_word_after_the_subcommand() {
+    let sb = Sandbox::new().await;
+    // Before: `error: unexpected argument 'dev' found` for every one of these.
+    let (code, _, err) = err_of(&sb, &["login", "prod", "--device-code"], &[]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(profile_used(&sb, &["prod"], &[]), "[prod]");
+    let by_flag = sb.run(&["credential-process", "--profile", "prod"]);
+    let by_word = sb.run(&["credential-process", "prod"]);
+    assert!(by_word.status.success(), "{}", stderr(&by_word));
+    assert_eq!(stdout(&by_word), stdout(&by_flag));
+    let out = sb.run(&[
+        "exec",
+        "prod",
+        "--",
+        "sh",
+        "-c",
+        "echo $SSOEXEC_PROFILE $AWS_REGION",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "prod eu-central-1\n");
+    let out = sb.run(&["console", "prod", "--print"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("http"), "{}", stdout(&out));
+    let out = sb.run(&["eks-token", "prod", "--cluster-name", "prod-eks"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    for args in [
+        &["status", "prod"][..],
+        &["accounts", "prod"],
+        &["roles", "prod", "--account-id", "222222222222"],
+    ] {
+        let out = sb.run(args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    }
+    // The word and the flag name one profile, or it is a usage error.
+    let (code, out, err) = err_of(
+        &sb,
+        &["exec", "dev", "--profile", "prod", "--", "true"],
+        &[],
+    );
+    assert_eq!((code, out.as_str()), (Some(2), ""));
+    assert_eq!(
+        err,
+        "error: two profiles given: --profile prod and the word dev\nhint: name the profile once, as a word (`ssoexec login dev`) or with --profile\n"
+    );
+    assert_eq!(
+        profile_used(&sb, &["dev", "--profile", "dev"], &[]),
+        "[dev]"
+    );
+    // Before: `hint: … ssoexec -- dev -- env`, which runs a program called `dev`.
+    let (code, _, err) = err_of(&sb, &["dev", "--", "env"], &[]);
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        err,
+        "error: unrecognized subcommand 'dev'\nhint: to run a program as the profile dev: ssoexec exec dev -- env\n"
+    );
+    let out = sb.run(&["logout", "prod"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "Signed out of 1 SSO session(s).\n");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_order_chooses_the_profile_in_every_command() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    // flag > word > SSOEXEC_PROFILE > AWS_PROFILE > AWS_DEFAULT_PROFILE > default.
+    let rows: &[(&[&str], &[(&str, &str)], &str)] = &[
+        (&[], &[], "[default]"),
+        (&[], &[("AWS_DEFAULT_PROFILE", "prod")], "[prod]"),
+        (
+            &[],
+            &[("AWS_PROFILE", "dev"), ("AWS_DEFAULT_PROFILE", "prod")],
+            "[dev]",
+        ),
+        (
+            &[],
+            &[("SSOEXEC_PROFILE", "prod"), ("AWS_PROFILE", "dev")],
+            "[prod]",
+        ),
+        (
+            &["dev"],
+            &[("SSOEXEC_PROFILE", "prod"), ("AWS_PROFILE", "prod")],
+            "[dev]",
+        ),
+        (
+            &["--profile", "prod"],
+            &[("SSOEXEC_PROFILE", "dev")],
+            "[prod]",
+        ),
+        // After a config-less run SSOEXEC_PROFILE describes an identity, not a profile.
+        (
+            &[],
+            &[
+                ("SSOEXEC_PROFILE", "role ReadOnly in account 111111111111"),
+                ("AWS_PROFILE", "prod"),
+            ],
+            "[prod]",
+        ),
+    ];
+    for (args, env, want) in rows {
+        assert_eq!(&profile_used(&sb, args, env), want, "{args:?} {env:?}");
+    }
+    // Inside the shell `ssoexec --profile prod` starts (it sets SSOEXEC_PROFILE and removes
+    // AWS_PROFILE), other commands use prod. Before: `default`, and with no [default] profile
+    // `console --print` failed with "the config profile (default) could not be found".
+    sb.write_config(&CONFIG.replace("[default]", "[profile other]"));
+    let bin = assert_cmd::cargo::cargo_bin("ssoexec");
+    let bin = bin.display();
+    let inner = format!(
+        "{bin} export --format ini | head -n1; {bin} console --print >/dev/null && echo console ok"
+    );
+    let out = sb.run(&["--profile", "prod", "--", "sh", "-c", &inner]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "[prod]\nconsole ok\n", "{}", stderr(&out));
+}
+
+/// The help of every subcommand: its line count, and what it must not list.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_flag_a_subcommand_does_not_use_is_neither_listed_nor_accepted() {
+    let sb = Sandbox::new().await;
+    let help = |args: &[&str]| {
+        let out = sb.run(args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        stdout(&out)
+    };
+    // Before: logout listed --account-id, doctor listed --pkce and every identity option, and
+    // kubeconfig's help was 106 lines (the login flow's values took a paragraph each).
+    for (sub, absent) in [
+        (
+            "logout",
+            &["--account-id", "--role-name", "--region", "--flow"][..],
+        ),
+        (
+            "doctor",
+            &["--profile", "--pkce", "--device-code", "--sso-session"],
+        ),
+        (
+            "status",
+            &["--flow", "--start-url", "--region", "--account-id"],
+        ),
+        ("accounts", &["--account-id", "--role-name", "--region"]),
+        ("roles", &["--role-name", "--region"]),
+        ("shell-init", &["--profile"]),
+    ] {
+        let text = help(&[sub, "--help"]);
+        for flag in absent {
+            let listed = text.lines().any(|l| {
+                let l = l.trim_start().trim_start_matches("-p, ");
+                l.starts_with(&format!("{flag} ")) || l == *flag
+            });
+            assert!(!listed, "{sub} lists {flag}: {text}");
+        }
+    }
+    let names: Vec<String> = help(&["--help"])
+        .lines()
+        .skip_while(|l| *l != "Subcommands:")
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .filter_map(|l| l.split_whitespace().next().map(String::from))
+        .filter(|n| n != "help")
+        .collect();
+    assert!(names.len() >= 19, "{names:?}");
+    for sub in &names {
+        let lines = help(&[sub, "--help"]).lines().count();
+        let most = if sub == "github" { 70 } else { 60 };
+        assert!(lines <= most, "{sub} --help is {lines} lines");
+    }
+    // configure's --profile names the profile to write, not one to read.
+    let configure = help(&["configure", "--help"]);
+    let profile = configure
+        .lines()
+        .find(|l| l.contains("--profile <"))
+        .unwrap();
+    assert!(
+        profile.ends_with(
+            "Name of the profile to write (default: ACCOUNT_NAME.ROLE_NAME, offered on a terminal)"
+        ),
+        "{configure}"
+    );
+    // Before: `doctor --profile nope --device-code` ran the whole doctor.
+    let (code, out, err) = err_of(&sb, &["doctor", "--profile", "nope"], &[]);
+    assert_eq!((code, out.as_str()), (Some(2), ""));
+    assert!(
+        err.starts_with("error: unexpected argument '--profile' found"),
+        "{err}"
+    );
+    for (args, flag, sub) in [
+        (&["--profile", "nope", "doctor"][..], "--profile", "doctor"),
+        (&["--device-code", "doctor"], "--device-code", "doctor"),
+        (
+            &["--account-id", "111111111111", "logout", "dev"],
+            "--account-id",
+            "logout",
+        ),
+        (
+            &["--region", "eu-west-1", "login", "dev"],
+            "--region",
+            "login",
+        ),
+        (&["--flow", "pkce", "status"], "--flow", "status"),
+    ] {
+        let (code, out, err) = err_of(&sb, args, &[]);
+        assert_eq!((code, out.as_str()), (Some(2), ""), "{args:?}");
+        assert_eq!(
+            err,
+            format!(
+                "error: {flag} does not apply to `ssoexec {sub}`\nhint: see `ssoexec {sub} --help`\n"
+            ),
+            "{args:?}"
+        );
+    }
+    assert_eq!(sb.mock.total_requests(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn help_names_every_format_and_where_options_apply() {
+    let sb = Sandbox::new().await;
+    let (_, _, err) = err_of(&sb, &["export", "dev", "--format", "nope"], &[]);
+    let list = err
+        .split("not one of ")
+        .nth(1)
+        .and_then(|l| l.split(" and no ").next())
+        .unwrap_or_else(|| panic!("{err}"));
+    let help = stdout(&sb.run(&["export", "--help"]));
+    let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    // Before: the help left out exec-credential.
+    for format in list.split(", ") {
+        assert!(help.contains(format), "{format} missing from: {help}");
+    }
+    // Before: "--sso-session: Use an [sso-session NAME] directly (login, logout, status,
+    // accounts)", while more subcommands take it.
+    for sub in [
+        "login",
+        "logout",
+        "status",
+        "accounts",
+        "credential-process",
+        "export",
+    ] {
+        let text = stdout(&sb.run(&[sub, "--help"]));
+        let line = text
+            .lines()
+            .find(|l| l.contains("--sso-session <"))
+            .unwrap();
+        assert!(
+            line.ends_with("Use an [sso-session NAME] directly instead of a profile"),
+            "{sub}: {line}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_first_run_is_pointed_at_configure() {
+    let sb = Sandbox::new().await;
+    std::fs::remove_file(sb.home().join(".aws/config")).unwrap();
+    let cfg = sb.home().join(".aws/config").display().to_string();
+    // Before: "the config profile (default) could not be found … list profiles with
+    // `ssoexec status`", and `ssoexec status` then said nothing is configured.
+    for args in [
+        &["login"][..],
+        &["credential-process"],
+        &["console", "--print"],
+    ] {
+        let (code, out, err) = err_of(&sb, args, &[]);
+        assert_eq!((code, out.as_str()), (Some(1), ""), "{args:?}");
+        assert_eq!(
+            err,
+            format!(
+                "error: no profile is configured: no profile was named and {cfg} has none\nhint: run `ssoexec configure` to sign in and write a profile\n"
+            ),
+            "{args:?}"
+        );
+    }
+    // Before: "No SSO sessions or profiles are configured, and no SSO token is cached."
+    let out = sb.run(&["status"]);
+    assert_eq!(
+        stdout(&out),
+        "No SSO sessions or profiles are configured, and no SSO token is cached (`ssoexec configure` sets one up).\n"
+    );
+    // A named profile that does not exist is still that error.
+    let (_, _, err) = err_of(&sb, &["login", "dev"], &[]);
+    assert!(
+        err.starts_with("error: the config profile (dev) could not be found"),
+        "{err}"
+    );
+    assert_eq!(sb.mock.total_requests(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_sso_session_with_account_and_role_gets_role_credentials() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    // Before: "--sso-session corp is configured to use SSO but is missing required
+    // configuration: --account-id, --role-name" although both were given.
+    let out = sb.run(&[
+        "credential-process",
+        "--sso-session",
+        "corp",
+        "--account-id",
+        "222222222222",
+        "--role-name",
+        "ReadOnly",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        stdout(&sb.run(&["credential-process", "prod"]))
+    );
+    // One of the two missing: said, with a command that lists them and works as printed.
+    let (code, _, err) = err_of(
+        &sb,
+        &[
+            "credential-process",
+            "--sso-session",
+            "corp",
+            "--account-id",
+            "222222222222",
+        ],
+        &[],
+    );
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        err,
+        "error: --sso-session corp gets role credentials only with --role-name\nhint: pass --account-id ID --role-name NAME; `ssoexec roles --sso-session corp` lists the ones you can use\n"
+    );
+    let out = sb.run(&["roles", "--sso-session", "corp"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_credential_process_twin_stands_for_its_profile() {
+    let sb = Sandbox::new().await;
+    sb.write_config(&format!(
+        "{CONFIG}\n[profile prod-cp]\ncredential_process = ssoexec credential-process --profile prod\nregion = eu-central-1\n\
+         [profile word-cp]\ncredential_process = /usr/local/bin/ssoexec credential-process prod\n\
+         [profile loop-a]\ncredential_process = ssoexec credential-process --profile loop-b\n\
+         [profile loop-b]\ncredential_process = ssoexec credential-process --profile loop-a\n\
+         [profile other]\ncredential_process = ssoexec credential-process --profile prod --role-name Admin\n"
+    ));
+    sb.login("prod");
+    let want = stdout(&sb.run(&["export", "prod", "--format", "env"]));
+    // Before: `error: the profile "prod-cp" is not an SSO profile`.
+    for twin in ["prod-cp", "word-cp"] {
+        let out = sb.run(&["export", twin, "--format", "env"]);
+        assert!(out.status.success(), "{twin}: {}", stderr(&out));
+        assert_eq!(stdout(&out), want, "{twin}");
+        let out = sb.run(&["console", twin, "--print"]);
+        assert!(out.status.success(), "{twin}: {}", stderr(&out));
+    }
+    // A loop, or a twin with options of its own, is not followed.
+    let cfg = sb.home().join(".aws/config").display().to_string();
+    for name in ["loop-a", "other"] {
+        let (code, _, err) = err_of(&sb, &["export", name, "--format", "env"], &[]);
+        assert_eq!(code, Some(1), "{name}");
+        assert!(
+            err.contains(&format!(
+                "is not an SSO profile (no sso_account_id, sso_role_name or sso_session in {cfg})"
+            )),
+            "{name}: {err}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sso_region_is_checked_like_region() {
+    let sb = Sandbox::new().await;
+    let cfg = sb.home().join(".aws/config").display().to_string();
+    sb.write_config(&CONFIG.replace(
+        "sso_region = us-east-1\nsso_registration",
+        "sso_region = us-eats-1\nsso_registration",
+    ));
+    sb.login("dev");
+    // Before: nothing said, and a login went to oidc.us-eats-1.amazonaws.com.
+    let out = sb.run(&["credential-process", "dev"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "warning: sso_region = \"us-eats-1\" in the sso-session \"corp\" of {cfg} is not a region ssoexec knows (did you mean us-east-1?); using it as given\n"
+        )
+    );
+    sb.write_config(&CONFIG.replace(
+        "sso_region = us-east-1\nsso_registration",
+        "sso_region = us east 1\nsso_registration",
+    ));
+    let (code, _, err) = err_of(&sb, &["login", "dev"], &[]);
+    assert_eq!(code, Some(1));
+    assert!(
+        err.starts_with("error: sso_region = \"us east 1\" in the profile \"dev\" is not valid: a region is lower-case words and a number joined by dashes, like eu-west-1\nhint: did you mean `us-east-1`?"),
+        "{err}"
+    );
+    // Before: "mars-1 … is not valid: a region is lower-case letters, digits and dashes" (it is).
+    let (code, _, err) = err_of(&sb, &["export", "dev", "--region", "mars-1"], &[]);
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        err,
+        "error: region = \"mars-1\" from --region is not valid: a region is lower-case words and a number joined by dashes, like eu-west-1\nhint: fix --region\n"
+    );
 }
