@@ -13,8 +13,11 @@
 #             refuse on any mismatch or missing entry (fail closed: never falls back to a build).
 #   source    the action runs from a branch, a commit or a local path (unreleased code): build the
 #             checkout the action sits in with `cargo install --locked`.
-# An install directory restored by actions/cache is reused: a release binary when it reports the
-# version, a source build when its stamp names the same source tree.
+# An install directory restored by actions/cache (or kept by a self-hosted runner) is reused: a
+# release binary only after it is verified against the release's SHA256SUMS (the directory keeps
+# the verified archive; its SHA-256 must be the listed one and the binary must be the one it holds,
+# byte for byte; nothing cached is run before that), else it is downloaded again; a source build
+# when its stamp names the same source tree.
 #
 # Environment: SSOEXEC_VERSION (the `ssoexec-version` input, may be empty), SSOEXEC_ACTION_PATH,
 # SSOEXEC_ACTION_REF, SSOEXEC_ACTION_REPOSITORY (github.action_*; unreliable in composite actions,
@@ -139,6 +142,21 @@ case "$mode" in
     ;;
 esac
 
+# Unpacks release archive $1 into directory $2.
+unpack() {
+  mkdir -p "$2"
+  case "$1" in
+    *.tar.gz) tar -xzf "$1" -C "$2" ;;
+    *.zip)
+      if command -v unzip >/dev/null 2>&1; then
+        unzip -q -o "$1" -d "$2"
+      else
+        7z x -y -o"$2" "$1" >/dev/null
+      fi
+      ;;
+  esac
+}
+
 add_path() {
   if [ -n "${GITHUB_PATH:-}" ]; then echo "$1" >>"$GITHUB_PATH"; fi
   export PATH="$1:$PATH"
@@ -164,43 +182,40 @@ case "$mode" in
     exit 0
     ;;
   release)
-    if [ -x "$dir/bin/$exe" ] && [ "$("$dir/bin/$exe" --version 2>/dev/null | awk '{print $2}')" = "$version" ]; then
-      add_path "$dir/bin"
-      echo "ssoexec $version ($target) from the cache: $dir/bin/$exe"
-      exit 0
-    fi
     base="${SSOEXEC_RELEASE_BASE_URL:-https://github.com/$repository/releases/download}"
     base="${base%/}/v$version"
     tmp="$(mktemp -d)"
     trap 'rm -rf "$tmp"' EXIT
-    echo "downloading $base/$archive"
     curl -fsSL --retry 3 -o "$tmp/SHA256SUMS" "$base/SHA256SUMS" ||
       fail "cannot download $base/SHA256SUMS (is ssoexec $version released?)"
-    curl -fsSL --retry 3 -o "$tmp/$archive" "$base/$archive" ||
-      fail "cannot download $base/$archive (is ssoexec $version released for $target?)"
     expected="$(awk -v name="$archive" '$2 == name || $2 == "*" name {print $1; exit}' "$tmp/SHA256SUMS")"
     [ -n "$expected" ] || fail "SHA256SUMS of ssoexec $version has no entry for $archive; refusing to install it"
+    if [ -e "$dir/bin/$exe" ] || [ -e "$dir/$archive" ]; then
+      if [ -f "$dir/$archive" ] && [ "$(sha256 "$dir/$archive")" = "$expected" ] &&
+        unpack "$dir/$archive" "$tmp/cached" && [ -f "$tmp/cached/$exe" ] &&
+        cmp -s "$tmp/cached/$exe" "$dir/bin/$exe"; then
+        add_path "$dir/bin"
+        echo "ssoexec $version ($target) from the cache, verified against SHA256SUMS (sha256 $expected): $dir/bin/$exe"
+        exit 0
+      fi
+      echo "::warning::ssoexec install: the cached ssoexec in $dir is not the $archive SHA256SUMS lists; downloading it again" >&2
+    fi
+    echo "downloading $base/$archive"
+    curl -fsSL --retry 3 -o "$tmp/$archive" "$base/$archive" ||
+      fail "cannot download $base/$archive (is ssoexec $version released for $target?)"
     actual="$(sha256 "$tmp/$archive")"
     if [ "$expected" != "$actual" ]; then
       fail "checksum mismatch for $archive: SHA256SUMS says $expected, the download has $actual; refusing to install it"
     fi
     echo "verified $archive (sha256 $actual)"
-    mkdir -p "$tmp/unpacked"
-    case "$ext" in
-      tar.gz) tar -xzf "$tmp/$archive" -C "$tmp/unpacked" ;;
-      zip)
-        if command -v unzip >/dev/null 2>&1; then
-          unzip -q -o "$tmp/$archive" -d "$tmp/unpacked"
-        else
-          7z x -y -o"$tmp/unpacked" "$tmp/$archive" >/dev/null
-        fi
-        ;;
-    esac
+    unpack "$tmp/$archive" "$tmp/unpacked"
     [ -f "$tmp/unpacked/$exe" ] || fail "$archive holds no $exe at its top level"
     mkdir -p "$dir/bin"
-    rm -f "$dir/bin/$exe"
+    rm -f "$dir/bin/$exe" "$dir/$archive"
     cp "$tmp/unpacked/$exe" "$dir/bin/$exe"
     chmod 755 "$dir/bin/$exe"
+    # Kept beside the binary, so a later run can verify what it reuses against SHA256SUMS.
+    cp "$tmp/$archive" "$dir/$archive"
     got="$("$dir/bin/$exe" --version 2>/dev/null | awk '{print $2}')" || true
     [ "$got" = "$version" ] || fail "$archive installed an ssoexec that reports version '${got}', not $version"
     add_path "$dir/bin"

@@ -564,6 +564,10 @@ pub enum Command {
     /// Internal (completion scripts): print the profile names of ~/.aws/config, one a line.
     #[command(hide = true)]
     CompleteProfiles,
+    /// Internal (`ssx` with no profile): the person picks a profile on the terminal; its name
+    /// is printed.
+    #[command(hide = true)]
+    PickProfile,
 }
 
 #[derive(Args, Debug)]

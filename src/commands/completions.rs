@@ -7,7 +7,9 @@ use crate::config::AwsConfig;
 use crate::error::Error;
 use crate::output::FormatKind;
 use crate::support::exit::ExitStatus;
+use crate::support::printer::Printer;
 use clap_complete::Shell;
+use std::collections::BTreeSet;
 
 /// The clap command as completions and the man page show it: `--format` lists the built-in
 /// formats (parsing still accepts any plugin name).
@@ -79,6 +81,63 @@ pub fn profiles(config: &AwsConfig) -> Result<ExitStatus, Error> {
     names.sort();
     let text: String = names.iter().map(|n| format!("{n}\n")).collect();
     super::write_stdout(text.as_bytes())?;
+    Ok(ExitStatus::Success)
+}
+
+/// Why `pick-profile` has no name to print.
+#[derive(Debug, thiserror::Error)]
+pub enum PickError {
+    #[error("no profile given, and no terminal to choose one on")]
+    NoTerminal,
+    #[error("no profile given, and the config has none to choose from")]
+    NoProfiles,
+    #[error("no profile chosen")]
+    Cancelled,
+    #[error("cannot show the profile picker")]
+    Picker(#[source] std::io::Error),
+}
+
+impl crate::error::Diagnostic for PickError {
+    fn hint(&self) -> Option<String> {
+        match self {
+            PickError::NoTerminal | PickError::Cancelled | PickError::Picker(_) => {
+                Some("name the profile: `ssx PROFILE` (TAB completes the names)".into())
+            }
+            PickError::NoProfiles => Some("create one with `ssoexec configure`".into()),
+        }
+    }
+
+    fn exit_status(&self) -> ExitStatus {
+        match self {
+            PickError::NoTerminal => ExitStatus::Usage,
+            _ => ExitStatus::Failure,
+        }
+    }
+}
+crate::diagnostic_error!(PickError);
+
+/// `pick-profile` (a bare `ssx`): the person chooses one of the profile names with the picker on
+/// the terminal; the name is printed on stdout for the shell function to use.
+pub fn pick_profile(config: &AwsConfig, printer: &Printer) -> Result<ExitStatus, Error> {
+    let names: Vec<String> = config
+        .config
+        .profiles
+        .keys()
+        .chain(config.credentials.profiles.keys())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .cloned()
+        .collect();
+    if !printer.terminal().interactive() {
+        return Err(PickError::NoTerminal.into());
+    }
+    if names.is_empty() {
+        return Err(PickError::NoProfiles.into());
+    }
+    let i = crate::support::picker::pick("Profile (type to filter)", &names, 0)
+        .map_err(PickError::Picker)?
+        .ok_or(PickError::Cancelled)?;
+    super::write_stdout(format!("{}\n", names[i]).as_bytes())?;
     Ok(ExitStatus::Success)
 }
 

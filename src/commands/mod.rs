@@ -49,6 +49,9 @@ pub async fn run(mut cli: Cli, env: Env, printer: Printer) -> Result<ExitStatus,
         // Completion must not fail on a bad AWS_REGION: only the config is read.
         return completions::profiles(&AwsConfig::load(&env, &home)?);
     }
+    if let Some(Command::PickProfile) = &cli.command {
+        return completions::pick_profile(&AwsConfig::load(&env, &home)?, &printer);
+    }
     let clock = Clock::from_env(&env).map_err(Error::Usage)?;
     // configure and generate write the config file, so they read it even with --start-url;
     // doctor reports a config that does not parse instead of stopping at it.
@@ -120,7 +123,8 @@ pub async fn run(mut cli: Cli, env: Env, printer: Printer) -> Result<ExitStatus,
             Command::Completions(_)
             | Command::Man(_)
             | Command::ShellInit(_)
-            | Command::CompleteProfiles,
+            | Command::CompleteProfiles
+            | Command::PickProfile,
         ) => unreachable!("handled above"),
         None if cli.command_line.is_empty() => shell::run(&app, cli.run.renew, cli.run.force).await,
         None => exec::run(&app, &cli.command_line, cli.run.renew, cli.run.force).await,

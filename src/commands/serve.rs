@@ -5,6 +5,7 @@ use crate::cli::ServeArgs;
 use crate::credentials::{self, LoginPermission};
 use crate::error::Error;
 use crate::exec::ExecError;
+use crate::exec::lifeline::Lifeline;
 use crate::exec::server;
 use crate::support::env::SSOEXEC_SERVE_TOKEN;
 use crate::support::exit::ExitStatus;
@@ -17,6 +18,14 @@ use std::sync::Arc;
 pub const MIN_PUBLIC_TOKEN_CHARS: usize = 16;
 
 pub async fn serve(app: Arc<App>, args: &ServeArgs) -> Result<ExitStatus, Error> {
+    // The parent is read first thing: it may exit the moment it has our port.
+    let lifeline = if args.lifeline_parent {
+        Some(Lifeline::parent())
+    } else if args.lifeline_stdin {
+        Some(Lifeline::Stdin)
+    } else {
+        None
+    };
     let target = Arc::new(app.settings.identity()?);
     let addr = args.bind.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0)));
     let given_token = app.env.get(SSOEXEC_SERVE_TOKEN).map(Secret::new);
@@ -33,7 +42,7 @@ pub async fn serve(app: Arc<App>, args: &ServeArgs) -> Result<ExitStatus, Error>
         }
     }
     let token = Arc::new(given_token.unwrap_or_else(server::random_token));
-    let helper = args.lifeline_stdin || args.lifeline_parent;
+    let helper = lifeline.is_some();
     let permission = if helper {
         if app.settings.login.login_if_needed {
             LoginPermission::IfNeeded
@@ -57,16 +66,17 @@ pub async fn serve(app: Arc<App>, args: &ServeArgs) -> Result<ExitStatus, Error>
         std::net::IpAddr::V6(ip) => format!("[{ip}]"),
         ip => ip.to_string(),
     };
-    if helper {
-        // Watch the parent from before the port is printed: it cannot be gone yet.
-        let lifeline: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> =
-            if args.lifeline_parent {
-                Box::pin(parent_exited())
-            } else {
-                Box::pin(stdin_closed())
-            };
+    if let Some(lifeline) = lifeline {
         super::write_stdout(format!("{}\n", local.port()).as_bytes())?;
-        server::serve(app.clone(), target, listener, token, permission, lifeline).await?;
+        server::serve(
+            app.clone(),
+            target,
+            listener,
+            token,
+            permission,
+            lifeline.cut(),
+        )
+        .await?;
     } else {
         let doc = format!(
             "export AWS_CONTAINER_CREDENTIALS_FULL_URI=http://{host}:{}/\nexport AWS_CONTAINER_AUTHORIZATION_TOKEN={}\n",
@@ -90,40 +100,4 @@ pub async fn serve(app: Arc<App>, args: &ServeArgs) -> Result<ExitStatus, Error>
         .await?;
     }
     Ok(ExitStatus::Success)
-}
-
-/// How often the helper checks that its parent is still there.
-const PARENT_POLL: std::time::Duration = std::time::Duration::from_millis(100);
-
-/// Completes when the process that started us exits. `exec --renew` exec's into the child, so
-/// this is the child's lifetime, whatever the child does with its descriptors (a daemon or a
-/// `closefrom(3)` cannot cut it). An orphan is re-parented, so a changed parent id means gone.
-async fn parent_exited() {
-    #[cfg(unix)]
-    {
-        // SAFETY: getppid has no preconditions and cannot fail.
-        let parent = unsafe { libc::getppid() };
-        loop {
-            tokio::time::sleep(PARENT_POLL).await;
-            // SAFETY: as above.
-            if unsafe { libc::getppid() } != parent {
-                return;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    stdin_closed().await
-}
-
-/// Completes when our stdin reaches end of file (the lifeline's other end closed).
-async fn stdin_closed() {
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    std::thread::spawn(move || {
-        use std::io::Read;
-        let mut buf = [0u8; 256];
-        let mut stdin = std::io::stdin();
-        while matches!(stdin.read(&mut buf), Ok(n) if n > 0) {}
-        let _ = tx.send(());
-    });
-    let _ = rx.await;
 }

@@ -66,8 +66,10 @@ pub fn render(shell: Shell) -> String {
     );
     let names = unset_variables();
     let body = match shell {
-        Shell::Bash | Shell::Zsh | Shell::Sh => posix(&names),
-        Shell::Fish => fish(&names),
+        Shell::Bash => posix(&names) + BASH_COMPLETION,
+        Shell::Zsh => posix(&names) + ZSH_COMPLETION,
+        Shell::Sh => posix(&names),
+        Shell::Fish => fish(&names) + FISH_COMPLETION,
         Shell::Powershell => powershell(&names),
     };
     format!("{header}{body}")
@@ -86,10 +88,6 @@ fn posix(names: &[&str]) -> String {
       echo '{USAGE}'
       return 0
       ;;
-    '')
-      echo '{USAGE}' >&2
-      return 2
-      ;;
     -u | --unset)
       unset {names}
       if [ -n "${{_ssx_region-}}" ]; then
@@ -98,8 +96,17 @@ fn posix(names: &[&str]) -> String {
       return 0
       ;;
   esac
-  _ssx_profile=$1
-  shift
+  if [ -n "${{1-}}" ]; then
+    _ssx_profile=$1
+    shift
+  elif _ssx_profile=$(command ssoexec pick-profile); then
+    [ $# -eq 0 ] || shift
+  else
+    set -- "$?"
+    [ "$1" -ne 2 ] || echo '{USAGE}' >&2
+    unset _ssx_profile
+    return "$1"
+  fi
   if _ssx_out=$(command ssoexec export --profile "$_ssx_profile" --format env "$@"); then
     eval "$_ssx_out" && export {SSOEXEC_PROFILE}="$_ssx_profile" && unset {SSOEXEC_IDENTITY}
     _ssx_status=$?
@@ -127,9 +134,6 @@ fn fish(names: &[&str]) -> String {
         case -h --help
             echo '{USAGE}'
             return 0
-        case ''
-            echo '{USAGE}' >&2
-            return 2
         case -u --unset
             for name in {names}
                 set -e $name
@@ -143,6 +147,14 @@ fn fish(names: &[&str]) -> String {
             return 0
     end
     set -l profile $argv[1]
+    if test -z "$profile"
+        set profile (command ssoexec pick-profile)
+        set -l picked $status
+        if test $picked -ne 0
+            test $picked -ne 2; or echo '{USAGE}' >&2
+            return $picked
+        end
+    end
     set -e argv[1]
     set -l out (command ssoexec export --profile $profile --format fish $argv)
     or return
@@ -179,8 +191,11 @@ fn powershell(names: &[&str]) -> String {
         return
     }}
     if ($first -eq '') {{
-        Write-Error '{USAGE}'
-        return
+        $first = & ssoexec pick-profile
+        if ($LASTEXITCODE -ne 0) {{
+            if ($LASTEXITCODE -eq 2) {{ Write-Error '{USAGE}' }}
+            return
+        }}
     }}
     if ($first -in '-u', '--unset') {{
         foreach ($name in {names}) {{
@@ -207,6 +222,42 @@ fn powershell(names: &[&str]) -> String {
 "#
     )
 }
+
+/// `ssx <TAB>` in bash: the profile names as data, shell-quoted (as `ssoexec completions bash`
+/// offers them), or the options.
+const BASH_COMPLETION: &str = r#"_ssx_complete() {
+  local cur="${COMP_WORDS[COMP_CWORD]}" name
+  COMPREPLY=()
+  [ "$COMP_CWORD" -eq 1 ] || return 0
+  case "$cur" in
+    -*) COMPREPLY=( $(compgen -W '--unset --help' -- "$cur") ); return 0 ;;
+  esac
+  while IFS= read -r name; do
+    if [[ "$name" == "$cur"* ]]; then
+      COMPREPLY+=( "$(printf '%q' "$name")" )
+    fi
+  done < <(command ssoexec complete-profiles 2>/dev/null)
+}
+if [ -n "${BASH_VERSION-}" ]; then
+  complete -F _ssx_complete ssx
+fi
+"#;
+
+/// `ssx <TAB>` in zsh, once `compinit` has run: `compadd` quotes what the names hold.
+const ZSH_COMPLETION: &str = r#"_ssx() {
+  (( CURRENT == 2 )) || return 1
+  local -a profiles
+  profiles=(${(f)"$(command ssoexec complete-profiles 2>/dev/null)"})
+  compadd -a profiles
+}
+if (( $+functions[compdef] )); then
+  compdef _ssx ssx
+fi
+"#;
+
+/// `ssx <TAB>` in fish.
+const FISH_COMPLETION: &str = "complete -c ssx -f -n 'test (count (commandline -opc)) -eq 1' -a '(command ssoexec complete-profiles 2>/dev/null)'\n\
+complete -c ssx -f -s u -l unset -d 'Remove what ssx set'\n";
 
 #[cfg(test)]
 mod tests {

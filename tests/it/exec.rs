@@ -394,3 +394,51 @@ os.execvp("sh", ["sh", "-c", "curl -s -o /dev/null -w '%{http_code}\\n' -H \"Aut
         helpers_alive(&sb).is_empty()
     });
 }
+
+/// Issue 18.13: a child that dies at once (SIGKILL, or exit leaving a background grandchild)
+/// still takes the `--renew` helper with it, every time: the helper knows its parent before the
+/// parent can exit. (Before, some helper was re-parented first and served on with no owner.)
+#[tokio::test(flavor = "multi_thread")]
+async fn the_renew_helper_dies_with_a_child_that_dies_at_once() {
+    use std::os::unix::process::ExitStatusExt;
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    for _ in 0..12 {
+        // ssoexec exec's into the child: the child's end is ours (SIGKILL, exit 0).
+        for (script, signal, code) in [
+            ("kill -KILL $$", Some(9), None),
+            ("(sleep 3 &); exit 0", None, Some(0)),
+        ] {
+            // Not piped: a helper that outlived its child would hold the pipe open.
+            let status = sb
+                .std_cmd()
+                .args([
+                    "--profile",
+                    "dev",
+                    "exec",
+                    "--renew",
+                    "--",
+                    "sh",
+                    "-c",
+                    script,
+                ])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status()
+                .unwrap();
+            assert_eq!((status.signal(), status.code()), (signal, code), "{script}");
+        }
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut left = helpers_alive(&sb);
+    while !left.is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        left = helpers_alive(&sb);
+    }
+    for pid in &left {
+        let _ = std::process::Command::new("kill")
+            .arg(pid.to_string())
+            .status();
+    }
+    assert!(left.is_empty(), "helpers outlived their child: {left:?}");
+}

@@ -219,10 +219,12 @@ fn shell_init_text_for_each_shell() {
         bash.starts_with("# ssoexec shell-init bash: `ssx PROFILE` sets AWS credentials for PROFILE in this shell,\n# `ssx --unset` removes them. Add to ~/.bashrc: eval \"$(ssoexec shell-init bash)\"\nssx() {\n"),
         "{bash}"
     );
-    // One POSIX function for the sh family; only the header differs.
+    // One POSIX function for the sh family; only the header and the completion (bash, zsh) differ.
     let body = |s: &str| s.lines().skip(2).collect::<Vec<_>>().join("\n");
-    assert_eq!(body(&run("zsh")), body(&bash));
-    assert_eq!(body(&run("sh")), body(&bash));
+    let sh = body(&run("sh"));
+    assert!(sh.ends_with("  return \"$1\"\n}"), "{sh}");
+    assert!(body(&bash).starts_with(&sh) && body(&bash).contains("complete -F _ssx_complete ssx"));
+    assert!(body(&run("zsh")).starts_with(&sh) && run("zsh").contains("compdef _ssx ssx"));
     assert!(run("zsh").contains("Add to ~/.zshrc: eval \"$(ssoexec shell-init zsh)\""));
     let fish = run("fish");
     assert!(
@@ -232,9 +234,13 @@ fn shell_init_text_for_each_shell() {
         "{fish}"
     );
     // Every function parses in its shell.
-    for (shell, text) in [("bash", &bash), ("zsh", &bash), ("dash", &bash)] {
+    for (shell, text) in [
+        ("bash", bash.clone()),
+        ("zsh", run("zsh")),
+        ("dash", run("sh")),
+    ] {
         let out = std::process::Command::new(shell)
-            .args(["-n", "-c", text])
+            .args(["-n", "-c", &text])
             .output()
             .unwrap();
         assert!(out.status.success(), "{shell}: {}", stderr(&out));
@@ -277,8 +283,11 @@ function ssx {
         return
     }
     if ($first -eq '') {
-        Write-Error 'usage: ssx PROFILE [ssoexec export options] | ssx --unset'
-        return
+        $first = & ssoexec pick-profile
+        if ($LASTEXITCODE -ne 0) {
+            if ($LASTEXITCODE -eq 2) { Write-Error 'usage: ssx PROFILE [ssoexec export options] | ssx --unset' }
+            return
+        }
     }
     if ($first -in '-u', '--unset') {
         foreach ($name in 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_CREDENTIAL_EXPIRATION', 'SSOEXEC_PROFILE', 'SSOEXEC_IDENTITY') {
@@ -620,4 +629,83 @@ echo "mine: "(show AWS_REGION)
     }
     let out = run_shell(&sb, "fish", &["--no-config", "-c", fish]);
     assert_eq!(stdout(&out), want, "fish: {}", stderr(&out));
+}
+
+/// Issue 19.9: `ssx <TAB>` completes profile names in bash, zsh and fish, as data.
+#[tokio::test(flavor = "multi_thread")]
+async fn ssx_completes_profile_names_in_bash_zsh_and_fish() {
+    let sb = Sandbox::new().await;
+    sb.write_config(&format!(
+        "{CONFIG}\n[profile $(touch${{IFS}}ran)]\nregion = eu-west-1\n"
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let bash = r#"eval "$(ssoexec shell-init bash)"
+fn=$(complete -p ssx | sed -n 's/.* -F \([^ ]*\) .*/\1/p')
+for cur in "" pr '$' -; do
+  COMP_WORDS=(ssx "$cur"); COMP_CWORD=1; COMPREPLY=()
+  "$fn" ssx "$cur" ssx
+  printf '[%s]' "${COMPREPLY[@]}"; echo
+done
+"#;
+    let out = sb
+        .wrapper("bash")
+        .env("PATH", path_with_ssoexec())
+        .current_dir(dir.path())
+        .args(["--norc", "-c", bash])
+        .output()
+        .unwrap();
+    assert_eq!(
+        stdout(&out),
+        "[\\$\\(touch\\$\\{IFS\\}ran\\)][default][dev][legacy][prod][static]\n[prod]\n[\\$\\(touch\\$\\{IFS\\}ran\\)]\n[--unset][--help]\n",
+        "{}",
+        stderr(&out)
+    );
+    // zsh: what compdef registers and what the function hands compadd (which quotes it).
+    let zsh = r#"compdef() { print -r -- "compdef $*"; }
+compadd() { print -rl -- "${(@P)2}"; }
+eval "$(ssoexec shell-init zsh)"
+CURRENT=2; _ssx
+"#;
+    let out = sb
+        .wrapper("zsh")
+        .env("PATH", path_with_ssoexec())
+        .current_dir(dir.path())
+        .args(["-f", "-c", zsh])
+        .output()
+        .unwrap();
+    assert_eq!(
+        stdout(&out),
+        "compdef _ssx ssx\n$(touch${IFS}ran)\ndefault\ndev\nlegacy\nprod\nstatic\n",
+        "{}",
+        stderr(&out)
+    );
+    let fish = "ssoexec shell-init fish | source; complete -C 'ssx pr'; complete -C 'ssx dev pr'";
+    let out = sb
+        .wrapper("fish")
+        .env("PATH", path_with_ssoexec())
+        .current_dir(dir.path())
+        .args(["--no-config", "-c", fish])
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&out), "prod\n", "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "nothing ran"
+    );
+}
+
+/// Issue 19.9: a bare `ssx` on a terminal offers the picker, then sets what it chose.
+#[tokio::test(flavor = "multi_thread")]
+async fn bare_ssx_offers_the_picker() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    let line = format!(
+        r#"PATH={}:$PATH bash --norc -c 'eval "$(ssoexec shell-init bash)"; ssx && echo "picked=$SSOEXEC_PROFILE key=$AWS_ACCESS_KEY_ID"'"#,
+        sh_word(bin().parent().unwrap())
+    );
+    let (code, screen) = on_pty(&sb, &line, "prod\r");
+    assert_eq!(code, Some(0), "{screen}");
+    assert!(screen.contains("Profile (type to filter)"), "{screen}");
+    assert!(screen.contains("picked=prod key=ASIAMOCK"), "{screen}");
 }

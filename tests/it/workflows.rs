@@ -547,15 +547,105 @@ fn install_downloads_verifies_and_caches_the_release() {
             .unwrap();
         assert_eq!(text(&version), format!("ssoexec {VERSION} {target}\n"));
 
-        // Restored from the cache: no server needed.
-        drop(server);
+        // Restored from the cache: verified against SHA256SUMS, the archive not downloaded again.
         let out = runner.install_sh(&[], &env);
         assert!(out.status.success(), "{}", text(&out));
         assert!(
-            text(&out).contains(&format!("ssoexec {VERSION} ({target}) from the cache")),
+            text(&out).contains(&format!(
+                "ssoexec {VERSION} ({target}) from the cache, verified against SHA256SUMS (sha256 {sum}): {}",
+                bin.join(exe).display()
+            )),
             "{}",
             text(&out)
         );
+        let requests = server.requests();
+        assert_eq!(requests.matches("\"GET ").count(), 3, "{requests}");
+        assert_eq!(
+            requests
+                .matches(&format!("GET /v{VERSION}/{name} "))
+                .count(),
+            1
+        );
+    }
+}
+
+/// Issue 18.7: what a cache (actions/cache, a self-hosted runner's tool directory) hands back is
+/// reused only when it is what SHA256SUMS lists: a replaced binary that prints the right version,
+/// or a replaced binary with a matching replaced archive, is never run and is downloaded again.
+#[test]
+fn install_verifies_a_cached_binary_before_reusing_it() {
+    let release = FakeRelease::new();
+    let logs = tempfile::tempdir().unwrap();
+    let server = HttpServer::serve(release.dir.path(), logs.path().join("cache.log"));
+    let runner = Runner::new("Linux", "x86_64");
+    let env = [
+        ("SSOEXEC_VERSION", VERSION),
+        ("SSOEXEC_RELEASE_BASE_URL", &server.url()),
+    ];
+    let (target, name) = (TARGETS[0].2, archive_name(VERSION, TARGETS[0].2));
+    let dir = runner.install_dir();
+    let exe = dir.join("bin/ssoexec");
+    let ran = runner.dir.path().join("impostor-ran");
+    let impostor = format!(
+        "#!/bin/sh\ntouch '{}'\necho \"ssoexec {VERSION} {target}\"\n",
+        ran.display()
+    );
+    let genuine = std::fs::read(release.file(&name)).unwrap();
+    let cases: [(&str, Box<dyn Fn()>); 3] = [
+        (
+            "a binary that only prints the right version",
+            Box::new(|| {
+                std::fs::create_dir_all(dir.join("bin")).unwrap();
+                write_exec(&exe, &impostor);
+            }),
+        ),
+        (
+            "the genuine archive beside another binary",
+            Box::new(|| {
+                std::fs::create_dir_all(dir.join("bin")).unwrap();
+                write_exec(&exe, &impostor);
+                std::fs::write(dir.join(&name), &genuine).unwrap();
+            }),
+        ),
+        (
+            "another archive holding that binary",
+            Box::new(|| {
+                std::fs::create_dir_all(dir.join("bin")).unwrap();
+                write_exec(&exe, &impostor);
+                let status = Command::new("tar")
+                    .arg("-czf")
+                    .arg(dir.join(&name))
+                    .arg("-C")
+                    .arg(dir.join("bin"))
+                    .arg("ssoexec")
+                    .status()
+                    .unwrap();
+                assert!(status.success());
+            }),
+        ),
+    ];
+    for (what, plant) in cases {
+        let _ = std::fs::remove_dir_all(&dir);
+        plant();
+        let out = runner.install_sh(&[], &env);
+        assert!(out.status.success(), "{what}: {}", text(&out));
+        assert!(
+            text(&out).contains(&format!("::warning::ssoexec install: the cached ssoexec in {} is not the {name} SHA256SUMS lists; downloading it again", dir.display())),
+            "{what}: {}",
+            text(&out)
+        );
+        assert!(
+            text(&out).contains(&format!("verified {name} (sha256 ")),
+            "{what}"
+        );
+        assert!(!ran.exists(), "{what}: the cached binary was run");
+        let version = Command::new(&exe).arg("--version").output().unwrap();
+        assert_eq!(
+            text(&version),
+            format!("ssoexec {VERSION} {target}\n"),
+            "{what}"
+        );
+        assert_eq!(std::fs::read(dir.join(&name)).unwrap(), genuine, "{what}");
     }
 }
 
