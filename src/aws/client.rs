@@ -183,6 +183,11 @@ impl HttpError {
                 Some("the service is having trouble; try again in a minute".into())
             }
             HttpError::Setup(_) => Some("check AWS_CA_BUNDLE / ca_bundle".into()),
+            // No such API at that address: a wrong region or endpoint, not a missing role.
+            HttpError::Api(e) if e.status == 404 => Some(
+                "the server has no such API: check the region (sso_region for the portal and login, region for STS and EKS) and any AWS_ENDPOINT_URL_* override"
+                    .into(),
+            ),
             _ => None,
         }
     }

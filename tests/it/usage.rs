@@ -1195,3 +1195,26 @@ async fn sso_region_is_checked_like_region() {
         "error: region = \"mars-1\" from --region is not valid: a region is lower-case words and a number joined by dashes, like eu-west-1\nhint: fix --region\n"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_404_says_what_to_check() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    let wrong = format!("{}/not-the-portal", sb.mock.uri());
+    // Before: "GetRoleCredentials failed: HTTP 404" and no hint.
+    let (code, _, err) = err_of(
+        &sb,
+        &["credential-process", "dev"],
+        &[("AWS_ENDPOINT_URL_SSO", &wrong)],
+    );
+    assert_eq!(code, Some(1), "{err}");
+    let hint = err
+        .lines()
+        .find(|l| l.starts_with("hint: "))
+        .unwrap_or_else(|| panic!("{err}"));
+    assert_eq!(
+        hint,
+        "hint: the server has no such API: check the region (sso_region for the portal and login, region for STS and EKS) and any AWS_ENDPOINT_URL_* override",
+        "{err}"
+    );
+}
