@@ -174,7 +174,12 @@ fn choose<T>(
         return Ok(0);
     }
     let shown: Vec<String> = items.iter().map(&show).collect();
-    match picker::pick(&format!("Choose the {what} (type to filter)"), &shown, 0) {
+    match picker::pick(
+        &app.terminal,
+        &format!("Choose the {what} (type to filter)"),
+        &shown,
+        0,
+    ) {
         Ok(Some(i)) => Ok(i),
         Ok(None) => Err(Error::Interrupted),
         Err(e) => Err(terminal_error(&e)),
