@@ -607,7 +607,7 @@ async fn tables_have_headers_on_a_terminal() {
             .unwrap();
         assert!(out.status.success(), "{args}: {}", stdout(&out));
         assert!(stdout(&out).contains(header), "{args}: {}", stdout(&out));
-        // On a pipe: JSON (accounts, roles) or the bare listing (status), unchanged.
+        // On a pipe: the rows without the header.
         let piped = sb.run(&args.split(' ').collect::<Vec<_>>());
         assert!(
             !stdout(&piped).contains("ACCOUNT "),
@@ -1217,4 +1217,39 @@ async fn a_404_says_what_to_check() {
         "hint: the server has no such API: check the region (sso_region for the portal and login, region for STS and EKS) and any AWS_ENDPOINT_URL_* override",
         "{err}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn accounts_on_a_pipe_are_one_a_line_and_exec_without_a_program_is_the_shell() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    // Before: pretty JSON unless on a terminal, so `accounts | grep prod` printed `"accountName": "prod",`.
+    let out = sb.run(&["accounts", "dev"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert_eq!(text.lines().count(), 3, "{text}");
+    let prod = text.lines().find(|l| l.contains("prod")).unwrap();
+    assert!(prod.starts_with("222222222222  prod"), "{text}");
+    let out = sb.run(&["accounts", "dev", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 3);
+    let out = sb.run(&["roles", "dev", "--account-id", "222222222222"]);
+    assert!(
+        stdout(&out)
+            .lines()
+            .all(|l| l.starts_with("222222222222  ")),
+        "{}",
+        stdout(&out)
+    );
+    // Before: `exec --profile dev` with no program was a usage error; now the shell, as
+    // `ssoexec --profile dev` starts.
+    let out = sb
+        .cmd()
+        .args(["exec", "--profile", "dev"])
+        .env("SHELL", "/bin/sh")
+        .write_stdin("echo \"shell for $SSOEXEC_PROFILE\"\n")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "shell for dev\n");
 }
