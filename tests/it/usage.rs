@@ -862,7 +862,8 @@ async fn one_order_chooses_the_profile_in_every_command() {
     let sb = Sandbox::new().await;
     sb.login("dev");
     // flag > word > SSOEXEC_PROFILE > AWS_PROFILE > AWS_DEFAULT_PROFILE > default.
-    let rows: &[(&[&str], &[(&str, &str)], &str)] = &[
+    type Row<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+    let rows: &[Row] = &[
         (&[], &[], "[default]"),
         (&[], &[("AWS_DEFAULT_PROFILE", "prod")], "[prod]"),
         (
