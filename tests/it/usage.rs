@@ -1254,3 +1254,33 @@ async fn accounts_on_a_pipe_are_one_a_line_and_exec_without_a_program_is_the_she
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout(&out), "shell for dev\n");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn compose_override_without_a_service_lists_the_services() {
+    let sb = Sandbox::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let run = || {
+        let out = sb
+            .cmd()
+            .current_dir(dir.path())
+            .args(["export", "dev", "--format", "compose-override"])
+            .output()
+            .unwrap();
+        (out.status.code(), stderr(&out))
+    };
+    // Before: "needs at least one --service NAME", whatever the compose file holds.
+    assert_eq!(
+        run(),
+        (Some(2), "error: the compose-override format needs at least one --service NAME (no compose file here to list the services of)\nhint: see `ssoexec --help`\n".to_string())
+    );
+    std::fs::write(
+        dir.path().join("compose.yaml"),
+        "services:\n  app:\n    image: x\n  db:\n    image: y\n",
+    )
+    .unwrap();
+    assert_eq!(
+        run(),
+        (Some(2), "error: the compose-override format needs at least one --service NAME: the services of compose.yaml are app, db\nhint: see `ssoexec --help`\n".to_string())
+    );
+    assert_eq!(sb.mock.total_requests(), 0);
+}
