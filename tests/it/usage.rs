@@ -1284,3 +1284,25 @@ async fn compose_override_without_a_service_lists_the_services() {
     );
     assert_eq!(sb.mock.total_requests(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_url_in_a_message_shows_its_redacted_values_as_an_ellipsis() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    let (code, _, err) = err_of(
+        &sb,
+        &["credential-process", "dev"],
+        &[
+            ("AWS_ENDPOINT_URL_SSO", "http://127.0.0.1:9"),
+            ("SSOEXEC_HTTP_TIMEOUT", "2"),
+        ],
+    );
+    assert_eq!(code, Some(1), "{err}");
+    // Before: `?account_id=%E2%80%A6&role_name=%E2%80%A6`.
+    assert!(
+        err.starts_with("error: GetRoleCredentials could not reach http://127.0.0.1:9/federation/credentials?role_name=…&account_id=…")
+            || err.starts_with("error: GetRoleCredentials could not reach http://127.0.0.1:9/federation/credentials?account_id=…&role_name=…"),
+        "{err}"
+    );
+    assert!(!err.contains("%E2%80%A6"), "{err}");
+}
