@@ -795,7 +795,7 @@ pub struct StatusArgs {
 pub struct ListArgs {
     #[command(flatten)]
     pub profile: ProfileArg,
-    /// JSON output (default on a pipe is JSON too; a table on a terminal).
+    /// One JSON document (default: a table; on a pipe, its rows without the header).
     #[arg(long)]
     pub json: bool,
 }

@@ -183,6 +183,11 @@ impl HttpError {
                 Some("the service is having trouble; try again in a minute".into())
             }
             HttpError::Setup(_) => Some("check AWS_CA_BUNDLE / ca_bundle".into()),
+            // No such API at that address: a wrong region or endpoint, not a missing role.
+            HttpError::Api(e) if e.status == 404 => Some(
+                "the server has no such API: check the region (sso_region for the portal and login, region for STS and EKS) and any AWS_ENDPOINT_URL_* override"
+                    .into(),
+            ),
             _ => None,
         }
     }
@@ -241,19 +246,17 @@ fn backoff(attempt: u32) -> Duration {
 }
 
 /// URLs are logged without query values that could carry secrets (presigned tokens).
+/// The `…` is written as such, not percent-encoded (`%E2%80%A6`) as `Url::set_query` would.
 fn redact_url(url: &url::Url) -> String {
+    let keys: Vec<String> = url.query_pairs().map(|(k, _)| k.into_owned()).collect();
     let mut u = url.clone();
-    if u.query().is_some() {
-        let keys: Vec<String> = u.query_pairs().map(|(k, _)| k.into_owned()).collect();
-        u.set_query(Some(
-            &keys
-                .iter()
-                .map(|k| format!("{k}=…"))
-                .collect::<Vec<_>>()
-                .join("&"),
-        ));
+    u.set_query(None);
+    u.set_fragment(None);
+    if keys.is_empty() {
+        return u.to_string();
     }
-    u.to_string()
+    let query: Vec<String> = keys.iter().map(|k| format!("{k}=…")).collect();
+    format!("{u}?{}", query.join("&"))
 }
 
 /// The largest response body read: AWS JSON and XML answers are small (a page of 100 accounts

@@ -1,4 +1,5 @@
-//! `ssoexec accounts` and `ssoexec roles`: what the signed-in session can reach (paginated).
+//! `ssoexec accounts` and `ssoexec roles`: what the signed-in session can reach (paginated), as
+//! a table (rows only on a pipe) or, with `--json`, one JSON document.
 use crate::app::App;
 use crate::cli::ListArgs;
 use crate::credentials::sso::{LoginPermission, sso_token};
@@ -13,10 +14,10 @@ pub async fn accounts(app: &App, args: &ListArgs) -> Result<ExitStatus, Error> {
         .portal(&session.region)?
         .list_accounts(&token.file.access_token)
         .await?;
-    if args.json || !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+    if args.json {
         return write_json(&accounts);
     }
-    let mut out = format!("{:<12}  {:<30} {}\n", "ACCOUNT", "NAME", "EMAIL");
+    let mut out = header(format!("{:<12}  {:<30} {}\n", "ACCOUNT", "NAME", "EMAIL"));
     for a in &accounts {
         out.push_str(&format!(
             "{}  {:<30} {}\n",
@@ -48,15 +49,25 @@ pub async fn roles(app: &App, args: &ListArgs) -> Result<ExitStatus, Error> {
                 .await?,
         );
     }
-    if args.json || !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+    if args.json {
         return write_json(&roles);
     }
-    let mut out = format!("{:<12}  {}\n", "ACCOUNT", "ROLE");
+    let mut out = header(format!("{:<12}  {}\n", "ACCOUNT", "ROLE"));
     for r in &roles {
         out.push_str(&format!("{}  {}\n", r.account_id, r.role_name));
     }
     super::write_stdout(out.as_bytes())?;
     Ok(ExitStatus::Success)
+}
+
+/// The table's header on a terminal; on a pipe, rows only (one account or role a line, for
+/// `grep`, `cut` and `while read`).
+fn header(text: String) -> String {
+    if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        text
+    } else {
+        String::new()
+    }
 }
 
 fn write_json<T: Serialize>(v: &T) -> Result<ExitStatus, Error> {

@@ -174,11 +174,26 @@ fn choose<T>(
         return Ok(0);
     }
     let shown: Vec<String> = items.iter().map(&show).collect();
-    match picker::pick(&format!("Choose the {what} (type to filter)"), &shown, 0) {
+    match picker::pick(
+        &app.terminal,
+        &format!("Choose the {what} (type to filter)"),
+        &shown,
+        0,
+    ) {
         Ok(Some(i)) => Ok(i),
         Ok(None) => Err(Error::Interrupted),
         Err(e) => Err(terminal_error(&e)),
     }
+}
+
+/// `a, b, c`, or the first ten and how many more.
+fn choices(items: &[String]) -> String {
+    const SHOWN: usize = 10;
+    let mut text = items[..items.len().min(SHOWN)].join(", ");
+    if items.len() > SHOWN {
+        text.push_str(&format!(" and {} more", items.len() - SHOWN));
+    }
+    text
 }
 
 fn pick_account(
@@ -206,9 +221,14 @@ fn pick_account(
         ));
     }
     if accounts.len() > 1 && !ask {
+        let ids: Vec<String> = accounts
+            .iter()
+            .map(|a| format!("{} ({})", a.account_id, clean(&a.account_name)))
+            .collect();
         return Err(Error::Usage(format!(
-            "{} accounts are available: pass --account-id (without a terminal ssoexec does not ask)",
-            accounts.len()
+            "{} accounts are available (without a terminal ssoexec does not ask): pass --account-id with one of {}",
+            accounts.len(),
+            choices(&ids)
         )));
     }
     let i = choose(app, "account", &accounts, show)?;
@@ -226,10 +246,17 @@ fn pick_role(
     ask: bool,
 ) -> Result<Role, Error> {
     if let Some(name) = flag {
+        let names: Vec<String> = roles.iter().map(|r| r.role_name.clone()).collect();
         return roles
             .into_iter()
             .find(|r| r.role_name == name)
             .ok_or_else(|| {
+                // Role names are case-sensitive: `Readonly` is not `ReadOnly`.
+                let near = names
+                    .iter()
+                    .find(|n| n.eq_ignore_ascii_case(name))
+                    .map(|n| format!("did you mean `{}`? ", clean(n)))
+                    .unwrap_or_default();
                 Error::failed(
                     format!(
                         "role {} is not one you can use in account {}",
@@ -237,8 +264,8 @@ fn pick_role(
                         account.account_id
                     ),
                     Some(format!(
-                        "`ssoexec roles --account-id {}` lists them",
-                        account.account_id
+                        "{near}the roles you can use there: {}",
+                        choices(&names.iter().map(|n| clean(n)).collect::<Vec<_>>())
                     )),
                 )
             });

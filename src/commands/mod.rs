@@ -30,6 +30,7 @@ use crate::settings::{Selection, Settings, Source};
 use crate::support::clock::Clock;
 use crate::support::env::{self, Env};
 use crate::support::exit::ExitStatus;
+use crate::support::picker;
 use crate::support::printer::Printer;
 use crate::support::terminal::Terminal;
 use std::collections::BTreeSet;
@@ -74,12 +75,25 @@ pub async fn run(mut cli: Cli, env: Env, printer: Printer) -> Result<ExitStatus,
         })
     };
     let mut settings = Settings::resolve(&cli, &env, load(&cli)?, home.clone())?;
-    if needs_profile(&cli)
-        && no_profile_given(&settings)
-        && let Some(name) = pick_profile(printer.terminal(), &settings.config).await
-    {
-        cli.target.profile = Some(name);
-        settings = Settings::resolve(&cli, &env, load(&cli)?, home)?;
+    if needs_profile(&cli) && no_profile_given(&settings) {
+        // `login` signs in to a session: with only one, there is nothing to ask.
+        let only_session = match settings
+            .config
+            .config
+            .sso_sessions
+            .keys()
+            .collect::<Vec<_>>()[..]
+        {
+            [only] if matches!(cli.command, Some(Command::Login(_))) => Some(only.clone()),
+            _ => None,
+        };
+        if let Some(session) = only_session {
+            cli.target.sso_session = Some(session);
+            settings = Settings::resolve(&cli, &env, load(&cli)?, home)?;
+        } else if let Some(name) = pick_profile(printer.terminal(), &settings.config).await {
+            cli.target.profile = Some(name);
+            settings = Settings::resolve(&cli, &env, load(&cli)?, home)?;
+        }
     }
     for w in &settings.warnings {
         printer.warn(w);
@@ -223,33 +237,35 @@ fn no_profile_given(settings: &Settings) -> bool {
         && settings.config.profile("default").is_none()
 }
 
-/// Lets the person at the terminal choose a profile of the config files (a numbered list; the
-/// filter-as-you-type picker of `configure` can take its place here). `None` when nobody can
-/// answer here, there is nothing to choose from, or the person chose nothing: the command then
-/// fails as it would without the picker.
+/// Lets the person at the terminal choose a profile of the config files with the one picker
+/// (`support::picker`). `None` when nobody can answer here, there is nothing to choose from, or
+/// the person gave up (Esc): the command then fails as it would without the picker.
 async fn pick_profile(terminal: &Terminal, config: &AwsConfig) -> Option<String> {
-    if !terminal.interactive() {
-        return None;
-    }
-    let names: BTreeSet<&String> = config
+    let names: Vec<&String> = config
         .config
         .profiles
         .keys()
         .chain(config.credentials.profiles.keys())
-        .collect();
-    let options: Vec<(String, String)> = names
+        .collect::<BTreeSet<_>>()
         .into_iter()
-        .map(|name| (name.clone(), describe_profile(config, name)))
         .collect();
-    let i = terminal
-        .choose(
-            "No profile given (--profile, AWS_PROFILE) and no [default] profile. Choose one:",
-            &options,
-        )
-        .await?;
-    let name = options[i].0.clone();
+    let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+    let items: Vec<String> = names
+        .iter()
+        .map(|name| {
+            let line = format!("{name:<width$}  {}", describe_profile(config, name));
+            line.trim_end().to_string()
+        })
+        .collect();
+    let i = picker::choose(
+        terminal,
+        "No profile given (--profile, PROFILE, SSOEXEC_PROFILE, AWS_PROFILE) and no [default] profile; choose one (type to filter)",
+        &items,
+    )
+    .await?;
+    let name = names[i].clone();
     terminal.write(&format!(
-        "Using profile {0} (next time: --profile {0}, or AWS_PROFILE={0}).\n",
+        "Using profile {0} (next time: ssoexec COMMAND {0}, or AWS_PROFILE={0}).\n",
         crate::support::text::clean(&crate::support::shell::word(&name))
     ));
     Some(name)

@@ -253,9 +253,15 @@ fn plan(app: &App, opts: &Options<'_>, spec: SinkSpec) -> Result<Plan, Error> {
             github = Some(GithubFiles::from_env(&app.env)?);
         }
         Renderer::Builtin(FormatKind::ComposeOverride) if opts.args.service.is_empty() => {
-            return Err(Error::Usage(
-                "the compose-override format needs at least one --service NAME".into(),
-            ));
+            let choices = match compose_services() {
+                Some((file, services)) if !services.is_empty() => {
+                    format!(": the services of {file} are {}", services.join(", "))
+                }
+                _ => " (no compose file here to list the services of)".into(),
+            };
+            return Err(Error::Usage(format!(
+                "the compose-override format needs at least one --service NAME{choices}"
+            )));
         }
         Renderer::Builtin(FormatKind::ExecCredential) if opts.args.cluster_name.is_none() => {
             return Err(Error::Usage(
@@ -283,6 +289,32 @@ fn plan(app: &App, opts: &Options<'_>, spec: SinkSpec) -> Result<Plan, Error> {
 /// Checks a file destination and returns what the renderer gets of its current content: merging
 /// formats and plugins get the text; a whole-file format replaces only credentials (or anything,
 /// with --force). Warns when git would commit the file.
+/// The compose file of the current directory (the names `docker compose` looks for) and its
+/// services, cleaned for the terminal: the choices for `--service`.
+fn compose_services() -> Option<(String, Vec<String>)> {
+    const LARGEST: u64 = 1 << 20;
+    let names = [
+        "compose.yaml",
+        "compose.yml",
+        "docker-compose.yaml",
+        "docker-compose.yml",
+    ];
+    let file = names
+        .into_iter()
+        .find(|n| std::fs::metadata(n).is_ok_and(|m| m.is_file()))?;
+    if std::fs::metadata(file).ok()?.len() > LARGEST {
+        return None;
+    }
+    let doc: serde_yaml::Value = serde_yaml::from_str(&std::fs::read_to_string(file).ok()?).ok()?;
+    let services = doc
+        .get("services")?
+        .as_mapping()?
+        .keys()
+        .filter_map(|k| k.as_str().map(crate::support::text::clean))
+        .collect();
+    Some((file.to_string(), services))
+}
+
 fn current_content(
     app: &App,
     force: bool,

@@ -1,5 +1,6 @@
 //! Where a person can be reached: decided once at start, then used for the login prompts (URL,
-//! code, QR, countdown), for questions (an MFA code, a profile to pick) and by `Printer`.
+//! code, QR, countdown), for questions (an MFA code; a profile to pick, through
+//! `support::picker`) and by `Printer`.
 //!
 //! The rule, as ssh and gpg reach a person whose program captured their stderr:
 //! 1. stdin and stderr are terminals: the person reads stderr and answers on stdin.
@@ -22,8 +23,6 @@ use std::sync::{Arc, Mutex};
 
 /// Longest answer read from a person (bytes); the rest of a longer line is discarded.
 const MAX_ANSWER: u64 = 1024;
-/// How often an unusable answer is asked again before giving up.
-const CHOICE_ATTEMPTS: usize = 3;
 
 /// How a person is reached.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -144,51 +143,29 @@ impl Terminal {
         Some(super::text::clean(&line).trim().to_string())
     }
 
-    /// Shows `options` (a name and a detail each) as a numbered list under `title` and asks for
-    /// a number or a name. `None` when nobody can answer, on an empty answer or end of input, or
-    /// after [`CHOICE_ATTEMPTS`] answers that match nothing.
-    pub async fn choose(&self, title: &str, options: &[(String, String)]) -> Option<usize> {
-        if !self.interactive() || options.is_empty() {
-            return None;
+    /// A `console` terminal for the picker (`support::picker`): stderr, or the controlling
+    /// terminal when stderr is captured (keys are read from stdin, which is that terminal).
+    /// `None` when nobody answers here.
+    pub fn console_term(&self) -> Option<dialoguer::console::Term> {
+        match self.inner.reach {
+            Reach::Stderr => Some(dialoguer::console::Term::stderr()),
+            Reach::ControllingTerminal => self.tty_term(),
+            Reach::Nobody => None,
         }
-        let width = options
-            .iter()
-            .map(|(n, _)| n.chars().count())
-            .max()
-            .unwrap_or(0);
-        let mut text = format!("{title}\n");
-        for (i, (name, detail)) in options.iter().enumerate() {
-            let line = format!("{:>4}) {:<width$}  {}", i + 1, name, detail);
-            text.push_str(super::text::clean(line.trim_end()).as_str());
-            text.push('\n');
-        }
-        self.write(&text);
-        let names: Vec<&str> = options.iter().map(|(n, _)| n.as_str()).collect();
-        for _ in 0..CHOICE_ATTEMPTS {
-            let answer = self
-                .ask(&format!("Number or name [1-{}]: ", options.len()))
-                .await?;
-            if answer.is_empty() {
-                return None;
-            }
-            if let Some(i) = pick(&answer, &names) {
-                return Some(i);
-            }
-            self.write(&format!(
-                "`{answer}` is not one of the choices; type a number from 1 to {} or a name.\n",
-                options.len()
-            ));
-        }
+    }
+
+    #[cfg(unix)]
+    fn tty_term(&self) -> Option<dialoguer::console::Term> {
+        let tty = self.inner.tty.as_ref()?;
+        let tty = tty.lock().unwrap_or_else(|p| p.into_inner());
+        let (read, write) = (tty.try_clone().ok()?, tty.try_clone().ok()?);
+        Some(dialoguer::console::Term::read_write_pair(read, write))
+    }
+
+    #[cfg(not(unix))]
+    fn tty_term(&self) -> Option<dialoguer::console::Term> {
         None
     }
-}
-
-/// The option an answer names: its number (1-based) or its exact text.
-fn pick(answer: &str, names: &[&str]) -> Option<usize> {
-    if let Ok(n) = answer.parse::<usize>() {
-        return (1..=names.len()).contains(&n).then(|| n - 1);
-    }
-    names.iter().position(|o| *o == answer)
 }
 
 /// One line, at most [`MAX_ANSWER`] bytes; `None` on end of input or a read error.
@@ -234,17 +211,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn answers_pick_by_number_or_name() {
-        let options = ["dev", "prod"];
-        assert_eq!(pick("1", &options), Some(0));
-        assert_eq!(pick("2", &options), Some(1));
-        assert_eq!(pick("prod", &options), Some(1));
-        assert_eq!(pick("0", &options), None);
-        assert_eq!(pick("3", &options), None);
-        assert_eq!(pick("staging", &options), None);
-    }
-
-    #[test]
     fn answers_are_one_bounded_line() {
         let read = |s: &'static str| read_answer(Box::new(s.as_bytes()));
         assert_eq!(read("123456\nmore\n").as_deref(), Some("123456\n"));
@@ -260,6 +226,6 @@ mod tests {
         assert!(!t.interactive());
         assert!(!t.shows_terminal());
         assert_eq!(t.ask("MFA code: ").await, None);
-        assert_eq!(t.choose("Pick", &[("a".into(), "".into())]).await, None);
+        assert!(t.console_term().is_none());
     }
 }

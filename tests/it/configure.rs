@@ -138,7 +138,28 @@ async fn without_a_terminal_it_never_asks() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         stderr(&out),
-        "error: 3 accounts are available: pass --account-id (without a terminal ssoexec does not ask)\nhint: see `ssoexec --help`\n"
+        // Before: "3 accounts are available: pass --account-id", without naming them.
+        "error: 3 accounts are available (without a terminal ssoexec does not ask): pass --account-id with one of 111111111111 (dev), 222222222222 (prod), 333333333333 (sandbox)\nhint: see `ssoexec --help`\n"
+    );
+    // Before: the hint was `ssoexec roles --account-id …`, which fails without a profile.
+    let out = sb.run(&[
+        "configure",
+        "--sso-session",
+        "corp",
+        "--account-id",
+        "111111111111",
+        "--role-name",
+        "Readonly",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    let hint = err
+        .lines()
+        .find(|l| l.starts_with("hint: "))
+        .unwrap_or_default();
+    assert!(
+        hint.starts_with("hint: did you mean `ReadOnly`? the roles you can use there: "),
+        "{err}"
     );
     let out = sb.run(&[
         "configure",

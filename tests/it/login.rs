@@ -511,7 +511,14 @@ async fn accounts_and_roles_follow_pagination() {
         v[0],
         serde_json::json!({"accountId": "111111111111", "accountName": "dev", "emailAddress": "dev@example.com"})
     );
-    let out = sb.run(&["roles", "--profile", "dev", "--account-id", "333333333333"]);
+    let out = sb.run(&[
+        "roles",
+        "--profile",
+        "dev",
+        "--account-id",
+        "333333333333",
+        "--json",
+    ]);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
         v,

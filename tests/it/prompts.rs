@@ -259,29 +259,34 @@ fn config_without_default() -> String {
     CONFIG[start..].to_string()
 }
 
-const PICKER: &str = "\
-No profile given (--profile, AWS_PROFILE) and no [default] profile. Choose one:
-   1) dev     111111111111 ReadOnly
-   2) legacy  111111111111 Admin
-   3) prod    222222222222 ReadOnly
-   4) static
-Number or name [1-4]: ";
+/// The picker's prompt, and two of its rows (name, then account and role).
+const PICKER: &str = "No profile given (--profile, PROFILE, SSOEXEC_PROFILE, AWS_PROFILE) and no [default] profile; choose one (type to filter)";
+const ROWS: [&str; 2] = [
+    "legacy  111111111111 Admin",
+    "prod    222222222222 ReadOnly",
+];
 
 #[tokio::test(flavor = "multi_thread")]
-async fn without_a_profile_the_person_picks_one_by_number() {
+async fn without_a_profile_the_person_picks_one_by_typing_part_of_it() {
     let sb = Sandbox::new().await;
     sb.write_config(&config_without_default());
     sb.login("dev");
     let (out, _) = files(&sb);
+    // Before: a numbered list answered with a number.
     let (code, screen) = on_pty(
         &sb,
         &format!("exec {} export --format env >{}", bin(), sh_word(&out)),
-        "3\n",
+        "pro\r",
     );
     assert_eq!(code, Some(0), "{screen}");
     assert!(screen.contains(PICKER), "{screen}");
+    for row in ROWS {
+        assert!(screen.contains(row), "{row}: {screen}");
+    }
     assert!(
-        screen.contains("Using profile prod (next time: --profile prod, or AWS_PROFILE=prod).\n"),
+        screen.contains(
+            "Using profile prod (next time: ssoexec COMMAND prod, or AWS_PROFILE=prod).\n"
+        ),
         "{screen}"
     );
     let env = read(&out);
@@ -304,29 +309,29 @@ async fn the_picker_reaches_a_terminal_behind_captured_stderr_and_asks_again() {
     sb.write_config(&config_without_default());
     sb.login("dev");
     let (out, err) = files(&sb);
-    let (code, screen) = on_pty(
-        &sb,
-        &format!(
-            "exec {} export --format env >{} 2>{}",
-            bin(),
-            sh_word(&out),
-            sh_word(&err)
-        ),
-        "9\nlegacy\n",
+    let line = format!(
+        "exec {} export --format env >{} 2>{}",
+        bin(),
+        sh_word(&out),
+        sh_word(&err)
     );
+    // Before: configure's picker drew on stderr, so it could not work with stderr captured.
+    let (code, screen) = on_pty(&sb, &line, "leg\r");
     assert_eq!(code, Some(0), "{screen}\n{}", read(&err));
     assert!(screen.contains(PICKER), "{screen}");
-    assert!(
-        screen.contains("`9` is not one of the choices; type a number from 1 to 4 or a name.\nNumber or name [1-4]: "),
-        "{screen}"
-    );
     assert!(screen.contains("Using profile legacy"), "{screen}");
     assert_eq!(read(&err), "");
     assert!(read(&out).starts_with("export AWS_ACCESS_KEY_ID=ASIAMOCK"));
+    // Enter with nothing matching picks nothing (before: an unknown answer, three times, fell
+    // through to `default`); the picker waits until the person picks or gives up (Esc).
+    let (code, screen) = on_pty(&sb, &line, "zzz\r\x1b");
+    assert_eq!(code, Some(1), "{screen}\n{}", read(&err));
+    assert!(screen.contains("zzz"), "{screen}");
+    assert!(!screen.contains("Using profile"), "{screen}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn an_empty_answer_or_no_terminal_fails_as_without_a_picker() {
+async fn giving_up_or_no_terminal_fails_as_without_a_picker() {
     let sb = Sandbox::new().await;
     sb.write_config(&config_without_default());
     let not_found = format!(
@@ -340,7 +345,7 @@ async fn an_empty_answer_or_no_terminal_fails_as_without_a_picker() {
     let (code, screen) = on_pty(
         &sb,
         &format!("exec {} export --format env 2>{}", bin(), sh_word(&err)),
-        "\n",
+        "\x1b",
     );
     assert_eq!(code, Some(1), "{screen}");
     assert!(screen.contains(PICKER), "{screen}");
@@ -353,5 +358,23 @@ async fn an_empty_answer_or_no_terminal_fails_as_without_a_picker() {
         "",
     );
     assert_eq!(code, Some(0), "{screen}");
-    assert!(!screen.contains("Choose one"), "{screen}");
+    assert!(!screen.contains("choose one"), "{screen}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn login_with_one_sso_session_and_kubeconfig_all_never_ask_for_a_profile() {
+    let sb = Sandbox::new().await;
+    sb.write_config(&config_without_default());
+    // Before: login showed the list of profiles although they all sign in to sso-session corp.
+    let (code, screen) = on_pty(&sb, &format!("exec {} login --device-code", bin()), "");
+    assert_eq!(code, Some(0), "{screen}");
+    assert!(!screen.contains(PICKER), "{screen}");
+    assert_eq!(sb.mock.count(Op::CreateTokenDevice), 1);
+    // Before: `kubeconfig --all` asked for a profile it does not use.
+    let (_, screen) = on_pty(
+        &sb,
+        &format!("exec {} kubeconfig --all --dry-run", bin()),
+        "\x1b",
+    );
+    assert!(!screen.contains(PICKER), "{screen}");
 }

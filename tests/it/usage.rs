@@ -607,7 +607,7 @@ async fn tables_have_headers_on_a_terminal() {
             .unwrap();
         assert!(out.status.success(), "{args}: {}", stdout(&out));
         assert!(stdout(&out).contains(header), "{args}: {}", stdout(&out));
-        // On a pipe: JSON (accounts, roles) or the bare listing (status), unchanged.
+        // On a pipe: the rows without the header.
         let piped = sb.run(&args.split(' ').collect::<Vec<_>>());
         assert!(
             !stdout(&piped).contains("ACCOUNT "),
@@ -862,7 +862,8 @@ async fn one_order_chooses_the_profile_in_every_command() {
     let sb = Sandbox::new().await;
     sb.login("dev");
     // flag > word > SSOEXEC_PROFILE > AWS_PROFILE > AWS_DEFAULT_PROFILE > default.
-    let rows: &[(&[&str], &[(&str, &str)], &str)] = &[
+    type Row<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+    let rows: &[Row] = &[
         (&[], &[], "[default]"),
         (&[], &[("AWS_DEFAULT_PROFILE", "prod")], "[prod]"),
         (
@@ -1194,4 +1195,114 @@ async fn sso_region_is_checked_like_region() {
         err,
         "error: region = \"mars-1\" from --region is not valid: a region is lower-case words and a number joined by dashes, like eu-west-1\nhint: fix --region\n"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_404_says_what_to_check() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    let wrong = format!("{}/not-the-portal", sb.mock.uri());
+    // Before: "GetRoleCredentials failed: HTTP 404" and no hint.
+    let (code, _, err) = err_of(
+        &sb,
+        &["credential-process", "dev"],
+        &[("AWS_ENDPOINT_URL_SSO", &wrong)],
+    );
+    assert_eq!(code, Some(1), "{err}");
+    let hint = err
+        .lines()
+        .find(|l| l.starts_with("hint: "))
+        .unwrap_or_else(|| panic!("{err}"));
+    assert_eq!(
+        hint,
+        "hint: the server has no such API: check the region (sso_region for the portal and login, region for STS and EKS) and any AWS_ENDPOINT_URL_* override",
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn accounts_on_a_pipe_are_one_a_line_and_exec_without_a_program_is_the_shell() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    // Before: pretty JSON unless on a terminal, so `accounts | grep prod` printed `"accountName": "prod",`.
+    let out = sb.run(&["accounts", "dev"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert_eq!(text.lines().count(), 3, "{text}");
+    let prod = text.lines().find(|l| l.contains("prod")).unwrap();
+    assert!(prod.starts_with("222222222222  prod"), "{text}");
+    let out = sb.run(&["accounts", "dev", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 3);
+    let out = sb.run(&["roles", "dev", "--account-id", "222222222222"]);
+    assert!(
+        stdout(&out)
+            .lines()
+            .all(|l| l.starts_with("222222222222  ")),
+        "{}",
+        stdout(&out)
+    );
+    // Before: `exec --profile dev` with no program was a usage error; now the shell, as
+    // `ssoexec --profile dev` starts.
+    let out = sb
+        .cmd()
+        .args(["exec", "--profile", "dev"])
+        .env("SHELL", "/bin/sh")
+        .write_stdin("echo \"shell for $SSOEXEC_PROFILE\"\n")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "shell for dev\n");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn compose_override_without_a_service_lists_the_services() {
+    let sb = Sandbox::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let run = || {
+        let out = sb
+            .cmd()
+            .current_dir(dir.path())
+            .args(["export", "dev", "--format", "compose-override"])
+            .output()
+            .unwrap();
+        (out.status.code(), stderr(&out))
+    };
+    // Before: "needs at least one --service NAME", whatever the compose file holds.
+    assert_eq!(
+        run(),
+        (Some(2), "error: the compose-override format needs at least one --service NAME (no compose file here to list the services of)\nhint: see `ssoexec --help`\n".to_string())
+    );
+    std::fs::write(
+        dir.path().join("compose.yaml"),
+        "services:\n  app:\n    image: x\n  db:\n    image: y\n",
+    )
+    .unwrap();
+    assert_eq!(
+        run(),
+        (Some(2), "error: the compose-override format needs at least one --service NAME: the services of compose.yaml are app, db\nhint: see `ssoexec --help`\n".to_string())
+    );
+    assert_eq!(sb.mock.total_requests(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_url_in_a_message_shows_its_redacted_values_as_an_ellipsis() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    let (code, _, err) = err_of(
+        &sb,
+        &["credential-process", "dev"],
+        &[
+            ("AWS_ENDPOINT_URL_SSO", "http://127.0.0.1:9"),
+            ("SSOEXEC_HTTP_TIMEOUT", "2"),
+        ],
+    );
+    assert_eq!(code, Some(1), "{err}");
+    // Before: `?account_id=%E2%80%A6&role_name=%E2%80%A6`.
+    assert!(
+        err.starts_with("error: GetRoleCredentials could not reach http://127.0.0.1:9/federation/credentials?role_name=…&account_id=…")
+            || err.starts_with("error: GetRoleCredentials could not reach http://127.0.0.1:9/federation/credentials?account_id=…&role_name=…"),
+        "{err}"
+    );
+    assert!(!err.contains("%E2%80%A6"), "{err}");
 }
