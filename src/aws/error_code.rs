@@ -23,6 +23,8 @@ pub enum ErrorCode {
     Unauthorized,
     ResourceNotFound,
     TooManyRequests,
+    /// The portal's answer for a role the person may not use.
+    Forbidden,
     // STS (query protocol codes).
     StsAccessDenied,
     StsExpiredToken,
@@ -33,6 +35,10 @@ pub enum ErrorCode {
     Throttling,
     // EKS.
     UnauthorizedOperation,
+    /// EKS's "slow down" (STS's is [`ErrorCode::Throttling`]).
+    EksThrottling,
+    /// EKS: the signing key is unknown (an expired or foreign access key).
+    UnrecognizedClient,
     /// Any code not listed, as the service named it.
     Other(String),
 }
@@ -65,6 +71,7 @@ const NAMES: &[(ErrorCode, &str)] = &[
     (ErrorCode::Unauthorized, "UnauthorizedException"),
     (ErrorCode::ResourceNotFound, "ResourceNotFoundException"),
     (ErrorCode::TooManyRequests, "TooManyRequestsException"),
+    (ErrorCode::Forbidden, "ForbiddenException"),
     (ErrorCode::StsAccessDenied, "AccessDenied"),
     (ErrorCode::StsExpiredToken, "ExpiredToken"),
     (ErrorCode::InvalidIdentityToken, "InvalidIdentityToken"),
@@ -73,6 +80,8 @@ const NAMES: &[(ErrorCode, &str)] = &[
     (ErrorCode::InvalidClientTokenId, "InvalidClientTokenId"),
     (ErrorCode::Throttling, "Throttling"),
     (ErrorCode::UnauthorizedOperation, "UnauthorizedOperation"),
+    (ErrorCode::EksThrottling, "ThrottlingException"),
+    (ErrorCode::UnrecognizedClient, "UnrecognizedClientException"),
 ];
 
 impl ErrorCode {
@@ -117,7 +126,10 @@ impl ErrorCode {
     pub fn is_throttling(&self) -> bool {
         matches!(
             self,
-            ErrorCode::TooManyRequests | ErrorCode::Throttling | ErrorCode::SlowDown
+            ErrorCode::TooManyRequests
+                | ErrorCode::Throttling
+                | ErrorCode::EksThrottling
+                | ErrorCode::SlowDown
         )
     }
 
@@ -136,12 +148,6 @@ impl ErrorCode {
 impl fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-
-impl PartialEq<&str> for ErrorCode {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
     }
 }
 

@@ -188,7 +188,7 @@ async fn static_keys_in_the_shared_credentials_file_are_a_source() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr(&out).starts_with(&format!("error: cannot assume {ROLE_A}: AssumeRole failed: The request signature we calculated does not match")),
+        stderr(&out).starts_with(&format!("error: cannot assume {ROLE_A}\n  caused by: AssumeRole failed: The request signature we calculated does not match")),
         "{}",
         stderr(&out)
     );
