@@ -151,6 +151,15 @@ impl fmt::Display for ErrorCode {
     }
 }
 
+/// Tests may compare with the wire name; domain code matches variants (there is no such impl
+/// outside tests, so a string comparison does not compile there).
+#[cfg(test)]
+impl PartialEq<&str> for ErrorCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
