@@ -78,6 +78,9 @@ pub enum Error {
     Usage(String),
     #[error("interrupted")]
     Interrupted,
+    /// Neither `HOME` nor `USERPROFILE` names a home directory.
+    #[error("cannot find the home directory (HOME is not set)")]
+    NoHome,
     /// The command to run could not be started; `code` is the shell's (127 not found, 126 not executable).
     #[error("{message}")]
     Exec { message: String, code: i32 },
@@ -138,87 +141,16 @@ impl Error {
             Error::LoginFailed { hint, .. }
             | Error::Failed { hint, .. }
             | Error::Caused { hint, .. } => hint.clone(),
-            Error::Config(e) => config_hint(e),
+            Error::Config(e) => e.hint(),
             Error::Http(e) => e.hint(),
             Error::Eks(e) => e.hint(),
             Error::Cache(e) => e.hint(),
             Error::Domain(d) => d.0.hint(),
             Error::Usage(_) => Some("see `ssoexec --help`".into()),
+            Error::NoHome => Some("set HOME".into()),
             Error::Stdout(_) | Error::Interrupted | Error::Exec { .. } => None,
         }
     }
-}
-
-fn config_hint(e: &ConfigError) -> Option<String> {
-    let did_you_mean = |s: &Option<String>| {
-        s.as_ref()
-            .map(|s| format!("did you mean `{s}`? "))
-            .unwrap_or_default()
-    };
-    Some(match e {
-        ConfigError::ProfileNotFound {
-            suggestion, origin, ..
-        } => match origin.strip_prefix(" from ") {
-            Some(var) => format!(
-                "{}fix {var}, or pass --profile NAME; list profiles with `ssoexec status`",
-                did_you_mean(suggestion)
-            ),
-            None => format!(
-                "{}list profiles with `ssoexec status`, or pass --profile NAME",
-                did_you_mean(suggestion)
-            ),
-        },
-        ConfigError::UnknownSession { suggestion, .. } => format!(
-            "{}an [sso-session NAME] section names a session; `ssoexec configure` can write one",
-            did_you_mean(suggestion)
-        ),
-        ConfigError::NothingConfigured { .. } => {
-            "run `ssoexec configure` to sign in and write a profile".into()
-        }
-        ConfigError::MissingFlags { what, .. } => format!(
-            "pass --account-id ID --role-name NAME; `ssoexec roles {what}` lists the ones you can use"
-        ),
-        ConfigError::MissingKeys { .. } => {
-            "an SSO profile needs sso_session (or sso_start_url and sso_region), sso_account_id and sso_role_name; `ssoexec configure` can write one".into()
-        }
-        ConfigError::NotSso { .. } => {
-            "give the profile SSO keys (sso_session or sso_start_url and sso_region, sso_account_id, sso_role_name), or role_arn with source_profile; `ssoexec configure` can write one".into()
-        }
-        ConfigError::SourceLoop { .. } => {
-            "make one profile of the loop get its credentials elsewhere (SSO keys, static keys, or credential_source)".into()
-        }
-        ConfigError::ChainTooLong { .. } => {
-            "point a profile near the start of the chain at SSO keys, static keys or credential_source".into()
-        }
-        ConfigError::BothSources { .. } | ConfigError::NoSource { .. } => {
-            "a profile with role_arn needs exactly one of source_profile and credential_source".into()
-        }
-        ConfigError::SourceNotFound { .. } | ConfigError::SourceWithoutCredentials { .. } => {
-            "point source_profile at a profile with SSO keys, static keys or its own role_arn".into()
-        }
-        ConfigError::Unsupported { .. } => {
-            "use source_profile (an SSO profile or static keys) or credential_source = Environment".into()
-        }
-        ConfigError::Invalid {
-            in_file: false,
-            suggestion,
-            origin,
-            ..
-        } => format!(
-            "{}fix {}",
-            did_you_mean(suggestion),
-            origin.strip_prefix("from ").unwrap_or(origin)
-        ),
-        ConfigError::Invalid {
-            in_file: true,
-            suggestion,
-            ..
-        } => format!(
-            "{}fix the file named above; `ssoexec configure` can write a valid profile",
-            did_you_mean(suggestion)
-        ),
-        _ => "fix the file named above; `ssoexec configure` can write a valid profile".into(),
-    })
 }
 
 /// Writes the one stdout document. A closed pipe (the reader went away) is not an error.

@@ -214,7 +214,7 @@ pub async fn list_clusters(
         let page: ClusterPage = client::json(LIST, response)
             .await
             .map_err(|e| match e.api() {
-                Some(a) if a.code.is_access_denied() || a.code == "UnrecognizedClientException" => {
+                Some(a) if a.code.is_access_denied() || a.code == ErrorCode::UnrecognizedClient => {
                     EksError::ListDenied {
                         region: region.into(),
                         message: a.message.clone(),

@@ -15,9 +15,8 @@ const MAX_BACKOFF: Duration = Duration::from_secs(5);
 /// The service said "slow down": the portal's `TooManyRequestsException`, STS `Throttling`,
 /// EKS `ThrottlingException`, or any 429.
 pub fn is_throttled(e: &HttpError) -> bool {
-    e.api().is_some_and(|a| {
-        a.status == 429 || a.code.is_throttling() || a.code == "ThrottlingException"
-    })
+    e.api()
+        .is_some_and(|a| a.status == 429 || a.code.is_throttling())
 }
 
 /// The wait before round `round` (1-based): uniform in [0, min(MAX, BASE·2^(round-1))].

@@ -27,6 +27,58 @@ use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::path::PathBuf;
 
+/// What can go wrong in a step, besides the layers' own errors.
+#[derive(Debug, thiserror::Error)]
+enum GithubError {
+    /// No usable cached token and no `login: device-code`: CI cannot sign in by itself.
+    #[error("{reason}")]
+    SignInNeeded {
+        reason: String,
+        login_command: String,
+    },
+    /// The `sso-token-cache` input does not parse. serde's own message can quote the input,
+    /// secrets and all, so only where it failed is kept.
+    #[error(
+        "the sso-token-cache input is not an AWS CLI token cache file: {what} (line {line}, column {column})"
+    )]
+    TokenCacheUnreadable {
+        what: &'static str,
+        line: usize,
+        column: usize,
+    },
+    /// The `sso-token-cache` input parses but holds an unusable value.
+    #[error("the sso-token-cache input: {0}")]
+    TokenCacheInvalid(String),
+    #[error("cannot write the state of this step")]
+    StateWrite(#[source] serde_json::Error),
+    #[error("cannot read {}", path.display())]
+    StateRead {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{} is not an ssoexec github state file", path.display())]
+    StateParse {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+impl crate::error::Diagnostic for GithubError {
+    fn hint(&self) -> Option<String> {
+        match self {
+            GithubError::SignInNeeded { login_command, .. } => Some(format!("set the `login: device-code` input to sign in from the log, or pass a token cache in `sso-token-cache` (locally: {login_command})")),
+            GithubError::TokenCacheUnreadable { .. } => Some("paste the whole ~/.aws/sso/cache/<sha1>.json of a signed-in machine into the secret, as it is (not JSON-encoded again)".into()),
+            GithubError::StateRead { .. } => Some(
+                "run `ssoexec github` (or the action) once earlier in this job before --refresh".into(),
+            ),
+            GithubError::TokenCacheInvalid(_) | GithubError::StateWrite(_) | GithubError::StateParse { .. } => None,
+        }
+    }
+}
+crate::diagnostic_error!(GithubError);
+
 /// Where credentials come from.
 #[derive(Serialize, Deserialize, Debug, Clone)]
 #[serde(tag = "mode", rename_all = "kebab-case")]
@@ -648,13 +700,19 @@ async fn identity_center(
     } else {
         LoginPermission::Never
     };
-    let creds = role_credentials(app, &target, permission).await.map_err(|e| match e {
-        Error::LoginRequired { reason, login_command } if !*device_code_login => Error::failed(
-            reason,
-            Some(format!("set the `login: device-code` input to sign in from the log, or pass a token cache in `sso-token-cache` (locally: {login_command})")),
-        ),
-        other => other,
-    })?;
+    let creds = role_credentials(app, &target, permission)
+        .await
+        .map_err(|e| match e {
+            Error::LoginRequired {
+                reason,
+                login_command,
+            } if !*device_code_login => GithubError::SignInNeeded {
+                reason,
+                login_command,
+            }
+            .into(),
+            other => other,
+        })?;
     Ok((creds, None))
 }
 
@@ -682,14 +740,11 @@ fn install_token_cache(app: &App, session: &SsoSession, json: &str) -> Result<()
             serde_json::error::Category::Eof => "its JSON is cut short",
             _ => "it is not an object with accessToken and expiresAt strings",
         };
-        Error::failed(
-            format!(
-                "the sso-token-cache input is not an AWS CLI token cache file: {what} (line {}, column {})",
-                e.line(),
-                e.column()
-            ),
-            Some("paste the whole ~/.aws/sso/cache/<sha1>.json of a signed-in machine into the secret, as it is (not JSON-encoded again)".into()),
-        )
+        GithubError::TokenCacheUnreadable {
+            what,
+            line: e.line(),
+            column: e.column(),
+        }
     })?;
     let mut masks = mask_line(file.access_token.expose());
     for s in [&file.refresh_token, &file.client_secret]
@@ -699,8 +754,7 @@ fn install_token_cache(app: &App, session: &SsoSession, json: &str) -> Result<()
         masks.push_str(&mask_line(s.expose()));
     }
     write_stdout(masks.as_bytes())?;
-    let t = token::SsoToken::from_file(file)
-        .map_err(|why| Error::failed(format!("the sso-token-cache input: {why}"), None))?;
+    let t = token::SsoToken::from_file(file).map_err(GithubError::TokenCacheInvalid)?;
     token::store(&token::path(&app.settings.paths.sso_cache, session), &t)?;
     Ok(())
 }
@@ -720,8 +774,7 @@ fn state_path(app: &App) -> PathBuf {
 
 fn save_state(app: &App, inputs: &Inputs) -> Result<PathBuf, Error> {
     let path = state_path(app);
-    let bytes = serde_json::to_vec_pretty(inputs)
-        .map_err(|e| Error::caused("cannot write the state of this step", None, e))?;
+    let bytes = serde_json::to_vec_pretty(inputs).map_err(GithubError::StateWrite)?;
     if let Some(dir) = path.parent() {
         atomic::ensure_dir(dir).or_else(|e| if dir.is_dir() { Ok(()) } else { Err(e) })?;
     }
@@ -731,23 +784,14 @@ fn save_state(app: &App, inputs: &Inputs) -> Result<PathBuf, Error> {
 
 fn load_state(app: &App) -> Result<Inputs, Error> {
     let path = state_path(app);
-    let bytes = std::fs::read(&path).map_err(|e| {
-        Error::caused(
-            format!("cannot read {}", path.display()),
-            Some(
-                "run `ssoexec github` (or the action) once earlier in this job before --refresh"
-                    .into(),
-            ),
-            e,
-        )
+    let bytes = std::fs::read(&path).map_err(|source| GithubError::StateRead {
+        path: path.clone(),
+        source,
     })?;
-    serde_json::from_slice(&bytes).map_err(|e| {
-        Error::caused(
-            format!("{} is not an ssoexec github state file", path.display()),
-            None,
-            e,
-        )
-    })
+    Ok(
+        serde_json::from_slice(&bytes)
+            .map_err(|source| GithubError::StateParse { path, source })?,
+    )
 }
 
 #[cfg(test)]

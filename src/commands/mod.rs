@@ -292,10 +292,5 @@ fn home_dir(env: &Env) -> Result<PathBuf, Error> {
     env.get(env::HOME)
         .or_else(|| env.get(env::USERPROFILE))
         .map(PathBuf::from)
-        .ok_or_else(|| {
-            Error::failed(
-                "cannot find the home directory (HOME is not set)",
-                Some("set HOME".into()),
-            )
-        })
+        .ok_or(Error::NoHome)
 }

@@ -4,8 +4,8 @@
 //! and the source is not even resolved. Otherwise the per-key sidecar lock and a re-check make N
 //! parallel callers send one AssumeRole. An MFA code is asked on the terminal; without one, the
 //! caller gets exit 3 as for a needed login.
-use super::Credentials;
 use super::sso::{FALLBACK_MIN_LEFT, LoginPermission};
+use super::{Credentials, CredentialsError};
 use crate::app::App;
 use crate::aws::client::HttpError;
 use crate::aws::error_code::ErrorCode;
@@ -177,14 +177,12 @@ fn refusal(request: &AssumeRoleRequest<'_>, source: &Credentials, e: HttpError) 
     } else {
         None
     };
-    Error::failed(
-        format!(
-            "cannot assume {}: {}",
-            request.role_arn,
-            clean(&e.to_string())
-        ),
+    CredentialsError::AssumeRoleRefused {
+        role_arn: clean(request.role_arn),
         hint,
-    )
+        source: e,
+    }
+    .into()
 }
 
 /// Asks for the MFA code on the terminal (like botocore's `getpass` prompt); without a terminal,
@@ -215,10 +213,7 @@ async fn mfa_code(app: &App, hop: &AssumeRole, serial: &str) -> Result<String, E
     };
     let code = line.trim().to_string();
     if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(Error::failed(
-            "the MFA code must be the 6 digits your device shows",
-            Some("try again with the current code".into()),
-        ));
+        return Err(CredentialsError::BadMfaCode.into());
     }
     Ok(code)
 }

@@ -3,12 +3,14 @@
 //! web identity (a CI OIDC token exchanged with STS). Every consumer (commands, exec, kube,
 //! github) asks [`resolve`]; nothing here knows who asks.
 pub mod assume_role;
+pub mod error;
 pub mod signout;
 pub mod sso;
 pub mod variables;
 pub mod web_identity;
 
 pub use crate::aws::credentials::Credentials;
+pub use error::CredentialsError;
 pub use sso::LoginPermission;
 
 use crate::app::App;
@@ -51,11 +53,6 @@ fn environment(app: &App) -> Result<Credentials, Error> {
             expiration: None,
             account_id: None,
         }),
-        _ => Err(Error::failed(
-            format!(
-                "credential_source = Environment, but {AWS_ACCESS_KEY_ID} and {AWS_SECRET_ACCESS_KEY} are not both set"
-            ),
-            Some("export the source credentials in the environment, or use source_profile".into()),
-        )),
+        _ => Err(CredentialsError::EnvironmentKeysMissing.into()),
     }
 }

@@ -4,6 +4,7 @@
 use crate::app::App;
 use crate::cache::{Lookup, assume_role, eks_token, role, token};
 use crate::config::SsoSession;
+use crate::credentials::CredentialsError;
 use crate::error::Error;
 use crate::support::atomic;
 use crate::support::lock::{self, Activity, LockGuard};
@@ -140,10 +141,7 @@ async fn take(app: &App, lock_dir: &Path, name: &str) -> Result<LockGuard, Error
     )
     .await
     .map_err(|e| match e {
-        crate::cache::CacheError::HeldByLogin { .. } => Error::failed(
-            "a login is in progress in another terminal; not signing out under it",
-            Some("finish or cancel that login (Ctrl-C), then run logout again".into()),
-        ),
+        crate::cache::CacheError::HeldByLogin { .. } => CredentialsError::LogoutUnderLogin.into(),
         e => e.into(),
     })
 }

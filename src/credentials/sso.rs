@@ -1,8 +1,9 @@
 //! The source chain: cached role credentials → SSO token (cache → refresh → login) →
 //! GetRoleCredentials. The fast path reads one file: no lock, no socket, no TLS. Everything slower
 //! runs under a per-key sidecar lock with a re-check after locking, so N callers make one request.
-use super::Credentials;
+use super::{Credentials, CredentialsError};
 use crate::app::App;
+use crate::aws::error_code::ErrorCode;
 use crate::cache::token::{self, SsoToken};
 use crate::cache::{Lookup, marker, role};
 use crate::config::{SsoSession, SsoTarget};
@@ -167,7 +168,7 @@ pub async fn role_credentials(
         .await
     {
         Ok(c) => c,
-        Err(e) if e.api().is_some_and(|a| a.code == "UnauthorizedException") => {
+        Err(e) if e.api().is_some_and(|a| a.code == ErrorCode::Unauthorized) => {
             // The portal no longer accepts the token (signed out elsewhere, session ended).
             drop_rejected_token(app, &target.session, &token).await?;
             if permission == LoginPermission::Never {
@@ -220,23 +221,21 @@ fn session_ended(app: &App, session: &SsoSession) -> Error {
 }
 
 fn role_error(app: &App, target: &SsoTarget, e: crate::aws::client::HttpError) -> Error {
-    match e.api().map(|a| a.code.as_str()) {
-        Some("ForbiddenException" | "ResourceNotFoundException" | "AccessDeniedException") => {
-            Error::failed(
-                format!(
-                    "no access to role {} in account {} ({})",
-                    target.role_name,
-                    target.account_id,
-                    e.api().map(|a| a.message.as_str()).unwrap_or_default()
-                ),
-                Some(format!(
-                    "list what you can use with `ssoexec roles --account-id {}{}`",
+    match e.api().map(|a| &a.code) {
+        Some(ErrorCode::Forbidden | ErrorCode::ResourceNotFound | ErrorCode::AccessDenied) => {
+            CredentialsError::NoRoleAccess {
+                role_name: target.role_name.clone(),
+                account_id: target.account_id.clone(),
+                roles_command: format!(
+                    "ssoexec roles --account-id {}{}",
                     target.account_id,
                     profile_flag(app)
-                )),
-            )
+                ),
+                source: e,
+            }
+            .into()
         }
-        Some("UnauthorizedException") => session_ended(app, &target.session),
+        Some(ErrorCode::Unauthorized) => session_ended(app, &target.session),
         _ => e.into(),
     }
 }

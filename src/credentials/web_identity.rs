@@ -1,7 +1,7 @@
 //! Web identity: an OIDC token (a CI job's, e.g. GitHub Actions') exchanged with STS
 //! `AssumeRoleWithWebIdentity` for role credentials. Unsigned: the token is the proof. See
 //! `docs/sts.md`.
-use super::Credentials;
+use super::{Credentials, CredentialsError};
 use crate::app::App;
 use crate::aws::client::HttpError;
 use crate::aws::sts::parse_assumed_role;
@@ -91,10 +91,7 @@ pub async fn assume_role_with_web_identity(
                 attempt += 1;
                 continue;
             }
-            return Err(Error::failed(
-                format!("every one of {attempts} attempts returned a secret access key with special characters"),
-                Some("raise retry-max-attempts, or drop special-characters-workaround if the tool reading the key handles + and /".into()),
-            ));
+            return Err(CredentialsError::SpecialCharacters { attempts }.into());
         }
         break (creds, arn);
     };
@@ -107,15 +104,16 @@ fn assumed(
     request: &WebIdentityRequest<'_>,
     explain: &impl Fn() -> String,
 ) -> Result<(Credentials, Option<String>), Error> {
-    let xml = result.map_err(|e| match e {
-        HttpError::Api(a) => Error::failed(
-            format!(
-                "STS refused AssumeRoleWithWebIdentity for {}: {} ({})",
-                request.role_arn, a.message, a.code
-            ),
-            Some(explain()),
-        ),
-        other => other.into(),
+    let xml = result.map_err(|e| -> Error {
+        match e {
+            api @ HttpError::Api(_) => CredentialsError::WebIdentityRefused {
+                role_arn: request.role_arn.to_owned(),
+                explanation: explain(),
+                source: api,
+            }
+            .into(),
+            other => other.into(),
+        }
     })?;
     let assumed = parse_assumed_role("AssumeRoleWithWebIdentity", &xml)?;
     let mut creds = assumed.credentials;

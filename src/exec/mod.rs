@@ -27,6 +27,11 @@ pub enum ExecError {
     },
     #[error("refusing to serve credentials on the non-loopback address {addr} {why}")]
     WeakToken { addr: SocketAddr, why: String },
+    /// A value for the child's environment that no environment variable can carry.
+    #[error(
+        "cannot give {name} to the command: its value holds a NUL byte, which no environment variable can carry"
+    )]
+    NulInValue { name: &'static str },
 }
 
 impl crate::error::Diagnostic for ExecError {
@@ -39,6 +44,9 @@ impl crate::error::Diagnostic for ExecError {
             ExecError::Listen { .. } => {
                 Some("pick a free port, or omit --bind for a random one on 127.0.0.1".into())
             }
+            ExecError::NulInValue { .. } => Some(
+                "the credentials server returned a malformed value; try again, and report it if it persists".into(),
+            ),
             _ => None,
         }
     }

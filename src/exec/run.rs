@@ -43,12 +43,7 @@ fn start_error(argv: &[OsString], e: std::io::Error) -> Error {
 /// cannot run (the OS refuses the whole exec).
 fn check_values(env: &ChildEnv) -> Result<(), Error> {
     match env.set.iter().find(|(_, v)| v.contains('\0')) {
-        Some((k, _)) => Err(Error::failed(
-            format!(
-                "cannot give {k} to the command: its value holds a NUL byte, which no environment variable can carry"
-            ),
-            Some("the credentials server returned a malformed value; try again, and report it if it persists".into()),
-        )),
+        Some((name, _)) => Err(ExecError::NulInValue { name }.into()),
         None => Ok(()),
     }
 }

@@ -409,10 +409,11 @@ fn render(
                     kind.build(params(None)).write(ctx, &mut out)?;
                 }
                 Err(e @ OutputError::Merge { .. }) => {
-                    return Err(Error::failed(
-                        format!("{}: {e}", plan.destination),
-                        e.hint(),
-                    ));
+                    return Err(OutputError::MergeInto {
+                        destination: plan.destination.to_string(),
+                        source: Box::new(e),
+                    }
+                    .into());
                 }
                 Err(e) => return Err(e.into()),
             }

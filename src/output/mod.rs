@@ -58,6 +58,13 @@ pub enum OutputError {
     /// The file a merging format would update cannot be read as that format.
     #[error("cannot merge into the existing file: {why}")]
     Merge { why: String },
+    /// [`OutputError::Merge`] for one destination of a run.
+    #[error("cannot update {destination}")]
+    MergeInto {
+        destination: String,
+        #[source]
+        source: Box<OutputError>,
+    },
     /// A GitHub file-command entry that the runner would read back wrong.
     #[error(transparent)]
     Github(#[from] crate::github::StepError),
@@ -91,7 +98,7 @@ impl OutputError {
             OutputError::Unrepresentable { .. } => {
                 Some("the env, json and compose formats carry any value".into())
             }
-            OutputError::Merge { .. } => {
+            OutputError::Merge { .. } | OutputError::MergeInto { .. } => {
                 Some("pass --force to replace the file instead of merging into it".into())
             }
             OutputError::Plugin { .. } => {

@@ -13,8 +13,15 @@ pub enum Clock {
 
 impl Clock {
     /// The system clock unless `SSOEXEC_TEST_NOW` pins it. An unparsable pin is an error, not ignored.
+    /// The pin is a test seam: only debug builds (what `cargo test` runs) read it, so an
+    /// installed (release) ssoexec always uses the real clock, whatever its environment holds.
     pub fn from_env(env: &Env) -> Result<Clock, String> {
-        match env.get(SSOEXEC_TEST_NOW) {
+        let pin = if cfg!(debug_assertions) {
+            env.get(SSOEXEC_TEST_NOW)
+        } else {
+            None
+        };
+        match pin {
             None => Ok(Clock::System),
             Some(v) => parse_instant(v).map(Clock::Pinned).ok_or_else(|| {
                 format!("{SSOEXEC_TEST_NOW}={v:?} is not epoch seconds or an RFC 3339 time between 1970 and 9000")
@@ -137,6 +144,28 @@ mod properties {
 mod tests {
     use super::*;
     use time::macros::datetime;
+
+    fn pinned(v: &str) -> Result<Clock, String> {
+        Clock::from_env(&Env::from_pairs([(SSOEXEC_TEST_NOW, v)]))
+    }
+
+    #[cfg(debug_assertions)]
+    #[test]
+    fn debug_builds_honour_the_test_pin() {
+        let Ok(Clock::Pinned(t)) = pinned("1795687200") else {
+            panic!("not pinned");
+        };
+        assert_eq!(t, datetime!(2026-11-26 10:00:00 UTC));
+        assert!(pinned("soon").is_err());
+    }
+
+    /// `cargo test --release`: an installed ssoexec never takes its time from the environment.
+    #[cfg(not(debug_assertions))]
+    #[test]
+    fn release_builds_ignore_the_test_pin() {
+        assert!(matches!(pinned("1795687200"), Ok(Clock::System)));
+        assert!(matches!(pinned("soon"), Ok(Clock::System)));
+    }
 
     #[test]
     fn parses_every_cache_form() {

@@ -59,7 +59,9 @@ pub const SSOEXEC_NO_BROWSER: &str = "SSOEXEC_NO_BROWSER";
 pub const SSOEXEC_LOGIN_TIMEOUT: &str = "SSOEXEC_LOGIN_TIMEOUT";
 /// Seconds to wait for one HTTP request before giving up (default 30).
 pub const SSOEXEC_HTTP_TIMEOUT: &str = "SSOEXEC_HTTP_TIMEOUT";
-/// Hidden: pins the clock (epoch seconds or RFC 3339) so subprocess tests are deterministic.
+/// Hidden test seam: pins the clock (epoch seconds or RFC 3339) so subprocess tests are
+/// deterministic. Read by debug builds only (`support::clock::Clock::from_env`); release builds
+/// ignore it.
 pub const SSOEXEC_TEST_NOW: &str = "SSOEXEC_TEST_NOW";
 /// Set by `ssoexec exec` in the child: the profile whose credentials it carries.
 pub const SSOEXEC_PROFILE: &str = "SSOEXEC_PROFILE";

@@ -188,7 +188,7 @@ async fn static_keys_in_the_shared_credentials_file_are_a_source() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr(&out).starts_with(&format!("error: cannot assume {ROLE_A}: AssumeRole failed: The request signature we calculated does not match")),
+        stderr(&out).starts_with(&format!("error: cannot assume {ROLE_A}\n  caused by: AssumeRole failed: The request signature we calculated does not match")),
         "{}",
         stderr(&out)
     );
@@ -383,31 +383,17 @@ async fn the_assume_role_cache_is_shared_with_botocore_both_ways() {
     );
 }
 
-/// Runs `ssoexec ARGS` on a pseudo-terminal (util-linux `script`), typing `input`.
+/// Runs `ssoexec ARGS` on a pseudo-terminal, typing `input` once the MFA prompt is up.
 fn on_a_terminal(sb: &Sandbox, args: &str, input: &str) -> std::process::Output {
-    use std::io::Write;
-    let bin = assert_cmd::cargo::cargo_bin("ssoexec");
-    let mut child = sb
-        .wrapper("script")
-        .args([
-            "-q",
-            "-e",
-            "-c",
-            &format!("{} {args}", bin.display()),
-            "/dev/null",
-        ])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("script (util-linux)");
-    // Type the answer once the prompt is up (script forwards our stdin to the terminal).
-    std::thread::sleep(std::time::Duration::from_millis(1500));
-    let mut stdin = child.stdin.take().unwrap();
-    stdin.write_all(input.as_bytes()).unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(1500));
-    drop(stdin);
-    child.wait_with_output().unwrap()
+    let mut pty = sb.on_pty(args, true);
+    pty.expect("Enter MFA code for");
+    pty.type_text(input);
+    let (status, screen) = pty.finish();
+    std::process::Output {
+        status,
+        stdout: screen.into_bytes(),
+        stderr: Vec::new(),
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

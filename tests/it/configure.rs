@@ -2,8 +2,6 @@
 //! without a terminal) and interactively through a pseudo-terminal with the filter picker.
 use crate::support::mock::Op;
 use crate::support::sandbox::{CONFIG, START_URL, Sandbox, stderr, stdout};
-use std::io::{Read, Write};
-use std::process::Stdio;
 
 fn read_config(sb: &Sandbox) -> String {
     std::fs::read_to_string(sb.home().join(".aws/config")).unwrap()
@@ -211,59 +209,18 @@ async fn without_a_terminal_it_never_asks() {
 async fn on_a_terminal_the_person_picks_with_a_filter() {
     let sb = Sandbox::new().await;
     sb.login("dev");
-    let bin = assert_cmd::cargo::cargo_bin("ssoexec");
-    let mut child = sb
-        .wrapper("script")
-        .args([
-            "-qfec",
-            &format!("{} configure --sso-session corp", bin.display()),
-            "/dev/null",
-        ])
-        .env("SHELL", "/bin/sh")
-        .env("TERM", "xterm")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    let mut output = child.stdout.take().unwrap();
-    let screen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-    let reader = {
-        let screen = screen.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = output.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                screen
-                    .lock()
-                    .unwrap()
-                    .push_str(&String::from_utf8_lossy(&buf[..n]));
-            }
-        })
-    };
-    let wait_for = |text: &str| {
-        sb.wait_until(text, || screen.lock().unwrap().contains(text));
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    };
-    wait_for("Choose the account");
-    input.write_all(b"sandb").unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    input.write_all(b"\r").unwrap();
-    wait_for("Choose the role");
-    input.write_all(b"Dev").unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    input.write_all(b"\r").unwrap();
-    wait_for("Profile name");
-    input.write_all(b"\r").unwrap();
-    wait_for("Default region");
-    input.write_all(b"\r").unwrap();
-    let status = child.wait().unwrap();
-    drop(input);
-    reader.join().unwrap();
-    let screen = screen.lock().unwrap().clone();
+    let mut pty = sb.on_pty("configure --sso-session corp", true);
+    // Keys typed before the picker reads them wait in the terminal, in order: each filter is
+    // applied before the Enter that follows it.
+    pty.expect("Choose the account");
+    pty.type_text("sandb\r");
+    pty.expect("Choose the role");
+    pty.type_text("Dev\r");
+    pty.expect("Profile name");
+    pty.type_text("\r");
+    pty.expect("Default region");
+    pty.type_text("\r");
+    let (status, screen) = pty.finish();
     assert!(status.success(), "{screen}");
     assert!(screen.contains("Wrote to "), "{screen}");
     assert_eq!(

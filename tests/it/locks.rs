@@ -30,23 +30,13 @@ async fn background_callers_fail_fast_while_a_login_waits_for_a_person() {
         &["eks-token", "--profile", "dev", "--cluster-name", "blue"],
     ] {
         let started = Instant::now();
+        // A hang is a failure, not a stuck suite: assert_cmd kills its own child at the timeout.
         let out = sb
-            .std_cmd()
+            .cmd()
             .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
+            .timeout(Duration::from_secs(20))
+            .output()
             .unwrap();
-        let pid = out.id();
-        // A hang is a failure, not a stuck suite.
-        let killer = std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_secs(20));
-            let _ = std::process::Command::new("kill")
-                .args(["-9", &pid.to_string()])
-                .status();
-        });
-        let out = out.wait_with_output().unwrap();
         let took = started.elapsed();
         assert_eq!(out.status.code(), Some(3), "{args:?}: {}", stderr(&out));
         assert!(took < Duration::from_secs(10), "{args:?} took {took:?}");
@@ -60,7 +50,6 @@ async fn background_callers_fail_fast_while_a_login_waits_for_a_person() {
             err.ends_with("error: a login is in progress in another terminal (for sso-session corp); not waiting for it without a terminal\nhint: run `ssoexec login --profile dev` in a terminal, then try again\n"),
             "{args:?}: {err}"
         );
-        drop(killer);
     }
     let _ = login.kill();
     let _ = login.wait();
@@ -70,7 +59,8 @@ async fn background_callers_fail_fast_while_a_login_waits_for_a_person() {
 async fn background_callers_still_wait_for_a_refresh() {
     let sb = Sandbox::new().await;
     sb.seed_token("seed-access", Some("seed-refresh"), 5 * 60);
-    sb.mock.set_latency(Some(Op::CreateTokenRefresh), 1500);
+    // Long enough for the second caller to start and reach the lock while the refresh runs.
+    sb.mock.set_latency(Some(Op::CreateTokenRefresh), 3000);
     let first = sb
         .std_cmd()
         .args(["credential-process", "--profile", "dev"])
@@ -89,6 +79,12 @@ async fn background_callers_still_wait_for_a_refresh() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
+    // It reached the lock the refresh holds and waited there (not merely ran after it).
+    assert!(
+        stderr(&out).contains("Waiting for another ssoexec that is "),
+        "{}",
+        stderr(&out)
+    );
     let out = first.wait_with_output().unwrap();
     assert!(out.status.success());
     assert_eq!(sb.mock.count(Op::CreateTokenRefresh), 1);
@@ -165,8 +161,18 @@ async fn kubeconfig_honours_a_lock_held_by_kubectl() {
     // kubectl (client-go) holds the lock: ssoexec waits for it to go, then writes.
     std::fs::write(&lock, "").unwrap();
     let run = kubeconfig_run(&sb, &path, "c0").spawn().unwrap();
-    std::thread::sleep(Duration::from_millis(700));
+    // ssoexec says nothing while it waits for client-go's lock, so the same run against another
+    // kubeconfig, started after it, paces the test: once that one has written its file, the
+    // first has had as long to reach the lock (on a loaded machine too).
+    let other = sb.home().join("kube/other");
+    let paced = kubeconfig_run(&sb, &other, "c0").output().unwrap();
+    assert!(paced.status.success(), "{}", stderr(&paced));
+    assert_eq!(contexts(&other).len(), 1);
     assert!(!path.exists(), "nothing written while the lock is held");
+    assert!(
+        std::fs::exists(&lock).unwrap(),
+        "the lock is still kubectl's, not taken over"
+    );
     std::fs::remove_file(&lock).unwrap();
     let out = run.wait_with_output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));

@@ -534,40 +534,18 @@ async fn accounts_and_roles_follow_pagination() {
     );
 }
 
-/// Runs `ssoexec ARGS` on a pseudo-terminal (util-linux `script`), as a person would.
-fn on_terminal(sb: &Sandbox, args: &str) -> Output {
-    let bin = assert_cmd::cargo::cargo_bin("ssoexec");
-    sb.wrapper("script")
-        .env_remove("BROWSER")
-        .args(["-qec", &format!("{} {args}", bin.display()), "/dev/null"])
-        .env("SHELL", "/bin/sh")
-        .env("TERM", "xterm")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_terminal_gets_a_qr_code_and_a_countdown() {
     let sb = Sandbox::new().await;
     sb.mock.set_auto_approve(false);
-    // The "person" approves after a moment, while the countdown runs.
-    let mock = &sb.mock;
-    let approver = std::thread::scope(|s| {
-        let h = s.spawn(|| {
-            sb.wait_until("the login", || {
-                mock.count(Op::StartDeviceAuthorization) == 1
-            });
-            std::thread::sleep(std::time::Duration::from_millis(1500));
-            mock.approve_pending_devices()
-        });
-        let out = on_terminal(&sb, "login --profile dev --device-code --no-browser");
-        (out, h.join().unwrap())
-    });
-    let (out, approved) = approver;
+    let mut pty = sb.on_pty("login --profile dev --device-code --no-browser", false);
+    // The "person" approves once the countdown is on screen.
+    pty.expect("Waiting for approval… ");
+    pty.expect(" left ");
+    let approved = sb.mock.approve_pending_devices();
+    let (status, screen) = pty.finish();
     assert_eq!(approved, 1);
-    assert!(out.status.success(), "{}", stdout(&out));
-    let screen = stdout(&out); // script puts the terminal's output on its stdout
+    assert!(status.success(), "{screen}");
     assert!(
         screen.contains('▀') || screen.contains('▄'),
         "a QR code is drawn: {screen}"
@@ -616,21 +594,8 @@ async fn ctrl_c_ends_a_waiting_login_with_exit_130() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_terminal_shows_how_long_the_pkce_login_waits() {
     let sb = Sandbox::new().await;
-    let bin = assert_cmd::cargo::cargo_bin("ssoexec");
-    let out = sb
-        .wrapper("script")
-        .args([
-            "-qec",
-            &format!("{} login --profile dev --pkce", bin.display()),
-            "/dev/null",
-        ])
-        .env("SHELL", "/bin/sh")
-        .env("TERM", "xterm")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stdout(&out));
-    let screen = stdout(&out);
+    let (status, screen) = sb.on_pty("login --profile dev --pkce", true).finish();
+    assert!(status.success(), "{screen}");
     assert!(
         screen.contains("Waiting for the browser… 1:00 left "),
         "{screen}"

@@ -20,6 +20,7 @@ mod logout;
 mod output;
 mod prompts;
 mod readme;
+mod references;
 mod server;
 mod shell;
 mod support;

@@ -540,35 +540,11 @@ async fn a_browser_that_cannot_start_is_said() {
 async fn interrupting_the_countdown_reports_on_a_clean_line() {
     let sb = Sandbox::new().await;
     sb.mock.set_auto_approve(false);
-    let bin = assert_cmd::cargo::cargo_bin("ssoexec");
-    let mut child = sb
-        .wrapper("script")
-        .env_remove("BROWSER")
-        .args([
-            "-qfc",
-            &format!(
-                "{} login --profile dev --device-code --no-browser",
-                bin.display()
-            ),
-            "/dev/null",
-        ])
-        .env("SHELL", "/bin/sh")
-        .env("TERM", "xterm")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    sb.wait_until("the login", || {
-        sb.mock.count(Op::StartDeviceAuthorization) == 1
-    });
-    std::thread::sleep(std::time::Duration::from_millis(700));
-    // ^C typed on the terminal: the line discipline sends SIGINT to ssoexec.
-    let mut stdin = child.stdin.take().unwrap();
-    stdin.write_all(b"\x03").unwrap();
-    stdin.flush().unwrap();
-    let out = child.wait_with_output().unwrap();
-    drop(stdin);
-    let screen = stdout(&out);
+    let mut pty = sb.on_pty("login --profile dev --device-code --no-browser", false);
+    // ^C typed on the terminal once the countdown is drawn: the line discipline sends SIGINT.
+    pty.expect(" left ");
+    pty.type_text("\x03");
+    let (_, screen) = pty.finish();
     let countdown = screen.rfind("left ").unwrap_or_else(|| panic!("{screen}"));
     let after = &screen[countdown + "left ".len()..];
     assert!(

@@ -158,6 +158,50 @@ impl Sandbox {
         cmd
     }
 
+    /// Starts `ssoexec ARGS` on a pseudo-terminal (util-linux `script`), as a person would run
+    /// it: `TERM=xterm`, no `BROWSER` unless `with_browser`. What it draws is collected as it
+    /// comes, for [`Pty::expect`]; what the test types reaches it through the terminal.
+    pub fn on_pty(&self, args: &str, with_browser: bool) -> Pty {
+        let bin = assert_cmd::cargo::cargo_bin("ssoexec");
+        let mut cmd = self.wrapper("script");
+        if !with_browser {
+            cmd.env_remove("BROWSER");
+        }
+        // -f: flush as the program writes, so the screen can be watched; -e: its exit status.
+        let mut child = cmd
+            .args(["-qfec", &format!("{} {args}", bin.display()), "/dev/null"])
+            .env("SHELL", "/bin/sh")
+            .env("TERM", "xterm")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("script (util-linux)");
+        let mut output = child.stdout.take().expect("stdout");
+        let screen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let reader = {
+            let screen = screen.clone();
+            std::thread::spawn(move || {
+                use std::io::Read;
+                let mut buf = [0u8; 4096];
+                while let Ok(n) = output.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    let text = String::from_utf8_lossy(&buf[..n]);
+                    screen.lock().unwrap().push_str(&text);
+                }
+            })
+        };
+        Pty {
+            input: child.stdin.take(),
+            child,
+            screen,
+            reader: Some(reader),
+            seen: 0,
+        }
+    }
+
     /// The same environment for a `std::process::Command` (concurrency tests spawn many).
     pub fn std_cmd(&self) -> std::process::Command {
         let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("ssoexec"));
@@ -234,4 +278,73 @@ pub fn stdout(out: &std::process::Output) -> String {
 
 pub fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// `ssoexec` running on a pseudo-terminal ([`Sandbox::on_pty`]).
+pub struct Pty {
+    child: std::process::Child,
+    input: Option<std::process::ChildStdin>,
+    screen: std::sync::Arc<std::sync::Mutex<String>>,
+    reader: Option<std::thread::JoinHandle<()>>,
+    /// How much of the screen [`Pty::expect`] has matched so far.
+    seen: usize,
+}
+
+/// How long a terminal test waits for a line or for the program to end.
+const PTY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(30);
+
+impl Pty {
+    /// Everything drawn so far.
+    pub fn screen(&self) -> String {
+        self.screen.lock().unwrap().clone()
+    }
+
+    /// Waits (with a deadline) until `text` is drawn after what earlier calls matched, and
+    /// moves past it: a later `expect` only sees what comes after.
+    pub fn expect(&mut self, text: &str) {
+        let deadline = std::time::Instant::now() + PTY_DEADLINE;
+        loop {
+            let screen = self.screen();
+            if let Some(at) = screen.get(self.seen..).and_then(|rest| rest.find(text)) {
+                self.seen += at + text.len();
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "timed out waiting for {text:?} on the terminal:\n{screen}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
+    /// Types `text` on the terminal.
+    pub fn type_text(&mut self, text: &str) {
+        use std::io::Write;
+        let input = self.input.as_mut().expect("the terminal is open");
+        input.write_all(text.as_bytes()).unwrap();
+        input.flush().unwrap();
+    }
+
+    /// Waits (with a deadline) for the program to end; returns its exit status and the screen.
+    /// A program still running at the deadline is killed (it is our child, not yet reaped, so
+    /// its pid cannot have been reused) and the test fails.
+    pub fn finish(mut self) -> (std::process::ExitStatus, String) {
+        let deadline = std::time::Instant::now() + PTY_DEADLINE;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            if std::time::Instant::now() >= deadline {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                panic!("still running after {PTY_DEADLINE:?}:\n{}", self.screen());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        drop(self.input.take());
+        if let Some(reader) = self.reader.take() {
+            reader.join().unwrap();
+        }
+        (status, self.screen())
+    }
 }
