@@ -1,6 +1,9 @@
-//! The profiles `ssoexec generate` writes: names from a template (normalised to what a config
-//! header allows, collisions resolved by sorted order), one managed block per sso-session, and
-//! the plan of what a run adds, updates, keeps or prunes. Pure: text and assignments in, text out.
+//! The profiles `ssoexec generate` writes: only accounts and roles whose id and name AWS could
+//! have sent (checked here, before anything is written), names from a template (normalised to
+//! what a config header allows; a name already in the block keeps its account and role, a
+//! newcomer gets `-2`, `-3`, … by sorted order), one managed block per sso-session whose first
+//! line records the flags that reproduce it, and the plan of what a run adds, updates, keeps or
+//! prunes. Pure: text and assignments in, text out.
 use super::edit::{self, BlockError, Layout};
 use crate::support::template;
 use std::collections::{BTreeMap, BTreeSet};
