@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 secs="${SECONDS_PER_TARGET:-30}"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
-for target in config_parse token_cache exec_info env_merge server_response; do
+for target in config_parse generated_block token_cache exec_info env_merge server_response; do
   echo "== $target ($secs s)"
   if ! RUSTC_BOOTSTRAP=1 cargo fuzz run "$target" -- -max_total_time="$secs" >"$log" 2>&1; then
     tail -40 "$log"

@@ -875,6 +875,9 @@ pub struct GenerateArgs {
     /// Leave a profile you wrote alone (with a warning) when a generated name clashes with it.
     #[arg(long)]
     pub skip_existing: bool,
+    /// Let --prune remove every generated profile when the server lists no usable account.
+    #[arg(long, requires = "prune")]
+    pub allow_empty: bool,
     /// Portal requests in flight at once.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=32))]
     pub concurrency: u16,

@@ -79,10 +79,11 @@ pub struct Role {
     pub account_id: String,
 }
 
+/// A page without its list is a decode error, never "no accounts": a listing that counted as
+/// empty would let `generate --prune` delete every generated profile.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct AccountPage {
-    #[serde(default)]
     account_list: Vec<Account>,
     next_token: Option<String>,
 }
@@ -90,7 +91,6 @@ struct AccountPage {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct RolePage {
-    #[serde(default)]
     role_list: Vec<Role>,
     next_token: Option<String>,
 }
@@ -246,6 +246,14 @@ impl<'a> Portal<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_page_without_its_list_is_a_decode_error() {
+        assert!(serde_json::from_slice::<AccountPage>(b"{}").is_err());
+        assert!(serde_json::from_slice::<RolePage>(b"{\"nextToken\": null}").is_err());
+        let p: AccountPage = serde_json::from_slice(b"{\"accountList\": []}").unwrap();
+        assert!(p.account_list.is_empty() && p.next_token.is_none());
+    }
 
     #[test]
     fn paging_stops_on_a_repeated_token_and_after_the_page_cap() {

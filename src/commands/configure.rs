@@ -5,11 +5,11 @@ use crate::app::App;
 use crate::aws::portal::{Account, Role};
 use crate::cli::{ConfigureArgs, TargetArgs};
 use crate::config::edit;
-use crate::config::generated::normalize;
+use crate::config::generated::{self, Unusable, normalize};
 use crate::config::profile::{self, DEFAULT_SCOPE, SsoSession};
 use crate::config::store;
 use crate::credentials::sso::{LoginPermission, sso_token};
-use crate::error::Error;
+use crate::error::{Diagnostic, Error};
 use crate::settings::Source;
 use crate::support::exit::ExitStatus;
 use crate::support::picker;
@@ -25,6 +25,84 @@ pub(super) struct SessionChoice {
     pub new_section: Option<String>,
 }
 
+/// Why `configure` (or the session choice `generate` shares) cannot go on.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigureError {
+    #[error("account {id} is not one you can use")]
+    UnknownAccount { id: String },
+    #[error("this sign-in has no AWS account assigned")]
+    NoAccount,
+    #[error("role {role} is not one you can use in account {account}")]
+    UnknownRole {
+        role: String,
+        account: String,
+        /// The assigned role that differs only in case.
+        near: Option<String>,
+        /// The roles assigned there, for the hint.
+        choices: String,
+    },
+    #[error("no role is assigned to you in account {account}")]
+    NoRole { account: String },
+    #[error("the profile {name} already exists (line {line} of {})", path.display())]
+    Exists {
+        name: String,
+        line: usize,
+        path: std::path::PathBuf,
+    },
+    #[error("the sso-session {session} already uses {uses}, not {given}")]
+    OtherStartUrl {
+        session: String,
+        uses: String,
+        given: String,
+    },
+    #[error("the profile {profile} is a legacy profile without an [sso-session]")]
+    Legacy { profile: String },
+    #[error("{} has a malformed ssoexec block", path.display())]
+    Block {
+        path: std::path::PathBuf,
+        #[source]
+        source: edit::BlockError,
+    },
+    #[error("cannot read the answer from the terminal")]
+    Terminal {
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Diagnostic for ConfigureError {
+    fn hint(&self) -> Option<String> {
+        Some(match self {
+            ConfigureError::UnknownAccount { .. } => {
+                "`ssoexec accounts` lists the accounts you can use".into()
+            }
+            ConfigureError::NoAccount => "ask your administrator for an account assignment".into(),
+            ConfigureError::UnknownRole { near, choices, .. } => {
+                let near = near
+                    .as_ref()
+                    .map(|n| format!("did you mean `{n}`? "))
+                    .unwrap_or_default();
+                format!("{near}the roles you can use there: {choices}")
+            }
+            ConfigureError::NoRole { .. } => {
+                "ask your administrator for a permission set in that account".into()
+            }
+            ConfigureError::Exists { .. } => {
+                "pass --force to replace it, or choose another name with --profile".into()
+            }
+            ConfigureError::OtherStartUrl { .. } => {
+                "leave out --start-url to use it, or name a new session".into()
+            }
+            ConfigureError::Legacy { .. } => {
+                "run `ssoexec configure` to create an sso-session, then pass --sso-session".into()
+            }
+            ConfigureError::Block { .. } => "fix or remove the BEGIN/END lines by hand".into(),
+            ConfigureError::Terminal { .. } => return None,
+        })
+    }
+}
+crate::diagnostic_error!(ConfigureError);
+
 pub async fn configure(
     app: &App,
     args: &ConfigureArgs,
@@ -36,25 +114,18 @@ pub async fn configure(
     let session = &choice.session;
     let token = sso_token(app, session, LoginPermission::IfNeeded).await?;
     let portal = app.portal(&session.region)?;
-    let mut accounts = portal.list_accounts(&token.file.access_token).await?;
+    let mut accounts = usable_accounts(app, portal.list_accounts(&token.file.access_token).await?);
     accounts
         .sort_by(|a, b| (&a.account_name, &a.account_id).cmp(&(&b.account_name, &b.account_id)));
     let account = pick_account(app, accounts, target.account_id.as_deref(), ask)?;
-    let mut roles = portal
+    let roles = portal
         .list_account_roles(&token.file.access_token, &account.account_id)
         .await?;
+    let mut roles = usable_roles(app, &account, roles);
     roles.sort_by(|a, b| a.role_name.cmp(&b.role_name));
     let role = pick_role(app, &account, roles, target.role_name.as_deref(), ask)?;
 
-    let proposed = normalize(&format!("{}.{}", account.account_name, role.role_name));
-    let name = match target.profile.clone() {
-        Some(p) => {
-            check_profile_name(&p).map_err(Error::Usage)?;
-            p
-        }
-        None if ask => ask_text("Profile name", Some(&proposed), check_profile_name)?,
-        None => proposed,
-    };
+    let name = profile_name(target, ask, &account, &role)?;
     let region = match app
         .settings
         .region
@@ -73,15 +144,6 @@ pub async fn configure(
         )?,
         None => session.region.clone(),
     };
-
-    let text = store::read(&path)?;
-    let layout = edit::scan(&text).map_err(|e| {
-        Error::caused(
-            format!("{} has a malformed ssoexec block", path.display()),
-            Some("fix or remove the BEGIN/END lines by hand".into()),
-            e,
-        )
-    })?;
     let section = format!(
         "{}\nsso_session = {}\nsso_account_id = {}\nsso_role_name = {}\nregion = {region}\n",
         edit::profile_header(&name),
@@ -89,41 +151,121 @@ pub async fn configure(
         account.account_id,
         role.role_name
     );
-    let mut new_text = text.clone();
+
+    // Read, edit and write under the config's lock: a concurrent writer's change is kept.
+    let _lock = store::lock(&path, &app.printer).await?;
+    let text = store::read(&path)?;
+    let edit = edit_profile(
+        &text,
+        &path,
+        &name,
+        &section,
+        choice.new_section.as_deref(),
+        args.force,
+    )?;
+    store::write(&path, &edit)?;
     let mut wrote = String::new();
     if let Some(s) = &choice.new_section {
-        new_text = edit::append(&new_text, s);
         wrote.push_str(s);
         wrote.push('\n');
     }
-    match layout.profile(&name) {
-        Some(span) if !args.force => {
-            return Err(Error::failed(
-                format!(
-                    "the profile {name} already exists (line {} of {})",
-                    span.line,
-                    path.display()
-                ),
-                Some("pass --force to replace it, or choose another name with --profile".into()),
-            ));
-        }
-        Some(span) => {
-            // Offsets are of the old text: replace first, then append the session.
-            new_text = edit::replace_section(&text, span, &section);
-            if let Some(s) = &choice.new_section {
-                new_text = edit::append(&new_text, s);
-            }
-        }
-        None => new_text = edit::append(&new_text, &section),
-    }
     wrote.push_str(&section);
-    store::write(&path, &new_text)?;
     app.printer.info(format!(
         "Wrote to {}:\n\n{wrote}\nTry it: ssoexec --profile {} -- aws sts get-caller-identity",
         path.display(),
         word(&name)
     ));
     Ok(ExitStatus::Success)
+}
+
+/// `text` with the profile `name` set to `section` (replaced with `force`, else appended) and
+/// the new sso-session section, if any, appended. Pure.
+fn edit_profile(
+    text: &str,
+    path: &std::path::Path,
+    name: &str,
+    section: &str,
+    new_session: Option<&str>,
+    force: bool,
+) -> Result<String, ConfigureError> {
+    let layout = edit::scan(text).map_err(|source| ConfigureError::Block {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut out = match layout.profile(name) {
+        Some(span) if !force => {
+            return Err(ConfigureError::Exists {
+                name: name.to_string(),
+                line: span.line,
+                path: path.to_path_buf(),
+            });
+        }
+        // Offsets are of the old text: replace first, then append the session.
+        Some(span) => edit::replace_section(text, span, section),
+        None => text.to_string(),
+    };
+    if let Some(s) = new_session {
+        out = edit::append(&out, s);
+    }
+    if layout.profile(name).is_none() {
+        out = edit::append(&out, section);
+    }
+    Ok(out)
+}
+
+/// The name of the profile to write: `--profile`, the answer, or `ACCOUNT.ROLE`.
+fn profile_name(
+    target: &TargetArgs,
+    ask: bool,
+    account: &Account,
+    role: &Role,
+) -> Result<String, Error> {
+    let proposed = normalize(&format!("{}.{}", account.account_name, role.role_name));
+    Ok(match target.profile.clone() {
+        Some(p) => {
+            check_profile_name(&p).map_err(Error::Usage)?;
+            p
+        }
+        None if ask => ask_text("Profile name", Some(&proposed), check_profile_name)?,
+        None => proposed,
+    })
+}
+
+/// The accounts whose id can be written into a profile; the others are skipped with a warning.
+fn usable_accounts(app: &App, accounts: Vec<Account>) -> Vec<Account> {
+    accounts
+        .into_iter()
+        .filter(|a| {
+            let ok = generated::is_account_id(&a.account_id);
+            if !ok {
+                let u = Unusable::AccountId {
+                    name: a.account_name.clone(),
+                    id: a.account_id.clone(),
+                };
+                app.printer.warn(clean(&format!("skipped {u}")));
+            }
+            ok
+        })
+        .collect()
+}
+
+/// The roles whose name can be written into a profile; the others are skipped with a warning.
+fn usable_roles(app: &App, account: &Account, roles: Vec<Role>) -> Vec<Role> {
+    roles
+        .into_iter()
+        .filter(|r| {
+            let ok = generated::is_role_name(&r.role_name);
+            if !ok {
+                let u = Unusable::RoleName {
+                    name: account.account_name.clone(),
+                    id: account.account_id.clone(),
+                    role: r.role_name.clone(),
+                };
+                app.printer.warn(clean(&format!("skipped {u}")));
+            }
+            ok
+        })
+        .collect()
 }
 
 /// Profile names are written unquoted into a header and onto command lines.
@@ -151,11 +293,10 @@ fn terminal_error(e: &std::io::Error) -> Error {
     if e.kind() == std::io::ErrorKind::Interrupted {
         Error::Interrupted
     } else {
-        Error::caused(
-            "cannot read the answer from the terminal",
-            None,
-            std::io::Error::new(e.kind(), e.to_string()),
-        )
+        ConfigureError::Terminal {
+            source: std::io::Error::new(e.kind(), e.to_string()),
+        }
+        .into()
     }
 }
 
@@ -207,18 +348,10 @@ fn pick_account(
         return accounts
             .into_iter()
             .find(|a| a.account_id == id)
-            .ok_or_else(|| {
-                Error::failed(
-                    format!("account {} is not one you can use", clean(id)),
-                    Some("`ssoexec accounts` lists the accounts you can use".into()),
-                )
-            });
+            .ok_or_else(|| ConfigureError::UnknownAccount { id: clean(id) }.into());
     }
     if accounts.is_empty() {
-        return Err(Error::failed(
-            "this sign-in has no AWS account assigned",
-            Some("ask your administrator for an account assignment".into()),
-        ));
+        return Err(ConfigureError::NoAccount.into());
     }
     if accounts.len() > 1 && !ask {
         let ids: Vec<String> = accounts
@@ -255,29 +388,21 @@ fn pick_role(
                 let near = names
                     .iter()
                     .find(|n| n.eq_ignore_ascii_case(name))
-                    .map(|n| format!("did you mean `{}`? ", clean(n)))
-                    .unwrap_or_default();
-                Error::failed(
-                    format!(
-                        "role {} is not one you can use in account {}",
-                        clean(name),
-                        account.account_id
-                    ),
-                    Some(format!(
-                        "{near}the roles you can use there: {}",
-                        choices(&names.iter().map(|n| clean(n)).collect::<Vec<_>>())
-                    )),
-                )
+                    .map(|n| clean(n));
+                ConfigureError::UnknownRole {
+                    role: clean(name),
+                    account: account.account_id.clone(),
+                    near,
+                    choices: choices(&names.iter().map(|n| clean(n)).collect::<Vec<_>>()),
+                }
+                .into()
             });
     }
     if roles.is_empty() {
-        return Err(Error::failed(
-            format!(
-                "no role is assigned to you in account {}",
-                account.account_id
-            ),
-            None,
-        ));
+        return Err(ConfigureError::NoRole {
+            account: account.account_id.clone(),
+        }
+        .into());
     }
     if roles.len() > 1 && !ask {
         return Err(Error::Usage(format!(
@@ -317,81 +442,106 @@ pub(super) fn choose_session(
     ask: bool,
     profile: Option<&str>,
 ) -> Result<SessionChoice, Error> {
-    let cfg = &app.settings.config;
-    let existing = |name: &str| -> Result<Option<SsoSession>, Error> {
-        if cfg.config.sso_sessions.contains_key(name) {
-            Ok(Some(profile::session_named(cfg, name)?))
-        } else {
-            Ok(None)
-        }
-    };
     if let Some(name) = &target.sso_session {
-        if let Some(s) = existing(name)? {
+        if let Some(s) = existing(app, name)? {
             if let Some(url) = &target.start_url
                 && *url != s.start_url
             {
-                return Err(Error::failed(
-                    format!(
-                        "the sso-session {name} already uses {}, not {}",
-                        s.start_url,
-                        clean(url)
-                    ),
-                    Some("leave out --start-url to use it, or name a new session".into()),
-                ));
+                return Err(ConfigureError::OtherStartUrl {
+                    session: name.clone(),
+                    uses: s.start_url,
+                    given: clean(url),
+                }
+                .into());
             }
-            return Ok(SessionChoice {
-                session: s,
-                new_section: None,
-            });
+            return Ok(SessionChoice::existing(s));
         }
         check_profile_name(name).map_err(|e| Error::Usage(e.replace("profile", "sso-session")))?;
     }
-    if let Some(p) = profile
-        && target.start_url.is_none()
-        && target.sso_session.is_none()
-    {
-        let s = profile::session_for_profile(cfg, p)?;
+    let unnamed = target.start_url.is_none() && target.sso_session.is_none();
+    if let Some(p) = profile.filter(|_| unnamed) {
+        let s = profile::session_for_profile(&app.settings.config, p)?;
         if s.name.is_none() {
-            return Err(Error::failed(
-                format!("the profile {p} is a legacy profile without an [sso-session]"),
-                Some(
-                    "run `ssoexec configure` to create an sso-session, then pass --sso-session"
-                        .into(),
-                ),
-            ));
+            return Err(ConfigureError::Legacy {
+                profile: p.to_string(),
+            }
+            .into());
         }
-        return Ok(SessionChoice {
-            session: s,
+        return Ok(SessionChoice::existing(s));
+    }
+    if unnamed
+        && !ask
+        && let Some(s) = only_session(app)?
+    {
+        return Ok(SessionChoice::existing(s));
+    }
+    let (start_url, region) = start_url_and_region(app, target, ask)?;
+    if target.sso_session.is_none()
+        && let Some(s) = session_with_url(app, &start_url, &region)?
+    {
+        return Ok(SessionChoice::existing(s));
+    }
+    let name = match &target.sso_session {
+        Some(n) => n.clone(),
+        None => new_session_name(app, &start_url, ask)?,
+    };
+    Ok(SessionChoice {
+        new_section: Some(session_section(&name, &start_url, &region)),
+        session: SsoSession {
+            name: Some(name),
+            start_url,
+            region,
+            scopes: Some(vec![DEFAULT_SCOPE.to_string()]),
+        },
+    })
+}
+
+impl SessionChoice {
+    fn existing(session: SsoSession) -> SessionChoice {
+        SessionChoice {
+            session,
             new_section: None,
-        });
-    }
-    if target.start_url.is_none() && target.sso_session.is_none() {
-        let names: Vec<&String> = cfg.config.sso_sessions.keys().collect();
-        match names.as_slice() {
-            [only] if !ask => {
-                app.printer
-                    .info(format!("Using the only sso-session: {only}"));
-                if let Some(s) = existing(only)? {
-                    return Ok(SessionChoice {
-                        session: s,
-                        new_section: None,
-                    });
-                }
-            }
-            [] | [_] if !ask => {}
-            _ if !ask => {
-                return Err(Error::Usage(format!(
-                    "several sso-sessions ({}): pass --sso-session NAME",
-                    names
-                        .iter()
-                        .map(|n| n.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )));
-            }
-            _ => {}
         }
     }
+}
+
+/// The sso-session `name` of the config, if it has one.
+fn existing(app: &App, name: &str) -> Result<Option<SsoSession>, Error> {
+    let cfg = &app.settings.config;
+    if cfg.config.sso_sessions.contains_key(name) {
+        Ok(Some(profile::session_named(cfg, name)?))
+    } else {
+        Ok(None)
+    }
+}
+
+/// Without a terminal: the only sso-session of the config; several are a usage error.
+fn only_session(app: &App) -> Result<Option<SsoSession>, Error> {
+    let names: Vec<&String> = app.settings.config.config.sso_sessions.keys().collect();
+    match names.as_slice() {
+        [] => Ok(None),
+        [only] => {
+            app.printer
+                .info(format!("Using the only sso-session: {only}"));
+            existing(app, only)
+        }
+        _ => Err(Error::Usage(format!(
+            "several sso-sessions ({}): pass --sso-session NAME",
+            names
+                .iter()
+                .map(|n| n.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+/// The start URL and Identity Center region of a new session: flags, else answers.
+fn start_url_and_region(
+    app: &App,
+    target: &TargetArgs,
+    ask: bool,
+) -> Result<(String, String), Error> {
     let start_url = match &target.start_url {
         Some(u) => u.clone(),
         None if ask => ask_text("IAM Identity Center start URL", None, |u| {
@@ -421,55 +571,44 @@ pub(super) fn choose_session(
     if let Some(w) = profile::validate_region("sso_region", &region, "from --sso-region", false)? {
         app.printer.warn(w);
     }
-    if target.sso_session.is_none() {
-        for (name, section) in &cfg.config.sso_sessions {
-            if section.get("sso_start_url") == Some(&start_url)
-                && section.get("sso_region") == Some(&region)
-            {
-                app.printer.info(format!(
-                    "Using the sso-session {name}, which has this start URL"
-                ));
-                if let Some(s) = existing(name)? {
-                    return Ok(SessionChoice {
-                        session: s,
-                        new_section: None,
-                    });
-                }
-            }
+    Ok((start_url, region))
+}
+
+/// An existing sso-session with this start URL and region (said so).
+fn session_with_url(app: &App, start_url: &str, region: &str) -> Result<Option<SsoSession>, Error> {
+    for (name, section) in &app.settings.config.config.sso_sessions {
+        if section.get("sso_start_url").map(String::as_str) == Some(start_url)
+            && section.get("sso_region").map(String::as_str) == Some(region)
+        {
+            app.printer.info(format!(
+                "Using the sso-session {name}, which has this start URL"
+            ));
+            return existing(app, name);
         }
     }
-    let taken = |n: &str| cfg.config.sso_sessions.contains_key(n);
-    let name = match &target.sso_session {
-        Some(n) => n.clone(),
-        None => {
-            let mut proposed = proposed_session_name(&start_url);
-            let mut k = 2;
-            while taken(&proposed) {
-                proposed = format!("{}-{k}", proposed_session_name(&start_url));
-                k += 1;
-            }
-            if ask {
-                ask_text("Name for the new sso-session", Some(&proposed), |n| {
-                    check_profile_name(n)?;
-                    if taken(n) {
-                        Err(format!("{n} is already an sso-session"))
-                    } else {
-                        Ok(())
-                    }
-                })?
-            } else {
-                proposed
-            }
+    Ok(None)
+}
+
+/// The name of a new sso-session: the first label of the start URL's host (made unique), or
+/// the answer.
+fn new_session_name(app: &App, start_url: &str, ask: bool) -> Result<String, Error> {
+    let taken = |n: &str| app.settings.config.config.sso_sessions.contains_key(n);
+    let mut proposed = proposed_session_name(start_url);
+    let mut k = 2;
+    while taken(&proposed) {
+        proposed = format!("{}-{k}", proposed_session_name(start_url));
+        k += 1;
+    }
+    if !ask {
+        return Ok(proposed);
+    }
+    ask_text("Name for the new sso-session", Some(&proposed), |n| {
+        check_profile_name(n)?;
+        if taken(n) {
+            Err(format!("{n} is already an sso-session"))
+        } else {
+            Ok(())
         }
-    };
-    Ok(SessionChoice {
-        new_section: Some(session_section(&name, &start_url, &region)),
-        session: SsoSession {
-            name: Some(name),
-            start_url,
-            region,
-            scopes: Some(vec![DEFAULT_SCOPE.to_string()]),
-        },
     })
 }
 
@@ -490,6 +629,34 @@ mod tests {
         assert_eq!(
             proposed_session_name("https://acme.awsapps.com/start#/"),
             "acme"
+        );
+    }
+
+    #[test]
+    fn a_profile_is_added_replaced_with_force_or_refused() {
+        let path = std::path::Path::new("/c");
+        let text = "[profile a]\nregion = x\n";
+        let section = "[profile a]\nregion = y\n";
+        let err = edit_profile(text, path, "a", section, None, false).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the profile a already exists (line 1 of /c)"
+        );
+        assert_eq!(
+            edit_profile(text, path, "a", section, Some("[sso-session s]\n"), true).unwrap(),
+            "[profile a]\nregion = y\n\n[sso-session s]\n"
+        );
+        assert_eq!(
+            edit_profile(
+                text,
+                path,
+                "b",
+                "[profile b]\n",
+                Some("[sso-session s]\n"),
+                false
+            )
+            .unwrap(),
+            "[profile a]\nregion = x\n\n[sso-session s]\n\n[profile b]\n"
         );
     }
 

@@ -4,11 +4,12 @@
 use super::configure::choose_session;
 use crate::app::App;
 use crate::aws::client::HttpError;
-use crate::aws::portal::{Portal, Role};
+use crate::aws::portal::{Account, Portal, Role};
 use crate::aws::throttle;
 use crate::cli::{GenerateArgs, TargetArgs};
 use crate::config::edit;
-use crate::config::generated::{self, Assignment, GenerateError, Spec};
+use crate::config::generated::{self, Assignment, GenerateError, Plan, Recorded, Spec, Unusable};
+use crate::config::profile;
 use crate::config::store;
 use crate::credentials::sso::{LoginPermission, sso_token};
 use crate::error::{Diagnostic, Error};
@@ -16,6 +17,7 @@ use crate::settings::Source;
 use crate::support::exit::ExitStatus;
 use crate::support::progress::{count, progress};
 use crate::support::secret::Secret;
+use crate::support::text::clean;
 use futures_util::{StreamExt, TryStreamExt};
 
 impl Diagnostic for GenerateError {
@@ -28,6 +30,7 @@ impl Diagnostic for GenerateError {
                 generated::NAME_PLACEHOLDERS.map(|p| format!("{{{p}}}")).join(", ")
             ),
             GenerateError::Set(_) => "use --set key=value with a lower-case key of letters, digits and _".into(),
+            GenerateError::PruneAll { .. } => "check what the sign-in can see with `ssoexec accounts`; to remove them all anyway, add --allow-empty".into(),
         })
     }
     fn exit_status(&self) -> ExitStatus {
@@ -39,27 +42,21 @@ impl Diagnostic for GenerateError {
 }
 crate::diagnostic_error!(GenerateError);
 
+/// What the server listed: the assignments, and the accounts whose id cannot be written.
+struct Listing {
+    assignments: Vec<Assignment>,
+    unusable: Vec<Unusable>,
+    accounts: usize,
+}
+
 pub async fn generate(
     app: &App,
     args: &GenerateArgs,
     target: &TargetArgs,
 ) -> Result<ExitStatus, Error> {
     // Check what the person typed before signing in.
-    crate::support::template::validate(&args.name, &generated::NAME_PLACEHOLDERS)
-        .map_err(GenerateError::Template)?;
-    let extra = args
-        .set
-        .iter()
-        .map(|s| generated::parse_set(s))
-        .collect::<Result<Vec<_>, _>>()?;
-    let region = app
-        .settings
-        .region
-        .as_ref()
-        .filter(|r| matches!(r.source, Source::Flag(_)))
-        .map(|r| r.value.clone());
-    let profile = target.profile.as_deref();
-    let choice = choose_session(app, target, false, profile)?;
+    let flags = Flags::from_args(app, args)?;
+    let choice = choose_session(app, target, false, target.profile.as_deref())?;
     let session = &choice.session;
     let session_name = session.name.clone().unwrap_or_default();
     let path = store::target(&app.settings.config.config.path);
@@ -67,61 +64,38 @@ pub async fn generate(
     let token = sso_token(app, session, LoginPermission::for_caller(app)).await?;
     let portal = app.portal(&session.region)?;
     let started = std::time::Instant::now();
-    let assignments = assignments(
+    let listing = list(
         app,
         &portal,
         &token.file.access_token,
         usize::from(args.concurrency),
     )
     .await?;
-    let accounts = assignments
-        .iter()
-        .map(|a| &a.account_id)
-        .collect::<std::collections::BTreeSet<_>>()
-        .len();
     app.printer.debug(format!(
-        "listed {} roles in {accounts} accounts in {} ms",
-        assignments.len(),
+        "listed {} roles in {} accounts in {} ms",
+        listing.assignments.len(),
+        listing.accounts,
         started.elapsed().as_millis()
     ));
 
-    let spec = Spec {
-        session: session_name.clone(),
-        template: args.name.clone(),
-        region,
-        extra,
-        credential_process: args.credential_process,
-        prune: args.prune,
-        skip_existing: args.skip_existing,
-    };
+    // Read, plan and write under the config's lock: a concurrent writer's change is kept.
+    let _lock = store::lock(&path, &app.printer).await?;
     let old = store::read(&path)?;
     let base = match &choice.new_section {
         Some(s) => edit::append(&old, s),
         None => old.clone(),
     };
+    let spec = flags.spec(
+        session_name.clone(),
+        generated::recorded(&old, &session_name),
+    )?;
     let shown = path.display().to_string();
-    let plan = generated::plan(&base, &shown, &spec, &assignments)?;
-    for c in &plan.skipped {
-        app.printer.warn(format!(
-            "skipped {} ({}): your [profile {}] at line {} stays as it is",
-            c.name, c.assignment, c.name, c.line
-        ));
-    }
-    if !plan.stale.is_empty() {
-        app.printer.info(format!(
-            "{} no longer assigned and kept (--prune removes them): {}",
-            count(
-                plan.stale.len(),
-                "generated profile is",
-                "generated profiles are"
-            ),
-            plan.stale.join(", ")
-        ));
-    }
+    let plan = generated::plan(&base, &shown, &spec, &listing.assignments)?;
+    report(app, &plan, &listing.unusable);
     let summary = format!(
         "{} in {}: {} new, {} updated, {} unchanged, {} removed",
-        count(assignments.len(), "role", "roles"),
-        count(accounts, "account", "accounts"),
+        count(listing.assignments.len(), "role", "roles"),
+        count(listing.accounts, "account", "accounts"),
         plan.added.len(),
         plan.updated.len(),
         plan.unchanged,
@@ -149,15 +123,136 @@ pub async fn generate(
     Ok(ExitStatus::Success)
 }
 
+/// The flags that shape the profiles, checked before signing in.
+struct Flags {
+    template: Option<String>,
+    region: Option<String>,
+    extra: Vec<(String, String)>,
+    credential_process: bool,
+    prune: bool,
+    skip_existing: bool,
+    allow_empty: bool,
+}
+
+impl Flags {
+    fn from_args(app: &App, args: &GenerateArgs) -> Result<Flags, Error> {
+        check_template(&args.name)?;
+        Ok(Flags {
+            // The default template is no choice: what the block recorded wins over it.
+            template: (args.name != generated::DEFAULT_NAME).then(|| args.name.clone()),
+            region: app
+                .settings
+                .region
+                .as_ref()
+                .filter(|r| matches!(r.source, Source::Flag(_)))
+                .map(|r| r.value.clone()),
+            extra: parse_sets(&args.set)?,
+            credential_process: args.credential_process,
+            prune: args.prune,
+            skip_existing: args.skip_existing,
+            allow_empty: args.allow_empty,
+        })
+    }
+
+    /// The run's spec: these flags, and for each one not given, what the block recorded (so a
+    /// re-run without flags reproduces the block).
+    fn spec(self, session: String, recorded: Option<Recorded>) -> Result<Spec, Error> {
+        let recorded = recorded.unwrap_or_default();
+        let template = match (self.template, recorded.template) {
+            (Some(t), _) => t,
+            (None, Some(t)) => {
+                check_template(&t)?;
+                t
+            }
+            (None, None) => generated::DEFAULT_NAME.to_string(),
+        };
+        let region = match (self.region, recorded.region) {
+            (Some(r), _) => Some(r),
+            (None, Some(r)) => {
+                profile::validate_region("region", &r, "recorded in the managed block", true)?;
+                Some(r)
+            }
+            (None, None) => None,
+        };
+        let extra = if self.extra.is_empty() {
+            parse_sets(&recorded.set)?
+        } else {
+            self.extra
+        };
+        Ok(Spec {
+            session,
+            template,
+            region,
+            extra,
+            credential_process: self.credential_process || recorded.credential_process,
+            prune: self.prune,
+            skip_existing: self.skip_existing,
+            allow_empty: self.allow_empty,
+        })
+    }
+}
+
+/// A `--name` template: known placeholders, one line (it is recorded in the block's header).
+fn check_template(template: &str) -> Result<(), GenerateError> {
+    if template.chars().any(char::is_control) {
+        return Err(GenerateError::Template(format!(
+            "{:?} holds a control character",
+            template
+        )));
+    }
+    crate::support::template::validate(template, &generated::NAME_PLACEHOLDERS)
+        .map_err(GenerateError::Template)
+}
+
+fn parse_sets(raw: &[String]) -> Result<Vec<(String, String)>, GenerateError> {
+    raw.iter().map(|s| generated::parse_set(s)).collect()
+}
+
+/// Says what the plan skipped and keeps.
+fn report(app: &App, plan: &Plan, unusable: &[Unusable]) {
+    for u in unusable.iter().chain(&plan.unusable) {
+        app.printer.warn(clean(&format!("skipped {u}")));
+    }
+    for c in &plan.skipped {
+        app.printer.warn(format!(
+            "skipped {} ({}): your [profile {}] at line {} stays as it is",
+            c.name, c.assignment, c.name, c.line
+        ));
+    }
+    if !plan.stale.is_empty() {
+        app.printer.info(format!(
+            "{} no longer assigned and kept (--prune removes them): {}",
+            count(
+                plan.stale.len(),
+                "generated profile is",
+                "generated profiles are"
+            ),
+            plan.stale.join(", ")
+        ));
+    }
+}
+
 /// Every account × role of the token: the accounts page by page, then each account's roles with
-/// at most `concurrency` requests in flight, a progress bar on a terminal.
-async fn assignments(
+/// at most `concurrency` requests in flight, a progress bar on a terminal. An account whose id is
+/// not an account id is not asked about.
+async fn list(
     app: &App,
     portal: &Portal<'_>,
     token: &Secret,
     concurrency: usize,
-) -> Result<Vec<Assignment>, Error> {
-    let accounts = throttle::retry(|| portal.list_accounts(token)).await?;
+) -> Result<Listing, Error> {
+    let all = throttle::retry(|| portal.list_accounts(token)).await?;
+    let total = all.len();
+    let (accounts, bad): (Vec<Account>, Vec<Account>) = all
+        .into_iter()
+        .partition(|a| generated::is_account_id(&a.account_id));
+    let unusable = bad
+        .into_iter()
+        .map(|a| Unusable::AccountId {
+            name: a.account_name,
+            id: a.account_id,
+        })
+        .collect();
     let bar = progress(&app.printer, accounts.len() as u64, "roles of accounts");
     let roles: Vec<(usize, Vec<Role>)> = futures_util::stream::iter(accounts.iter().enumerate())
         .map(|(i, a)| {
@@ -182,5 +277,9 @@ async fn assignments(
             role_name: r.role_name,
         }));
     }
-    Ok(out)
+    Ok(Listing {
+        assignments: out,
+        unusable,
+        accounts: total,
+    })
 }

@@ -16,7 +16,7 @@ fn read_config(sb: &Sandbox) -> String {
 /// Admin, Dev, ReadOnly), as `generate --sso-session corp --region eu-west-1` writes it.
 const BLOCK: &str = "\
 # BEGIN ssoexec generate sso-session=corp
-# Managed by `ssoexec generate --sso-session corp`: changes inside this block are replaced on the next run.
+# Managed by `ssoexec generate --sso-session corp --region eu-west-1`: changes inside this block are replaced on the next run.
 
 [profile dev.Admin]
 sso_session = corp
@@ -232,7 +232,7 @@ async fn names_templates_extra_keys_and_credential_process_twins() {
     assert!(out.status.success(), "{}", stderr(&out));
     let block = "\
 # BEGIN ssoexec generate sso-session=corp
-# Managed by `ssoexec generate --sso-session corp`: changes inside this block are replaced on the next run.
+# Managed by `ssoexec generate --sso-session corp --name '{sso_session}-{account_name}-{role_name}' --region eu-west-1 --set output=json --credential-process`: changes inside this block are replaced on the next run.
 
 [profile corp-Team-A-prod-Admin]
 sso_session = corp
@@ -406,5 +406,343 @@ for p in sys.argv[1:]:
             )),
             "{line}"
         );
+    }
+}
+
+/// The profiles botocore reads from the sandbox's config, as JSON (`{name: {key: value}}`).
+fn botocore_profiles(sb: &Sandbox) -> serde_json::Value {
+    let script = r#"
+import json, sys, botocore.configloader as c
+print(json.dumps(c.build_profile_map(c.raw_config_parse(sys.argv[1]))["profiles"], sort_keys=True))
+"#;
+    let out = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(config_path(sb))
+        .output()
+        .expect("python3 with botocore (scripts/install-test-tools.sh)");
+    assert!(out.status.success(), "{}", stderr(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hostile_account_ids_and_role_names_never_become_config_lines() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    sb.mock.with_accounts(0, 0);
+    sb.mock.add_account(
+        "444444444444",
+        "evil",
+        "e@example.com",
+        &[
+            "R\n[profile pwn]\ncredential_process = touch /tmp/pwned",
+            "R\r[profile pwn2]\rcredential_process = touch /tmp/pwned",
+            "R\n# END ssoexec generate sso-session=corp\n[profile kept]\nregion = x",
+            "R\0nul",
+            "ReadOnly",
+        ],
+    );
+    sb.mock.add_account(
+        "55555555555\n[profile pwn3]\ncredential_process = id",
+        "evil id",
+        "f@example.com",
+        &["Admin"],
+    );
+    sb.mock
+        .add_account("666666666666", "fine\r\n[x]", "g@example.com", &["Admin"]);
+    let out = generate(&sb, &["--credential-process"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "warning: skipped account \"evil id\" (\"55555555555\\n[profile pwn3]\\ncredential_process = id\"): an account id is 12 digits
+warning: skipped account \"evil\" (444444444444): the role name \"R\\0nul\" is not 1 to 64 letters, digits and +=,.@_-
+warning: skipped account \"evil\" (444444444444): the role name \"R\\n# END ssoexec generate sso-session=corp\\n[profile kept]\\nregion = x\" is not 1 to 64 letters, digits and +=,.@_-
+warning: skipped account \"evil\" (444444444444): the role name \"R\\n[profile pwn]\\ncredential_process = touch /tmp/pwned\" is not 1 to 64 letters, digits and +=,.@_-
+warning: skipped account \"evil\" (444444444444): the role name \"R\\r[profile pwn2]\\rcredential_process = touch /tmp/pwned\" is not 1 to 64 letters, digits and +=,.@_-
+Wrote the sso-session corp block of {}: 6 roles in 3 accounts: 4 new, 0 updated, 0 unchanged, 0 removed\n",
+            config_path(&sb).display()
+        )
+    );
+    let text = read_config(&sb);
+    assert!(
+        !text.chars().any(|c| c.is_control() && c != '\n'),
+        "{text:?}"
+    );
+    let profiles = botocore_profiles(&sb);
+    let generated: Vec<&str> = profiles
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .filter(|n| !["default", "dev", "prod", "legacy", "static"].contains(n))
+        .collect();
+    assert_eq!(
+        generated,
+        [
+            "evil.ReadOnly",
+            "evil.ReadOnly-cp",
+            "fine-x-.Admin",
+            "fine-x-.Admin-cp"
+        ]
+    );
+    assert_eq!(
+        profiles["fine-x-.Admin"],
+        serde_json::json!({"region": "eu-west-1", "sso_account_id": "666666666666", "sso_role_name": "Admin", "sso_session": "corp"})
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn configure_refuses_a_hostile_only_role() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    sb.mock.with_accounts(0, 0);
+    sb.mock.add_account(
+        "444444444444",
+        "evil",
+        "e@example.com",
+        &["R\r[profile pwn]\rcredential_process = touch /tmp/pwned"],
+    );
+    let before = read_config(&sb);
+    let out = sb.run(&[
+        "configure",
+        "--sso-session",
+        "corp",
+        "--account-id",
+        "444444444444",
+        "--profile",
+        "x",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        "warning: skipped account \"evil\" (444444444444): the role name \"R\\r[profile pwn]\\rcredential_process = touch /tmp/pwned\" is not 1 to 64 letters, digits and +=,.@_-\nerror: no role is assigned to you in account 444444444444\nhint: ask your administrator for a permission set in that account\n"
+    );
+    assert_eq!(read_config(&sb), before);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_name_in_the_block_keeps_its_account_when_a_namesake_arrives() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    assert!(generate(&sb, &[]).status.success());
+    // Account names are not unique: a lower id also named prod, and " prod".
+    sb.mock
+        .add_account("122222222222", "prod", "p2@example.com", &["ReadOnly"]);
+    sb.mock
+        .add_account("322222222222", " prod", "p3@example.com", &["ReadOnly"]);
+    let out = generate(&sb, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).ends_with("8 roles in 5 accounts: 2 new, 0 updated, 6 unchanged, 0 removed\n"),
+        "{}",
+        stderr(&out)
+    );
+    let profiles = botocore_profiles(&sb);
+    assert_eq!(profiles["prod.ReadOnly"]["sso_account_id"], "222222222222");
+    assert_eq!(
+        profiles["prod.ReadOnly-2"]["sso_account_id"],
+        "322222222222"
+    );
+    assert_eq!(
+        profiles["prod.ReadOnly-3"]["sso_account_id"],
+        "122222222222"
+    );
+}
+
+/// A portal that answers every request with `200 {}`.
+fn empty_object_portal() -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { continue };
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}");
+        }
+    });
+    url
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_listing_without_its_list_prunes_nothing() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    assert!(generate(&sb, &[]).status.success());
+    let out = sb
+        .cmd()
+        .args(["generate", "--sso-session", "corp", "--prune"])
+        .env("AWS_ENDPOINT_URL_SSO", empty_object_portal())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with(
+            "error: ListAccounts returned a response ssoexec cannot read: missing field `accountList`"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(read_config(&sb), format!("{CONFIG}\n{BLOCK}"));
+
+    // A real empty listing: --prune alone refuses to empty the block, --allow-empty does it.
+    sb.mock.with_accounts(0, 0);
+    let out = generate(&sb, &["--prune"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "error: --prune would remove all 6 generated profiles of {}: the server listed no usable account and role\nhint: check what the sign-in can see with `ssoexec accounts`; to remove them all anyway, add --allow-empty\n",
+            config_path(&sb).display()
+        )
+    );
+    assert_eq!(read_config(&sb), format!("{CONFIG}\n{BLOCK}"));
+    let out = generate(&sb, &["--prune", "--allow-empty"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(read_config(&sb), format!("{CONFIG}\n"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rerun_without_flags_reproduces_the_block_byte_for_byte() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    let first = sb.run(&[
+        "generate",
+        "--sso-session",
+        "corp",
+        "--region",
+        "eu-west-1",
+        "--set",
+        "output=json",
+        "--credential-process",
+    ]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let written = read_config(&sb);
+    assert!(written.contains("# Managed by `ssoexec generate --sso-session corp --region eu-west-1 --set output=json --credential-process`: changes inside this block are replaced on the next run.\n"));
+    for extra in [&[][..], &["--prune"]] {
+        let mut args = vec!["generate", "--sso-session", "corp"];
+        args.extend(extra);
+        let again = sb.run(&args);
+        assert!(again.status.success(), "{}", stderr(&again));
+        assert_eq!(
+            stderr(&again),
+            format!(
+                "{} is up to date: 6 roles in 3 accounts: 0 new, 0 updated, 12 unchanged, 0 removed\n",
+                config_path(&sb).display()
+            )
+        );
+        assert_eq!(read_config(&sb), written);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_crlf_config_that_does_not_change_reports_nothing_updated() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    sb.write_config(&CONFIG.replace('\n', "\r\n"));
+    assert!(generate(&sb, &[]).status.success());
+    let written = read_config(&sb);
+    assert_eq!(written, format!("{CONFIG}\n{BLOCK}").replace('\n', "\r\n"));
+    let again = generate(&sb, &[]);
+    assert_eq!(
+        stderr(&again),
+        format!(
+            "{} is up to date: 6 roles in 3 accounts: 0 new, 0 updated, 6 unchanged, 0 removed\n",
+            config_path(&sb).display()
+        )
+    );
+    assert_eq!(read_config(&sb), written);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn generate_waits_for_the_config_lock_and_keeps_the_holders_change() {
+    use std::io::{BufRead, BufReader, Write};
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    let path = config_path(&sb);
+    let lock = format!("{}.lock", path.display());
+    // Another writer holds the lock until its stdin closes.
+    let mut holder = std::process::Command::new("flock")
+        .args([&lock, "-c", "echo locked; cat >/dev/null"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("flock (util-linux)");
+    let mut line = String::new();
+    BufReader::new(holder.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line, "locked\n");
+    let mut run = sb
+        .std_cmd()
+        .args(["generate", "--sso-session", "corp", "--region", "eu-west-1"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(run.stderr.take().unwrap());
+    let mut first = String::new();
+    err.read_line(&mut first).unwrap();
+    assert_eq!(
+        first,
+        format!(
+            "Waiting for another ssoexec to finish writing {} (lock file {lock})\n",
+            path.display()
+        )
+    );
+    // The holder's change lands while generate waits; generate must read it after the lock.
+    let mine = "\n[profile written-meanwhile]\nregion = us-west-2\n";
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap()
+        .write_all(mine.as_bytes())
+        .unwrap();
+    drop(holder.stdin.take());
+    assert!(holder.wait().unwrap().success());
+    assert!(run.wait().unwrap().success());
+    assert_eq!(read_config(&sb), format!("{CONFIG}{mine}\n{BLOCK}"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_generate_runs_at_once_keep_both_blocks() {
+    let sb = Sandbox::new().await;
+    sb.write_config(&format!(
+        "{CONFIG}\n[sso-session other]\nsso_start_url = https://d-1234567890.awsapps.com/start\nsso_region = us-east-1\nsso_registration_scopes = sso:account:access\n"
+    ));
+    sb.login("dev");
+    let login = sb.run(&["login", "--sso-session", "other", "--device-code"]);
+    assert!(login.status.success(), "{}", stderr(&login));
+    sb.mock.set_latency(Some(Op::ListAccountRoles), 20);
+    for _ in 0..3 {
+        let runs: Vec<_> = ["corp", "other"]
+            .iter()
+            .map(|s| {
+                sb.std_cmd()
+                    .args([
+                        "generate",
+                        "--sso-session",
+                        s,
+                        "--name",
+                        "{sso_session}.{account_name}.{role_name}",
+                    ])
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for r in runs {
+            let out = r.wait_with_output().unwrap();
+            assert!(out.status.success(), "{}", stderr(&out));
+        }
+        let text = read_config(&sb);
+        for s in ["corp", "other"] {
+            assert!(
+                text.contains(&format!("# BEGIN ssoexec generate sso-session={s}\n")),
+                "{s} lost: {text}"
+            );
+        }
+        sb.write_config(text.split("\n# BEGIN").next().unwrap());
     }
 }
