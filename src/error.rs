@@ -83,7 +83,13 @@ pub enum Error {
     NoHome,
     /// The command to run could not be started; `code` is the shell's (127 not found, 126 not executable).
     #[error("{message}")]
-    Exec { message: String, code: i32 },
+    Exec {
+        message: String,
+        code: i32,
+        /// Why the OS refused, when it is not said by `message` already.
+        #[source]
+        source: Option<std::io::Error>,
+    },
     /// A failure with its cause kept for the report's `caused by:` line.
     #[error("{message}")]
     Caused {

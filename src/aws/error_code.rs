@@ -176,4 +176,22 @@ mod tests {
         );
         assert_eq!(ErrorCode::from_oauth("slow_down"), ErrorCode::SlowDown);
     }
+
+    #[test]
+    fn each_service_s_slow_down_and_refusals_are_variants() {
+        for name in [
+            "TooManyRequestsException",
+            "Throttling",
+            "ThrottlingException",
+            "SlowDownException",
+        ] {
+            assert!(ErrorCode::parse(name).is_throttling(), "{name}");
+        }
+        assert_eq!(ErrorCode::parse("ForbiddenException"), ErrorCode::Forbidden);
+        assert_eq!(
+            ErrorCode::parse("UnrecognizedClientException"),
+            ErrorCode::UnrecognizedClient
+        );
+        assert!(!ErrorCode::parse("ValidationException").is_throttling());
+    }
 }

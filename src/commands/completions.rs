@@ -134,7 +134,7 @@ pub fn pick_profile(config: &AwsConfig, printer: &Printer) -> Result<ExitStatus,
     if names.is_empty() {
         return Err(PickError::NoProfiles.into());
     }
-    let i = crate::support::picker::pick("Profile (type to filter)", &names, 0)
+    let i = crate::support::picker::pick(printer.terminal(), "Profile (type to filter)", &names, 0)
         .map_err(PickError::Picker)?
         .ok_or(PickError::Cancelled)?;
     super::write_stdout(format!("{}\n", names[i]).as_bytes())?;

@@ -27,14 +27,17 @@ fn start_error(argv: &[OsString], e: std::io::Error) -> Error {
         std::io::ErrorKind::NotFound => Error::Exec {
             message: format!("command not found: {name}"),
             code: 127,
+            source: None,
         },
         std::io::ErrorKind::PermissionDenied => Error::Exec {
             message: format!("permission denied: {name} is not executable"),
             code: 126,
+            source: None,
         },
         _ => Error::Exec {
-            message: format!("cannot run {name}: {e}"),
+            message: format!("cannot run {name}"),
             code: 126,
+            source: Some(e),
         },
     }
 }

@@ -442,3 +442,29 @@ async fn the_renew_helper_dies_with_a_child_that_dies_at_once() {
     }
     assert!(left.is_empty(), "helpers outlived their child: {left:?}");
 }
+
+/// A command the OS refuses for another reason: our line, then the OS's reason as its cause.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_command_the_os_refuses_is_reported_with_the_reason_as_its_cause() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    let looped = sb.home().join("loop");
+    std::os::unix::fs::symlink(&looped, &looped).unwrap();
+    let out = sb
+        .cmd()
+        .args(["--profile", "dev", "--"])
+        .arg(&looped)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(126));
+    let err = stderr(&out);
+    let cause = format!("error: cannot run {}\n  caused by: ", looped.display());
+    assert!(err.starts_with(&cause), "{err}");
+    // ELOOP: 40 on Linux, 62 on macOS.
+    assert!(
+        err.ends_with(" (os error 40)\n") || err.ends_with(" (os error 62)\n"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 2, "{err}");
+}
