@@ -524,8 +524,8 @@ mod tests {
             (
                 "{profile}:{cluster}",
                 &[
-                    ("dev.Admin:a", "dev.Admin"),
                     ("dev.ReadOnly:a", "dev.ReadOnly"),
+                    ("dev.Admin:a", "dev.Admin"),
                 ],
                 0,
             ),
