@@ -118,7 +118,9 @@ pub async fn run(mut cli: Cli, env: Env, printer: Printer) -> Result<ExitStatus,
             | Command::CompleteProfiles
             | Command::PickProfile,
         ) => unreachable!("handled above"),
-        None if cli.command_line.is_empty() => shell::run(&app).await,
+        None if cli.command_line.is_empty() => {
+            exec::run(&app, &[shell::program(&app)], false, false).await
+        }
         None => exec::run(&app, &cli.command_line, cli.run.renew, cli.run.force).await,
     }
 }
