@@ -1,10 +1,9 @@
 //! `ssoexec exec` / `ssoexec -- COMMAND`: run a command with the credentials in its environment (or a renewing server).
 use crate::app::App;
-use crate::config::Identity;
 use crate::credentials::{self, LoginPermission};
 use crate::error::Error;
-use crate::exec::environment::{ChildEnv, Marker, Nesting, Supply, child_env, nesting};
-use crate::exec::{run as child, server};
+use crate::exec::environment::{ChildEnv, Nesting, Supply, child_env, nesting};
+use crate::exec::{marker, run as child, server};
 use crate::support::env::SSOEXEC_SERVE_TOKEN;
 use crate::support::exit::ExitStatus;
 use std::ffi::OsString;
@@ -84,15 +83,4 @@ pub async fn run(
         return result;
     }
     child::exec(argv, &child_env(Supply::Static(&creds), region, &marker))
-}
-
-/// What the child carries: `SSOEXEC_PROFILE` (the profile, or what the identity is) and the
-/// whole identity, chain included, in `SSOEXEC_IDENTITY`.
-pub(super) fn marker(app: &App, identity: &Identity) -> Marker {
-    let profile = app
-        .settings
-        .profile_name()
-        .map(String::from)
-        .unwrap_or_else(|| identity.describe());
-    Marker::for_identity(profile, identity)
 }

@@ -109,7 +109,7 @@ pub async fn run(mut cli: Cli, env: Env, printer: Printer) -> Result<ExitStatus,
         Some(Command::Export(args)) => export::run(&app, &args).await,
         // `ssoexec exec dev` with no program: the shell, as `ssoexec --profile dev`.
         Some(Command::Exec(args)) if args.command_line.is_empty() => {
-            shell::run(&app, args.renew, args.force).await
+            exec::run(&app, &[shell::program(&app)], args.renew, args.force).await
         }
         Some(Command::Exec(args)) => {
             exec::run(&app, &args.command_line, args.renew, args.force).await
@@ -140,7 +140,9 @@ pub async fn run(mut cli: Cli, env: Env, printer: Printer) -> Result<ExitStatus,
             | Command::CompleteProfiles
             | Command::PickProfile,
         ) => unreachable!("handled above"),
-        None if cli.command_line.is_empty() => shell::run(&app, cli.run.renew, cli.run.force).await,
+        None if cli.command_line.is_empty() => {
+            exec::run(&app, &[shell::program(&app)], cli.run.renew, cli.run.force).await
+        }
         None => exec::run(&app, &cli.command_line, cli.run.renew, cli.run.force).await,
     }
 }

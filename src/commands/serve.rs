@@ -1,12 +1,11 @@
 //! `ssoexec serve`: self-renewing credentials over the container-credentials protocol.
-use super::exec::marker;
 use crate::app::App;
 use crate::cli::ServeArgs;
 use crate::credentials::{self, LoginPermission};
 use crate::error::Error;
-use crate::exec::ExecError;
 use crate::exec::lifeline::Lifeline;
 use crate::exec::server;
+use crate::exec::{ExecError, marker};
 use crate::support::env::SSOEXEC_SERVE_TOKEN;
 use crate::support::exit::ExitStatus;
 use crate::support::secret::Secret;

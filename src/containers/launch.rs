@@ -71,6 +71,7 @@ pub fn docker_run(session: &Session, line: &RunLine, region: Option<&str>) -> Re
         return Err(Error::Exec {
             message: "docker create failed (its message is above)".into(),
             code: out.status.code().unwrap_or(125),
+            source: None,
         });
     }
     session

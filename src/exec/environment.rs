@@ -241,8 +241,10 @@ mod tests {
         ];
         let server = [("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:1/")];
         let id = admin.identity.as_str();
+        let dev_admin = marker("dev-admin", "Admin");
         use Nesting::*;
-        let cases: Vec<(Vec<(&str, &str)>, &Marker, Nesting)> = vec![
+        type Case<'a> = (Vec<(&'a str, &'a str)>, &'a Marker, Nesting);
+        let cases: Vec<Case> = vec![
             (vec![("X", "1")], &dev, Fresh),
             (vec![(SSOEXEC_PROFILE, "dev")], &dev, Fresh), // no credentials: a stale marker
             (
@@ -296,7 +298,7 @@ mod tests {
                     &keys,
                 ]
                 .concat(),
-                &marker("dev-admin", "Admin"),
+                &dev_admin,
                 PassThrough,
             ),
         ];

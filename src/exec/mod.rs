@@ -6,7 +6,21 @@ pub mod run;
 pub mod server;
 pub mod shell;
 
+use crate::app::App;
+use crate::config::Identity;
+use environment::Marker;
 use std::net::SocketAddr;
+
+/// What a child (or the credentials server) carries: `SSOEXEC_PROFILE` (the profile, or what the
+/// identity is) and the whole identity, chain included, in `SSOEXEC_IDENTITY`.
+pub fn marker(app: &App, identity: &Identity) -> Marker {
+    let profile = app
+        .settings
+        .profile_name()
+        .map(String::from)
+        .unwrap_or_else(|| identity.describe());
+    Marker::for_identity(profile, identity)
+}
 
 /// What can go wrong starting the credentials helper or server.
 #[derive(Debug, thiserror::Error)]

@@ -513,7 +513,9 @@ mod tests {
             (0, "eu-west-1", "new", None),
             (0, "eu-west-1", "plain", Some("http://plain")),
         ]);
-        let cases: [(&str, &[(&str, &str)], usize); 2] = [
+        // (template, (context, profile) of each entry, clusters shared by roles)
+        type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], usize);
+        let cases: [Case; 2] = [
             (
                 "{account_name}/{region}/{cluster}",
                 &[("dev/eu-west-1/a", "dev.ReadOnly")],
@@ -522,8 +524,8 @@ mod tests {
             (
                 "{profile}:{cluster}",
                 &[
-                    ("dev.Admin:a", "dev.Admin"),
                     ("dev.ReadOnly:a", "dev.ReadOnly"),
+                    ("dev.Admin:a", "dev.Admin"),
                 ],
                 0,
             ),

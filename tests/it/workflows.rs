@@ -591,7 +591,8 @@ fn install_verifies_a_cached_binary_before_reusing_it() {
         ran.display()
     );
     let genuine = std::fs::read(release.file(&name)).unwrap();
-    let cases: [(&str, Box<dyn Fn()>); 3] = [
+    type Plant<'a> = Box<dyn Fn() + 'a>;
+    let cases: [(&str, Plant); 3] = [
         (
             "a binary that only prints the right version",
             Box::new(|| {
