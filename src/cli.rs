@@ -101,15 +101,16 @@ pub fn account_id(v: &str) -> Result<String, String> {
 }
 
 /// The profile as a word after the subcommand, as aws-vault and granted users type it
-/// (`ssoexec exec dev -- env`). Flattened first into each subcommand that acts for a profile.
-#[derive(Args, Debug, Default, Clone)]
-pub struct ProfileArg {
-    /// The profile to use (as --profile).
-    #[arg(id = POSITIONAL_PROFILE, value_name = "PROFILE")]
-    pub profile: Option<String>,
+/// (`ssoexec exec dev -- env`): the shared option [`WORD`] of the subcommands that act for a
+/// profile. The first positional (`exec` gives its program index 2).
+fn profile_word() -> clap::Arg {
+    clap::Arg::new(POSITIONAL_PROFILE)
+        .value_name("PROFILE")
+        .help("The profile to use (as --profile)")
+        .index(1)
 }
 
-/// The clap id of [`ProfileArg`].
+/// The clap id of [`profile_word`].
 const POSITIONAL_PROFILE: &str = "positional_profile";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -172,6 +173,8 @@ pub struct RunArgs {
 
 /// Shared option ids by group (the field names of [`TargetArgs`] and [`LoginArgs`]).
 const PROFILE: &[&str] = &["profile", "sso_session"];
+/// The profile as a word ([`profile_word`]).
+const WORD: &[&str] = &[POSITIONAL_PROFILE];
 const SESSION: &[&str] = &["start_url", "sso_region"];
 const ACCOUNT: &[&str] = &["account_id"];
 const ROLE: &[&str] = &["account_id", "role_name"];
@@ -193,11 +196,14 @@ const ALL: &[&[&str]] = &[PROFILE, SESSION, ROLE, REGION, LOGIN];
 /// also takes the profile as a word ([`ProfileArg`]).
 fn shared_options(subcommand: &str) -> Vec<&'static str> {
     let groups: &[&[&str]] = match subcommand {
-        "login" => &[PROFILE, SESSION, LOGIN],
-        "logout" => &[PROFILE, SESSION],
-        "status" => &[PROFILE],
-        "accounts" => &[PROFILE, SESSION, LOGIN],
-        "roles" => &[PROFILE, SESSION, ACCOUNT, LOGIN],
+        "login" => &[WORD, PROFILE, SESSION, LOGIN],
+        "logout" => &[WORD, PROFILE, SESSION],
+        "status" => &[WORD, PROFILE],
+        "accounts" => &[WORD, PROFILE, SESSION, LOGIN],
+        "roles" => &[WORD, PROFILE, SESSION, ACCOUNT, LOGIN],
+        "credential-process" | "export" | "exec" | "eks-token" | "serve" | "console" => {
+            &[WORD, PROFILE, SESSION, ROLE, REGION, LOGIN]
+        }
         "generate" => &[PROFILE, SESSION, REGION, LOGIN],
         "github" => &[&["profile"]],
         "doctor" | "completions" | "man" | "help" | "shell-init" | "complete-profiles" => &[],
@@ -236,7 +242,9 @@ pub fn command() -> clap::Command {
 /// Adding them costs more than the rest of a cache hit (each `mut_subcommand` moves the whole
 /// command), so a successful parse only augments the subcommands its words name.
 fn command_with(augment: impl Fn(&str) -> bool) -> clap::Command {
-    let shared = LoginArgs::augment_args(TargetArgs::augment_args(clap::Command::new("shared")));
+    let shared = LoginArgs::augment_args(TargetArgs::augment_args(
+        clap::Command::new("shared").arg(profile_word()),
+    ));
     let mut cmd = Cli::command();
     let names: Vec<String> = cmd
         .get_subcommands()
@@ -516,11 +524,11 @@ pub const DEFAULT_RETRY_ATTEMPTS: u32 = 12;
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Sign in to IAM Identity Center (always signs in anew) and store the token in the AWS CLI cache.
-    Login(ProfileArg),
+    Login,
     /// Sign out: end the portal session and delete cached tokens and role credentials.
     Logout(LogoutArgs),
     /// Print credential_process JSON (for `credential_process = ssoexec credential-process --profile X`).
-    CredentialProcess(ProfileArg),
+    CredentialProcess,
     /// Print or write credentials in one or more formats from a single retrieval.
     Export(ExportArgs),
     /// Run a program with credentials in its environment (same as `ssoexec -- PROGRAM`).
@@ -705,8 +713,6 @@ pub struct GithubArgs {
 
 #[derive(Args, Debug)]
 pub struct ServeArgs {
-    #[command(flatten)]
-    pub profile: ProfileArg,
     /// Address to listen on (default 127.0.0.1 with a random port). A non-loopback address also
     /// needs a token in SSOEXEC_SERVE_TOKEN.
     #[arg(long, value_name = "ADDR:PORT")]
@@ -730,8 +736,6 @@ pub struct ContainerArgs {
 
 #[derive(Args, Debug)]
 pub struct LogoutArgs {
-    #[command(flatten)]
-    pub profile: ProfileArg,
     /// Sign out of every session in the cache (not with a profile or session option).
     #[arg(long, conflicts_with_all = [POSITIONAL_PROFILE, "profile", "sso_session", "start_url", "sso_region"])]
     pub all: bool,
@@ -739,8 +743,6 @@ pub struct LogoutArgs {
 
 #[derive(Args, Debug)]
 pub struct ExportArgs {
-    #[command(flatten)]
-    pub profile: ProfileArg,
     /// Output format (default env when no --emit is given): process, json, env, env-no-export,
     /// fish, powershell, windows-cmd, dotenv, compose, compose-override, ini, github,
     /// exec-credential; any other NAME runs the plugin `ssoexec-format-NAME` found on PATH.
@@ -769,8 +771,6 @@ pub struct ExportArgs {
 
 #[derive(Args, Debug)]
 pub struct ExecArgs {
-    #[command(flatten)]
-    pub profile: ProfileArg,
     /// Serve self-renewing credentials to the program (ECS container-credentials protocol).
     #[arg(long)]
     pub renew: bool,
@@ -778,14 +778,13 @@ pub struct ExecArgs {
     #[arg(long)]
     pub force: bool,
     /// The program and its arguments (none: your shell, as `ssoexec --profile P` starts).
-    #[arg(last = true, value_name = "PROGRAM")]
+    // Index 2: the PROFILE word (a shared option) is the first positional.
+    #[arg(last = true, value_name = "PROGRAM", index = 2)]
     pub command_line: Vec<OsString>,
 }
 
 #[derive(Args, Debug)]
 pub struct StatusArgs {
-    #[command(flatten)]
-    pub profile: ProfileArg,
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
@@ -793,8 +792,6 @@ pub struct StatusArgs {
 
 #[derive(Args, Debug)]
 pub struct ListArgs {
-    #[command(flatten)]
-    pub profile: ProfileArg,
     /// One JSON document (default: a table; on a pipe, its rows without the header).
     #[arg(long)]
     pub json: bool,
@@ -802,8 +799,6 @@ pub struct ListArgs {
 
 #[derive(Args, Debug)]
 pub struct EksTokenArgs {
-    #[command(flatten)]
-    pub profile: ProfileArg,
     /// EKS cluster name (signed as the x-k8s-aws-id header).
     #[arg(long, required_unless_present = "cluster_id")]
     pub cluster_name: Option<String>,
@@ -946,8 +941,6 @@ pub enum ShellArg {
 /// `ssoexec console`.
 #[derive(Args, Debug)]
 pub struct ConsoleArgs {
-    #[command(flatten)]
-    pub profile: ProfileArg,
     /// Console page: an https URL, or a service name such as `s3` (opened in the region).
     #[arg(long, value_name = "URL|SERVICE")]
     pub destination: Option<String>,

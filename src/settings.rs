@@ -575,26 +575,33 @@ fn check_sso_region(
     view: &ProfileView<'_>,
     warnings: &mut Vec<String>,
 ) -> Result<(), ConfigError> {
-    let session = match selection {
-        Selection::Profile { .. } => match view.chain.last() {
-            Some((name, _)) => profile::session_for_profile(config, name),
-            None => return Ok(()),
-        },
-        Selection::Session { name, .. } => profile::session_named(config, name),
-        Selection::Flags { .. } => return Ok(()),
+    // Key lookups only: this runs on every cache hit.
+    let session_region = |name: &str| {
+        let region = config.config.sso_sessions.get(name)?.get("sso_region")?;
+        Some((region.clone(), format!("the sso-session \"{name}\"")))
     };
-    let Ok(session) = session else {
+    let found = match selection {
+        Selection::Profile { .. } => view.sourced("sso_region").map(|r| match r.source {
+            Source::Profile(p) => (r.value, format!("the profile \"{p}\"")),
+            _ => (r.value, String::new()),
+        }),
+        Selection::Session { name, .. } => session_region(name),
+        Selection::Flags { .. } => None,
+    }
+    .or_else(|| match selection {
+        Selection::Profile { .. } => view
+            .chain
+            .iter()
+            .find_map(|(_, section)| session_region(section.get("sso_session")?)),
+        _ => None,
+    });
+    let Some((region, place)) = found else {
         return Ok(());
-    };
-    let place = match (&session.name, view.chain.last()) {
-        (Some(n), _) => format!("the sso-session \"{n}\""),
-        (None, Some((p, _))) => format!("the profile \"{p}\""),
-        (None, None) => return Ok(()),
     };
     let origin = format!("in {place} of {}", config.config.path.display());
     warnings.extend(profile::validate_region(
         "sso_region",
-        &session.region,
+        &region,
         &origin,
         true,
     )?);

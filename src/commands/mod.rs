@@ -84,7 +84,7 @@ pub async fn run(mut cli: Cli, env: Env, printer: Printer) -> Result<ExitStatus,
             .keys()
             .collect::<Vec<_>>()[..]
         {
-            [only] if matches!(cli.command, Some(Command::Login(_))) => Some(only.clone()),
+            [only] if matches!(cli.command, Some(Command::Login)) => Some(only.clone()),
             _ => None,
         };
         if let Some(session) = only_session {
@@ -103,9 +103,9 @@ pub async fn run(mut cli: Cli, env: Env, printer: Printer) -> Result<ExitStatus,
     }
     let app = std::sync::Arc::new(App::new(env, clock, printer, settings));
     match cli.command {
-        Some(Command::Login(_)) => login::login(&app).await,
+        Some(Command::Login) => login::login(&app).await,
         Some(Command::Logout(args)) => logout::logout(&app, &args).await,
-        Some(Command::CredentialProcess(_)) => credential_process::run(&app).await,
+        Some(Command::CredentialProcess) => credential_process::run(&app).await,
         Some(Command::Export(args)) => export::run(&app, &args).await,
         // `ssoexec exec dev` with no program: the shell, as `ssoexec --profile dev`.
         Some(Command::Exec(args)) if args.command_line.is_empty() => {
@@ -217,8 +217,8 @@ fn needs_profile(cli: &Cli) -> bool {
         Some(Command::Kubeconfig(args)) => !args.discovery.all,
         Some(c) => matches!(
             c,
-            Command::Login(_)
-                | Command::CredentialProcess(_)
+            Command::Login
+                | Command::CredentialProcess
                 | Command::Export(_)
                 | Command::Exec(_)
                 | Command::Accounts(_)

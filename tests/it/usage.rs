@@ -1160,9 +1160,11 @@ async fn sso_region_is_checked_like_region() {
     ));
     let (code, _, err) = err_of(&sb, &["login", "dev"], &[]);
     assert_eq!(code, Some(1));
-    assert!(
-        err.starts_with("error: sso_region = \"us east 1\" in the profile \"dev\" is not valid: a region is lower-case words and a number joined by dashes, like eu-west-1\nhint: did you mean `us-east-1`?"),
-        "{err}"
+    assert_eq!(
+        err,
+        format!(
+            "error: sso_region = \"us east 1\" in the sso-session \"corp\" of {cfg} is not valid: a region is lower-case words and a number joined by dashes, like eu-west-1\nhint: did you mean `us-east-1`? fix the file named above; `ssoexec configure` can write a valid profile\n"
+        )
     );
     // Before: "mars-1 … is not valid: a region is lower-case letters, digits and dashes" (it is).
     let (code, _, err) = err_of(&sb, &["export", "dev", "--region", "mars-1"], &[]);
