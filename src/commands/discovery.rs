@@ -355,17 +355,24 @@ async fn write(
 
 /// Under `--prune`, the searches that failed (their entries were kept): reported, and exit 1.
 fn unpruned(app: &App, prune: bool, searched: &Searched) -> ExitStatus {
-    let failed: Vec<String> = searched
+    /// How many failed searches the warning names.
+    const SHOWN: usize = 10;
+    let mut failed: Vec<String> = searched
         .failures()
         .map(|(p, r)| format!("{p} in {r}"))
         .collect();
     if !prune || failed.is_empty() {
         return ExitStatus::Success;
     }
-    app.printer.warn(format!(
+    if failed.len() > SHOWN {
+        let more = failed.len() - SHOWN;
+        failed.truncate(SHOWN);
+        failed.push(format!("and {more} more"));
+    }
+    app.printer.warn(clean(&format!(
         "not pruned where the search failed, their contexts are kept: {}",
         failed.join(", ")
-    ));
+    )));
     app.printer.info(
         "hint: run it again when EKS answers, or leave those out with --regions, --role-name or --profile-glob",
     );

@@ -541,7 +541,7 @@ async fn every_consumer_works_with_a_chained_profile() {
     let yaml = stdout(&out);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
-        yaml.contains("arn:aws:eks:eu-west-1:333333333333:cluster/prod"),
+        yaml.contains("  name: 333333333333/eu-west-1/prod\n"),
         "{yaml}"
     );
     assert!(yaml.contains("- --profile\n      - b\n"), "{yaml}");
