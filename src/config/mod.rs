@@ -92,9 +92,8 @@ pub fn expand_home(p: &str, home: &Path) -> PathBuf {
     }
 }
 
-/// The largest config or credentials file read (real ones are kilobytes); `/dev/zero` or a
-/// runaway file is an error, never read whole.
-pub const MAX_FILE_SIZE: u64 = 16 << 20;
+/// The largest config or credentials file read: the bound every file read has.
+pub const MAX_FILE_SIZE: u64 = crate::support::fs::MAX_FILE;
 
 /// The text of a config or credentials file: `None` when it does not exist or is not a regular
 /// file (botocore reads only files: `AWS_CONFIG_FILE=/dev/null` is an empty config, and a FIFO is

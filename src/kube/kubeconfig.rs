@@ -78,14 +78,11 @@ pub fn target_path(flag: Option<&Path>, kubeconfig_env: Option<&str>, home: &Pat
         .unwrap_or_else(|| home.join(".kube").join("config"))
 }
 
-/// The largest kubeconfig read (real ones are kilobytes).
-pub const MAX_KUBECONFIG: u64 = 16 << 20;
-
 /// The parsed file, `None` when it does not exist or is empty.
 pub fn load(path: &Path) -> Result<Option<Value>, KubeError> {
     // A regular file only, bounded (`support::fs::read_regular`): a FIFO or `/dev/zero` is an
     // error, never a hang or a read without end.
-    let read = crate::support::fs::read_regular(path, MAX_KUBECONFIG)
+    let read = crate::support::fs::read_regular(path, crate::support::fs::MAX_FILE)
         .map_err(|e| e.into_io())
         .and_then(|b| {
             b.map(String::from_utf8)

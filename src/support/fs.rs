@@ -2,8 +2,9 @@
 //! of a regular file every reader uses (config, caches, kubeconfig).
 use std::path::{Path, PathBuf};
 
-/// The largest cache file read (real entries are a few KiB).
-pub const MAX_CACHE_FILE: u64 = 1 << 20;
+/// The largest file ssoexec reads: config, credentials, cache entries and kubeconfig alike (real
+/// ones are kilobytes; a runaway file or `/dev/zero` is an error, never read whole).
+pub const MAX_FILE: u64 = 16 << 20;
 
 /// Why a file was not read whole.
 #[derive(Debug, thiserror::Error)]
@@ -129,10 +130,10 @@ impl FsError {
     }
 }
 
-/// Reads a small cache file (a regular file of at most [`MAX_CACHE_FILE`]); a missing file is
+/// Reads a small cache file (a regular file of at most [`MAX_FILE`]); a missing file is
 /// `Ok(None)`.
 pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, FsError> {
-    read_regular(path, MAX_CACHE_FILE).map_err(|e| FsError::Read {
+    read_regular(path, MAX_FILE).map_err(|e| FsError::Read {
         path: path.to_path_buf(),
         source: e.into_io(),
     })
