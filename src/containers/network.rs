@@ -2,7 +2,7 @@
 //! can hold its subnet. Each run holds a lease: an exclusively locked file in a per-user,
 //! per-daemon directory. Under a directory lock, the first lease creates the network (or adopts
 //! the one a crashed run left), and the last one out removes it. The kernel drops a dead run's
-//! lock, so its lease file is recognised as stale and pruned (`docs/containers.md#the-network`).
+//! lock, so its lease file is recognised as stale and pruned (docs/containers.md#the-network).
 use super::ContainerError;
 use super::docker::Docker;
 use std::fs::{File, OpenOptions, TryLockError};
