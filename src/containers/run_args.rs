@@ -99,8 +99,10 @@ pub fn parse(args: &[OsString]) -> Result<RunLine, ArgsError> {
         }
         let (taken, value) = option(&arg, args.get(i + 1).map(OsString::as_os_str));
         check(&arg, value.as_deref(), &mut line)?;
-        line.options.extend(args[i..i + taken].iter().cloned());
-        i += taken;
+        // An option missing its value at the end is Docker's to report.
+        let end = (i + taken).min(args.len());
+        line.options.extend(args[i..end].iter().cloned());
+        i = end;
     }
     line.rest = args[i.min(args.len())..].to_vec();
     if line.rest.is_empty() {

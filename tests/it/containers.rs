@@ -438,7 +438,13 @@ async fn compose_up_gives_each_service_its_own_profile_and_leaves_the_files_alon
         .unwrap()
         .lines()
         .find_map(|l| l.strip_prefix("ssoexec compose "))
-        .map(|l| l.split('#').next().unwrap().split_whitespace().collect::<Vec<_>>())
+        .map(|l| {
+            l.split('#')
+                .next()
+                .unwrap()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+        })
         .expect("README.md shows `ssoexec compose`");
     assert_eq!(line, ["--profile", "dev", "--", "up"]);
     let out = ssoexec(&sb, &["compose"])
