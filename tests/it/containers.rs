@@ -433,9 +433,9 @@ async fn compose_up_gives_each_service_its_own_profile_and_leaves_the_files_alon
     );
     let dir = project(&file);
     // The line README.md shows (tests/it/readme.rs leaves it to this test).
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"));
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
     let line = readme
-        .unwrap()
         .lines()
         .find_map(|l| l.strip_prefix("ssoexec compose "))
         .map(|l| {
@@ -706,5 +706,52 @@ async fn a_network_left_behind_is_adopted_and_a_foreign_one_reported() {
             "error: a Docker network named ssoexec-credentials exists but ssoexec did not make it\nhint: remove it (`docker network rm ssoexec-credentials`) if nothing uses it\n"
         )
     );
+    assert_nothing_left();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_container_on_its_own_network_is_connected_to_the_credentials_network_too() {
+    let (_g, image, sb) = setup().await;
+    let net = format!("ssoexec-it-own-{}", std::process::id());
+    docker_text(&["network", "create", &net]);
+    let out = ssoexec(
+        &sb,
+        &["docker", "--profile", "prod", "--", "run", "--rm", "-i"],
+    )
+    .args([
+        "--network",
+        &net,
+        "-e",
+        "AWS_REGION=us-east-2",
+        "-e",
+        &sts(&sb),
+        image,
+    ])
+    .args([
+        "sh",
+        "-c",
+        "aws sts get-caller-identity --query Account --output text; echo $AWS_REGION; cat",
+    ])
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .spawn()
+    .and_then(|mut c| {
+        use std::io::Write;
+        // `-i` reaches the container: what we write comes back.
+        writeln!(c.stdin.take().unwrap(), "through stdin")?;
+        c.wait_with_output()
+    })
+    .unwrap();
+    let networks_left = docker_text(&[
+        "network",
+        "inspect",
+        &net,
+        "--format",
+        "{{len .Containers}}",
+    ]);
+    docker_text(&["network", "rm", &net]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "222222222222\nus-east-2\nthrough stdin\n");
+    assert_eq!(networks_left.trim(), "0", "--rm removed the container");
     assert_nothing_left();
 }
