@@ -15,6 +15,8 @@ pub struct Lease {
     dir: PathBuf,
     /// Our lease file, locked while we run.
     mine: Option<(File, PathBuf)>,
+    /// The network was there with no live lease: left by a run that was killed, now ours.
+    pub adopted: bool,
 }
 
 /// `TMPDIR/ssoexec-UID/docker-DAEMON`: shared by this user's runs against one daemon (never by
@@ -116,13 +118,16 @@ impl Lease {
     /// Takes a lease, creating or adopting the network as needed.
     pub fn acquire(docker: &Docker, dir: &Path) -> Result<Lease, ContainerError> {
         locked(dir, || {
-            match docker.network()? {
+            let adopted = match docker.network()? {
                 Some(info) if !info.ours || info.subnets != [super::SUBNET] => {
                     return Err(ContainerError::ForeignNetwork);
                 }
-                Some(_) => {}
-                None => docker.create_network()?,
-            }
+                Some(_) => live_leases(dir) == 0,
+                None => {
+                    docker.create_network()?;
+                    false
+                }
+            };
             let path = dir.join("leases").join(format!(
                 "{}-{:016x}",
                 std::process::id(),
@@ -138,6 +143,7 @@ impl Lease {
                 docker: docker.clone(),
                 dir: dir.to_path_buf(),
                 mine: Some((file, path)),
+                adopted,
             })
         })
     }

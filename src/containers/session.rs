@@ -64,6 +64,12 @@ pub fn open(app: &App, specs: Vec<SlotSpec>) -> Result<Session, Error> {
     let daemon = docker.daemon_id()?;
     let state = network::state_dir(&daemon)?;
     let lease = Lease::acquire(&docker, &state)?;
+    if lease.adopted {
+        app.printer.debug(format!(
+            "reusing the network {} that a run which did not finish left behind",
+            super::NETWORK
+        ));
+    }
     let files = |path: &std::path::Path| {
         let path = path.to_path_buf();
         move |source| ContainerError::Files { path, source }
