@@ -424,6 +424,11 @@ async fn compose_up_gives_each_service_its_own_profile_and_leaves_the_files_alon
     environment: [{sts}]
     command: [aws, sts, get-caller-identity, --query, Account, --output, text]
     x-ssoexec: {{profile: prod}}
+  deploy:
+    image: {image}
+    environment: [{sts}]
+    command: [aws, sts, get-caller-identity, --query, Arn, --output, text]
+    x-ssoexec: {{profile: deployer}}
   db:
     image: {image}
     command: [sh, -c, 'echo endpoint=$${{AWS_CONTAINER_CREDENTIALS_FULL_URI:-none}}']
@@ -431,6 +436,10 @@ async fn compose_up_gives_each_service_its_own_profile_and_leaves_the_files_alon
 ",
         sts = sts(&sb)
     );
+    // A role chain (AssumeRole on top of dev's SSO role) is an identity like any other.
+    sb.write_config(&format!(
+        "{CONFIG}\n[profile deployer]\nrole_arn = arn:aws:iam::222222222222:role/A\nsource_profile = dev\nrole_session_name = me\nregion = eu-west-1\n"
+    ));
     let dir = project(&file);
     // The line README.md shows (tests/it/readme.rs leaves it to this test).
     let readme =
@@ -456,14 +465,21 @@ async fn compose_up_gives_each_service_its_own_profile_and_leaves_the_files_alon
     let text = stdout(&out);
     assert!(out.status.success(), "{text}{}", stderr(&out));
     let said = |service: &str| -> Vec<String> {
-        let prefix = format!("{service}-1  | ");
+        // Compose pads the `service-1` prefix to the longest name.
         text.lines()
-            .filter_map(|l| l.strip_prefix(&prefix).map(String::from))
+            .filter_map(|l| l.split_once(" | "))
+            .filter(|(who, _)| who.trim_end() == format!("{service}-1"))
+            .map(|(_, said)| said.to_string())
             .collect()
     };
     assert_eq!(said("app"), ["111111111111"], "{text}");
     assert_eq!(said("billing"), ["222222222222"], "{text}");
     assert_eq!(said("db"), ["endpoint=none"], "{text}");
+    assert_eq!(
+        said("deploy"),
+        ["arn:aws:sts::222222222222:assumed-role/A/me"],
+        "{text}"
+    );
     assert_eq!(
         std::fs::read_to_string(dir.path().join("compose.yaml")).unwrap(),
         file
@@ -627,6 +643,7 @@ async fn sigterm_and_ctrl_c_leave_nothing_behind() {
         )
         .args([image, "sleep", "300"])
         .stdout(Stdio::null())
+        .stderr(Stdio::null())
         .spawn()
         .unwrap();
         sb.wait_until("the container to run", || {
