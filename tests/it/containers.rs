@@ -461,7 +461,25 @@ async fn compose_up_gives_each_service_its_own_profile_and_leaves_the_files_alon
         .current_dir(dir.path())
         .output()
         .unwrap();
+    // Any subcommand: a one-off `run` of a service gets that service's profile too.
+    let one_off = ssoexec(
+        &sb,
+        &[
+            "compose",
+            "--profile",
+            "dev",
+            "--",
+            "run",
+            "--rm",
+            "billing",
+        ],
+    )
+    .current_dir(dir.path())
+    .output()
+    .unwrap();
     compose_down(dir.path());
+    assert!(one_off.status.success(), "{}", stderr(&one_off));
+    assert_eq!(stdout(&one_off), "222222222222\n");
     let text = stdout(&out);
     assert!(out.status.success(), "{text}{}", stderr(&out));
     let said = |service: &str| -> Vec<String> {
@@ -770,5 +788,19 @@ async fn a_container_on_its_own_network_is_connected_to_the_credentials_network_
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout(&out), "222222222222\nus-east-2\nthrough stdin\n");
     assert_eq!(networks_left.trim(), "0", "--rm removed the container");
+    assert_nothing_left();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_containers_exit_status_is_ssoexecs() {
+    let (_g, image, sb) = setup().await;
+    let out = ssoexec(
+        &sb,
+        &["docker", "--profile", "dev", "--", "run", "--rm", image],
+    )
+    .args(["sh", "-c", "exit 7"])
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
     assert_nothing_left();
 }
