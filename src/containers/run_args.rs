@@ -229,6 +229,9 @@ mod tests {
             parse(&words("run --cidfile /x img")),
             Err(ArgsError::Reserved { .. })
         ));
+        // An option missing its value at the end (found by the property below).
+        assert_eq!(parse(&words("run -A")), Err(ArgsError::NoImage));
+        assert_eq!(parse(&words("run --name")), Err(ArgsError::NoImage));
         // A value that looks like an option is a value.
         assert!(parse(&words("run -e -d img")).is_ok());
     }
