@@ -804,3 +804,31 @@ async fn the_containers_exit_status_is_ssoexecs() {
     assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
     assert_nothing_left();
 }
+
+/// The devcontainer way of docs/containers.md: the container is started through ssoexec, and an
+/// editor attaches to it (`docker exec`): what runs there gets credentials too.
+#[tokio::test(flavor = "multi_thread")]
+async fn processes_attached_with_docker_exec_get_credentials() {
+    let (_g, image, sb) = setup().await;
+    let mut c = Sleeper::start(&sb, image, "dev");
+    let id = docker_text(&["ps", "-q", "--filter", "label=dev.ssoexec.run"]);
+    let out = docker(&[
+        "exec",
+        "-e",
+        &sts(&sb),
+        id.trim(),
+        "aws",
+        "sts",
+        "get-caller-identity",
+        "--query",
+        "Account",
+        "--output",
+        "text",
+    ]);
+    let (url, token) = (c.url.clone(), c.token.clone());
+    assert!(c.ask(&url, &token).starts_with("200 111111111111 "));
+    c.stop();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "111111111111\n");
+    assert_nothing_left();
+}
