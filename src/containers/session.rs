@@ -180,7 +180,7 @@ impl Watch {
             unsafe { libc::kill(pid, signal) };
         }
         #[cfg(not(unix))]
-        let _ = signal;
+        let _ = (signal, self.pid);
     }
 }
 
