@@ -1,6 +1,6 @@
 //! The credentials network, shared by every ssoexec run on a daemon: only one network per daemon
-//! can hold its subnet. Each run holds a lease: an exclusively locked file in a per-user,
-//! per-daemon directory. Under a directory lock, the first lease creates the network (or adopts
+//! can hold its subnet. Each run holds a lease: an exclusively locked file in a per-user
+//! directory. Under a directory lock, the first lease creates the network (or adopts
 //! the one a crashed run left), and the last one out removes it. The kernel drops a dead run's
 //! lock, so its lease file is recognised as stale and pruned (docs/containers.md#the-network).
 use super::ContainerError;
@@ -19,17 +19,13 @@ pub struct Lease {
     pub adopted: bool,
 }
 
-/// `TMPDIR/ssoexec-UID/docker-DAEMON`: shared by this user's runs against one daemon (never by
-/// HOME, so runs with different HOMEs still count each other), private to the user.
-pub fn state_dir(daemon_id: &str) -> Result<PathBuf, ContainerError> {
+/// `TMPDIR/ssoexec-UID/docker`: shared by this user's runs (never by HOME, so runs with
+/// different HOMEs still count each other), private to the user. One local daemon is assumed
+/// (docs/containers.md#limits).
+pub fn state_dir() -> Result<PathBuf, ContainerError> {
     let base = std::env::temp_dir().join(format!("ssoexec-{}", uid()));
     private_dir(&base)?;
-    let key: String = daemon_id
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .take(80)
-        .collect();
-    let dir = base.join(format!("docker-{key}"));
+    let dir = base.join("docker");
     private_dir(&dir)?;
     private_dir(&dir.join("leases"))?;
     Ok(dir)

@@ -61,8 +61,8 @@ pub struct Session {
 /// has started in Docker yet when this fails (beyond the shared network, released again).
 pub fn open(app: &App, specs: Vec<SlotSpec>) -> Result<Session, Error> {
     let docker = Docker::default();
-    let daemon = docker.daemon_id()?;
-    let state = network::state_dir(&daemon)?;
+    docker.check_daemon()?;
+    let state = network::state_dir()?;
     let lease = Lease::acquire(&docker, &state)?;
     if lease.adopted {
         app.printer.debug(format!(

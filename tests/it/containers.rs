@@ -94,7 +94,7 @@ fn sts(sb: &Sandbox) -> String {
     format!("AWS_ENDPOINT_URL_STS={}", sb.mock.uri())
 }
 
-/// ssoexec's per-daemon state directories (`TMPDIR/ssoexec-UID/docker-*`).
+/// ssoexec's state directories (`TMPDIR/ssoexec-UID/docker`; earlier layouts too).
 fn state_dirs() -> Vec<PathBuf> {
     let base = std::env::temp_dir().join(format!("ssoexec-{}", unsafe { libc::getuid() }));
     std::fs::read_dir(base)
