@@ -314,14 +314,17 @@ async fn isolation_a_container_gets_only_its_own_profile() {
     let other_path = url.replace("/credentials", "/v2/credentials/x");
     assert_eq!(dev.ask(&other_path, ""), "403 AccessDenied");
     // Containers not started through ssoexec, even holding dev's token: refused, on the default
-    // bridge and on the credentials network itself.
-    for network in ["bridge", "ssoexec-credentials"] {
+    // bridge, on a network of their own (as a compose project's) and on the credentials network.
+    let own = format!("ssoexec-it-probe-{}", std::process::id());
+    docker_text(&["network", "create", &own]);
+    for network in ["bridge", own.as_str(), "ssoexec-credentials"] {
         assert_eq!(
             probe_from(image, network, &url, &dev.token),
             "403 AccessDenied",
             "{network}"
         );
     }
+    docker_text(&["network", "rm", &own]);
     // The host itself (any local process) with the token: refused too.
     let host = std::process::Command::new("curl")
         .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "-H"])
