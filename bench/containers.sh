@@ -103,7 +103,7 @@ section=$(
 <!-- containers-bench:start -->
 ## Containers (\`bench/containers.sh\`)
 
-$(date -u +%Y-%m-%d), $(nproc) cores, Docker $(docker version --format '{{.Server.Version}}'), image \`$image\`, $profile build, median of $runs runs.
+$(date -u +%Y-%m-%d), $(nproc) cores (load average $(cut -d' ' -f1 /proc/loadavg) at the end), Docker $(docker version --format '{{.Server.Version}}'), image \`$image\`, $profile build, median of $runs runs.
 
 | from the command to the first credential inside the container | ms |
 |---|---|
