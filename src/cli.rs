@@ -545,11 +545,15 @@ pub enum Command {
     Kubeconfig(KubeconfigArgs),
     /// Serve self-renewing credentials over the ECS container-credentials protocol.
     Serve(ServeArgs),
-    /// `docker run` with self-renewing credentials in the container (no keys in its environment):
-    /// `ssoexec docker --profile dev -- run --rm IMAGE CMD` (docs/containers.md).
+    /// Run `docker run` with self-renewing credentials for the container.
+    ///
+    /// `ssoexec docker --profile dev -- run --rm IMAGE CMD`: no keys in the container's environment
+    /// or `docker inspect`, a token of its own (docs/containers.md).
     Docker(ContainerArgs),
-    /// `docker compose` with self-renewing credentials in every service (`x-ssoexec: {profile: P}`
-    /// picks a service's own): `ssoexec compose --profile dev -- up` (docs/containers.md).
+    /// Run `docker compose` with self-renewing credentials for every service.
+    ///
+    /// `ssoexec compose --profile dev -- up`: an override file after your `-f` files; a service
+    /// picks its own profile with `x-ssoexec: {profile: P}` (docs/containers.md).
     Compose(ContainerArgs),
     /// GitHub Actions: credentials from the job's OIDC token (or Identity Center) for later steps.
     Github(GithubArgs),

@@ -187,6 +187,8 @@ pub struct Service {
     pub profile: Option<Option<String>>,
     /// The networks it names (Compose lists `default` for a service that names none).
     pub networks: Vec<String>,
+    /// Its environment sets the region already (ssoexec then leaves it alone).
+    pub sets_region: bool,
 }
 
 /// Reads Compose's `config` output (YAML: its JSON output drops `x-` keys of services).
@@ -227,10 +229,14 @@ pub fn services(config: &str) -> Result<Vec<Service>, ComposeError> {
                 .collect(),
             _ => vec!["default".into()],
         };
+        let sets_region = ["AWS_REGION", "AWS_DEFAULT_REGION"]
+            .iter()
+            .any(|k| body.get("environment").and_then(|e| e.get(*k)).is_some());
         out.push(Service {
             name,
             profile,
             networks,
+            sets_region,
         });
     }
     Ok(out)
@@ -262,7 +268,7 @@ pub fn override_file(
             "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE".into(),
             TOKEN_PATH.into(),
         );
-        if let Some(r) = &w.region {
+        if let Some(r) = w.region.as_ref().filter(|_| !s.sets_region) {
             env.insert("AWS_REGION".into(), r.as_str().into());
             env.insert("AWS_DEFAULT_REGION".into(), r.as_str().into());
         }
@@ -300,6 +306,20 @@ pub fn override_file(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever the words, parsing never panics and keeps every word, in order.
+        #[test]
+        fn parse_never_panics_and_loses_nothing(ws in proptest::collection::vec("(-{0,2}[a-zA-Z=:/0-9-]{0,6})", 0..8)) {
+            let args: Vec<OsString> = ws.iter().map(OsString::from).collect();
+            if let Ok(l) = parse(&args) {
+                let mut all = l.globals.clone();
+                all.extend(l.subcommand.clone());
+                prop_assert_eq!(all, args);
+            }
+        }
+    }
 
     fn words(s: &str) -> Vec<OsString> {
         s.split_whitespace().map(OsString::from).collect()
@@ -343,7 +363,7 @@ mod tests {
 
     #[test]
     fn services_and_their_profiles() {
-        let config = "name: p\nservices:\n  a:\n    image: i\n    networks:\n      default: null\n    x-ssoexec:\n      profile: prod\n  b:\n    image: i\n    networks:\n      back: null\n  db:\n    image: i\n    network_mode: host\n    x-ssoexec: false\n";
+        let config = "name: p\nservices:\n  a:\n    image: i\n    networks:\n      default: null\n    x-ssoexec:\n      profile: prod\n  b:\n    image: i\n    environment:\n      AWS_REGION: us-east-2\n    networks:\n      back: null\n  db:\n    image: i\n    network_mode: host\n    x-ssoexec: false\n";
         let s = services(config).unwrap();
         assert_eq!(
             s,
@@ -351,17 +371,20 @@ mod tests {
                 Service {
                     name: "a".into(),
                     profile: Some(Some("prod".into())),
-                    networks: vec!["default".into()]
+                    networks: vec!["default".into()],
+                    sets_region: false,
                 },
                 Service {
                     name: "b".into(),
                     profile: Some(None),
-                    networks: vec!["back".into()]
+                    networks: vec!["back".into()],
+                    sets_region: true,
                 },
                 Service {
                     name: "db".into(),
                     profile: None,
-                    networks: vec!["default".into()]
+                    networks: vec!["default".into()],
+                    sets_region: false,
                 },
             ]
         );

@@ -17,6 +17,9 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use time::{Duration, OffsetDateTime};
 
+/// The one answer to every refused request: a prober learns nothing about which check failed.
+const NOT_YOURS: &str = "missing or wrong Authorization token for this container";
+
 /// One token and who may present it.
 pub struct Slot {
     /// The value of the slot label on its containers.
@@ -139,7 +142,7 @@ impl Gate for ContainerGate {
         let slot = presented
             .as_ref()
             .and_then(|p| self.slot_for(p.as_bytes()))
-            .ok_or(Refusal::Denied("missing or wrong Authorization token"))?;
+            .ok_or(Refusal::Denied(NOT_YOURS))?;
         let from_slot = match peer {
             Some(peer) => self.admits(slot, peer.ip()).await,
             None => false,

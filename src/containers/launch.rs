@@ -74,9 +74,11 @@ pub fn docker_run(session: &Session, line: &RunLine, region: Option<&str>) -> Re
             source: None,
         });
     }
-    session
-        .docker
-        .output(&["network", "connect", NETWORK, &id])?;
+    if let Err(e) = session.docker.output(&["network", "connect", NETWORK, &id]) {
+        // Nothing of this run may stay: the container was only created.
+        let _ = session.docker.output(&["rm", "-f", &id]);
+        return Err(e.into());
+    }
     let mut start = session.docker.command(["start", "--attach"]);
     if line.interactive {
         start.arg("--interactive");

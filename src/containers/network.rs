@@ -1,8 +1,8 @@
 //! The credentials network, shared by every ssoexec run on a daemon: only one network per daemon
-//! can hold its subnet. Each run holds a lease: an exclusively locked file in a per-user,
-//! per-daemon directory. Under a directory lock, the first lease creates the network (or adopts
+//! can hold its subnet. Each run holds a lease: an exclusively locked file in a per-user
+//! directory. Under a directory lock, the first lease creates the network (or adopts
 //! the one a crashed run left), and the last one out removes it. The kernel drops a dead run's
-//! lock, so its lease file is recognised as stale and pruned (`docs/containers.md#the-network`).
+//! lock, so its lease file is recognised as stale and pruned (docs/containers.md#the-network).
 use super::ContainerError;
 use super::docker::Docker;
 use std::fs::{File, OpenOptions, TryLockError};
@@ -15,19 +15,17 @@ pub struct Lease {
     dir: PathBuf,
     /// Our lease file, locked while we run.
     mine: Option<(File, PathBuf)>,
+    /// The network was there with no live lease: left by a run that was killed, now ours.
+    pub adopted: bool,
 }
 
-/// `TMPDIR/ssoexec-UID/docker-DAEMON`: shared by this user's runs against one daemon (never by
-/// HOME, so runs with different HOMEs still count each other), private to the user.
-pub fn state_dir(daemon_id: &str) -> Result<PathBuf, ContainerError> {
+/// `TMPDIR/ssoexec-UID/docker`: shared by this user's runs (never by HOME, so runs with
+/// different HOMEs still count each other), private to the user. One local daemon is assumed
+/// (docs/containers.md#limits).
+pub fn state_dir() -> Result<PathBuf, ContainerError> {
     let base = std::env::temp_dir().join(format!("ssoexec-{}", uid()));
     private_dir(&base)?;
-    let key: String = daemon_id
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .take(80)
-        .collect();
-    let dir = base.join(format!("docker-{key}"));
+    let dir = base.join("docker");
     private_dir(&dir)?;
     private_dir(&dir.join("leases"))?;
     Ok(dir)
@@ -116,13 +114,16 @@ impl Lease {
     /// Takes a lease, creating or adopting the network as needed.
     pub fn acquire(docker: &Docker, dir: &Path) -> Result<Lease, ContainerError> {
         locked(dir, || {
-            match docker.network()? {
+            let adopted = match docker.network()? {
                 Some(info) if !info.ours || info.subnets != [super::SUBNET] => {
                     return Err(ContainerError::ForeignNetwork);
                 }
-                Some(_) => {}
-                None => docker.create_network()?,
-            }
+                Some(_) => live_leases(dir) == 0,
+                None => {
+                    docker.create_network()?;
+                    false
+                }
+            };
             let path = dir.join("leases").join(format!(
                 "{}-{:016x}",
                 std::process::id(),
@@ -138,6 +139,7 @@ impl Lease {
                 docker: docker.clone(),
                 dir: dir.to_path_buf(),
                 mine: Some((file, path)),
+                adopted,
             })
         })
     }

@@ -99,8 +99,10 @@ pub fn parse(args: &[OsString]) -> Result<RunLine, ArgsError> {
         }
         let (taken, value) = option(&arg, args.get(i + 1).map(OsString::as_os_str));
         check(&arg, value.as_deref(), &mut line)?;
-        line.options.extend(args[i..i + taken].iter().cloned());
-        i += taken;
+        // An option missing its value at the end is Docker's to report.
+        let end = (i + taken).min(args.len());
+        line.options.extend(args[i..end].iter().cloned());
+        i = end;
     }
     line.rest = args[i.min(args.len())..].to_vec();
     if line.rest.is_empty() {
@@ -227,6 +229,9 @@ mod tests {
             parse(&words("run --cidfile /x img")),
             Err(ArgsError::Reserved { .. })
         ));
+        // An option missing its value at the end (found by the property below).
+        assert_eq!(parse(&words("run -A")), Err(ArgsError::NoImage));
+        assert_eq!(parse(&words("run --name")), Err(ArgsError::NoImage));
         // A value that looks like an option is a value.
         assert!(parse(&words("run -e -d img")).is_ok());
     }

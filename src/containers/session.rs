@@ -61,9 +61,15 @@ pub struct Session {
 /// has started in Docker yet when this fails (beyond the shared network, released again).
 pub fn open(app: &App, specs: Vec<SlotSpec>) -> Result<Session, Error> {
     let docker = Docker::default();
-    let daemon = docker.daemon_id()?;
-    let state = network::state_dir(&daemon)?;
+    docker.check_daemon()?;
+    let state = network::state_dir()?;
     let lease = Lease::acquire(&docker, &state)?;
+    if lease.adopted {
+        app.printer.debug(format!(
+            "reusing the network {} that a run which did not finish left behind",
+            super::NETWORK
+        ));
+    }
     let files = |path: &std::path::Path| {
         let path = path.to_path_buf();
         move |source| ContainerError::Files { path, source }
@@ -174,7 +180,7 @@ impl Watch {
             unsafe { libc::kill(pid, signal) };
         }
         #[cfg(not(unix))]
-        let _ = signal;
+        let _ = (signal, self.pid);
     }
 }
 

@@ -94,7 +94,7 @@ fn sts(sb: &Sandbox) -> String {
     format!("AWS_ENDPOINT_URL_STS={}", sb.mock.uri())
 }
 
-/// ssoexec's per-daemon state directories (`TMPDIR/ssoexec-UID/docker-*`).
+/// ssoexec's state directories (`TMPDIR/ssoexec-UID/docker`; earlier layouts too).
 fn state_dirs() -> Vec<PathBuf> {
     let base = std::env::temp_dir().join(format!("ssoexec-{}", unsafe { libc::getuid() }));
     std::fs::read_dir(base)
@@ -314,14 +314,17 @@ async fn isolation_a_container_gets_only_its_own_profile() {
     let other_path = url.replace("/credentials", "/v2/credentials/x");
     assert_eq!(dev.ask(&other_path, ""), "403 AccessDenied");
     // Containers not started through ssoexec, even holding dev's token: refused, on the default
-    // bridge and on the credentials network itself.
-    for network in ["bridge", "ssoexec-credentials"] {
+    // bridge, on a network of their own (as a compose project's) and on the credentials network.
+    let own = format!("ssoexec-it-probe-{}", std::process::id());
+    docker_text(&["network", "create", &own]);
+    for network in ["bridge", own.as_str(), "ssoexec-credentials"] {
         assert_eq!(
             probe_from(image, network, &url, &dev.token),
             "403 AccessDenied",
             "{network}"
         );
     }
+    docker_text(&["network", "rm", &own]);
     // The host itself (any local process) with the token: refused too.
     let host = std::process::Command::new("curl")
         .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "-H"])
@@ -330,7 +333,9 @@ async fn isolation_a_container_gets_only_its_own_profile() {
         .output()
         .unwrap();
     assert_eq!(stdout(&host), "403");
+    // The first run out leaves the shared network to the one still running.
     dev.stop();
+    assert!(prod.ask(&purl, &ptok).starts_with("200 222222222222 "));
     prod.stop();
     assert_nothing_left();
 }
@@ -424,6 +429,11 @@ async fn compose_up_gives_each_service_its_own_profile_and_leaves_the_files_alon
     environment: [{sts}]
     command: [aws, sts, get-caller-identity, --query, Account, --output, text]
     x-ssoexec: {{profile: prod}}
+  deploy:
+    image: {image}
+    environment: [{sts}]
+    command: [aws, sts, get-caller-identity, --query, Arn, --output, text]
+    x-ssoexec: {{profile: deployer}}
   db:
     image: {image}
     command: [sh, -c, 'echo endpoint=$${{AWS_CONTAINER_CREDENTIALS_FULL_URI:-none}}']
@@ -431,14 +441,24 @@ async fn compose_up_gives_each_service_its_own_profile_and_leaves_the_files_alon
 ",
         sts = sts(&sb)
     );
+    // A role chain (AssumeRole on top of dev's SSO role) is an identity like any other.
+    sb.write_config(&format!(
+        "{CONFIG}\n[profile deployer]\nrole_arn = arn:aws:iam::222222222222:role/A\nsource_profile = dev\nrole_session_name = me\nregion = eu-west-1\n"
+    ));
     let dir = project(&file);
     // The line README.md shows (tests/it/readme.rs leaves it to this test).
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"));
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
     let line = readme
-        .unwrap()
         .lines()
         .find_map(|l| l.strip_prefix("ssoexec compose "))
-        .map(|l| l.split('#').next().unwrap().split_whitespace().collect::<Vec<_>>())
+        .map(|l| {
+            l.split('#')
+                .next()
+                .unwrap()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+        })
         .expect("README.md shows `ssoexec compose`");
     assert_eq!(line, ["--profile", "dev", "--", "up"]);
     let out = ssoexec(&sb, &["compose"])
@@ -446,18 +466,43 @@ async fn compose_up_gives_each_service_its_own_profile_and_leaves_the_files_alon
         .current_dir(dir.path())
         .output()
         .unwrap();
+    // Any subcommand: a one-off `run` of a service gets that service's profile too.
+    let one_off = ssoexec(
+        &sb,
+        &[
+            "compose",
+            "--profile",
+            "dev",
+            "--",
+            "run",
+            "--rm",
+            "billing",
+        ],
+    )
+    .current_dir(dir.path())
+    .output()
+    .unwrap();
     compose_down(dir.path());
+    assert!(one_off.status.success(), "{}", stderr(&one_off));
+    assert_eq!(stdout(&one_off), "222222222222\n");
     let text = stdout(&out);
     assert!(out.status.success(), "{text}{}", stderr(&out));
     let said = |service: &str| -> Vec<String> {
-        let prefix = format!("{service}-1  | ");
+        // Compose pads the `service-1` prefix to the longest name.
         text.lines()
-            .filter_map(|l| l.strip_prefix(&prefix).map(String::from))
+            .filter_map(|l| l.split_once(" | "))
+            .filter(|(who, _)| who.trim_end() == format!("{service}-1"))
+            .map(|(_, said)| said.to_string())
             .collect()
     };
     assert_eq!(said("app"), ["111111111111"], "{text}");
     assert_eq!(said("billing"), ["222222222222"], "{text}");
     assert_eq!(said("db"), ["endpoint=none"], "{text}");
+    assert_eq!(
+        said("deploy"),
+        ["arn:aws:sts::222222222222:assumed-role/A/me"],
+        "{text}"
+    );
     assert_eq!(
         std::fs::read_to_string(dir.path().join("compose.yaml")).unwrap(),
         file
@@ -621,6 +666,7 @@ async fn sigterm_and_ctrl_c_leave_nothing_behind() {
         )
         .args([image, "sleep", "300"])
         .stdout(Stdio::null())
+        .stderr(Stdio::null())
         .spawn()
         .unwrap();
         sb.wait_until("the container to run", || {
@@ -700,5 +746,94 @@ async fn a_network_left_behind_is_adopted_and_a_foreign_one_reported() {
             "error: a Docker network named ssoexec-credentials exists but ssoexec did not make it\nhint: remove it (`docker network rm ssoexec-credentials`) if nothing uses it\n"
         )
     );
+    assert_nothing_left();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_container_on_its_own_network_is_connected_to_the_credentials_network_too() {
+    let (_g, image, sb) = setup().await;
+    let net = format!("ssoexec-it-own-{}", std::process::id());
+    docker_text(&["network", "create", &net]);
+    let out = ssoexec(
+        &sb,
+        &["docker", "--profile", "prod", "--", "run", "--rm", "-i"],
+    )
+    .args([
+        "--network",
+        &net,
+        "-e",
+        "AWS_REGION=us-east-2",
+        "-e",
+        &sts(&sb),
+        image,
+    ])
+    .args([
+        "sh",
+        "-c",
+        "aws sts get-caller-identity --query Account --output text; echo $AWS_REGION; cat",
+    ])
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .spawn()
+    .and_then(|mut c| {
+        use std::io::Write;
+        // `-i` reaches the container: what we write comes back.
+        writeln!(c.stdin.take().unwrap(), "through stdin")?;
+        c.wait_with_output()
+    })
+    .unwrap();
+    let networks_left = docker_text(&[
+        "network",
+        "inspect",
+        &net,
+        "--format",
+        "{{len .Containers}}",
+    ]);
+    docker_text(&["network", "rm", &net]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "222222222222\nus-east-2\nthrough stdin\n");
+    assert_eq!(networks_left.trim(), "0", "--rm removed the container");
+    assert_nothing_left();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_containers_exit_status_is_ssoexecs() {
+    let (_g, image, sb) = setup().await;
+    let out = ssoexec(
+        &sb,
+        &["docker", "--profile", "dev", "--", "run", "--rm", image],
+    )
+    .args(["sh", "-c", "exit 7"])
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
+    assert_nothing_left();
+}
+
+/// The devcontainer way of docs/containers.md: the container is started through ssoexec, and an
+/// editor attaches to it (`docker exec`): what runs there gets credentials too.
+#[tokio::test(flavor = "multi_thread")]
+async fn processes_attached_with_docker_exec_get_credentials() {
+    let (_g, image, sb) = setup().await;
+    let mut c = Sleeper::start(&sb, image, "dev");
+    let id = docker_text(&["ps", "-q", "--filter", "label=dev.ssoexec.run"]);
+    let out = docker(&[
+        "exec",
+        "-e",
+        &sts(&sb),
+        id.trim(),
+        "aws",
+        "sts",
+        "get-caller-identity",
+        "--query",
+        "Account",
+        "--output",
+        "text",
+    ]);
+    let (url, token) = (c.url.clone(), c.token.clone());
+    assert!(c.ask(&url, &token).starts_with("200 111111111111 "));
+    c.stop();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "111111111111\n");
     assert_nothing_left();
 }
