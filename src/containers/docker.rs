@@ -56,12 +56,7 @@ impl Docker {
             return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
         }
         Err(ContainerError::Docker {
-            command: args.first().copied().unwrap_or_default().to_string()
-                + args
-                    .get(1)
-                    .map(|a| format!(" {a}"))
-                    .as_deref()
-                    .unwrap_or(""),
+            command: args.iter().take(2).copied().collect::<Vec<_>>().join(" "),
             detail: detail(&out.stderr),
         })
     }
@@ -155,10 +150,12 @@ impl Docker {
         self.output(&["network", "rm", NETWORK]).map(|_| ())
     }
 
-    /// The addresses on the credentials network of the running containers labelled `slot`.
+    /// The addresses on the credentials network of the containers labelled `slot`. All states are
+    /// listed (`ps -a`): a container's process can ask before `docker ps` shows it as running;
+    /// one that has stopped holds no address.
     pub fn slot_addresses(&self, slot: &str) -> Result<Vec<IpAddr>, ContainerError> {
         let filter = format!("label={LABEL_SLOT}={slot}");
-        let ids = self.output(&["ps", "-q", "--no-trunc", "--filter", &filter])?;
+        let ids = self.output(&["ps", "-aq", "--no-trunc", "--filter", &filter])?;
         let ids: Vec<&str> = ids.split_whitespace().collect();
         if ids.is_empty() {
             return Ok(vec![]);
@@ -188,18 +185,18 @@ impl Docker {
 
     /// How to run Compose v2: the `docker compose` plugin, else the standalone `docker-compose`.
     pub fn compose(&self) -> Result<Vec<OsString>, ContainerError> {
-        let works = |argv: &[&str]| {
-            Command::new(argv[0])
-                .args(&argv[1..])
+        let works = |program: &std::ffi::OsStr, args: &[&str]| {
+            Command::new(program)
+                .args(args)
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .status()
                 .is_ok_and(|s| s.success())
         };
-        if works(&["docker", "compose", "version"]) {
+        if works(&self.program, &["compose", "version"]) {
             Ok(vec![self.program.clone(), "compose".into()])
-        } else if works(&["docker-compose", "version"]) {
+        } else if works("docker-compose".as_ref(), &["version"]) {
             Ok(vec!["docker-compose".into()])
         } else {
             Err(ContainerError::NoCompose)
@@ -219,8 +216,8 @@ fn parse_network(text: &str) -> NetworkInfo {
     NetworkInfo { ours, subnets }
 }
 
-/// The last non-empty line docker printed on stderr, cleaned and bounded.
-fn detail(stderr: &[u8]) -> String {
+/// The last non-empty line docker (or Compose) printed on stderr, cleaned and bounded.
+pub fn detail(stderr: &[u8]) -> String {
     let text = String::from_utf8_lossy(stderr);
     let line = text
         .lines()

@@ -17,6 +17,9 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use time::{Duration, OffsetDateTime};
 
+/// How long a lookup that did not find the asking container waits before it asks Docker again.
+const LOOKUP_RETRY: Duration = Duration::milliseconds(250);
+
 /// The one answer to every refused request: a prober learns nothing about which check failed.
 const NOT_YOURS: &str = "missing or wrong Authorization token for this container";
 
@@ -112,14 +115,21 @@ impl ContainerGate {
         if known(slot) {
             return true;
         }
-        let (docker, label) = (self.docker.clone(), slot.label.clone());
-        let found = tokio::task::spawn_blocking(move || docker.slot_addresses(&label)).await;
-        let Ok(Ok(found)) = found else {
-            return false;
-        };
-        let mut seen = slot.addresses.lock().unwrap_or_else(|p| p.into_inner());
-        *seen = found;
-        seen.contains(&ip)
+        // A container that has just started may not be listed yet: ask again once, shortly after.
+        for wait in [Duration::ZERO, LOOKUP_RETRY] {
+            tokio::time::sleep(wait.unsigned_abs()).await;
+            let (docker, label) = (self.docker.clone(), slot.label.clone());
+            let found = tokio::task::spawn_blocking(move || docker.slot_addresses(&label)).await;
+            let Ok(Ok(found)) = found else {
+                continue;
+            };
+            let mut seen = slot.addresses.lock().unwrap_or_else(|p| p.into_inner());
+            *seen = found;
+            if seen.contains(&ip) {
+                return true;
+            }
+        }
+        false
     }
 }
 

@@ -128,17 +128,8 @@ pub fn compose_config(program: &[OsString], line: &ComposeLine) -> Result<String
         })?;
     // An empty answer is a failure too (some wrappers lose Compose's exit status).
     if !out.status.success() || out.stdout.iter().all(u8::is_ascii_whitespace) {
-        let text = String::from_utf8_lossy(&out.stderr);
-        let last = text
-            .lines()
-            .rev()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or("(no message)");
         return Err(compose::ComposeError::Unreadable {
-            detail: crate::support::text::clean(last)
-                .chars()
-                .take(300)
-                .collect(),
+            detail: super::docker::detail(&out.stderr),
         }
         .into());
     }

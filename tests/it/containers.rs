@@ -816,7 +816,12 @@ async fn the_containers_exit_status_is_ssoexecs() {
 async fn processes_attached_with_docker_exec_get_credentials() {
     let (_g, image, sb) = setup().await;
     let mut c = Sleeper::start(&sb, image, "dev");
-    let id = docker_text(&["ps", "-q", "--filter", "label=dev.ssoexec.run"]);
+    let id = std::cell::RefCell::new(String::new());
+    sb.wait_until("docker ps to list the container", || {
+        *id.borrow_mut() = docker_text(&["ps", "-q", "--filter", "label=dev.ssoexec.run"]);
+        !id.borrow().trim().is_empty()
+    });
+    let id = id.into_inner();
     let out = docker(&[
         "exec",
         "-e",
