@@ -1,7 +1,6 @@
 //! `ssoexec generate`: one login, every account (ListAccounts, all pages) and its roles
 //! (ListAccountRoles, all pages, with bounded concurrency and throttling retries), then one
 //! profile per account × role in the sso-session's managed block (`config::generated`).
-use super::configure::choose_session;
 use crate::app::App;
 use crate::aws::client::HttpError;
 use crate::aws::portal::{Account, Portal, Role};
@@ -13,6 +12,7 @@ use crate::config::profile;
 use crate::config::store;
 use crate::credentials::sso::{LoginPermission, sso_token};
 use crate::error::{Diagnostic, Error};
+use crate::login::session::choose_session;
 use crate::settings::Source;
 use crate::support::exit::ExitStatus;
 use crate::support::progress::{count, progress};

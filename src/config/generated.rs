@@ -499,6 +499,19 @@ fn compare(old: &OldBlock, new: &mut BTreeMap<String, String>, spec: &Spec, plan
     }
 }
 
+/// Profile names are written unquoted into a header and onto command lines.
+pub fn check_profile_name(name: &str) -> Result<(), String> {
+    if !name.is_empty() && normalize(name) == name {
+        Ok(())
+    } else {
+        Err(format!(
+            "the profile name {:?} may hold only letters, digits and ._-@+ (try {})",
+            crate::support::text::clean(name),
+            normalize(name)
+        ))
+    }
+}
+
 #[cfg(test)]
 mod properties {
     use super::super::file::{FileKind, parse};

@@ -3,6 +3,7 @@
 pub mod browser;
 pub mod device;
 pub mod pkce;
+pub mod session;
 pub mod ui;
 
 use crate::app::App;

@@ -29,23 +29,6 @@ const LAYERS: &[&[&str]] = &[
 /// Items at the crate root that belong to a module (`#[macro_export]` puts macros there).
 const ROOT_ITEMS: &[(&str, &str)] = &[("diagnostic_error", "error")];
 
-/// Command → command imports that exist today and are being moved below the commands (issue #20,
-/// item 2). Each pair is `(importer, imported)`; remove a pair once its import is gone. A new
-/// command → command import, or one listed here that no longer exists, fails the test.
-const KNOWN_COMMAND_IMPORTS: &[(&str, &str)] = &[
-    // `kubeconfig --all` discovery and its progress bar, counts and exec entries.
-    ("discovery", "generate"),
-    ("discovery", "kubeconfig"),
-    ("kubeconfig", "discovery"),
-    ("kubeconfig", "eks_token"),
-    ("generate", "discovery"),
-    ("generate", "configure"),
-    ("doctor", "discovery"),
-    // `serve` and `shell` reuse the `exec` command's marker and runner.
-    ("serve", "exec"),
-    ("shell", "exec"),
-];
-
 fn layer_of(module: &str) -> Option<usize> {
     LAYERS.iter().position(|l| l.contains(&module))
 }
@@ -266,8 +249,7 @@ fn check(src: &Path, rel: &Path, own: &[String], used: &Use) -> Option<String> {
         ));
     }
     let (me, other) = command_import(src, own, &used.target)?;
-    let allowed = KNOWN_COMMAND_IMPORTS.contains(&(me, other));
-    (!allowed).then(|| format!("{at}: command `{me}` imports command `{other}`"))
+    Some(format!("{at}: command `{me}` imports command `{other}`"))
 }
 
 /// `(importer, imported)` when a command's module `own` names another command in `target`.
@@ -333,14 +315,7 @@ fn no_module_imports_a_higher_layer_and_no_command_imports_another() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let (bad, pairs) = scan(&src);
     assert!(bad.is_empty(), "upward imports:\n{}", bad.join("\n"));
-    let stale: Vec<_> = KNOWN_COMMAND_IMPORTS
-        .iter()
-        .filter(|(a, b)| !pairs.iter().any(|(x, y)| x == a && y == b))
-        .collect();
-    assert!(
-        stale.is_empty(),
-        "KNOWN_COMMAND_IMPORTS lists imports that are gone; remove them: {stale:?}"
-    );
+    assert!(pairs.is_empty(), "command → command imports: {pairs:?}");
 }
 
 /// Writes `files` (path under `src`, contents) into a fresh directory and returns its findings.
