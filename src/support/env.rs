@@ -66,6 +66,8 @@ pub const SSOEXEC_PROFILE: &str = "SSOEXEC_PROFILE";
 pub const SSOEXEC_IDENTITY: &str = "SSOEXEC_IDENTITY";
 /// Bearer token the credentials server (`serve`, `exec --renew`) requires; random when unset.
 pub const SSOEXEC_SERVE_TOKEN: &str = "SSOEXEC_SERVE_TOKEN";
+/// Set (to anything but an empty string): no colour in messages (https://no-color.org).
+pub const NO_COLOR: &str = "NO_COLOR";
 /// SSH session markers: a browser here is probably not on the user's screen.
 pub const SSH_CONNECTION: &str = "SSH_CONNECTION";
 /// See [`SSH_CONNECTION`].
