@@ -48,7 +48,8 @@ pub fn main_entry() -> i32 {
         Err(e) => return commands::usage_error(e),
     };
     let env = support::env::Env::from_process();
-    let printer = support::printer::Printer::new(cli.debug);
+    let printer = support::printer::Printer::new(cli.debug)
+        .with_colour(support::printer::colour_allowed(&env));
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -150,7 +150,8 @@ pub async fn run(mut cli: Cli, env: Env, printer: Printer) -> Result<ExitStatus,
 /// Reports a command line that was not accepted (clap's own report for most) and returns the
 /// exit code: 2, or 0 for `--help` and `--version`.
 pub fn usage_error(e: ParseError) -> i32 {
-    let printer = Printer::new(false);
+    let printer = Printer::new(false)
+        .with_colour(crate::support::printer::colour_allowed(&Env::from_process()));
     match e {
         ParseError::Clap(e) => {
             let _ = e.print();

@@ -17,6 +17,8 @@ const LINE_ON_TERMINAL: u8 = 2;
 pub struct Printer {
     debug: bool,
     stderr_tty: bool,
+    /// `error:`, `warning:` and `hint:` in colour (stderr is a terminal and `NO_COLOR` is unset).
+    colour: bool,
     terminal: Terminal,
     /// `info` and `raw` go to the terminal handle rather than stderr.
     to_person: bool,
@@ -37,11 +39,19 @@ impl Printer {
         Printer {
             debug,
             stderr_tty: std::io::stderr().is_terminal(),
+            colour: false,
             terminal,
             to_person: false,
             line_open: Arc::new(AtomicU8::new(NO_LINE)),
             warned: Arc::new(Mutex::new(HashSet::new())),
         }
+    }
+
+    /// Colours the labels of messages on stderr when it is a terminal and `allowed` (the caller
+    /// passes "`NO_COLOR` is unset").
+    pub fn with_colour(mut self, allowed: bool) -> Self {
+        self.colour = allowed && self.stderr_tty;
+        self
     }
 
     /// The handle to the person (prompts, questions).
@@ -139,7 +149,36 @@ impl Printer {
 
     fn line(&self, msg: &str) {
         self.end_progress();
+        let text = if self.colour {
+            paint(msg)
+        } else {
+            msg.to_string()
+        };
         let mut err = std::io::stderr().lock();
-        let _ = writeln!(err, "{msg}");
+        let _ = writeln!(err, "{text}");
     }
+}
+
+/// Messages may be coloured unless `NO_COLOR` is set to something (https://no-color.org).
+pub fn colour_allowed(env: &super::env::Env) -> bool {
+    env.get(super::env::NO_COLOR).is_none_or(str::is_empty)
+}
+
+/// Each line's `error:` (bold red), `warning:` (bold yellow) or `hint:` (bold cyan) label in
+/// colour; the rest of the text as it is.
+fn paint(msg: &str) -> String {
+    const LABELS: [(&str, &str); 3] = [
+        ("error:", "\x1b[1;31m"),
+        ("warning:", "\x1b[1;33m"),
+        ("hint:", "\x1b[1;36m"),
+    ];
+    msg.split('\n')
+        .map(
+            |line| match LABELS.iter().find(|(label, _)| line.starts_with(label)) {
+                Some((label, colour)) => format!("{colour}{label}\x1b[0m{}", &line[label.len()..]),
+                None => line.to_string(),
+            },
+        )
+        .collect::<Vec<_>>()
+        .join("\n")
 }

@@ -44,6 +44,29 @@ pub fn on_pty(sb: &Sandbox, line: &str, typed: &str) -> (Option<i32>, String) {
     (out.status.code(), screen)
 }
 
+/// As [`on_pty`], but stdin stays open until the command ends: a lone Esc is read as Esc, not
+/// as the start of a sequence with the end of input that `script` sends when stdin closes.
+fn on_pty_held(sb: &Sandbox, line: &str, typed: &str) -> (Option<i32>, String) {
+    let mut child = sb
+        .wrapper("timeout")
+        .args(["90", "script", "-qec", line, "/dev/null"])
+        .env("SHELL", "/bin/sh")
+        .env("TERM", "xterm")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(typed.as_bytes()).unwrap();
+    stdin.flush().unwrap();
+    let status = child.wait().unwrap();
+    drop(stdin);
+    let mut screen = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut screen).unwrap();
+    (status.code(), screen.replace("\r\n", "\n"))
+}
+
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
@@ -324,7 +347,7 @@ async fn the_picker_reaches_a_terminal_behind_captured_stderr_and_asks_again() {
     assert!(read(&out).starts_with("export AWS_ACCESS_KEY_ID=ASIAMOCK"));
     // Enter with nothing matching picks nothing (before: an unknown answer, three times, fell
     // through to `default`); the picker waits until the person picks or gives up (Esc).
-    let (code, screen) = on_pty(&sb, &line, "zzz\r\x1b");
+    let (code, screen) = on_pty_held(&sb, &line, "zzz\r\x1b");
     assert_eq!(code, Some(1), "{screen}\n{}", read(&err));
     assert!(screen.contains("zzz"), "{screen}");
     assert!(!screen.contains("Using profile"), "{screen}");
@@ -342,7 +365,7 @@ async fn giving_up_or_no_terminal_fails_as_without_a_picker() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(stderr(&out), not_found);
     let (_, err) = files(&sb);
-    let (code, screen) = on_pty(
+    let (code, screen) = on_pty_held(
         &sb,
         &format!("exec {} export --format env 2>{}", bin(), sh_word(&err)),
         "\x1b",
@@ -374,7 +397,7 @@ async fn login_with_one_sso_session_and_kubeconfig_all_never_ask_for_a_profile()
     let (_, screen) = on_pty(
         &sb,
         &format!("exec {} kubeconfig --all --dry-run", bin()),
-        "\x1b",
+        "",
     );
     assert!(!screen.contains(PICKER), "{screen}");
 }

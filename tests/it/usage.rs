@@ -547,9 +547,10 @@ async fn interrupting_the_countdown_reports_on_a_clean_line() {
     let (_, screen) = pty.finish();
     let countdown = screen.rfind("left ").unwrap_or_else(|| panic!("{screen}"));
     let after = &screen[countdown + "left ".len()..];
+    // The label is coloured: the report is on a terminal.
     assert!(
-        after.starts_with("\r\x1b[2Kerror: interrupted")
-            || after.starts_with("^C\r\x1b[2Kerror: interrupted"),
+        after.starts_with("\r\x1b[2K\x1b[1;31merror:\x1b[0m interrupted")
+            || after.starts_with("^C\r\x1b[2K\x1b[1;31merror:\x1b[0m interrupted"),
         "{after:?}"
     );
 }
@@ -1283,4 +1284,31 @@ async fn a_url_in_a_message_shows_its_redacted_values_as_an_ellipsis() {
         "{err}"
     );
     assert!(!err.contains("%E2%80%A6"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn labels_are_coloured_on_a_terminal_unless_no_color() {
+    let sb = Sandbox::new().await;
+    let bin = assert_cmd::cargo::cargo_bin("ssoexec");
+    let screen = |no_color: &str| {
+        let out = sb
+            .wrapper("script")
+            .args(["-qec", &format!("{} logn", bin.display()), "/dev/null"])
+            .env("SHELL", "/bin/sh")
+            .env("TERM", "xterm")
+            .env("NO_COLOR", no_color)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        stdout(&out).replace("\r\n", "\n")
+    };
+    // Before: plain text on a terminal too.
+    assert_eq!(
+        screen(""),
+        "\x1b[1;31merror:\x1b[0m unrecognized subcommand 'logn'\n\x1b[1;36mhint:\x1b[0m did you mean `ssoexec login`? To run a program named logn: ssoexec -- logn\n"
+    );
+    assert_eq!(
+        screen("1"),
+        "error: unrecognized subcommand 'logn'\nhint: did you mean `ssoexec login`? To run a program named logn: ssoexec -- logn\n"
+    );
 }
