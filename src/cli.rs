@@ -201,9 +201,8 @@ fn shared_options(subcommand: &str) -> Vec<&'static str> {
         "status" => &[WORD, PROFILE],
         "accounts" => &[WORD, PROFILE, SESSION, LOGIN],
         "roles" => &[WORD, PROFILE, SESSION, ACCOUNT, LOGIN],
-        "credential-process" | "export" | "exec" | "eks-token" | "serve" | "console" => {
-            &[WORD, PROFILE, SESSION, ROLE, REGION, LOGIN]
-        }
+        "credential-process" | "export" | "exec" | "eks-token" | "serve" | "console" | "docker"
+        | "compose" => &[WORD, PROFILE, SESSION, ROLE, REGION, LOGIN],
         "generate" => &[PROFILE, SESSION, REGION, LOGIN],
         "github" => &[&["profile"]],
         "doctor" | "completions" | "man" | "help" | "shell-init" | "complete-profiles" => &[],
@@ -734,7 +733,8 @@ pub struct ServeArgs {
 #[derive(Args, Debug)]
 pub struct ContainerArgs {
     /// `run [OPTIONS] IMAGE [COMMAND]` for docker; `[OPTIONS] SUBCOMMAND [ARGS]` for compose.
-    #[arg(last = true, required = true, value_name = "ARGS")]
+    // Index 2: the PROFILE word (a shared option) is the first positional.
+    #[arg(last = true, required = true, value_name = "ARGS", index = 2)]
     pub command_line: Vec<OsString>,
 }
 
