@@ -54,6 +54,75 @@ pub async fn run(mut cli: Cli, env: Env, printer: Printer) -> Result<ExitStatus,
         return completions::pick_profile(&AwsConfig::load(&env, &home)?, &printer);
     }
     let clock = Clock::from_env(&env).map_err(Error::Usage)?;
+    let (settings, config_error) = resolve_settings(&mut cli, &env, home, &printer).await?;
+    let mut settings = settings;
+    for w in &settings.warnings {
+        printer.warn(w);
+    }
+    if matches!(cli.command, Some(Command::Github(_))) {
+        github::keep_caches_in_runner_temp(&env, &mut settings.paths);
+    }
+    let app = std::sync::Arc::new(App::new(env, clock, printer, settings));
+    dispatch(&app, cli, config_error).await
+}
+
+/// Runs the subcommand `cli` names with the settings resolved for it.
+async fn dispatch(
+    app: &std::sync::Arc<App>,
+    cli: Cli,
+    config_error: Option<crate::config::ConfigError>,
+) -> Result<ExitStatus, Error> {
+    match cli.command {
+        Some(Command::Login) => login::login(app).await,
+        Some(Command::Logout(args)) => logout::logout(app, &args).await,
+        Some(Command::CredentialProcess) => credential_process::run(app).await,
+        Some(Command::Export(args)) => export::run(app, &args).await,
+        // `ssoexec exec dev` with no program: the shell, as `ssoexec --profile dev`.
+        Some(Command::Exec(args)) if args.command_line.is_empty() => {
+            exec::run(app, &[shell::program(app)], args.renew, args.force).await
+        }
+        Some(Command::Exec(args)) => {
+            exec::run(app, &args.command_line, args.renew, args.force).await
+        }
+        Some(Command::Status(args)) => status::status(app, &args).await,
+        Some(Command::Accounts(args)) => accounts::accounts(app, &args).await,
+        Some(Command::Roles(args)) => accounts::roles(app, &args).await,
+        Some(Command::EksToken(args)) => eks_token::eks_token(app, &args).await,
+        Some(Command::Kubeconfig(args)) if args.discovery.all => {
+            discovery::discover(app, &args, &cli.target).await
+        }
+        Some(Command::Kubeconfig(args)) => kubeconfig::kubeconfig(app, &args).await,
+        Some(Command::Serve(args)) => serve::serve(app.clone(), &args).await,
+        Some(Command::Docker(args)) => docker::docker(app.clone(), &args).await,
+        Some(Command::Compose(args)) => compose::compose(app.clone(), &args).await,
+        Some(Command::Github(args)) => github::github(app, &args).await,
+        Some(Command::Console(args)) => console::console(app, &args).await,
+        Some(Command::Configure(args)) => configure::configure(app, &args, &cli.target).await,
+        Some(Command::Generate(args)) => generate::generate(app, &args, &cli.target).await,
+        Some(Command::Doctor(args)) => doctor::doctor(app, &args, config_error).await,
+        Some(
+            Command::Completions(_)
+            | Command::Man(_)
+            | Command::ShellInit(_)
+            | Command::CompleteProfiles
+            | Command::PickProfile,
+        ) => unreachable!("handled above"),
+        None if cli.command_line.is_empty() => {
+            exec::run(app, &[shell::program(app)], cli.run.renew, cli.run.force).await
+        }
+        None => exec::run(app, &cli.command_line, cli.run.renew, cli.run.force).await,
+    }
+}
+
+/// The settings of this run: flags, environment and config, with the profile asked for on a
+/// terminal when a command needs one and none was named. For `doctor`, a config that does not
+/// load is returned beside empty settings instead of stopping the run.
+async fn resolve_settings(
+    cli: &mut Cli,
+    env: &Env,
+    home: PathBuf,
+    printer: &Printer,
+) -> Result<(Settings, Option<crate::config::ConfigError>), Error> {
     // configure and generate write the config file, so they read it even with --start-url;
     // doctor reports a config that does not parse instead of stopping at it.
     let writes_config = matches!(
@@ -66,16 +135,16 @@ pub async fn run(mut cli: Cli, env: Env, printer: Printer) -> Result<ExitStatus,
         Ok(if cli.target.start_url.is_some() && !writes_config {
             AwsConfig::empty()
         } else if doctor {
-            AwsConfig::load(&env, &home).unwrap_or_else(|e| {
+            AwsConfig::load(env, &home).unwrap_or_else(|e| {
                 *config_error.borrow_mut() = Some(e);
-                AwsConfig::empty_at(&env, &home)
+                AwsConfig::empty_at(env, &home)
             })
         } else {
-            AwsConfig::load(&env, &home)?
+            AwsConfig::load(env, &home)?
         })
     };
-    let mut settings = Settings::resolve(&cli, &env, load(&cli)?, home.clone())?;
-    if needs_profile(&cli) && no_profile_given(&settings) {
+    let mut settings = Settings::resolve(cli, env, load(cli)?, home.clone())?;
+    if needs_profile(cli) && no_profile_given(&settings) {
         // `login` signs in to a session: with only one, there is nothing to ask.
         let only_session = match settings
             .config
@@ -89,62 +158,14 @@ pub async fn run(mut cli: Cli, env: Env, printer: Printer) -> Result<ExitStatus,
         };
         if let Some(session) = only_session {
             cli.target.sso_session = Some(session);
-            settings = Settings::resolve(&cli, &env, load(&cli)?, home)?;
+            settings = Settings::resolve(cli, env, load(cli)?, home)?;
         } else if let Some(name) = pick_profile(printer.terminal(), &settings.config).await {
             cli.target.profile = Some(name);
-            settings = Settings::resolve(&cli, &env, load(&cli)?, home)?;
+            settings = Settings::resolve(cli, env, load(cli)?, home)?;
         }
     }
-    for w in &settings.warnings {
-        printer.warn(w);
-    }
-    if matches!(cli.command, Some(Command::Github(_))) {
-        github::keep_caches_in_runner_temp(&env, &mut settings.paths);
-    }
-    let app = std::sync::Arc::new(App::new(env, clock, printer, settings));
-    match cli.command {
-        Some(Command::Login) => login::login(&app).await,
-        Some(Command::Logout(args)) => logout::logout(&app, &args).await,
-        Some(Command::CredentialProcess) => credential_process::run(&app).await,
-        Some(Command::Export(args)) => export::run(&app, &args).await,
-        // `ssoexec exec dev` with no program: the shell, as `ssoexec --profile dev`.
-        Some(Command::Exec(args)) if args.command_line.is_empty() => {
-            exec::run(&app, &[shell::program(&app)], args.renew, args.force).await
-        }
-        Some(Command::Exec(args)) => {
-            exec::run(&app, &args.command_line, args.renew, args.force).await
-        }
-        Some(Command::Status(args)) => status::status(&app, &args).await,
-        Some(Command::Accounts(args)) => accounts::accounts(&app, &args).await,
-        Some(Command::Roles(args)) => accounts::roles(&app, &args).await,
-        Some(Command::EksToken(args)) => eks_token::eks_token(&app, &args).await,
-        Some(Command::Kubeconfig(args)) if args.discovery.all => {
-            discovery::discover(&app, &args, &cli.target).await
-        }
-        Some(Command::Kubeconfig(args)) => kubeconfig::kubeconfig(&app, &args).await,
-        Some(Command::Serve(args)) => serve::serve(app.clone(), &args).await,
-        Some(Command::Docker(args)) => docker::docker(app.clone(), &args).await,
-        Some(Command::Compose(args)) => compose::compose(app.clone(), &args).await,
-        Some(Command::Github(args)) => github::github(&app, &args).await,
-        Some(Command::Console(args)) => console::console(&app, &args).await,
-        Some(Command::Configure(args)) => configure::configure(&app, &args, &cli.target).await,
-        Some(Command::Generate(args)) => generate::generate(&app, &args, &cli.target).await,
-        Some(Command::Doctor(args)) => {
-            let config_error = config_error.borrow_mut().take();
-            doctor::doctor(&app, &args, config_error).await
-        }
-        Some(
-            Command::Completions(_)
-            | Command::Man(_)
-            | Command::ShellInit(_)
-            | Command::CompleteProfiles
-            | Command::PickProfile,
-        ) => unreachable!("handled above"),
-        None if cli.command_line.is_empty() => {
-            exec::run(&app, &[shell::program(&app)], cli.run.renew, cli.run.force).await
-        }
-        None => exec::run(&app, &cli.command_line, cli.run.renew, cli.run.force).await,
-    }
+    let config_error = config_error.into_inner();
+    Ok((settings, config_error))
 }
 
 /// Reports a command line that was not accepted (clap's own report for most) and returns the
