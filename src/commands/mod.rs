@@ -231,9 +231,16 @@ fn describe_profile(config: &AwsConfig, name: &str) -> String {
     }
 }
 
+/// `~` as botocore expands it: `HOME` on Unix; on Windows `USERPROFILE` first (Python's
+/// `expanduser` ignores `HOME` there, which Git Bash and MSYS set), then `HOME`.
 fn home_dir(env: &Env) -> Result<PathBuf, Error> {
-    env.get(env::HOME)
-        .or_else(|| env.get(env::USERPROFILE))
+    let (first, second) = if cfg!(windows) {
+        (env::USERPROFILE, env::HOME)
+    } else {
+        (env::HOME, env::USERPROFILE)
+    };
+    env.get(first)
+        .or_else(|| env.get(second))
         .map(PathBuf::from)
         .ok_or_else(|| {
             Error::failed(

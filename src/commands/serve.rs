@@ -93,6 +93,7 @@ pub async fn serve(app: Arc<App>, args: &ServeArgs) -> Result<ExitStatus, Error>
 }
 
 /// How often the helper checks that its parent is still there.
+#[cfg(unix)]
 const PARENT_POLL: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// Completes when the process that started us exits. `exec --renew` exec's into the child, so
@@ -101,12 +102,10 @@ const PARENT_POLL: std::time::Duration = std::time::Duration::from_millis(100);
 async fn parent_exited() {
     #[cfg(unix)]
     {
-        // SAFETY: getppid has no preconditions and cannot fail.
-        let parent = unsafe { libc::getppid() };
+        let parent = std::os::unix::process::parent_id();
         loop {
             tokio::time::sleep(PARENT_POLL).await;
-            // SAFETY: as above.
-            if unsafe { libc::getppid() } != parent {
+            if std::os::unix::process::parent_id() != parent {
                 return;
             }
         }

@@ -7,9 +7,13 @@ mod configure;
 mod discovery;
 mod doctor;
 mod exec;
+// Kills writers mid-run, checks Unix modes, plants FIFOs and symlinks: Unix only.
+#[cfg(unix)]
 mod faults;
 mod generate;
 mod github;
+// Its fake browsers and servers are sh scripts with curl: Unix only.
+#[cfg(unix)]
 mod hostile;
 mod kube;
 mod layering;
@@ -24,4 +28,6 @@ mod server;
 mod shell;
 mod support;
 mod usage;
+// Runs action/install.sh, the release scripts (bash) and actionlint: Unix only.
+#[cfg(unix)]
 mod workflows;
