@@ -22,6 +22,10 @@ mod login;
 mod logout;
 mod mock_selftest;
 mod output;
+mod platform;
+// Runs scripts/package-manifests.sh (bash).
+#[cfg(unix)]
+mod packaging;
 mod prompts;
 mod readme;
 mod server;
