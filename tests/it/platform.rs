@@ -22,6 +22,47 @@ fn the_linux_binary_has_no_dynamic_loader() {
     );
 }
 
+/// A host name is resolved without glibc's NSS (which a static binary cannot load reliably):
+/// under strace, resolving `localhost` reads /etc/hosts itself and never opens nsswitch.conf or a
+/// `libnss_*` module.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[tokio::test(flavor = "multi_thread")]
+async fn host_names_resolve_without_nss() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    let trace = sb.home().join("strace.log");
+    let by_name = sb.mock.uri().replace("127.0.0.1", "localhost");
+    let mut cmd = sb.wrapper("strace");
+    cmd.args(["-f", "-e", "trace=open,openat", "-o"])
+        .arg(&trace)
+        .arg(assert_cmd::cargo::cargo_bin("ssoexec"))
+        .args(["credential-process", "--profile", "dev"])
+        .env("AWS_ENDPOINT_URL_SSO", &by_name)
+        .stdin(std::process::Stdio::null());
+    let out = cmd
+        .output()
+        .expect("strace (scripts/install-test-tools.sh installs it)");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        sb.mock.count(Op::GetRoleCredentials),
+        1,
+        "a request by name"
+    );
+    let log = std::fs::read_to_string(&trace).unwrap();
+    let opened: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("open"))
+        .filter_map(|l| l.split('"').nth(1))
+        .collect();
+    assert!(opened.contains(&"/etc/hosts"), "{opened:?}");
+    assert!(
+        !opened
+            .iter()
+            .any(|p| p.contains("nsswitch") || p.contains("libnss")),
+        "{opened:?}"
+    );
+}
+
 /// Endpoints given by host name (`localhost`, from /etc/hosts) resolve in a static binary: a
 /// sign-in and a role credential fetch through `http://localhost:PORT`.
 #[tokio::test(flavor = "multi_thread")]
