@@ -63,8 +63,10 @@ for bin in "$@"; do
     python3 - "$bin" "$role" "$pairs" "$warmup" "$linking" <<'PY'
 import os, statistics, sys, time
 binary, role, pairs, warmup, linking = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
-null = os.open(os.devnull, os.O_RDWR)
-actions = [(os.POSIX_SPAWN_DUP2, null, 0), (os.POSIX_SPAWN_DUP2, null, 1), (os.POSIX_SPAWN_DUP2, null, 2)]
+# Write-only, as a shell's >/dev/null: a read-write /dev/null on fd 1 is what Rust's runtime puts
+# on a closed stdout, which ssoexec refuses to write credentials to.
+null_in, null_out = os.open(os.devnull, os.O_RDONLY), os.open(os.devnull, os.O_WRONLY)
+actions = [(os.POSIX_SPAWN_DUP2, null_in, 0), (os.POSIX_SPAWN_DUP2, null_out, 1), (os.POSIX_SPAWN_DUP2, null_out, 2)]
 env = dict(os.environ)
 def run(argv):
     start = time.perf_counter_ns()
