@@ -249,3 +249,21 @@ fn home_dir(env: &Env) -> Result<PathBuf, Error> {
             )
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `~` is where botocore looks: HOME on Unix; USERPROFILE on Windows even when HOME is set
+    /// (Git Bash sets it), so both tools share `%USERPROFILE%\.aws`.
+    #[test]
+    fn home_is_what_botocore_expands_tilde_to() {
+        let both = Env::from_pairs([(env::HOME, "/h"), (env::USERPROFILE, "/p")]);
+        let expected = if cfg!(windows) { "/p" } else { "/h" };
+        assert_eq!(home_dir(&both).unwrap(), PathBuf::from(expected));
+        let profile_only = Env::from_pairs([(env::USERPROFILE, "/p")]);
+        assert_eq!(home_dir(&profile_only).unwrap(), PathBuf::from("/p"));
+        let home_only = Env::from_pairs([(env::HOME, "/h")]);
+        assert_eq!(home_dir(&home_only).unwrap(), PathBuf::from("/h"));
+    }
+}
