@@ -14,7 +14,7 @@ runs=${RUNS:-200} warmup=${WARMUP:-20}
 command -v hyperfine >/dev/null || { echo "error: hyperfine is not installed (apt-get install hyperfine)" >&2; exit 1; }
 if [ -z "${MOCK:-}" ]; then
     cargo build --release --quiet --example mock_idc
-    MOCK=${CARGO_TARGET_DIR:-target}/release/examples/mock_idc
+    MOCK=${CARGO_TARGET_DIR:-target}/$(rustc -vV | sed -n 's/^host: //p')/release/examples/mock_idc
 fi
 work=$(mktemp -d)
 mock_pid=

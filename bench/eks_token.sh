@@ -17,7 +17,7 @@ runs=${RUNS:-200}
 bin=${SSOEXEC_BIN:-}
 if [ -z "$bin" ]; then
     cargo build --release --quiet
-    bin=${CARGO_TARGET_DIR:-$PWD/target}/release/ssoexec
+    bin=${CARGO_TARGET_DIR:-$PWD/target}/$(rustc -vV | sed -n 's/^host: //p')/release/ssoexec
 fi
 
 work=$(mktemp -d)

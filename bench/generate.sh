@@ -28,7 +28,8 @@ concurrency=${CONCURRENCY:-8}
 page_size=${PAGE_SIZE:-100}
 discovery_concurrency=${DISCOVERY_CONCURRENCY:-8 32}
 venv=${BENCH_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/ssoexec-bench/venv}
-target=${CARGO_TARGET_DIR:-$root/target}
+# .cargo/config.toml builds for the host triple: artifacts are under target/<triple>/.
+target=${CARGO_TARGET_DIR:-$root/target}/$(rustc -vV | sed -n 's/^host: //p')
 results_file=${RESULTS_FILE:-$root/bench/RESULTS.md}
 start_url=https://d-1234567890.awsapps.com/start
 

@@ -45,7 +45,8 @@ cold_latencies=${COLD_LATENCIES:-0 50}
 results_file=${RESULTS_FILE:-$root/bench/RESULTS.md}
 venv=${BENCH_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/ssoexec-bench/venv}
 aws2=${AWS_CLI_V2:-/usr/bin/aws}
-target=${CARGO_TARGET_DIR:-$root/target}
+# .cargo/config.toml builds for the host triple: artifacts are under target/<triple>/.
+target=${CARGO_TARGET_DIR:-$root/target}/$(rustc -vV | sed -n 's/^host: //p')
 
 start_url=https://d-1234567890.awsapps.com/start
 account=111111111111

@@ -19,7 +19,7 @@ clients=${CLIENTS:-200}
 requests=${REQUESTS:-50}
 idle_counts=${IDLE:-"0 300"}
 results=${RESULTS_FILE:-bench/RESULTS.md}
-target=${CARGO_TARGET_DIR:-target}
+target=${CARGO_TARGET_DIR:-target}/$(rustc -vV | sed -n 's/^host: //p')
 
 flag=(); [ "$profile" = release ] && flag=(--release)
 cargo build "${flag[@]}" --quiet --bin ssoexec --example mock_idc --example server_load

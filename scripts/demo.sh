@@ -6,14 +6,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cargo build --quiet --bin ssoexec --example mock_idc
-bin="$PWD/target/debug/ssoexec"
+# .cargo/config.toml builds for the host triple: artifacts are under target/<triple>/.
+out="$PWD/target/$(rustc -vV | sed -n 's/^host: //p')/debug"
+bin="$out/ssoexec"
 work="$(mktemp -d)"
 cleanup() { [ -n "${mock_pid:-}" ] && kill "$mock_pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 
 # The mock prints its URL on the first line of stdout.
 mkfifo "$work/url"
-target/debug/examples/mock_idc --port 0 >"$work/url" 2>/dev/null &
+"$out/examples/mock_idc" --port 0 >"$work/url" 2>/dev/null &
 mock_pid=$!
 read -r mock_url <"$work/url"
 

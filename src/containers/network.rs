@@ -33,8 +33,7 @@ pub fn state_dir() -> Result<PathBuf, ContainerError> {
 
 #[cfg(unix)]
 fn uid() -> u32 {
-    // SAFETY: getuid has no preconditions and cannot fail.
-    unsafe { libc::getuid() }
+    rustix::process::getuid().as_raw()
 }
 #[cfg(not(unix))]
 fn uid() -> u32 {

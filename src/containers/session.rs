@@ -174,10 +174,15 @@ impl Watch {
 
     fn signal(&self, signal: i32) {
         #[cfg(unix)]
-        if let Ok(pid) = i32::try_from(self.pid) {
-            // SAFETY: kill has no memory preconditions; the pid is our child's, not yet reaped
-            // (the waiting thread reaps it only after it exits).
-            unsafe { libc::kill(pid, signal) };
+        if let (Some(pid), Some(signal)) = (
+            i32::try_from(self.pid)
+                .ok()
+                .and_then(rustix::process::Pid::from_raw),
+            rustix::process::Signal::from_named_raw(signal),
+        ) {
+            // The pid is our child's, not yet reaped (the waiting thread reaps it only after it
+            // exits), so it cannot name another process.
+            let _ = rustix::process::kill_process(pid, signal);
         }
         #[cfg(not(unix))]
         let _ = (signal, self.pid);
@@ -269,8 +274,8 @@ impl Signals {
                 }
             };
             tokio::select! {
-                _ = term => libc::SIGTERM,
-                _ = hup => libc::SIGHUP,
+                _ = term => rustix::process::Signal::TERM.as_raw(),
+                _ = hup => rustix::process::Signal::HUP.as_raw(),
             }
         }
         #[cfg(not(unix))]
@@ -285,11 +290,11 @@ impl Drop for Session {
         {
             // Ctrl-C reached ssoexec but Docker is still running (or was not told).
             #[cfg(unix)]
-            watch.signal(libc::SIGTERM);
+            watch.signal(rustix::process::Signal::TERM.as_raw());
             if !watch.wait_for(KILL_GRACE) {
                 let _ = self.docker.remove_labelled(super::LABEL_RUN, &self.run);
                 #[cfg(unix)]
-                watch.signal(libc::SIGKILL);
+                watch.signal(rustix::process::Signal::KILL.as_raw());
                 watch.wait_for(KILL_GRACE);
             }
         }

@@ -1,6 +1,8 @@
 //! Running the child: on Unix the process is replaced (execvp), so PID, signals, job control and
-//! exit status are the child's own; elsewhere the child is spawned and its exit code returned.
-//! Also starts the `--renew` helper whose lifeline the child inherits.
+//! exit status are the child's own. Windows has no exec: the child is spawned and waited for, and
+//! its exit code becomes ours; Ctrl-C and Ctrl-Break reach the child (every process on the
+//! console gets them) while we ignore them, so the child decides how to stop and we report what it
+//! returned (docs/platforms.md). Also starts the `--renew` helper whose lifeline the child inherits.
 use super::ExecError;
 use super::environment::ChildEnv;
 use crate::error::Error;
@@ -64,11 +66,30 @@ pub fn exec(argv: &[OsString], env: &ChildEnv) -> Result<ExitStatus, Error> {
 #[cfg(not(unix))]
 pub fn exec(argv: &[OsString], env: &ChildEnv) -> Result<ExitStatus, Error> {
     check_values(env)?;
+    let _ignored = ignore_console_interrupts();
     let status = command(argv, env)
         .status()
         .map_err(|e| start_error(argv, e))?;
     Ok(ExitStatus::Child(status.code().unwrap_or(1)))
 }
+
+/// While the returned listeners live, Ctrl-C and Ctrl-Break do not end this process (tokio's
+/// console handler takes them); the child, on the same console, still gets them. `None` outside a
+/// runtime or when the handler cannot be installed: the defaults then apply.
+#[cfg(windows)]
+fn ignore_console_interrupts() -> Option<(
+    tokio::signal::windows::CtrlC,
+    tokio::signal::windows::CtrlBreak,
+)> {
+    tokio::runtime::Handle::try_current().ok()?;
+    Some((
+        tokio::signal::windows::ctrl_c().ok()?,
+        tokio::signal::windows::ctrl_break().ok()?,
+    ))
+}
+
+#[cfg(not(any(unix, windows)))]
+fn ignore_console_interrupts() {}
 
 /// The `--renew` helper: `ssoexec serve` with the same selection. On Unix it lives exactly as
 /// long as its parent process, which exec's into the child (`--lifeline-parent`): nothing the

@@ -686,11 +686,16 @@ current-context: prod
     #[test]
     fn path_precedence() {
         let home = Path::new("/home/u");
+        // KUBECONFIG is a path list: `:`-separated on Unix, `;` on Windows (as kubectl reads it).
+        let list = |s: &str| s.replace(':', if cfg!(windows) { ";" } else { ":" });
         assert_eq!(
-            target_path(Some(Path::new("/x")), Some("/a:/b"), home),
+            target_path(Some(Path::new("/x")), Some(&list("/a:/b")), home),
             PathBuf::from("/x")
         );
-        assert_eq!(target_path(None, Some(":/a:/b"), home), PathBuf::from("/a"));
+        assert_eq!(
+            target_path(None, Some(&list(":/a:/b")), home),
+            PathBuf::from("/a")
+        );
         assert_eq!(
             target_path(None, None, home),
             PathBuf::from("/home/u/.kube/config")

@@ -5,7 +5,8 @@
 //! `plugin` (external `ssoexec-format-NAME` programs).
 pub mod compose;
 pub mod compose_override;
-#[cfg(test)]
+// Runs bash, sh, fish, python3, node and docker-compose as Unix programs.
+#[cfg(all(test, unix))]
 mod consumers;
 pub mod deliver;
 pub mod dotenv;

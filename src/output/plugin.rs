@@ -276,6 +276,7 @@ impl Plugin {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(unix)]
     use crate::output::testing::*;
 
     #[test]

@@ -32,8 +32,7 @@ pub fn secure_shared_dir(dir: &Path) -> Result<Option<String>, CacheError> {
         let Ok(meta) = std::fs::metadata(dir) else {
             return Ok(None);
         };
-        // SAFETY: geteuid has no preconditions and cannot fail.
-        let me = unsafe { libc::geteuid() };
+        let me = rustix::process::geteuid().as_raw();
         let mode = meta.mode() & 0o777;
         if meta.is_dir() && meta.uid() == me && mode & 0o020 != 0 && mode & 0o002 == 0 {
             std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(|e| {
@@ -63,8 +62,7 @@ fn check_private(dir: &Path) -> Result<(), CacheError> {
         path: dir.to_path_buf(),
         source: e,
     })?;
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let me = unsafe { libc::geteuid() };
+    let me = rustix::process::geteuid().as_raw();
     if meta.uid() != me {
         return Err(CacheError::Unsafe {
             path: dir.to_path_buf(),
@@ -203,64 +201,36 @@ fn remove_temp_files(dir: &Path, name: Option<&str>, min_age: std::time::Duratio
 /// Linux `O_TMPFILE` + `linkat`: the file has no name until its data is complete and synced.
 #[cfg(target_os = "linux")]
 mod tmpfile {
-    use std::ffi::CString;
+    use rustix::fs::{AtFlags, CWD, Mode, OFlags};
+    use rustix::io::Errno;
     use std::io::Write;
-    use std::os::fd::{AsRawFd, FromRawFd};
-    use std::os::unix::ffi::OsStrExt;
+    use std::os::fd::AsRawFd;
     use std::path::Path;
 
     /// Writes `bytes` to `path`; `Ok(false)` when this file system cannot (use the fallback).
     pub fn write(dir: &Path, path: &Path, name: &str, bytes: &[u8]) -> std::io::Result<bool> {
-        let Ok(c_dir) = CString::new(dir.as_os_str().as_bytes()) else {
-            return Ok(false);
-        };
-        // SAFETY: c_dir is a valid NUL-terminated path; the returned fd is owned below.
-        let fd = unsafe {
-            libc::open(
-                c_dir.as_ptr(),
-                libc::O_TMPFILE | libc::O_WRONLY | libc::O_CLOEXEC,
-                0o600 as libc::c_uint,
-            )
-        };
-        if fd < 0 {
+        let flags = OFlags::TMPFILE | OFlags::WRONLY | OFlags::CLOEXEC;
+        let Ok(fd) = rustix::fs::openat(CWD, dir, flags, Mode::RUSR | Mode::WUSR) else {
             return Ok(false); // EOPNOTSUPP, EISDIR (old kernels), EINVAL: not supported here
-        }
-        // SAFETY: fd is a freshly opened descriptor nobody else owns.
-        let mut file = unsafe { std::fs::File::from_raw_fd(fd) };
+        };
+        let mut file = std::fs::File::from(fd);
         file.write_all(bytes)?;
         file.sync_all()?;
-        let Ok(proc_path) = CString::new(format!("/proc/self/fd/{}", file.as_raw_fd())) else {
-            return Ok(false);
-        };
+        let proc_path = format!("/proc/self/fd/{}", file.as_raw_fd());
         // The name exists only between linkat and rename, holding complete data.
         for _ in 0..16 {
             let tmp = dir.join(format!(
                 ".{name}.{}.tmp",
                 hex::encode(rand::random::<[u8; 6]>())
             ));
-            let Ok(c_tmp) = CString::new(tmp.as_os_str().as_bytes()) else {
-                return Ok(false);
-            };
-            // SAFETY: both paths are valid NUL-terminated strings.
-            let rc = unsafe {
-                libc::linkat(
-                    libc::AT_FDCWD,
-                    proc_path.as_ptr(),
-                    libc::AT_FDCWD,
-                    c_tmp.as_ptr(),
-                    libc::AT_SYMLINK_FOLLOW,
-                )
-            };
-            if rc != 0 {
-                let e = std::io::Error::last_os_error();
-                match e.raw_os_error() {
-                    Some(libc::EEXIST) => continue,
-                    // No /proc, or a file system that cannot link an O_TMPFILE.
-                    Some(libc::ENOENT | libc::EPERM | libc::EOPNOTSUPP | libc::EXDEV) => {
-                        return Ok(false);
-                    }
-                    _ => return Err(e),
+            match rustix::fs::linkat(CWD, &proc_path, CWD, &tmp, AtFlags::SYMLINK_FOLLOW) {
+                Ok(()) => {}
+                Err(Errno::EXIST) => continue,
+                // No /proc, or a file system that cannot link an O_TMPFILE.
+                Err(Errno::NOENT | Errno::PERM | Errno::OPNOTSUPP | Errno::XDEV) => {
+                    return Ok(false);
                 }
+                Err(e) => return Err(e.into()),
             }
             return match std::fs::rename(&tmp, path) {
                 Ok(()) => Ok(true),

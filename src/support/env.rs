@@ -42,7 +42,7 @@ pub const AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: &str = "AWS_IGNORE_CONFIGURED_END
 pub const AWS_CA_BUNDLE: &str = "AWS_CA_BUNDLE";
 /// Home directory: the base of `~/.aws` and of ssoexec's own cache.
 pub const HOME: &str = "HOME";
-/// Windows home directory, used when `HOME` is unset.
+/// Windows home directory (`%USERPROFILE%`): `~` there, before `HOME`; elsewhere used when `HOME` is unset.
 pub const USERPROFILE: &str = "USERPROFILE";
 /// Base of ssoexec's own cache directory (`$XDG_CACHE_HOME/ssoexec`, else `~/.cache/ssoexec`).
 pub const XDG_CACHE_HOME: &str = "XDG_CACHE_HOME";
@@ -107,6 +107,7 @@ pub const SSOEXEC_GITHUB_STATE: &str = "SSOEXEC_GITHUB_STATE";
 /// Executable search path (external format plugins, exec).
 pub const PATH: &str = "PATH";
 /// The user's shell: `ssoexec --profile P` with no command starts it (default `/bin/sh`).
+#[cfg_attr(windows, allow(dead_code))]
 pub const SHELL: &str = "SHELL";
 /// Windows command interpreter: the shell `ssoexec --profile P` starts there (default `cmd.exe`).
 #[cfg_attr(not(windows), allow(dead_code))]

@@ -58,7 +58,7 @@ pub fn read_regular(path: &Path, max: u64) -> Result<Option<Vec<u8>>, ReadError>
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NONBLOCK);
+        options.custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32);
     }
     let file = match options.open(path) {
         Ok(f) => f,

@@ -7,7 +7,9 @@
 //! 2. Otherwise, if stdin is this process's *controlling* terminal (`tcgetsid(0) == getsid(0)`),
 //!    the person is at that terminal even though stderr is captured: the AWS CLI runs
 //!    `credential_process` with stdout and stderr piped but stdin inherited, and so do other tools.
-//!    Prompts go to `/dev/tty`, answers come from it.
+//!    Prompts go to `/dev/tty`, answers come from it. On Windows, where a process has a console
+//!    rather than a controlling terminal, stdin being a console is that case: prompts go to
+//!    `CONOUT$` and answers come from `CONIN$` (the console's own output and input).
 //! 3. Otherwise nobody answers here: IDEs, kubectl started from a GUI, CI, cron, or a caller that
 //!    redirected stdin (`</dev/null`, a pipe). Human text still goes to stderr.
 //!
@@ -45,8 +47,10 @@ struct Inner {
     reach: Reach,
     /// stderr is a terminal (text written there is seen even when nobody can answer).
     stderr_tty: bool,
-    /// `/dev/tty`, opened for reading and writing, with [`Reach::ControllingTerminal`].
+    /// Where prompts go with [`Reach::ControllingTerminal`] (`/dev/tty`, `CONOUT$`).
     tty: Option<Mutex<File>>,
+    /// Where answers come from then (`/dev/tty` again, `CONIN$`).
+    tty_input: Option<File>,
 }
 
 impl std::fmt::Debug for Terminal {
@@ -79,12 +83,17 @@ impl Terminal {
         Terminal::with(Reach::Nobody, false, None)
     }
 
-    fn with(reach: Reach, stderr_tty: bool, tty: Option<File>) -> Terminal {
+    fn with(reach: Reach, stderr_tty: bool, tty: Option<Tty>) -> Terminal {
+        let (tty, tty_input) = match tty {
+            Some(t) => (Some(Mutex::new(t.output)), Some(t.input)),
+            None => (None, None),
+        };
         Terminal {
             inner: Arc::new(Inner {
                 reach,
                 stderr_tty,
-                tty: tty.map(Mutex::new),
+                tty,
+                tty_input,
             }),
         }
     }
@@ -128,13 +137,8 @@ impl Terminal {
             return None;
         }
         self.write(question);
-        let source: Box<dyn Read + Send> = match &self.inner.tty {
-            Some(tty) => Box::new(
-                tty.lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .try_clone()
-                    .ok()?,
-            ),
+        let source: Box<dyn Read + Send> = match &self.inner.tty_input {
+            Some(input) => Box::new(input.try_clone().ok()?),
             None => Box::new(std::io::stdin()),
         };
         let line = tokio::task::spawn_blocking(move || read_answer(source))
@@ -181,28 +185,63 @@ fn read_answer(source: Box<dyn Read + Send>) -> Option<String> {
 /// stdin is the controlling terminal of this process's session.
 #[cfg(unix)]
 fn stdin_is_controlling_terminal() -> bool {
-    // SAFETY: both calls only read process state; tcgetsid fails (-1, ENOTTY) unless fd 0 is the
-    // controlling terminal of the caller's session.
-    let (terminal_session, own_session) = unsafe { (libc::tcgetsid(0), libc::getsid(0)) };
-    terminal_session != -1 && terminal_session == own_session
+    // tcgetsid fails (ENOTTY) unless fd 0 is the controlling terminal of the caller's session.
+    match (
+        rustix::termios::tcgetsid(std::io::stdin()),
+        rustix::process::getsid(None),
+    ) {
+        (Ok(terminal_session), Ok(own_session)) => terminal_session == own_session,
+        _ => false,
+    }
 }
 
-#[cfg(not(unix))]
+/// A Windows process has no controlling terminal; a console on stdin (checked by the caller) is
+/// where the person is.
+#[cfg(windows)]
+fn stdin_is_controlling_terminal() -> bool {
+    true
+}
+
+#[cfg(not(any(unix, windows)))]
 fn stdin_is_controlling_terminal() -> bool {
     false
 }
 
+/// The terminal's output and input, when prompts cannot go to stderr.
+struct Tty {
+    output: File,
+    input: File,
+}
+
 #[cfg(unix)]
-fn open_tty() -> Option<File> {
-    std::fs::OpenOptions::new()
+fn open_tty() -> Option<Tty> {
+    let output = std::fs::OpenOptions::new()
         .read(true)
         .write(true)
         .open("/dev/tty")
-        .ok()
+        .ok()?;
+    let input = output.try_clone().ok()?;
+    Some(Tty { output, input })
 }
 
-#[cfg(not(unix))]
-fn open_tty() -> Option<File> {
+/// The console's screen buffer and input buffer, whatever stdout and stderr were redirected to.
+#[cfg(windows)]
+fn open_tty() -> Option<Tty> {
+    let output = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("CONOUT$")
+        .ok()?;
+    let input = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("CONIN$")
+        .ok()?;
+    Some(Tty { output, input })
+}
+
+#[cfg(not(any(unix, windows)))]
+fn open_tty() -> Option<Tty> {
     None
 }
 

@@ -113,6 +113,13 @@ async fn device_login_then_credential_process_then_cache_hit() {
     assert_eq!(sb.mock.total_requests(), before);
 }
 
+/// On Windows a cache file has no mode: it inherits the profile directory's ACL, private to the
+/// user, as botocore's files do there (docs/platforms.md).
+#[cfg(not(unix))]
+fn assert_mode_0600(p: &std::path::Path) {
+    assert!(p.is_file(), "{}", p.display());
+}
+
 #[cfg(unix)]
 fn assert_mode_0600(p: &std::path::Path) {
     use std::os::unix::fs::PermissionsExt;

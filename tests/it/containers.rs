@@ -96,7 +96,7 @@ fn sts(sb: &Sandbox) -> String {
 
 /// ssoexec's state directories (`TMPDIR/ssoexec-UID/docker`; earlier layouts too).
 fn state_dirs() -> Vec<PathBuf> {
-    let base = std::env::temp_dir().join(format!("ssoexec-{}", unsafe { libc::getuid() }));
+    let base = std::env::temp_dir().join(format!("ssoexec-{}", rustix::process::getuid().as_raw()));
     std::fs::read_dir(base)
         .map(|d| d.flatten().map(|e| e.path()).collect())
         .unwrap_or_default()
@@ -659,7 +659,10 @@ fn exit_of(sb: &Sandbox, child: &mut Child) -> i32 {
 #[tokio::test(flavor = "multi_thread")]
 async fn sigterm_and_ctrl_c_leave_nothing_behind() {
     let (_g, image, sb) = setup().await;
-    for (signal, code) in [(libc::SIGTERM, 143), (libc::SIGINT, 130)] {
+    for (signal, code) in [
+        (rustix::process::Signal::TERM, 143),
+        (rustix::process::Signal::INT, 130),
+    ] {
         let mut child = ssoexec(
             &sb,
             &["docker", "--profile", "dev", "--", "run", "--rm", "--init"],
@@ -676,8 +679,12 @@ async fn sigterm_and_ctrl_c_leave_nothing_behind() {
         });
         // Only ssoexec is signalled (as by `kill`): it passes SIGTERM on to Docker, and on
         // Ctrl-C stops Docker itself before it removes the network.
-        unsafe { libc::kill(child.id() as i32, signal) };
-        assert_eq!(exit_of(&sb, &mut child), code, "signal {signal}");
+        rustix::process::kill_process(
+            rustix::process::Pid::from_raw(child.id() as i32).unwrap(),
+            signal,
+        )
+        .unwrap();
+        assert_eq!(exit_of(&sb, &mut child), code, "signal {signal:?}");
         assert_nothing_left();
     }
 }

@@ -121,7 +121,8 @@ async fn signals_reach_the_child_because_it_is_the_process() {
     use std::os::unix::process::ExitStatusExt;
     let sb = Sandbox::new().await;
     sb.login("dev");
-    for signal in [libc::SIGTERM, libc::SIGINT] {
+    for sig in [rustix::process::Signal::TERM, rustix::process::Signal::INT] {
+        let signal = sig.as_raw();
         let mut child = sb
             .std_cmd()
             .args(["--profile", "dev", "--", "sleep", "30"])
@@ -135,8 +136,8 @@ async fn signals_reach_the_child_because_it_is_the_process() {
                 .unwrap_or_default()
                 .starts_with(b"sleep\0")
         });
-        // SAFETY: sending a signal to our own child process.
-        unsafe { libc::kill(pid as i32, signal) };
+        let pid = rustix::process::Pid::from_raw(pid as i32).unwrap();
+        rustix::process::kill_process(pid, sig).unwrap();
         let status = child.wait().unwrap();
         assert_eq!(
             status.signal(),

@@ -578,8 +578,8 @@ async fn ctrl_c_ends_a_waiting_login_with_exit_130() {
             .unwrap();
         sb.wait_until("the login to start", || sb.mock.total_requests() > before);
         std::thread::sleep(std::time::Duration::from_millis(500));
-        // SAFETY: signalling our own child.
-        unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+        let pid = rustix::process::Pid::from_raw(child.id() as i32).unwrap();
+        rustix::process::kill_process(pid, rustix::process::Signal::INT).unwrap();
         let out = child.wait_with_output().unwrap();
         assert_eq!(out.status.code(), Some(130), "{flow}: {}", stderr(&out));
         assert!(

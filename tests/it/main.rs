@@ -8,9 +8,13 @@ mod containers;
 mod discovery;
 mod doctor;
 mod exec;
+// Kills writers mid-run, checks Unix modes, plants FIFOs and symlinks: Unix only.
+#[cfg(unix)]
 mod faults;
 mod generate;
 mod github;
+// Its fake browsers and servers are sh scripts with curl: Unix only.
+#[cfg(unix)]
 mod hostile;
 mod kube;
 mod layering;
@@ -18,6 +22,10 @@ mod locks;
 mod login;
 mod logout;
 mod output;
+mod platform;
+// Runs scripts/package-manifests.sh (bash).
+#[cfg(unix)]
+mod packaging;
 mod prompts;
 mod readme;
 mod references;
@@ -25,4 +33,6 @@ mod server;
 mod shell;
 mod support;
 mod usage;
+// Runs action/install.sh, the release scripts (bash) and actionlint: Unix only.
+#[cfg(unix)]
 mod workflows;

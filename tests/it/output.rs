@@ -6,6 +6,7 @@ use crate::support::sandbox::*;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+#[cfg_attr(not(unix), allow(unused_imports))] // Stdio: Unix-only tests (a FIFO)
 use std::process::{Command, Stdio};
 
 const A: &str = "ASIASEEDED0000000001";

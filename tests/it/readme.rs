@@ -99,6 +99,30 @@ const NOT_RUN: &[(&str, &str)] = &[
         "needs a Docker daemon, an image and a compose project; containers.rs runs this very line from README.md against a real daemon",
     ),
     (
+        "brew install ssoexec/tap/ssoexec",
+        "needs Homebrew and GitHub; the formula rendered from SHA256SUMS is checked in packaging.rs",
+    ),
+    (
+        "scoop install https://github.com/ssoexec/ssoexec/releases/download/v0.1.0/ssoexec.json",
+        "needs Windows and GitHub; the manifest rendered from SHA256SUMS is checked in packaging.rs",
+    ),
+    (
+        "cargo binstall ssoexec",
+        "needs cargo-binstall and GitHub; its Cargo.toml metadata is checked in packaging.rs",
+    ),
+    (
+        "scripts/cross-check.sh check",
+        "installs Debian packages and builds std for three targets (25 minutes here); run by hand, see the Development section",
+    ),
+    (
+        "scripts/cross-check.sh test",
+        "needs scripts/cross-check.sh setup (wine, Debian packages)",
+    ),
+    (
+        "scripts/cross-check.sh e2e",
+        "needs scripts/cross-check.sh setup (wine, Debian packages)",
+    ),
+    (
         "kubectl get pods",
         "needs an EKS API server; kubectl using what `ssoexec kubeconfig` wrote is tested in kube.rs",
     ),

@@ -1,7 +1,7 @@
 //! The credentials server (`serve`, the `exec --renew` helper) under load and attack: idle
 //! connections, descriptor exhaustion, and what `serve` prints.
 use crate::support::sandbox::*;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Read};
 use std::net::TcpStream;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 struct Served {
     child: Child,
     url: String,
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))] // used by the Linux-only test
     token: String,
 }
 
@@ -32,6 +33,7 @@ impl Served {
     }
 
     /// CPU time the server has used so far, in clock ticks (utime + stime).
+    #[cfg(target_os = "linux")]
     fn cpu_ticks(&self) -> u64 {
         let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap();
         let fields: Vec<&str> = stat
@@ -75,7 +77,9 @@ fn serve(sb: &Sandbox, prefix: &str, env: &[(&str, &str)], extra: &[&str]) -> Se
 }
 
 /// One authorized GET on a fresh connection: the status line's code.
+#[cfg(target_os = "linux")]
 fn get(port: u16, token: &str, timeout: Duration) -> Option<u16> {
+    use std::io::Write;
     let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
     s.set_read_timeout(Some(timeout)).ok()?;
     write!(

@@ -909,3 +909,37 @@ fn install_builds_unreleased_refs_from_source_and_reuses_the_build() {
     assert!(log.contains("building"), "{log}");
     assert_eq!(cargo_calls(), 2, "a changed tree is rebuilt");
 }
+
+/// Third-party actions are pinned to a full commit SHA with the tag it had as a comment (a moved
+/// tag cannot change what builds the release); local actions and reusable workflows (`./…`) are
+/// the repository's own.
+#[test]
+fn third_party_actions_are_pinned_to_commit_shas() {
+    let mut pinned = 0;
+    for file in workflow_files() {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            let Some(rest) = line
+                .trim_start()
+                .trim_start_matches("- ")
+                .strip_prefix("uses: ")
+            else {
+                continue;
+            };
+            if rest.starts_with("./") {
+                continue;
+            }
+            let at = format!("{}:{}: {rest}", file.display(), n + 1);
+            let (action, tail) = rest.split_once('@').unwrap_or_else(|| panic!("{at}"));
+            let (sha, comment) = tail.split_once(" # ").unwrap_or((tail, ""));
+            assert!(action.contains('/'), "{at}");
+            assert!(
+                sha.len() == 40 && sha.bytes().all(|b| b.is_ascii_hexdigit()),
+                "{at}: not a commit SHA"
+            );
+            assert!(comment.starts_with('v'), "{at}: say which tag the SHA is");
+            pinned += 1;
+        }
+    }
+    assert!(pinned >= 10, "{pinned}");
+}
