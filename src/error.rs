@@ -7,6 +7,7 @@ use crate::aws::eks::EksError;
 use crate::cache::CacheError;
 use crate::config::ConfigError;
 use crate::support::exit::ExitStatus;
+use crate::support::stdout::StdoutError;
 
 /// An error of a higher layer, with what to do about it.
 pub trait Diagnostic: std::error::Error + Send + Sync + 'static {
@@ -61,7 +62,7 @@ pub enum Error {
     Domain(DomainError),
     /// stdout could not take the one document (a closed pipe is not an error).
     #[error("cannot write to stdout")]
-    Stdout(#[source] std::io::Error),
+    Stdout(#[from] StdoutError),
     /// A login is needed and may not happen here; `login_command` is what the person should run.
     #[error("{reason}")]
     LoginRequired {
@@ -157,46 +158,4 @@ impl Error {
             Error::Stdout(_) | Error::Interrupted | Error::Exec { .. } => None,
         }
     }
-}
-
-/// Writes the one stdout document. A closed pipe (the reader went away) is not an error.
-pub fn write_stdout(bytes: &[u8]) -> Result<(), Error> {
-    use std::io::Write;
-    if stdout_was_closed() {
-        return Err(Error::Stdout(std::io::Error::new(
-            std::io::ErrorKind::BrokenPipe,
-            "stdout was closed when ssoexec started (`>&-`), so the document has nowhere to go",
-        )));
-    }
-    let mut out = std::io::stdout().lock();
-    match out.write_all(bytes).and_then(|()| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Stdout(e)),
-        _ => Ok(()),
-    }
-}
-
-/// Was descriptor 1 closed when the process started? Rust's runtime then opens `/dev/null` on it
-/// (read-write), and writes would silently succeed. A shell's `>/dev/null` opens it write-only,
-/// so that stays a deliberate discard.
-fn stdout_was_closed() -> bool {
-    #[cfg(unix)]
-    {
-        use rustix::fs::{FileType, OFlags};
-        let Ok(flags) = rustix::fs::fcntl_getfl(std::io::stdout()) else {
-            return true;
-        };
-        if flags & OFlags::RWMODE != OFlags::RDWR {
-            return false;
-        }
-        let Ok(null) = rustix::fs::stat("/dev/null") else {
-            return false;
-        };
-        let Ok(st) = rustix::fs::fstat(std::io::stdout()) else {
-            return false;
-        };
-        FileType::from_raw_mode(st.st_mode) == FileType::CharacterDevice
-            && st.st_rdev == null.st_rdev
-    }
-    #[cfg(not(unix))]
-    false
 }

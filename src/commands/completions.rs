@@ -8,6 +8,7 @@ use crate::error::Error;
 use crate::output::FormatKind;
 use crate::support::exit::ExitStatus;
 use crate::support::printer::Printer;
+use crate::support::stdout::StdoutError;
 use clap_complete::Shell;
 use std::collections::BTreeSet;
 
@@ -70,7 +71,7 @@ pub fn man(args: &ManArgs) -> Result<ExitStatus, Error> {
     let mut out = Vec::new();
     clap_mangen::Man::new(page)
         .render(&mut out)
-        .map_err(Error::Stdout)?;
+        .map_err(StdoutError)?;
     super::write_stdout(&out)?;
     Ok(ExitStatus::Success)
 }

@@ -293,7 +293,7 @@ async fn write(
     let lock = if args.dry_run {
         None
     } else {
-        Some(kubeconfig::FileLock::acquire(&path).await?)
+        Some(kubeconfig::FileLock::acquire(&path, &app.printer).await?)
     };
     let old_text = store::read(&path)?;
     let list: Vec<ManagedEntry> = named.entries;

@@ -15,7 +15,7 @@ use crate::credentials::variables::{
 };
 use crate::credentials::web_identity::{WebIdentityRequest, assume_role_with_web_identity};
 use crate::credentials::{self, assume_role};
-use crate::error::{Error, write_stdout};
+use crate::error::Error;
 use crate::github::{self, GithubFiles, StepCommands, delimiter, mask_line, oidc, summary};
 use crate::output::OutputContext;
 use crate::output::deliver::{self, SinkRequest};
@@ -23,6 +23,7 @@ use crate::support::atomic;
 use crate::support::clock::format_timestamp;
 use crate::support::env::{RUNNER_TEMP, SSOEXEC_GITHUB_STATE};
 use crate::support::exit::ExitStatus;
+use crate::support::stdout::{StdoutError, write_stdout};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::path::PathBuf;
@@ -190,7 +191,7 @@ pub async fn github(app: &App, args: &GithubArgs) -> Result<ExitStatus, Error> {
 
     // Masks first, flushed, before any value reaches a file the runner reads.
     let mut masks = Vec::new();
-    cmds.write_masks(&mut masks).map_err(Error::Stdout)?;
+    cmds.write_masks(&mut masks).map_err(StdoutError)?;
     write_stdout(&masks)?;
     let d = delimiter(rand::random());
     files.append(&cmds.env_file(&d)?, &cmds.output_file(&d)?)?;

@@ -54,7 +54,7 @@ pub async fn kubeconfig(app: &App, args: &KubeconfigArgs) -> Result<ExitStatus, 
         return Ok(ExitStatus::Success);
     }
     // Read, merge and write under client-go's lock, so parallel writers keep each other's entries.
-    let lock = kubeconfig::FileLock::acquire(&path).await?;
+    let lock = kubeconfig::FileLock::acquire(&path, &app.printer).await?;
     let (doc, change) = kubeconfig::merge(kubeconfig::load(&path)?, &entry, managed, &path)?;
     let yaml = kubeconfig::to_yaml(&doc, &path)?;
     crate::support::atomic::write(&path, yaml.as_bytes())?;

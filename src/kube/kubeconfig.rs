@@ -3,6 +3,7 @@
 //! other entry and key is kept. `merge` and `target_path` are pure; `load` reads the file.
 use super::KubeError;
 use super::exec_credential::ApiVersion;
+use crate::support::printer::Printer;
 use serde_yaml::{Mapping, Value};
 use std::path::{Path, PathBuf};
 
@@ -126,7 +127,8 @@ const LOCK_RETRY: std::time::Duration = std::time::Duration::from_millis(25);
 
 /// client-go's kubeconfig lock (`docs/eks.md#kubeconfig-lock-file`): `FILE.lock`, created with
 /// `O_CREAT|O_EXCL` and removed when dropped, so ssoexec and kubectl writers exclude each other.
-/// Read the file again after taking it: another writer may have changed it.
+/// Read the file again after taking it: another writer may have changed it. A wait is said once
+/// on stderr, as for ssoexec's other locks.
 #[derive(Debug)]
 pub struct FileLock {
     path: PathBuf,
@@ -134,7 +136,7 @@ pub struct FileLock {
 
 impl FileLock {
     /// Creates the kubeconfig's directory (0700) first when it does not exist yet.
-    pub async fn acquire(kubeconfig: &Path) -> Result<FileLock, KubeError> {
+    pub async fn acquire(kubeconfig: &Path, printer: &Printer) -> Result<FileLock, KubeError> {
         if let Some(dir) = kubeconfig
             .parent()
             .filter(|d| !d.as_os_str().is_empty() && !d.is_dir())
@@ -145,6 +147,7 @@ impl FileLock {
         name.push(".lock");
         let path = PathBuf::from(name);
         let started = std::time::Instant::now();
+        let mut said = false;
         loop {
             let mut opts = std::fs::OpenOptions::new();
             opts.write(true).create_new(true);
@@ -153,6 +156,13 @@ impl FileLock {
             match opts.open(&path) {
                 Ok(_) => return Ok(FileLock { path }),
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    if !std::mem::replace(&mut said, true) {
+                        printer.info(format!(
+                            "Waiting for another ssoexec or kubectl to finish writing {} (lock file {})",
+                            kubeconfig.display(),
+                            path.display()
+                        ));
+                    }
                     if started.elapsed() >= LOCK_TIMEOUT {
                         return Err(KubeError::Locked {
                             path,

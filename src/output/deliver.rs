@@ -9,9 +9,10 @@ use super::{FormatKind, FormatParams, OutputContext, OutputError};
 use crate::app::App;
 use crate::config::Identity;
 use crate::credentials::Credentials;
-use crate::error::{Error, write_stdout};
+use crate::error::Error;
 use crate::github::{self, GithubFiles};
 use crate::support::env;
+use crate::support::stdout::write_stdout;
 use std::path::{Path, PathBuf};
 
 /// The output context for credentials of `identity`, as the settings describe the run: an SSO

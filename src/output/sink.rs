@@ -2,7 +2,7 @@
 //! specs; writes files atomically with mode 0600 into a directory that must already exist;
 //! reads the current file for merging formats; warns when git would commit a secrets file;
 //! appends GitHub file commands. This is the I/O the formats must not do; stdout itself is
-//! written by the command (`commands::write_stdout`).
+//! written by the command (`support::stdout::write_stdout`).
 use crate::cache::CacheError;
 use crate::support::atomic;
 use std::fmt;

@@ -152,6 +152,34 @@ async fn parallel_kubeconfig_runs_keep_every_context() {
     );
 }
 
+/// Collects what `child` writes on stderr as it comes (it must have been spawned with a piped
+/// stderr), so a test can wait for a line while the program runs.
+fn watch_stderr(
+    child: &mut std::process::Child,
+) -> (
+    std::sync::Arc<std::sync::Mutex<String>>,
+    std::thread::JoinHandle<()>,
+) {
+    use std::io::Read;
+    let mut pipe = child.stderr.take().expect("stderr is piped");
+    let text = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let reader = {
+        let text = text.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = pipe.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                text.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        })
+    };
+    (text, reader)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn kubeconfig_honours_a_lock_held_by_kubectl() {
     let sb = Sandbox::new().await;
@@ -159,25 +187,38 @@ async fn kubeconfig_honours_a_lock_held_by_kubectl() {
     let path = sb.home().join("kube/config");
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     let lock = sb.home().join("kube/config.lock");
-    // kubectl (client-go) holds the lock: ssoexec waits for it to go, then writes.
+    // kubectl (client-go) holds the lock: ssoexec says it waits for it to go, then writes.
     std::fs::write(&lock, "").unwrap();
-    let run = kubeconfig_run(&sb, &path, "c0").spawn().unwrap();
-    // ssoexec says nothing while it waits for client-go's lock, so the same run against another
-    // kubeconfig, started after it, paces the test: once that one has written its file, the
-    // first has had as long to reach the lock (on a loaded machine too).
-    let other = sb.home().join("kube/other");
-    let paced = kubeconfig_run(&sb, &other, "c0").output().unwrap();
-    assert!(paced.status.success(), "{}", stderr(&paced));
-    assert_eq!(contexts(&other).len(), 1);
+    let mut run = kubeconfig_run(&sb, &path, "c0").spawn().unwrap();
+    let (err, reader) = watch_stderr(&mut run);
+    let waiting = format!(
+        "Waiting for another ssoexec or kubectl to finish writing {} (lock file {})\n",
+        path.display(),
+        lock.display()
+    );
+    // Before: ssoexec said nothing while it waited, so nothing proved it had reached the lock.
+    sb.wait_until("ssoexec to wait for the kubeconfig lock", || {
+        err.lock().unwrap().contains(&waiting)
+    });
     assert!(!path.exists(), "nothing written while the lock is held");
     assert!(
         std::fs::exists(&lock).unwrap(),
         "the lock is still kubectl's, not taken over"
     );
     std::fs::remove_file(&lock).unwrap();
-    let out = run.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(contexts(&path).len(), 1);
+    let status = run.wait().unwrap();
+    reader.join().unwrap();
+    let err = err.lock().unwrap().clone();
+    assert!(status.success(), "{err}");
+    assert_eq!(
+        err,
+        format!(
+            "{waiting}Added new context 111111111111/eu-west-1/c0 to {}\n",
+            path.display()
+        )
+    );
+    assert_eq!(contexts(&path), ["111111111111/eu-west-1/c0"]);
+    assert!(!lock.exists(), "ssoexec removes the lock it took");
 }
 
 /// A role chain waits on its own assume-role lock: a background caller must not wait there for

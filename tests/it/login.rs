@@ -565,9 +565,15 @@ async fn a_terminal_gets_a_qr_code_and_a_countdown() {
 #[tokio::test(flavor = "multi_thread")]
 async fn ctrl_c_ends_a_waiting_login_with_exit_130() {
     let sb = Sandbox::new().await;
-    let idle = with_browser(&sb, "exit 0");
-    for flow in ["--pkce", "--device-code"] {
-        let before = sb.mock.total_requests();
+    // A browser that notes the URL and opens nothing: nobody approves.
+    let opened = sb.home().join("opened.log");
+    let idle = with_browser(&sb, &format!("echo \"$1\" >> '{}'", opened.display()));
+    let opens = || {
+        std::fs::read_to_string(&opened)
+            .map(|s| s.lines().count())
+            .unwrap_or(0)
+    };
+    for (i, flow) in ["--pkce", "--device-code"].into_iter().enumerate() {
         let child = sb
             .std_cmd()
             .args(["login", "--profile", "dev", flow])
@@ -576,8 +582,15 @@ async fn ctrl_c_ends_a_waiting_login_with_exit_130() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        sb.wait_until("the login to start", || sb.mock.total_requests() > before);
-        std::thread::sleep(std::time::Duration::from_millis(500));
+        // The login waits for the person: the browser was sent to the sign-in page (after
+        // ssoexec awaited the mock's answers, so its Ctrl-C handler is in place), and the
+        // device flow polls for the token.
+        sb.wait_until("the browser to be opened", || opens() > i);
+        if flow == "--device-code" {
+            sb.wait_until("the login to poll for the token", || {
+                sb.mock.count(Op::CreateTokenDevice) > 0
+            });
+        }
         let pid = rustix::process::Pid::from_raw(child.id() as i32).unwrap();
         rustix::process::kill_process(pid, rustix::process::Signal::INT).unwrap();
         let out = child.wait_with_output().unwrap();

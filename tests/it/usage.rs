@@ -559,7 +559,6 @@ async fn interrupting_the_countdown_reports_on_a_clean_line() {
 async fn tables_have_headers_on_a_terminal() {
     let sb = Sandbox::new().await;
     sb.login("dev");
-    let bin = assert_cmd::cargo::cargo_bin("ssoexec");
     for (args, header) in [
         (
             "accounts --profile dev",
@@ -574,16 +573,9 @@ async fn tables_have_headers_on_a_terminal() {
             "  PROFILE              ACCOUNT      / ROLE                     CREDENTIALS\r\n",
         ),
     ] {
-        let out = sb
-            .wrapper("script")
-            .args(["-qec", &format!("{} {args}", bin.display()), "/dev/null"])
-            .env("SHELL", "/bin/sh")
-            .env("TERM", "xterm")
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{args}: {}", stdout(&out));
-        assert!(stdout(&out).contains(header), "{args}: {}", stdout(&out));
+        let (status, screen) = sb.on_pty(args, true).finish();
+        assert!(status.success(), "{args}: {screen}");
+        assert!(screen.contains(header), "{args}: {screen}");
         // On a pipe: the rows without the header.
         let piped = sb.run(&args.split(' ').collect::<Vec<_>>());
         assert!(
@@ -1289,18 +1281,12 @@ async fn a_url_in_a_message_shows_its_redacted_values_as_an_ellipsis() {
 #[tokio::test(flavor = "multi_thread")]
 async fn labels_are_coloured_on_a_terminal_unless_no_color() {
     let sb = Sandbox::new().await;
-    let bin = assert_cmd::cargo::cargo_bin("ssoexec");
     let screen = |no_color: &str| {
-        let out = sb
-            .wrapper("script")
-            .args(["-qec", &format!("{} logn", bin.display()), "/dev/null"])
-            .env("SHELL", "/bin/sh")
-            .env("TERM", "xterm")
-            .env("NO_COLOR", no_color)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
-        stdout(&out).replace("\r\n", "\n")
+        let (status, screen) = sb
+            .on_pty_with_env("logn", true, &[("NO_COLOR", no_color)])
+            .finish();
+        assert_eq!(status.code(), Some(2), "{screen}");
+        screen.replace("\r\n", "\n")
     };
     // Before: plain text on a terminal too.
     assert_eq!(

@@ -162,11 +162,17 @@ impl Sandbox {
     /// it: `TERM=xterm`, no `BROWSER` unless `with_browser`. What it draws is collected as it
     /// comes, for [`Pty::expect`]; what the test types reaches it through the terminal.
     pub fn on_pty(&self, args: &str, with_browser: bool) -> Pty {
+        self.on_pty_with_env(args, with_browser, &[])
+    }
+
+    /// As [`Sandbox::on_pty`], with the variables `env` set as well (e.g. `NO_COLOR`).
+    pub fn on_pty_with_env(&self, args: &str, with_browser: bool, env: &[(&str, &str)]) -> Pty {
         let bin = assert_cmd::cargo::cargo_bin("ssoexec");
         let mut cmd = self.wrapper("script");
         if !with_browser {
             cmd.env_remove("BROWSER");
         }
+        cmd.envs(env.iter().copied());
         // -f: flush as the program writes, so the screen can be watched; -e: its exit status.
         let mut child = cmd
             .args(["-qfec", &format!("{} {args}", bin.display()), "/dev/null"])
