@@ -551,10 +551,9 @@ async fn credential_process_with_stdout_closed_fails_loudly() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(
-        stderr(&out).starts_with("error: cannot write to stdout\n"),
-        "{}",
-        stderr(&out)
+    assert_eq!(
+        stderr(&out),
+        "error: cannot write to stdout\n  caused by: stdout was closed when ssoexec started (`>&-`), so the document has nowhere to go\n"
     );
 }
 
