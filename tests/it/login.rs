@@ -541,7 +541,7 @@ async fn a_terminal_gets_a_qr_code_and_a_countdown() {
     let mut pty = sb.on_pty("login --profile dev --device-code --no-browser", false);
     // The "person" approves once the countdown is on screen.
     pty.expect("Waiting for approval… ");
-    pty.expect(" left ");
+    pty.expect(" UTC) ");
     let approved = sb.mock.approve_pending_devices();
     let (status, screen) = pty.finish();
     assert_eq!(approved, 1);
@@ -554,7 +554,10 @@ async fn a_terminal_gets_a_qr_code_and_a_countdown() {
         screen.contains("Waiting for approval… "),
         "a countdown is shown: {screen}"
     );
-    assert!(screen.contains(" left "), "{screen}");
+    assert!(
+        screen.contains("Waiting for approval… giving up in "),
+        "{screen}"
+    );
     assert!(
         screen.contains("Signed in to https://d-1234567890.awsapps.com/start"),
         "{screen}"

@@ -551,11 +551,11 @@ async fn interrupting_the_countdown_reports_on_a_clean_line() {
     sb.mock.set_auto_approve(false);
     let mut pty = sb.on_pty("login --profile dev --device-code --no-browser", false);
     // ^C typed on the terminal once the countdown is drawn: the line discipline sends SIGINT.
-    pty.expect(" left ");
+    pty.expect(" UTC) ");
     pty.type_text("\x03");
     let (_, screen) = pty.finish();
-    let countdown = screen.rfind("left ").unwrap_or_else(|| panic!("{screen}"));
-    let after = &screen[countdown + "left ".len()..];
+    let countdown = screen.rfind(" UTC) ").unwrap_or_else(|| panic!("{screen}"));
+    let after = &screen[countdown + " UTC) ".len()..];
     // The label is coloured: the report is on a terminal.
     assert!(
         after.starts_with("\r\x1b[2K\x1b[1;31merror:\x1b[0m interrupted")
