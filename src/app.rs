@@ -19,8 +19,9 @@ use time::OffsetDateTime;
 /// Told when a login needs a person, so a caller (the GitHub step summary) can show it elsewhere
 /// too. The login layer calls it; whoever runs the command installs it.
 pub trait LoginObserver: Send + Sync {
-    /// A person must open `url` and check `code`; the request is valid for `minutes`.
-    fn sign_in_needed(&self, url: &str, code: &str, minutes: i64);
+    /// A person must open `url` and check `code`; the request expires `expires`
+    /// (`support::clock::describe_instant`'s form: `in 10 min (at 10:10 UTC)`).
+    fn sign_in_needed(&self, url: &str, code: &str, expires: &str);
 }
 
 pub struct App {

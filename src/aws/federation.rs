@@ -146,8 +146,11 @@ pub async fn signin_token(
     Ok(answer.signin_token)
 }
 
+/// How long a console sign-in URL can be opened (`docs/console.md`).
+pub const URL_LIFETIME: time::Duration = time::Duration::minutes(15);
+
 /// `Action=login&Issuer=…&Destination=…&SigninToken=…`: whoever has it gets the console session
-/// for 15 minutes, so it is a `Secret`.
+/// for [`URL_LIFETIME`], so it is a `Secret`.
 pub fn login_url(endpoint: &str, destination: &str, token: &Secret) -> Result<Secret, String> {
     let mut url = url::Url::parse(endpoint).map_err(|e| e.to_string())?;
     url.query_pairs_mut()

@@ -83,8 +83,10 @@ pub async fn console(app: &App, args: &ConsoleArgs) -> Result<ExitStatus, Error>
         return Ok(ExitStatus::Success);
     }
     if app.settings.login.no_browser {
+        let now = app.now();
         app.printer.info(format!(
-            "Open this URL within 15 minutes; it signs in whoever has it:\n{}",
+            "This URL signs in whoever has it and expires {}:\n{}",
+            crate::support::clock::describe_instant(now + federation::URL_LIFETIME, now),
             url.expose()
         ));
         return Ok(ExitStatus::Success);

@@ -9,7 +9,7 @@ use crate::cache::{Lookup, token};
 use crate::cli::DoctorArgs;
 use crate::config::{ConfigError, SsoSession, edit, lint, profile};
 use crate::error::Error;
-use crate::support::clock::{describe_duration, parse_timestamp};
+use crate::support::clock::{describe_duration, describe_instant, parse_timestamp};
 use crate::support::env::{self, KUBECONFIG};
 use crate::support::exit::ExitStatus;
 use crate::support::text::clean;
@@ -319,8 +319,8 @@ fn token_checks(r: &mut Report, app: &App) {
                     r.ok(
                         T,
                         format!(
-                            "{what}: valid for {}{}",
-                            describe_duration(left),
+                            "{what}: token expires {}{}",
+                            describe_instant(t.expires_at, now),
                             if refreshable {
                                 ", refreshable"
                             } else {
@@ -332,16 +332,16 @@ fn token_checks(r: &mut Report, app: &App) {
                     r.ok(
                         T,
                         format!(
-                            "{what}: expired {} ago, will be refreshed without a login",
-                            describe_duration(-left)
+                            "{what}: token expired {}, will be refreshed without a login",
+                            describe_instant(t.expires_at, now)
                         ),
                     );
                 } else {
                     r.warn(
                         T,
                         format!(
-                            "{what}: expired {} ago and cannot be refreshed",
-                            describe_duration(-left)
+                            "{what}: token expired {} and cannot be refreshed",
+                            describe_instant(t.expires_at, now)
                         ),
                         login_fix(&s),
                     );
@@ -355,24 +355,24 @@ fn token_checks(r: &mut Report, app: &App) {
                     Some(e) if e <= now => r.warn(
                         T,
                         format!(
-                            "{what}: the client registration expired {} ago: refreshes fail",
-                            describe_duration(now - e)
+                            "{what}: the client registration expired {}: refreshes fail",
+                            describe_instant(e, now)
                         ),
                         login_fix(&s),
                     ),
                     Some(e) if e - now < REGISTRATION_WARNING => r.warn(
                         T,
                         format!(
-                            "{what}: the client registration expires in {}",
-                            describe_duration(e - now)
+                            "{what}: the client registration expires {}",
+                            describe_instant(e, now)
                         ),
                         format!("{} (a new login registers again)", login_fix(&s)),
                     ),
                     Some(e) => r.ok(
                         T,
                         format!(
-                            "{what}: client registration valid for {}",
-                            describe_duration(e - now)
+                            "{what}: the client registration expires {}",
+                            describe_instant(e, now)
                         ),
                     ),
                     None => {}
@@ -431,7 +431,7 @@ async fn clock_check(r: &mut Report, app: &App) {
         }
         Some(skew) => r.ok(
             K,
-            format!("within {} s of the server's", skew.abs().whole_seconds()),
+            format!("within {} of the server's", describe_duration(skew.abs())),
         ),
     }
 }

@@ -20,7 +20,7 @@ use crate::github::{self, GithubFiles, StepCommands, delimiter, mask_line, oidc,
 use crate::output::OutputContext;
 use crate::output::deliver::{self, SinkRequest};
 use crate::support::atomic;
-use crate::support::clock::format_timestamp;
+use crate::support::clock::{describe_instant, format_timestamp};
 use crate::support::env::{RUNNER_TEMP, SSOEXEC_GITHUB_STATE};
 use crate::support::exit::ExitStatus;
 use crate::support::stdout::{StdoutError, write_stdout};
@@ -208,7 +208,7 @@ pub async fn github(app: &App, args: &GithubArgs) -> Result<ExitStatus, Error> {
         };
         deliver::deliver(app, sinks, &ctx)?;
     }
-    let until = creds.expiration.map(format_timestamp);
+    let until = creds.expiration.map(|e| describe_instant(e, app.now()));
     let (summary_line, log_line) = report(&inputs, &who, until.as_deref());
     summary(app, &summary_line);
     app.printer.info(log_line);
@@ -350,14 +350,14 @@ fn report(inputs: &Inputs, who: &Who<'_>, until: Option<&str>) -> (String, Strin
         name = name.replace(a, "***");
         account_shown = Some("***".into());
     }
-    let until = until.unwrap_or("unknown");
+    let until = until.unwrap_or("at an unknown time");
     let summary = format!(
-        "ssoexec: credentials for `{name}` in {} (account {}), valid until {until}.\n",
+        "ssoexec: credentials for `{name}` in {} (account {}), which expire {until}.\n",
         inputs.region,
         account_shown.as_deref().unwrap_or("?")
     );
     let log = format!(
-        "Credentials for {name} in {}, valid until {until}.",
+        "Credentials for {name} in {}, which expire {until}.",
         inputs.region
     );
     (summary, log)
@@ -880,15 +880,15 @@ mod tests {
         let (summary, log) = report(
             &web_inputs(true, false, true),
             &who,
-            Some("2026-11-26T10:19:25Z"),
+            Some("in 19 min (at 10:19 UTC)"),
         );
         assert_eq!(
             summary,
-            "ssoexec: credentials for `arn:aws:sts::***:assumed-role/R/s` in eu-west-1 (account ***), valid until 2026-11-26T10:19:25Z.\n"
+            "ssoexec: credentials for `arn:aws:sts::***:assumed-role/R/s` in eu-west-1 (account ***), which expire in 19 min (at 10:19 UTC).\n"
         );
         assert_eq!(
             log,
-            "Credentials for arn:aws:sts::***:assumed-role/R/s in eu-west-1, valid until 2026-11-26T10:19:25Z."
+            "Credentials for arn:aws:sts::***:assumed-role/R/s in eu-west-1, which expire in 19 min (at 10:19 UTC)."
         );
         let (summary, _) = report(
             &web_inputs(true, false, false),
@@ -900,7 +900,7 @@ mod tests {
         );
         assert_eq!(
             summary,
-            "ssoexec: credentials for `?` in eu-west-1 (account ?), valid until unknown.\n"
+            "ssoexec: credentials for `?` in eu-west-1 (account ?), which expire at an unknown time.\n"
         );
     }
 

@@ -7,7 +7,7 @@ use crate::cli::StatusArgs;
 use crate::config::profile::{self, SsoSession};
 use crate::error::Error;
 use crate::settings::{Selection, Source};
-use crate::support::clock::{describe_remaining, format_timestamp};
+use crate::support::clock::{describe_instant, format_timestamp, parse_timestamp};
 use crate::support::exit::ExitStatus;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -206,7 +206,10 @@ fn render(list: &[SessionStatus], now: OffsetDateTime, headers: bool) -> String 
         }
         for p in &s.profiles {
             let creds = match &p.credentials_expire_at {
-                Some(e) => format!("credentials cached until {e}"),
+                Some(e) => match parse_timestamp(e) {
+                    Some(t) => format!("credentials expire {}", describe_instant(t, now)),
+                    None => format!("credentials expire at {e}"),
+                },
                 None => "no cached credentials".into(),
             };
             out.push_str(&format!(
@@ -222,17 +225,17 @@ fn render(list: &[SessionStatus], now: OffsetDateTime, headers: bool) -> String 
 fn token_line(s: &SessionStatus, now: OffsetDateTime) -> String {
     match &s.token {
         TokenState::Found(t) if t.expires_at > now => format!(
-            "signed in, token valid for {}{}",
-            describe_remaining(t.expires_at, now),
+            "signed in, token expires {}{}",
+            describe_instant(t.expires_at, now),
             if s.refreshable { ", refreshable" } else { "" }
         ),
         TokenState::Found(t) if s.refreshable => format!(
-            "signed in, token expired at {} (renewed on next use with its refresh token)",
-            format_timestamp(t.expires_at)
+            "signed in, token expired {}, renewed on next use with its refresh token",
+            describe_instant(t.expires_at, now)
         ),
         TokenState::Found(t) => format!(
-            "token expired at {}, run `{}`",
-            format_timestamp(t.expires_at),
+            "token expired {}, run `{}`",
+            describe_instant(t.expires_at, now),
             s.login_command
         ),
         TokenState::Unreadable => {

@@ -91,9 +91,10 @@ pub async fn lock(
         }
         if !std::mem::replace(&mut said, true) {
             printer.info(format!(
-                "Waiting for another ssoexec to finish writing {} (lock file {})",
+                "Waiting for another ssoexec to finish writing {} (lock file {}, at most {})",
                 path.display(),
-                lock_path.display()
+                lock_path.display(),
+                crate::support::clock::describe_std_duration(LOCK_TIMEOUT)
             ));
         }
         if started.elapsed() >= LOCK_TIMEOUT {

@@ -9,7 +9,7 @@ use crate::cache::{Lookup, marker, role};
 use crate::config::{SsoSession, SsoTarget};
 use crate::error::Error;
 use crate::login;
-use crate::support::clock::needs_refresh;
+use crate::support::clock::{describe_duration, needs_refresh};
 use crate::support::lock::{self, Activity};
 use std::path::Path;
 use std::time::Duration as StdDuration;
@@ -359,10 +359,10 @@ pub async fn sso_token(
         };
         return Err(Error::LoginRequired {
             reason: format!(
-                "a login to {} {what} {} s ago; not opening another browser tab from a background command for {} s",
+                "a login to {} {what} {} ago; not opening another browser tab from a background command for {}",
                 session.describe(),
-                age.whole_seconds(),
-                (marker::RECENT_FAILURE_WINDOW - age).whole_seconds()
+                describe_duration(age),
+                describe_duration(marker::RECENT_FAILURE_WINDOW - age)
             ),
             login_command: app.settings.login_command(),
         });

@@ -222,9 +222,9 @@ impl SummaryObserver {
 }
 
 impl LoginObserver for SummaryObserver {
-    fn sign_in_needed(&self, url: &str, code: &str, minutes: i64) {
+    fn sign_in_needed(&self, url: &str, code: &str, expires: &str) {
         let text = format!(
-            "### Sign-in needed\n\nOpen <{url}> and check that it shows the code **{code}** (valid for {minutes} minutes).\n\n"
+            "### Sign-in needed\n\nOpen <{url}> and check that it shows the code **{code}**; it expires {expires}.\n\n"
         );
         // Best effort: the log has the same lines.
         let _ = append(&self.path, &text);

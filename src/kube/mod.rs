@@ -30,7 +30,7 @@ pub enum KubeError {
         #[source]
         source: std::io::Error,
     },
-    #[error("timed out after {secs} s waiting for the kubeconfig lock {}", path.display())]
+    #[error("timed out after {} waiting for the kubeconfig lock {}", crate::support::clock::describe_std_duration(std::time::Duration::from_secs(*secs)), path.display())]
     Locked { path: PathBuf, secs: u64 },
     #[error("EKS cluster {name} has no API endpoint yet (status {status})")]
     ClusterNotReady { name: String, status: String },

@@ -50,7 +50,10 @@ pub async fn run(
     }
     // E.g. in GitHub Actions the person who approves reads the run's summary page too.
     if let Some(observer) = app.login_observer() {
-        observer.sign_in_needed(&url, &user_code, (da.lifetime().as_secs() / 60) as i64);
+        let now = app.now();
+        let lifetime = time::Duration::try_from(da.lifetime()).unwrap_or(time::Duration::ZERO);
+        let expires = crate::support::clock::describe_instant(now + lifetime, now);
+        observer.sign_in_needed(&url, &user_code, &expires);
     }
     let manual = format!(
         "Open this URL in any browser:\n\n    {url}\n\nand check that it shows the code:\n\n    {user_code}\n"

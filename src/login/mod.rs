@@ -16,7 +16,7 @@ use crate::cache::token::{self, SsoToken};
 use crate::config::SsoSession;
 use crate::error::Error;
 use crate::settings::Flow;
-use crate::support::clock::{describe_remaining, format_timestamp};
+use crate::support::clock::{describe_instant, format_timestamp};
 use crate::support::env;
 use time::{Duration, OffsetDateTime};
 
@@ -83,9 +83,9 @@ pub async fn login(app: &App, session: &SsoSession) -> Result<SsoToken, Error> {
         ""
     };
     app.printer.to_person().info(format!(
-        "Signed in to {} (token valid for {}{refreshable}).",
+        "Signed in to {}: the token expires {}{refreshable}.",
         session.start_url,
-        describe_remaining(token.expires_at, app.now())
+        describe_instant(token.expires_at, app.now())
     ));
     Ok(token)
 }

@@ -91,7 +91,10 @@ pub async fn run(
     )
     .await
     .map_err(|_| Error::LoginFailed {
-        message: format!("no sign-in arrived within {} s", wait.as_secs()),
+        message: format!(
+            "no sign-in arrived within {}",
+            crate::support::clock::describe_std_duration(wait)
+        ),
         hint: Some(format!("run `{}` again", app.settings.login_command())),
     })?;
     let code = match callback {

@@ -228,8 +228,8 @@ impl Plugin {
                     let _ = child.kill();
                     let _ = child.wait();
                     return Err(self.error(format!(
-                        "did not finish within {} s and was stopped",
-                        timeout.as_secs()
+                        "did not finish within {} and was stopped",
+                        crate::support::clock::describe_std_duration(timeout)
                     )));
                 }
                 Ok(None) => std::thread::sleep(std::time::Duration::from_millis(10)),

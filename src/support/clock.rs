@@ -87,24 +87,53 @@ pub fn needs_refresh(expires_at: OffsetDateTime, now: OffsetDateTime, margin: Du
     expires_at - now < margin
 }
 
-/// Human form of a remaining duration: `42m`, `3h05m`, `expired 2m ago`.
-pub fn describe_remaining(expires_at: OffsetDateTime, now: OffsetDateTime) -> String {
-    let left = expires_at - now;
-    if left.is_negative() {
-        format!("expired {} ago", describe_duration(-left))
+/// The one way ssoexec shows an instant to a person: how far it is from `now`, then its UTC clock
+/// time, with the date when that is not today's (UTC): `in 59 min (at 14:03 UTC)`,
+/// `5 min ago (at 09:55 UTC)`, `in 89 d 23 h (at 2027-02-24 10:00 UTC)`. UTC, not local time:
+/// ssoexec reads no time-zone database, and UTC is what the cache files and AWS consoles show.
+/// Machine documents (cache files, `credential_process` JSON, ExecCredential, env files) keep
+/// their RFC 3339 forms ([`format_timestamp`]).
+pub fn describe_instant(t: OffsetDateTime, now: OffsetDateTime) -> String {
+    let t = t.to_offset(UtcOffset::UTC);
+    let clock = if t.date() == now.to_offset(UtcOffset::UTC).date() {
+        t.format(format_description!("[hour]:[minute]"))
     } else {
-        describe_duration(left)
+        t.format(format_description!("[year]-[month]-[day] [hour]:[minute]"))
+    }
+    .unwrap_or_default();
+    if t > now {
+        format!("in {} (at {clock} UTC)", describe_duration(t - now))
+    } else {
+        format!("{} ago (at {clock} UTC)", describe_duration(now - t))
     }
 }
 
-/// `42m`, `3h05m` (rounded to the minute).
+/// The one way ssoexec shows a length of time to a person: the largest unit and the next one
+/// when it is not zero, truncated (never more than is left): `45 s`, `1 min 30 s`, `59 min`,
+/// `8 h`, `3 h 5 min`, `89 d 23 h`. The sign is ignored (callers say "ago" or "in").
 pub fn describe_duration(d: Duration) -> String {
-    let mins = (d.whole_seconds() + 30) / 60;
-    if mins >= 60 {
-        format!("{}h{:02}m", mins / 60, mins % 60)
+    let secs = d.whole_seconds().unsigned_abs();
+    let (days, hours, mins, s) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
+    let (major, minor) = if days > 0 {
+        ((days, "d"), (hours, "h"))
+    } else if hours > 0 {
+        ((hours, "h"), (mins, "min"))
+    } else if mins > 0 {
+        ((mins, "min"), (s, "s"))
     } else {
-        format!("{mins}m")
+        return format!("{s} s");
+    };
+    match minor {
+        (0, _) => format!("{} {}", major.0, major.1),
+        (n, unit) => format!("{} {} {n} {unit}", major.0, major.1),
     }
+}
+
+/// [`describe_duration`] of a `std` duration (timeouts, waits).
+pub fn describe_std_duration(d: std::time::Duration) -> String {
+    describe_duration(Duration::seconds(
+        i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+    ))
 }
 
 #[cfg(test)]
@@ -216,6 +245,48 @@ mod tests {
         let t = datetime!(2026-11-26 10:19:25.9 UTC);
         assert_eq!(format_timestamp(t), "2026-11-26T10:19:25Z");
         assert_eq!(format_timestamp_offset(t), "2026-11-26T10:19:25+00:00");
+    }
+
+    /// Every person-facing time has one form: a duration, then the UTC clock (and the date when it
+    /// is not today's).
+    #[test]
+    fn one_form_for_times_shown_to_people() {
+        let now = datetime!(2026-11-26 10:00:00 UTC);
+        let d = Duration::seconds;
+        for (secs, want) in [
+            (0, "0 s"),
+            (45, "45 s"),
+            (59, "59 s"),
+            (60, "1 min"),
+            (90, "1 min 30 s"),
+            (3599, "59 min 59 s"),
+            (3600, "1 h"),
+            (3660, "1 h 1 min"),
+            (11_100, "3 h 5 min"),
+            (86_400, "1 d"),
+            (90 * 86_400 - 3600, "89 d 23 h"),
+            (-180, "3 min"),
+        ] {
+            assert_eq!(describe_duration(d(secs)), want, "{secs}");
+        }
+        assert_eq!(
+            describe_std_duration(std::time::Duration::from_millis(10_900)),
+            "10 s"
+        );
+        for (t, want) in [
+            (now + d(3540), "in 59 min (at 10:59 UTC)"),
+            (now + d(3599), "in 59 min 59 s (at 10:59 UTC)"),
+            (now - d(300), "5 min ago (at 09:55 UTC)"),
+            (now, "0 s ago (at 10:00 UTC)"),
+            (now + d(14 * 3600), "in 14 h (at 2026-11-27 00:00 UTC)"),
+            (now - d(11 * 3600), "11 h ago (at 2026-11-25 23:00 UTC)"),
+            (
+                datetime!(2026-11-26 11:00:00 +01:00),
+                "0 s ago (at 10:00 UTC)",
+            ),
+        ] {
+            assert_eq!(describe_instant(t, now), want, "{t}");
+        }
     }
 
     #[test]

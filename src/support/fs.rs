@@ -95,7 +95,7 @@ pub enum FsError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("timed out after {secs} s waiting for another ssoexec ({purpose}); lock file {}", path.display())]
+    #[error("timed out after {} waiting for another ssoexec ({purpose}); lock file {}", crate::support::clock::describe_std_duration(std::time::Duration::from_secs(*secs)), path.display())]
     LockTimeout {
         path: PathBuf,
         purpose: String,

@@ -4,6 +4,7 @@
 //! login can tell a short holder (a refresh, a fetch) from one that waits for a person.
 use super::atomic::ensure_dir;
 use super::fs::FsError as CacheError;
+use crate::support::clock::describe_std_duration;
 use crate::support::printer::Printer;
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, Write};
@@ -138,7 +139,10 @@ pub async fn acquire_as(
             }
             // Said after the second look: the holder's record may be in the middle of a rewrite.
             if polls == 1 {
-                printer.info(format!("Waiting for another ssoexec that is {purpose}…"));
+                printer.info(format!(
+                    "Waiting for another ssoexec that is {purpose} (at most {})…",
+                    describe_std_duration(timeout)
+                ));
             }
             polls = polls.saturating_add(1);
             tokio::time::sleep(POLL).await;
@@ -159,7 +163,10 @@ pub async fn acquire_as(
             }
         }
     }
-    printer.info(format!("Waiting for another ssoexec that is {purpose}…"));
+    printer.info(format!(
+        "Waiting for another ssoexec that is {purpose} (at most {})…",
+        describe_std_duration(timeout)
+    ));
     // A blocking lock wakes the moment the holder is done (or dies); it waits on a blocking-pool
     // thread so the timeout can give up on it.
     let waiting = tokio::task::spawn_blocking(move || {

@@ -41,7 +41,7 @@ async fn device_login_then_credential_process_then_cache_hit() {
         err.contains(&format!("{}/device?user_code=", sb.mock.uri())),
         "{err}"
     );
-    assert!(err.contains("Signed in to https://d-1234567890.awsapps.com/start (token valid for 1h00m, refreshable)."), "{err}");
+    assert!(err.contains("Signed in to https://d-1234567890.awsapps.com/start: the token expires in 1 h (at 11:00 UTC), refreshable."), "{err}");
     assert_eq!(sb.mock.count(Op::RegisterClient), 1);
     assert_eq!(sb.mock.count(Op::StartDeviceAuthorization), 1);
     assert_eq!(sb.browser_opens(), 1);

@@ -50,8 +50,8 @@ ok       credential-process: no profile mixes credential_process with sso_* keys
 ok       sso-session: every sso_session a profile names exists
 warning  duplicate-login: legacy profile legacy and sso-session corp use the same start URL: two logins, two tokens (fix: replace sso_start_url/sso_region in profile legacy with sso_session = corp)
 ok       start-url: every start URL looks like an IAM Identity Center one
-ok       token: sso-session corp: valid for 1h00m, refreshable
-ok       token: sso-session corp: client registration valid for 2160h00m
+ok       token: sso-session corp: token expires in 1 h (at 11:00 UTC), refreshable
+ok       token: sso-session corp: the client registration expires in 90 d (at 2027-02-24 10:00 UTC)
 warning  token: https://d-1234567890.awsapps.com/start: not signed in (fix: ssoexec login --start-url https://d-1234567890.awsapps.com/start --sso-region us-east-1)
 ok       clock: within 0 s of the server's
 ok       cache: ~/.aws/sso/cache is private and clean
@@ -158,10 +158,10 @@ problem  credential-process: profile both has credential_process and sso_* keys:
 problem  sso-session: profile orphan names sso_session gone, which does not exist (fix: add [sso-session gone] or fix the name (`ssoexec configure` writes both))
 ok       duplicate-login: no start URL is signed in to twice
 warning  start-url: sso-session odd: https://login.example.com/start does not look like an IAM Identity Center start URL (fix: copy the AWS access portal URL from the Identity Center console (https://<id>.awsapps.com/start))
-warning  token: sso-session corp: expired 1h00m ago and cannot be refreshed (fix: ssoexec login --sso-session corp)
-ok       token: sso-session corp: client registration valid for 2159h19m
+warning  token: sso-session corp: token expired 1 h ago (at 09:00 UTC) and cannot be refreshed (fix: ssoexec login --sso-session corp)
+ok       token: sso-session corp: the client registration expires in 89 d 23 h (at 2027-02-24 09:19 UTC)
 warning  token: sso-session odd: not signed in (fix: ssoexec login --sso-session odd)
-problem  clock: this computer's clock is 10m behind the server's: tokens and signatures will be refused (fix: enable time synchronisation (NTP))
+problem  clock: this computer's clock is 10 min behind the server's: tokens and signatures will be refused (fix: enable time synchronisation (NTP))
 problem  cache: ~/.aws/sso/cache is writable by others (mode 777) (fix: chmod go-w ~/.aws/sso/cache)
 warning  cache: ~/.aws/cli/cache: 1 temporary file left by an interrupted write (fix: rm ~/.aws/cli/cache/.*.tmp)
 ok       cache: ~/.cache/ssoexec does not exist yet
@@ -328,22 +328,22 @@ async fn an_expired_refreshable_token_is_fine_until_its_registration_ends() {
     assert_eq!(
         check(30 * 86400),
         [
-            "ok       token: sso-session corp: expired 1m ago, will be refreshed without a login",
-            "ok       token: sso-session corp: client registration valid for 720h00m",
+            "ok       token: sso-session corp: token expired 1 min ago (at 09:59 UTC), will be refreshed without a login",
+            "ok       token: sso-session corp: the client registration expires in 30 d (at 2026-12-26 10:00 UTC)",
         ]
     );
     assert_eq!(
         check(2 * 86400),
         [
-            "ok       token: sso-session corp: expired 1m ago, will be refreshed without a login",
-            "warning  token: sso-session corp: the client registration expires in 48h00m (fix: ssoexec login --sso-session corp (a new login registers again))",
+            "ok       token: sso-session corp: token expired 1 min ago (at 09:59 UTC), will be refreshed without a login",
+            "warning  token: sso-session corp: the client registration expires in 2 d (at 2026-11-28 10:00 UTC) (fix: ssoexec login --sso-session corp (a new login registers again))",
         ]
     );
     assert_eq!(
         check(-86400),
         [
-            "warning  token: sso-session corp: expired 1m ago and cannot be refreshed (fix: ssoexec login --sso-session corp)",
-            "warning  token: sso-session corp: the client registration expired 24h00m ago: refreshes fail (fix: ssoexec login --sso-session corp)",
+            "warning  token: sso-session corp: token expired 1 min ago (at 09:59 UTC) and cannot be refreshed (fix: ssoexec login --sso-session corp)",
+            "warning  token: sso-session corp: the client registration expired 1 d ago (at 2026-11-25 10:00 UTC): refreshes fail (fix: ssoexec login --sso-session corp)",
         ]
     );
 }

@@ -466,7 +466,7 @@ async fn clock_skew_is_explained_and_does_not_break_credentials() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(
         stderr(&out),
-        "warning: this computer's clock is 3h00m behind the AWS servers'; expiry times will look wrong until the clock is fixed (enable NTP)\n"
+        "warning: this computer's clock is 3 h behind the AWS servers'; expiry times will look wrong until the clock is fixed (enable NTP)\n"
     );
 
     // Our clock 3 h ahead: fresh credentials look expired to us, but are handed out, not looped on.
@@ -478,7 +478,7 @@ async fn clock_skew_is_explained_and_does_not_break_credentials() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["Expiration"], fmt_epoch(NOW - 2 * 3600));
     assert!(
-        stderr(&out).contains("clock is 3h00m ahead of the AWS servers'"),
+        stderr(&out).contains("clock is 3 h ahead of the AWS servers'"),
         "{}",
         stderr(&out)
     );

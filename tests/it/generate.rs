@@ -686,7 +686,7 @@ async fn generate_waits_for_the_config_lock_and_keeps_the_holders_change() {
     assert_eq!(
         first,
         format!(
-            "Waiting for another ssoexec to finish writing {} (lock file {lock})\n",
+            "Waiting for another ssoexec to finish writing {} (lock file {lock}, at most 1 min)\n",
             path.display()
         )
     );

@@ -196,8 +196,8 @@ async fn oidc_to_sts_to_github_files_with_masks_first() {
     assert_eq!(
         runner.read("summary"),
         format!(
-            "ssoexec: credentials for `{arn}` in eu-west-1 (account 111111111111), valid until {}.\n",
-            fmt_epoch(NOW + 3600)
+            // Before: "valid until 2026-11-26T11:00:00Z", unlike `status` and `login`.
+            "ssoexec: credentials for `{arn}` in eu-west-1 (account 111111111111), which expire in 1 h (at 11:00 UTC).\n"
         )
     );
     #[cfg(unix)]

@@ -397,7 +397,7 @@ async fn a_login_killed_mid_wait_blocks_nobody() {
         "--login-if-needed",
     ]);
     assert_eq!(out.status.code(), Some(3));
-    assert!(stderr(&out).starts_with("error: a login to sso-session corp was abandoned 0 s ago; not opening another browser tab from a background command for 120 s\n"), "{}", stderr(&out));
+    assert!(stderr(&out).starts_with("error: a login to sso-session corp was abandoned 0 s ago; not opening another browser tab from a background command for 2 min\n"), "{}", stderr(&out));
     assert_eq!(
         sb.mock.count(Op::StartDeviceAuthorization),
         1,
@@ -541,7 +541,7 @@ async fn a_terminal_gets_a_qr_code_and_a_countdown() {
     let mut pty = sb.on_pty("login --profile dev --device-code --no-browser", false);
     // The "person" approves once the countdown is on screen.
     pty.expect("Waiting for approval… ");
-    pty.expect(" left ");
+    pty.expect(" UTC) ");
     let approved = sb.mock.approve_pending_devices();
     let (status, screen) = pty.finish();
     assert_eq!(approved, 1);
@@ -554,7 +554,10 @@ async fn a_terminal_gets_a_qr_code_and_a_countdown() {
         screen.contains("Waiting for approval… "),
         "a countdown is shown: {screen}"
     );
-    assert!(screen.contains(" left "), "{screen}");
+    assert!(
+        screen.contains("Waiting for approval… giving up in "),
+        "{screen}"
+    );
     assert!(
         screen.contains("Signed in to https://d-1234567890.awsapps.com/start"),
         "{screen}"
@@ -610,7 +613,7 @@ async fn a_terminal_shows_how_long_the_pkce_login_waits() {
     let (status, screen) = sb.on_pty("login --profile dev --pkce", true).finish();
     assert!(status.success(), "{screen}");
     assert!(
-        screen.contains("Waiting for the browser… 1:00 left "),
+        screen.contains("Waiting for the browser… giving up in 1 min (at 10:01 UTC) "),
         "{screen}"
     );
     assert!(

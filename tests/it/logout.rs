@@ -193,8 +193,9 @@ async fn logout_refuses_at_once_while_a_login_waits_for_a_person() {
     let refusal = "error: a login is in progress in another terminal; not signing out under it\nhint: finish or cancel that login (Ctrl-C), then run logout again\n";
     // On a loaded machine the first looks at the holder may not tell yet; it may then say once
     // that it waits, before it refuses.
-    let waited =
-        format!("Waiting for another ssoexec that is using the cached credentials…\n{refusal}");
+    let waited = format!(
+        "Waiting for another ssoexec that is using the cached credentials (at most 15 min)…\n{refusal}"
+    );
     let err = stderr(&out);
     assert!(err == refusal || err == waited, "{err}");
     assert!(sb.token_file("corp").exists(), "nothing was removed");

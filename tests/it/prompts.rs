@@ -160,7 +160,7 @@ async fn captured_stderr_at_a_terminal_gets_the_pkce_prompt_and_countdown_on_the
         "{screen}"
     );
     assert!(
-        screen.contains("Waiting for the browser… 1:00 left "),
+        screen.contains("Waiting for the browser… giving up in 1 min (at 10:01 UTC) "),
         "{screen}"
     );
     assert_eq!(read(&err), "");
@@ -267,7 +267,7 @@ async fn login_if_needed_without_a_terminal_logs_in_with_the_url_on_stderr() {
              and check that it shows the code:\n\n    ABCD-0001\n\n\
              (On another device, open {mock}/device and enter the code.)\n\
              Opened the browser ({browser}).\n\
-             Signed in to https://d-1234567890.awsapps.com/start (token valid for 1h00m, refreshable).\n",
+             Signed in to https://d-1234567890.awsapps.com/start: the token expires in 1 h (at 11:00 UTC), refreshable.\n",
             mock = sb.mock.uri(),
             browser = sb.fake_browser()
         ),

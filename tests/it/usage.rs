@@ -393,8 +393,8 @@ async fn status_says_expired_shows_config_less_logins_and_fails_on_a_bad_profile
     assert_eq!(
         stdout(&out),
         format!(
-            "sso-session corp ({START_URL}, us-east-1): token expired at {}, run `ssoexec login --sso-session corp`\n  default              111111111111 / ReadOnly                 no cached credentials\n  dev                  111111111111 / ReadOnly                 no cached credentials\n  prod                 222222222222 / ReadOnly                 no cached credentials\n",
-            fmt_epoch(NOW - 60)
+            // Before: "token expired at 2026-11-26T09:59:00Z" here, "valid for 1h00m" below.
+            "sso-session corp ({START_URL}, us-east-1): token expired 1 min ago (at 09:59 UTC), run `ssoexec login --sso-session corp`\n  default              111111111111 / ReadOnly                 no cached credentials\n  dev                  111111111111 / ReadOnly                 no cached credentials\n  prod                 222222222222 / ReadOnly                 no cached credentials\n"
         )
     );
     // Before: exit 0 and the whole listing.
@@ -419,11 +419,20 @@ async fn status_says_expired_shows_config_less_logins_and_fails_on_a_bad_profile
         "--device-code",
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
+    // One form for times in every command: `login` and `status` say the same thing.
+    let expires = "expires in 1 h (at 11:00 UTC)";
+    assert!(
+        stderr(&out).ends_with(&format!(
+            "Signed in to {other}: the token {expires}, refreshable.\n"
+        )),
+        "{}",
+        stderr(&out)
+    );
     let out = sb.run(&["status"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(
         stdout(&out),
-        format!("{other} ({other}, eu-west-1): signed in, token valid for 1h00m, refreshable\n")
+        format!("{other} ({other}, eu-west-1): signed in, token {expires}, refreshable\n")
     );
 }
 
@@ -542,11 +551,11 @@ async fn interrupting_the_countdown_reports_on_a_clean_line() {
     sb.mock.set_auto_approve(false);
     let mut pty = sb.on_pty("login --profile dev --device-code --no-browser", false);
     // ^C typed on the terminal once the countdown is drawn: the line discipline sends SIGINT.
-    pty.expect(" left ");
+    pty.expect(" UTC) ");
     pty.type_text("\x03");
     let (_, screen) = pty.finish();
-    let countdown = screen.rfind("left ").unwrap_or_else(|| panic!("{screen}"));
-    let after = &screen[countdown + "left ".len()..];
+    let countdown = screen.rfind(" UTC) ").unwrap_or_else(|| panic!("{screen}"));
+    let after = &screen[countdown + " UTC) ".len()..];
     // The label is coloured: the report is on a terminal.
     assert!(
         after.starts_with("\r\x1b[2K\x1b[1;31merror:\x1b[0m interrupted")
