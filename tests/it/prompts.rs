@@ -21,32 +21,15 @@ fn sh_word(path: &Path) -> String {
     format!("'{}'", path.display().to_string().replace('\'', r"'\''"))
 }
 
-/// Runs the sh command `line` on a new pseudo-terminal (util-linux `script`): it is the
+/// `script` running the sh command `line` on a new pseudo-terminal (util-linux): it is the
 /// controlling terminal, and stdin, stdout and stderr unless `line` redirects them. `typed` is
-/// what the person types (ahead of the prompt; the terminal keeps it). Bounded by `timeout`, so a
-/// broken test cannot hang the suite. Returns the exit status and the screen, with `\r\n` as `\n`.
-pub fn on_pty(sb: &Sandbox, line: &str, typed: &str) -> (Option<i32>, String) {
-    let mut child = sb
-        .wrapper("timeout")
-        .args(["90", "script", "-qec", line, "/dev/null"])
-        .env("SHELL", "/bin/sh")
-        .env("TERM", "xterm")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    stdin.write_all(typed.as_bytes()).unwrap();
-    drop(stdin);
-    let out = child.wait_with_output().unwrap();
-    let screen = stdout(&out).replace("\r\n", "\n");
-    (out.status.code(), screen)
-}
-
-/// As [`on_pty`], but stdin stays open until the command ends: a lone Esc is read as Esc, not
-/// as the start of a sequence with the end of input that `script` sends when stdin closes.
-fn on_pty_held(sb: &Sandbox, line: &str, typed: &str) -> (Option<i32>, String) {
+/// written at once: what the person types ahead of the prompt (the terminal keeps it). Bounded
+/// by `timeout`, so a broken test cannot hang the suite.
+fn spawn_pty(
+    sb: &Sandbox,
+    line: &str,
+    typed: &str,
+) -> (std::process::Child, std::process::ChildStdin) {
     let mut child = sb
         .wrapper("timeout")
         .args(["90", "script", "-qec", line, "/dev/null"])
@@ -60,6 +43,23 @@ fn on_pty_held(sb: &Sandbox, line: &str, typed: &str) -> (Option<i32>, String) {
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(typed.as_bytes()).unwrap();
     stdin.flush().unwrap();
+    (child, stdin)
+}
+
+/// Runs `line` on a new pseudo-terminal with `typed` as input (see [`spawn_pty`]), then closes
+/// its input. Returns the exit status and the screen, with `\r\n` as `\n`.
+pub fn on_pty(sb: &Sandbox, line: &str, typed: &str) -> (Option<i32>, String) {
+    let (child, stdin) = spawn_pty(sb, line, typed);
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    let screen = stdout(&out).replace("\r\n", "\n");
+    (out.status.code(), screen)
+}
+
+/// As [`on_pty`], but stdin stays open until the command ends: a lone Esc is read as Esc, not
+/// as the start of a sequence with the end of input that `script` sends when stdin closes.
+fn on_pty_held(sb: &Sandbox, line: &str, typed: &str) -> (Option<i32>, String) {
+    let (mut child, stdin) = spawn_pty(sb, line, typed);
     let status = child.wait().unwrap();
     drop(stdin);
     let mut screen = String::new();
