@@ -10,7 +10,6 @@ use crate::support::exit::ExitStatus;
 use crate::support::printer::Printer;
 use crate::support::stdout::StdoutError;
 use clap_complete::Shell;
-use std::collections::BTreeSet;
 
 /// The clap command as completions and the man page show it: `--format` lists the built-in
 /// formats (parsing still accepts any plugin name).
@@ -120,15 +119,7 @@ crate::diagnostic_error!(PickError);
 /// `pick-profile` (a bare `ssx`): the person chooses one of the profile names with the picker on
 /// the terminal; the name is printed on stdout for the shell function to use.
 pub fn pick_profile(config: &AwsConfig, printer: &Printer) -> Result<ExitStatus, Error> {
-    let names: Vec<String> = config
-        .config
-        .profiles
-        .keys()
-        .chain(config.credentials.profiles.keys())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .cloned()
-        .collect();
+    let names: Vec<String> = config.profile_names().into_iter().cloned().collect();
     if !printer.terminal().interactive() {
         return Err(PickError::NoTerminal.into());
     }

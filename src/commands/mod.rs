@@ -33,7 +33,6 @@ use crate::support::picker;
 use crate::support::printer::Printer;
 pub(crate) use crate::support::stdout::write_stdout;
 use crate::support::terminal::Terminal;
-use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 pub async fn run(mut cli: Cli, env: Env, printer: Printer) -> Result<ExitStatus, Error> {
@@ -265,14 +264,7 @@ fn no_profile_given(settings: &Settings) -> bool {
 /// (`support::picker`). `None` when nobody can answer here, there is nothing to choose from, or
 /// the person gave up (Esc): the command then fails as it would without the picker.
 async fn pick_profile(terminal: &Terminal, config: &AwsConfig) -> Option<String> {
-    let names: Vec<&String> = config
-        .config
-        .profiles
-        .keys()
-        .chain(config.credentials.profiles.keys())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let names: Vec<&String> = config.profile_names().into_iter().collect();
     let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
     let items: Vec<String> = names
         .iter()

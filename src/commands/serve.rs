@@ -65,38 +65,28 @@ pub async fn serve(app: Arc<App>, args: &ServeArgs) -> Result<ExitStatus, Error>
         std::net::IpAddr::V6(ip) => format!("[{ip}]"),
         ip => ip.to_string(),
     };
-    if let Some(lifeline) = lifeline {
-        super::write_stdout(format!("{}\n", local.port()).as_bytes())?;
-        server::serve(
-            app.clone(),
-            target,
-            listener,
-            token,
-            permission,
-            lifeline.cut(),
-        )
-        .await?;
-    } else {
-        let doc = format!(
-            "export AWS_CONTAINER_CREDENTIALS_FULL_URI=http://{host}:{}/\nexport AWS_CONTAINER_AUTHORIZATION_TOKEN={}\n",
-            local.port(),
-            // The lines are meant for `eval`: a chosen token is quoted.
-            crate::support::shell::word(token.expose())
-        );
-        super::write_stdout(doc.as_bytes())?;
-        app.printer.info(format!(
-            "Serving credentials for {} on {local}; Ctrl-C stops.",
-            marker(&app, &target).profile
-        ));
-        server::serve(
-            app.clone(),
-            target,
-            listener,
-            token,
-            permission,
-            std::future::pending(),
-        )
-        .await?;
-    }
+    // The `--renew` helper prints its port and serves until its lifeline is cut; `serve` prints
+    // the variables to eval and serves until Ctrl-C.
+    let stop: std::pin::Pin<Box<dyn std::future::Future<Output = ()>>> = match lifeline {
+        Some(lifeline) => {
+            super::write_stdout(format!("{}\n", local.port()).as_bytes())?;
+            Box::pin(lifeline.cut())
+        }
+        None => {
+            let doc = format!(
+                "export AWS_CONTAINER_CREDENTIALS_FULL_URI=http://{host}:{}/\nexport AWS_CONTAINER_AUTHORIZATION_TOKEN={}\n",
+                local.port(),
+                // The lines are meant for `eval`: a chosen token is quoted.
+                crate::support::shell::word(token.expose())
+            );
+            super::write_stdout(doc.as_bytes())?;
+            app.printer.info(format!(
+                "Serving credentials for {} on {local}; Ctrl-C stops.",
+                marker(&app, &target).profile
+            ));
+            Box::pin(std::future::pending())
+        }
+    };
+    server::serve(app.clone(), target, listener, token, permission, stop).await?;
     Ok(ExitStatus::Success)
 }

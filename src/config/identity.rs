@@ -118,13 +118,7 @@ fn section(cfg: &AwsConfig, profile: &str) -> Result<Section, ConfigError> {
             profile: profile.into(),
             path: cfg.config.path.clone(),
             origin: String::new(),
-            suggestion: super::error::nearest(
-                profile,
-                cfg.config
-                    .profiles
-                    .keys()
-                    .chain(cfg.credentials.profiles.keys()),
-            ),
+            suggestion: super::error::nearest(profile, cfg.profile_names()),
         })
 }
 

@@ -26,6 +26,15 @@ pub struct AwsConfig {
 }
 
 impl AwsConfig {
+    /// The names of every profile of both files, sorted, each once.
+    pub fn profile_names(&self) -> std::collections::BTreeSet<&String> {
+        self.config
+            .profiles
+            .keys()
+            .chain(self.credentials.profiles.keys())
+            .collect()
+    }
+
     /// Reads `AWS_CONFIG_FILE` (default `~/.aws/config`) and `AWS_SHARED_CREDENTIALS_FILE`
     /// (default `~/.aws/credentials`). A file that does not exist is an empty file.
     pub fn load(env: &Env, home: &Path) -> Result<AwsConfig, ConfigError> {

@@ -125,13 +125,7 @@ fn profile_section(cfg: &AwsConfig, profile: &str) -> Result<Section, ConfigErro
             profile: profile.into(),
             path: cfg.config.path.clone(),
             origin: String::new(),
-            suggestion: super::error::nearest(
-                profile,
-                cfg.config
-                    .profiles
-                    .keys()
-                    .chain(cfg.credentials.profiles.keys()),
-            ),
+            suggestion: super::error::nearest(profile, cfg.profile_names()),
         })
 }
 
