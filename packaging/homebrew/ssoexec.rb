@@ -19,12 +19,12 @@ class Ssoexec < Formula
 
   on_linux do
     on_arm do
-      url "https://github.com/ssoexec/ssoexec/releases/download/v@VERSION@/ssoexec-@VERSION@-aarch64-unknown-linux-musl.tar.gz"
-      sha256 "@SHA256:aarch64-unknown-linux-musl.tar.gz@"
+      url "https://github.com/ssoexec/ssoexec/releases/download/v@VERSION@/ssoexec-@VERSION@-aarch64-unknown-linux-gnu.tar.gz"
+      sha256 "@SHA256:aarch64-unknown-linux-gnu.tar.gz@"
     end
     on_intel do
-      url "https://github.com/ssoexec/ssoexec/releases/download/v@VERSION@/ssoexec-@VERSION@-x86_64-unknown-linux-musl.tar.gz"
-      sha256 "@SHA256:x86_64-unknown-linux-musl.tar.gz@"
+      url "https://github.com/ssoexec/ssoexec/releases/download/v@VERSION@/ssoexec-@VERSION@-x86_64-unknown-linux-gnu.tar.gz"
+      sha256 "@SHA256:x86_64-unknown-linux-gnu.tar.gz@"
     end
   end
 

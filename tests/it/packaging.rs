@@ -10,8 +10,8 @@ const BASE: &str = "https://github.com/ssoexec/ssoexec/releases/download";
 
 /// Every archive of a release (docs/release.md), by target.
 const ARCHIVES: [(&str, &str); 5] = [
-    ("x86_64-unknown-linux-musl", "tar.gz"),
-    ("aarch64-unknown-linux-musl", "tar.gz"),
+    ("x86_64-unknown-linux-gnu", "tar.gz"),
+    ("aarch64-unknown-linux-gnu", "tar.gz"),
     ("x86_64-apple-darwin", "tar.gz"),
     ("aarch64-apple-darwin", "tar.gz"),
     ("x86_64-pc-windows-msvc", "zip"),
@@ -173,5 +173,16 @@ fn binstall_metadata_points_at_each_release_archive() {
             .replace("{ target }", target);
         assert_eq!(expanded, url(&archive(target, ext)), "{target}");
         assert_eq!(fmt, if ext == "zip" { "zip" } else { "tgz" }, "{target}");
+    }
+    // A musl host (Alpine) gets the static Linux archive of its architecture.
+    for arch in ["x86_64", "aarch64"] {
+        let over = format!("{meta}.overrides.{arch}-unknown-linux-musl");
+        let template = toml_string(&cargo, &over, "pkg-url").unwrap();
+        let expanded = template
+            .replace("{ repo }", &repo)
+            .replace("{ version }", VERSION)
+            .replace("{ name }", "ssoexec");
+        let gnu = format!("{arch}-unknown-linux-gnu");
+        assert_eq!(expanded, url(&archive(&gnu, "tar.gz")), "{arch}");
     }
 }

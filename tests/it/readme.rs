@@ -71,7 +71,7 @@ const NOT_RUN: &[(&str, &str)] = &[
         "fetches from GitHub (no network here); the same build as the line above",
     ),
     (
-        "v=0.1.0 t=x86_64-unknown-linux-musl",
+        "v=0.1.0 t=x86_64-unknown-linux-gnu",
         "the release download needs GitHub; the same download and check run against a local release in workflows.rs (install.sh)",
     ),
     (

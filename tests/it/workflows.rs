@@ -11,8 +11,8 @@ const VERSION: &str = "9.8.7";
 
 /// Every target a release has (docs/release.md), with the `uname -s`/`uname -m` that selects it.
 const TARGETS: [(&str, &str, &str); 5] = [
-    ("Linux", "x86_64", "x86_64-unknown-linux-musl"),
-    ("Linux", "aarch64", "aarch64-unknown-linux-musl"),
+    ("Linux", "x86_64", "x86_64-unknown-linux-gnu"),
+    ("Linux", "aarch64", "aarch64-unknown-linux-gnu"),
     ("Darwin", "x86_64", "x86_64-apple-darwin"),
     ("Darwin", "arm64", "aarch64-apple-darwin"),
     ("MINGW64_NT-10.0-20348", "x86_64", "x86_64-pc-windows-msvc"),
@@ -425,7 +425,7 @@ fn install_plan_picks_the_archive_for_each_runner() {
     }
     // Aliases some systems report.
     let plan = Runner::new("Linux", "arm64").plan(&[("SSOEXEC_VERSION", VERSION)]);
-    assert_eq!(plan["target"], "aarch64-unknown-linux-musl");
+    assert_eq!(plan["target"], "aarch64-unknown-linux-gnu");
     // No release for this runner: a clear refusal, not a guess.
     let out = Runner::new("FreeBSD", "amd64").install_sh(&[], &[("SSOEXEC_VERSION", VERSION)]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
@@ -835,6 +835,61 @@ fn release_workflow_install_sh_and_krew_agree() {
         "{}",
         text(&out)
     );
+}
+
+/// The Linux archives are the binary `cargo install --path .` makes and bench/startup.sh
+/// measures: built natively (an x86_64 and an arm64 runner, no cross, no emulation) with the
+/// release profile and .cargo/config.toml's static linking, then checked to have no program
+/// interpreter before they are packed.
+#[test]
+fn linux_release_archives_are_static_native_builds() {
+    let release_yml = yaml(&root().join(".github/workflows/release.yml"));
+    let build = &release_yml["jobs"]["build"];
+    let runners: BTreeMap<&str, &str> = build["strategy"]["matrix"]["include"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|e| (e["target"].as_str().unwrap(), e["os"].as_str().unwrap()))
+        .collect();
+    assert_eq!(runners["x86_64-unknown-linux-gnu"], "ubuntu-latest");
+    assert_eq!(runners["aarch64-unknown-linux-gnu"], "ubuntu-24.04-arm");
+    let steps = build["steps"].as_sequence().unwrap();
+    let uses: Vec<&str> = steps.iter().filter_map(|s| s["uses"].as_str()).collect();
+    assert!(
+        !uses.iter().any(|u| u.contains("install-action")),
+        "no cross: {uses:?}"
+    );
+    let pack = steps
+        .iter()
+        .position(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("taiki-e/upload-rust-binary-action@"))
+        })
+        .unwrap();
+    // Nothing overrides the profile or the flags of .cargo/config.toml.
+    assert!(steps[pack]["env"].is_null(), "{:?}", steps[pack]["env"]);
+    let check = steps
+        .iter()
+        .position(|s| s["name"].as_str() == Some("The Linux binary is static"))
+        .expect("the static check");
+    assert!(check > pack, "checked after the build");
+    let script = steps[check]["run"].as_str().unwrap();
+    assert!(
+        script.contains("readelf -l \"$bin\" | grep -q 'INTERP'"),
+        "{script}"
+    );
+    let config = std::fs::read_to_string(root().join(".cargo/config.toml")).unwrap();
+    for target in ["x86_64-unknown-linux-gnu", "aarch64-unknown-linux-gnu"] {
+        assert!(
+            config.contains(&format!(
+                "[target.{target}]\nrustflags = [\"-C\", \"target-feature=+crt-static\"]"
+            )),
+            "{target} is linked statically"
+        );
+    }
+    let manifest = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
+    assert!(manifest.contains("[profile.release]\nlto = \"fat\"\ncodegen-units = 1\n"));
 }
 
 /// Unreleased refs build the checkout with `cargo install --locked` (a fake cargo here), reuse
