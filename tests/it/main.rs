@@ -23,6 +23,8 @@ mod login;
 mod logout;
 mod output;
 mod platform;
+// Runs pwsh: ignored where PowerShell is not installed (its module says where it runs).
+mod powershell;
 // Runs scripts/package-manifests.sh (bash).
 #[cfg(unix)]
 mod packaging;
