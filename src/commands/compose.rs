@@ -10,7 +10,7 @@ use crate::containers::session::{self, SlotSpec};
 use crate::containers::{ContainerError, launch};
 use crate::credentials::{self, LoginPermission};
 use crate::error::Error;
-use crate::support::env::COMPOSE_FILE;
+use crate::support::env::{COMPOSE_FILE, DOCKER_HOST};
 use crate::support::exit::ExitStatus;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -18,6 +18,7 @@ use std::sync::Arc;
 pub async fn compose(app: Arc<App>, args: &ContainerArgs) -> Result<ExitStatus, Error> {
     let line: ComposeLine =
         compose_file::parse(&args.command_line).map_err(ContainerError::from)?;
+    Docker::default().check_host(app.env.get(DOCKER_HOST))?;
     let program = Docker::default().compose()?;
     let cwd = std::env::current_dir().map_err(|source| ContainerError::Files {
         path: ".".into(),

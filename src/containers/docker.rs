@@ -61,14 +61,29 @@ impl Docker {
         })
     }
 
-    /// Checks that a daemon answers (`docker version`: quicker than `docker info`); fails with
-    /// [`ContainerError::NoDaemon`] when none does.
-    pub fn check_daemon(&self) -> Result<(), ContainerError> {
-        match self.output(&["version", "--format", "{{.Server.Version}}"]) {
-            Ok(v) if !v.trim().is_empty() => Ok(()),
-            Ok(_) => Err(ContainerError::NoDaemon {
-                detail: "`docker version` names no server".into(),
-            }),
+    /// Checks, before anything else happens, that the daemon is one whose containers ssoexec can
+    /// serve: on this Linux host's own network stack, where the credentials network's gateway is
+    /// an address of this host. `docker_host` is `DOCKER_HOST`. Fails with
+    /// [`ContainerError::UnsupportedDaemon`] (macOS, Windows, a remote or rootless daemon,
+    /// Docker Desktop's VM) or [`ContainerError::NoDaemon`] (none answers).
+    pub fn check_host(&self, docker_host: Option<&str>) -> Result<(), ContainerError> {
+        if let Some(refusal) = refuse_platform(std::env::consts::OS) {
+            return Err(refusal);
+        }
+        if let Some(host) = docker_host
+            && !host.starts_with("unix://")
+        {
+            // The scheme only: the rest may name a user.
+            let scheme = host.split_once("://").map_or("", |(s, _)| s);
+            return Err(ContainerError::UnsupportedDaemon {
+                daemon: format!("DOCKER_HOST={}://…", crate::support::text::clean(scheme)),
+                why: "its containers run on another machine, which cannot reach this one's endpoint",
+            });
+        }
+        let format =
+            "{{.ServerVersion}}\t{{.OperatingSystem}}\t{{range .SecurityOptions}}{{.}} {{end}}";
+        match self.output(&["info", "--format", format]) {
+            Ok(text) => refuse_daemon(&text).map_or(Ok(()), Err),
             Err(ContainerError::Docker { detail, .. }) => Err(ContainerError::NoDaemon { detail }),
             Err(e) => Err(e),
         }
@@ -204,6 +219,49 @@ impl Docker {
     }
 }
 
+/// Why ssoexec cannot serve containers from this operating system, if it cannot: only Linux runs
+/// containers on the host's own network stack (Docker Desktop on macOS and Windows runs them in
+/// a VM, whose bridge addresses are not this host's).
+fn refuse_platform(os: &str) -> Option<ContainerError> {
+    (os != "linux").then(|| ContainerError::UnsupportedDaemon {
+        daemon: format!("Docker on {os}"),
+        why: "Docker runs its containers in a virtual machine here, whose networks are not this host's",
+    })
+}
+
+/// What `docker info` said (`VERSION\tOPERATING SYSTEM\tSECURITY OPTIONS`) makes the daemon one
+/// ssoexec cannot serve: none answered, Docker Desktop's VM, or a rootless daemon (its bridges
+/// live in its own network namespace).
+fn refuse_daemon(text: &str) -> Option<ContainerError> {
+    let mut fields = text.trim_end_matches(['\n', '\r']).split('\t');
+    let (version, os, security) = (
+        fields.next().unwrap_or_default().trim(),
+        fields.next().unwrap_or_default().trim(),
+        fields.next().unwrap_or_default(),
+    );
+    let unsupported = |daemon: &str, why| ContainerError::UnsupportedDaemon {
+        daemon: crate::support::text::clean(daemon),
+        why,
+    };
+    if version.is_empty() {
+        Some(ContainerError::NoDaemon {
+            detail: "`docker info` names no server".into(),
+        })
+    } else if os.contains("Docker Desktop") {
+        Some(unsupported(
+            os,
+            "Docker Desktop runs its containers in a virtual machine, whose networks are not this host's",
+        ))
+    } else if security.split_whitespace().any(|o| o == "name=rootless") {
+        Some(unsupported(
+            "a rootless Docker daemon",
+            "its networks live in its own network namespace, not this host's",
+        ))
+    } else {
+        None
+    }
+}
+
 /// `LABEL SUBNET...` as printed by [`Docker::network`]'s format.
 fn parse_network(text: &str) -> NetworkInfo {
     let line = text.lines().next().unwrap_or_default();
@@ -233,6 +291,54 @@ pub fn detail(stderr: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Which daemons `docker info` describes as ones ssoexec cannot serve.
+    #[test]
+    fn daemons_refused_by_what_docker_info_says() {
+        let verdict = |text: &str| refuse_daemon(text).map(|e| e.to_string());
+        assert_eq!(
+            verdict(
+                "28.2.2\tDebian GNU/Linux 13 (trixie)\tname=seccomp,profile=builtin name=cgroupns \n"
+            ),
+            None
+        );
+        assert_eq!(
+            verdict("20.10.24+dfsg1\tDebian GNU/Linux 12 (bookworm)\t\n"),
+            None
+        );
+        assert_eq!(
+            verdict("28.0.4\tDocker Desktop\tname=seccomp,profile=unconfined name=cgroupns \n")
+                .as_deref(),
+            Some(
+                "ssoexec cannot serve containers of Docker Desktop: Docker Desktop runs its containers in a virtual machine, whose networks are not this host's"
+            )
+        );
+        assert_eq!(
+            verdict("27.5.1\tUbuntu 24.04 LTS\tname=seccomp,profile=builtin name=rootless name=cgroupns \n").as_deref(),
+            Some("ssoexec cannot serve containers of a rootless Docker daemon: its networks live in its own network namespace, not this host's")
+        );
+        assert_eq!(
+            verdict("\t\t\n").as_deref(),
+            Some("no Docker daemon answers (`docker info` names no server)")
+        );
+        assert_eq!(
+            verdict("").as_deref(),
+            Some("no Docker daemon answers (`docker info` names no server)")
+        );
+    }
+
+    #[test]
+    fn only_linux_runs_containers_on_this_hosts_network() {
+        assert!(refuse_platform("linux").is_none());
+        for os in ["macos", "windows"] {
+            assert_eq!(
+                refuse_platform(os).map(|e| e.to_string()),
+                Some(format!(
+                    "ssoexec cannot serve containers of Docker on {os}: Docker runs its containers in a virtual machine here, whose networks are not this host's"
+                ))
+            );
+        }
+    }
 
     #[test]
     fn network_lines() {

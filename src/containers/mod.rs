@@ -43,6 +43,8 @@ pub enum ContainerError {
     },
     #[error("no Docker daemon answers ({detail})")]
     NoDaemon { detail: String },
+    #[error("ssoexec cannot serve containers of {daemon}: {why}")]
+    UnsupportedDaemon { daemon: String, why: &'static str },
     #[error("`docker {command}` failed: {detail}")]
     Docker { command: String, detail: String },
     #[error("neither `docker compose` nor `docker-compose` is installed")]
@@ -83,6 +85,9 @@ impl crate::error::Diagnostic for ContainerError {
         match self {
             ContainerError::NoDaemon { .. } => Some(
                 "start Docker (`sudo systemctl start docker`, or `dockerd &`), then run the command again".into(),
+            ),
+            ContainerError::UnsupportedDaemon { .. } => Some(
+                "run ssoexec on the Linux host of a local Docker daemon (docs/containers.md), or give the container keys that expire: `ssoexec exec P -- docker run -e AWS_ACCESS_KEY_ID -e AWS_SECRET_ACCESS_KEY -e AWS_SESSION_TOKEN ...`".into(),
             ),
             ContainerError::NoCompose => {
                 Some("install the Docker Compose v2 plugin (`docker compose version`)".into())

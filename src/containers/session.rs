@@ -60,8 +60,8 @@ pub struct Session {
 /// Checks the daemon, takes the network lease, writes the tokens, binds the endpoint. Nothing
 /// has started in Docker yet when this fails (beyond the shared network, released again).
 pub fn open(app: &App, specs: Vec<SlotSpec>) -> Result<Session, Error> {
+    // The command checked the daemon (Docker::check_host) before signing in.
     let docker = Docker::default();
-    docker.check_daemon()?;
     let state = network::state_dir()?;
     let lease = Lease::acquire(&docker, &state)?;
     if lease.adopted {

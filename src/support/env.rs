@@ -72,6 +72,8 @@ pub const SSOEXEC_IDENTITY: &str = "SSOEXEC_IDENTITY";
 pub const SSOEXEC_SERVE_TOKEN: &str = "SSOEXEC_SERVE_TOKEN";
 /// Compose's own list of compose files; `ssoexec compose` passes them on explicitly.
 pub const COMPOSE_FILE: &str = "COMPOSE_FILE";
+/// The Docker daemon the `docker` CLI talks to; ssoexec's containers need a local one.
+pub const DOCKER_HOST: &str = "DOCKER_HOST";
 /// Set (to anything but an empty string): no colour in messages (https://no-color.org).
 pub const NO_COLOR: &str = "NO_COLOR";
 /// SSH session markers: a browser here is probably not on the user's screen.

@@ -6,6 +6,7 @@ mod chain;
 mod configure;
 mod containers;
 mod discovery;
+mod docker_hosts;
 mod doctor;
 mod exec;
 // Kills writers mid-run, checks Unix modes, plants FIFOs and symlinks: Unix only.
