@@ -70,13 +70,30 @@ impl Docker {
         if let Some(refusal) = refuse_platform(std::env::consts::OS) {
             return Err(refusal);
         }
-        if let Some(host) = docker_host
-            && !host.starts_with("unix://")
-        {
+        // DOCKER_HOST, else the endpoint of the current Docker context (`docker context use`,
+        // DOCKER_CONTEXT). A context that cannot be read is left to `docker info` to report.
+        let (source, host) = match docker_host {
+            Some(host) => ("DOCKER_HOST", host.to_string()),
+            None => (
+                "the current Docker context",
+                self.output(&[
+                    "context",
+                    "inspect",
+                    "--format",
+                    "{{.Endpoints.docker.Host}}",
+                ])
+                .unwrap_or_default(),
+            ),
+        };
+        let host = host.trim();
+        if !host.is_empty() && !host.starts_with("unix://") {
             // The scheme only: the rest may name a user.
             let scheme = host.split_once("://").map_or("", |(s, _)| s);
             return Err(ContainerError::UnsupportedDaemon {
-                daemon: format!("DOCKER_HOST={}://…", crate::support::text::clean(scheme)),
+                daemon: format!(
+                    "the daemon at {}://… ({source})",
+                    crate::support::text::clean(scheme)
+                ),
                 why: "its containers run on another machine, which cannot reach this one's endpoint",
             });
         }

@@ -20,7 +20,7 @@ fn fake_docker(sb: &Sandbox, info: Option<&str>) -> String {
         None => "echo 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?' >&2; exit 1".into(),
     };
     let script = format!(
-        "#!/bin/sh\necho \"$*\" >> '{}'\ncase \"$1\" in\n  info) {answer} ;;\n  *) exit 99 ;;\nesac\n",
+        "#!/bin/sh\necho \"$*\" >> '{}'\ncase \"$1\" in\n  info) {answer} ;;\n  context) echo \"${{FAKE_CONTEXT_HOST:-unix:///var/run/docker.sock}}\" ;;\n  *) exit 99 ;;\nesac\n",
         log.display()
     );
     let path = bin.join("docker");
@@ -39,6 +39,7 @@ fn docker_calls(home: &Path) -> String {
 }
 
 const INFO_CALL: &str = "info --format {{.ServerVersion}}\t{{.OperatingSystem}}\t{{range .SecurityOptions}}{{.}} {{end}}\n";
+const CONTEXT_CALL: &str = "context inspect --format {{.Endpoints.docker.Host}}\n";
 
 /// `ssoexec docker dev -- run …` and `ssoexec compose dev -- up` with PATH and env; each must
 /// exit 1 with `expected` on stderr, nothing on stdout, and no request to Identity Center.
@@ -79,11 +80,21 @@ async fn a_remote_docker_host_is_refused_before_docker_is_asked() {
             &path,
             &[("DOCKER_HOST", host)],
             &format!(
-                "error: ssoexec cannot serve containers of DOCKER_HOST={scheme}://…: its containers run on another machine, which cannot reach this one's endpoint\n{HINT}"
+                "error: ssoexec cannot serve containers of the daemon at {scheme}://… (DOCKER_HOST): its containers run on another machine, which cannot reach this one's endpoint\n{HINT}"
             ),
         );
     }
     assert_eq!(docker_calls(sb.home()), "", "docker was never run");
+    // The same daemon chosen by `docker context use` instead of DOCKER_HOST.
+    assert_refused(
+        &sb,
+        &path,
+        &[("FAKE_CONTEXT_HOST", "ssh://deploy@build-host")],
+        &format!(
+            "error: ssoexec cannot serve containers of the daemon at ssh://… (the current Docker context): its containers run on another machine, which cannot reach this one's endpoint\n{HINT}"
+        ),
+    );
+    assert_eq!(docker_calls(sb.home()), CONTEXT_CALL.repeat(2));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -118,7 +129,10 @@ async fn docker_desktop_and_rootless_daemons_are_refused() {
             "error: ssoexec cannot serve containers of a rootless Docker daemon: its networks live in its own network namespace, not this host's\n{HINT}"
         ),
     );
-    assert_eq!(docker_calls(sb.home()), INFO_CALL.repeat(2));
+    assert_eq!(
+        docker_calls(sb.home()),
+        format!("{CONTEXT_CALL}{INFO_CALL}").repeat(2)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -131,5 +145,8 @@ async fn no_daemon_is_reported_before_signing_in() {
         &[],
         "error: no Docker daemon answers (Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?)\nhint: start Docker (`sudo systemctl start docker`, or `dockerd &`), then run the command again\n",
     );
-    assert_eq!(docker_calls(sb.home()), INFO_CALL.repeat(2));
+    assert_eq!(
+        docker_calls(sb.home()),
+        format!("{CONTEXT_CALL}{INFO_CALL}").repeat(2)
+    );
 }
