@@ -695,6 +695,48 @@ CURRENT=2; _ssx
     );
 }
 
+/// Completion offers the names the picker offers: a profile only in `~/.aws/credentials` too,
+/// through the hidden `complete-profiles` and through `ssx <TAB>` and `ssoexec --profile <TAB>`
+/// in a real shell. A name in both files is offered once.
+#[tokio::test(flavor = "multi_thread")]
+async fn completion_offers_profiles_of_the_credentials_file() {
+    let sb = Sandbox::new().await;
+    std::fs::write(
+        sb.home().join(".aws/credentials"),
+        "[ci-keys]\naws_access_key_id = AKIAEXAMPLEKEY000001\naws_secret_access_key = not-a-secret\n\n\
+         [dev]\naws_access_key_id = AKIAEXAMPLEKEY000002\naws_secret_access_key = not-a-secret\n",
+    )
+    .unwrap();
+    let out = sb.run(&["complete-profiles"]);
+    assert_eq!(
+        (out.status.code(), stdout(&out).as_str(), stderr(&out).as_str()),
+        (Some(0), "ci-keys\ndefault\ndev\nlegacy\nprod\nstatic\n", "")
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let bash = r#"eval "$(ssoexec shell-init bash)"
+fn=$(complete -p ssx | sed -n 's/.* -F \([^ ]*\) .*/\1/p')
+for cur in "" c; do
+  COMP_WORDS=(ssx "$cur"); COMP_CWORD=1; COMPREPLY=()
+  "$fn" ssx "$cur" ssx
+  printf '[%s]' "${COMPREPLY[@]}"; echo
+done
+"#;
+    let out = sb
+        .wrapper("bash")
+        .env("PATH", path_with_ssoexec())
+        .current_dir(dir.path())
+        .args(["--norc", "-c", bash])
+        .output()
+        .unwrap();
+    assert_eq!(
+        stdout(&out),
+        "[ci-keys][default][dev][legacy][prod][static]\n[ci-keys]\n",
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(bash_completes_profile(&sb, dir.path(), "c"), "ci-keys\n");
+}
+
 /// Issue 19.9: a bare `ssx` on a terminal offers the picker, then sets what it chose.
 #[tokio::test(flavor = "multi_thread")]
 async fn bare_ssx_offers_the_picker() {
