@@ -2,7 +2,6 @@
 //! credentials; `ssoexec shell-init SHELL` prints the `ssx` function, run here in bash, zsh, dash
 //! and fish, as a script file and inline, against the mock.
 #![cfg(unix)]
-use crate::prompts::on_pty;
 use crate::support::sandbox::*;
 use std::path::{Path, PathBuf};
 
@@ -343,8 +342,7 @@ async fn no_command_starts_the_shell_with_the_credentials_and_returns_its_status
     sb.login("dev");
     let e = expected(&sb);
     let shell = fake_shell(&sb, 7);
-    let (code, screen) = on_pty(
-        &sb,
+    let (code, screen) = sb.run_on_pty(
         &format!(
             "SHELL={} exec {} --profile dev",
             sh_word(&shell),
@@ -366,8 +364,7 @@ async fn no_command_starts_the_shell_with_the_credentials_and_returns_its_status
 async fn without_shell_set_sh_starts_and_reads_the_terminal() {
     let sb = Sandbox::new().await;
     sb.login("dev");
-    let (code, screen) = on_pty(
-        &sb,
+    let (code, screen) = sb.run_on_pty(
         &format!("unset SHELL; exec {} --profile prod", sh_word(&bin())),
         "echo \"inside=$SSOEXEC_PROFILE/$AWS_REGION\"; exit 5\n",
     );
@@ -411,8 +408,7 @@ async fn the_picker_then_the_shell() {
     sb.write_config(&CONFIG[start..]);
     sb.login("dev");
     let shell = fake_shell(&sb, 0);
-    let (code, screen) = on_pty(
-        &sb,
+    let (code, screen) = sb.run_on_pty(
         &format!("SHELL={} exec {}", sh_word(&shell), sh_word(&bin())),
         "prod\n",
     );
@@ -451,8 +447,7 @@ async fn the_startup_lines_define_ssx_in_interactive_shells() {
             format!("{path} XDG_CONFIG_HOME={rc_dir} exec fish -i"),
         ),
     ] {
-        let (code, screen) = on_pty(
-            &sb,
+        let (code, screen) = sb.run_on_pty(
             &line,
             "ssx prod; echo \"in=$SSOEXEC_PROFILE/$AWS_REGION\"; exit\n",
         );
@@ -709,7 +704,11 @@ async fn completion_offers_profiles_of_the_credentials_file() {
     .unwrap();
     let out = sb.run(&["complete-profiles"]);
     assert_eq!(
-        (out.status.code(), stdout(&out).as_str(), stderr(&out).as_str()),
+        (
+            out.status.code(),
+            stdout(&out).as_str(),
+            stderr(&out).as_str()
+        ),
         (Some(0), "ci-keys\ndefault\ndev\nlegacy\nprod\nstatic\n", "")
     );
     let dir = tempfile::tempdir().unwrap();
@@ -746,7 +745,7 @@ async fn bare_ssx_offers_the_picker() {
         r#"PATH={}:$PATH bash --norc -c 'eval "$(ssoexec shell-init bash)"; ssx && echo "picked=$SSOEXEC_PROFILE key=$AWS_ACCESS_KEY_ID"'"#,
         sh_word(bin().parent().unwrap())
     );
-    let (code, screen) = on_pty(&sb, &line, "prod\r");
+    let (code, screen) = sb.run_on_pty(&line, "prod\r");
     assert_eq!(code, Some(0), "{screen}");
     assert!(screen.contains("Profile (type to filter)"), "{screen}");
     assert!(screen.contains("picked=prod key=ASIAMOCK"), "{screen}");
