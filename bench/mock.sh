@@ -2,9 +2,12 @@
 # Sourced, not run: starts and stops the bundled mock IAM Identity Center (examples/mock_idc) for
 # the bench scripts and scripts/demo.sh (and any script that needs the mock on 127.0.0.1).
 #
-#   . bench/mock.sh
-#   mock_start MOCK_BINARY DIR [MOCK_FLAGS...]   # e.g. --auto-approve --role-ttl 43200
+#   . bench/mock.sh                                 # from the repository's root
 #   trap 'mock_stop_all; rm -rf "$work"' EXIT
+#   mock_start MOCK_BINARY "$work" [MOCK_FLAGS...]  # e.g. --role-ttl 43200; then $mock_url
+#
+# A script with no browser to approve the device code (wine, CI) starts it with --auto-approve and
+# logs in with `--device-code --no-browser`.
 #
 # mock_start      starts the mock in the background on a free port (--port 0; stdin /dev/null, stderr
 #                 to DIR/mock-N.log), waits for the URL it prints (at most MOCK_START_TIMEOUT seconds,
@@ -13,8 +16,7 @@
 #                 May be called again: several mocks can run at once, the last one is "the" mock.
 # mock_stop       stops the mock started last and clears mock_url (mock_stop_all: every mock started).
 # mock_browser    DIR: writes DIR/browser, a fake browser that visits the verification URL (which
-#                 approves the device code in the mock), and exports BROWSER. Not needed with
-#                 --auto-approve and `login --no-browser`.
+#                 approves the device code in the mock), and exports BROWSER.
 # mock_reset      clears the mock's request counts.
 # mock_count      OP...: prints the request count of each named operation (`total` for all requests,
 #                 `GetRoleCredentials`, ...), space-separated.
