@@ -691,8 +691,8 @@ CURRENT=2; _ssx
 }
 
 /// Completion offers the names the picker offers: a profile only in `~/.aws/credentials` too,
-/// through the hidden `complete-profiles` and through `ssx <TAB>` and `ssoexec --profile <TAB>`
-/// in a real shell. A name in both files is offered once.
+/// through the hidden `complete-profiles`, `ssx <TAB>` in fish and `ssoexec --profile <TAB>` in
+/// bash. A name in both files is offered once.
 #[tokio::test(flavor = "multi_thread")]
 async fn completion_offers_profiles_of_the_credentials_file() {
     let sb = Sandbox::new().await;
@@ -712,24 +712,17 @@ async fn completion_offers_profiles_of_the_credentials_file() {
         (Some(0), "ci-keys\ndefault\ndev\nlegacy\nprod\nstatic\n", "")
     );
     let dir = tempfile::tempdir().unwrap();
-    let bash = r#"eval "$(ssoexec shell-init bash)"
-fn=$(complete -p ssx | sed -n 's/.* -F \([^ ]*\) .*/\1/p')
-for cur in "" c; do
-  COMP_WORDS=(ssx "$cur"); COMP_CWORD=1; COMPREPLY=()
-  "$fn" ssx "$cur" ssx
-  printf '[%s]' "${COMPREPLY[@]}"; echo
-done
-"#;
+    let fish = "ssoexec shell-init fish | source; complete -C 'ssx '; complete -C 'ssx c'";
     let out = sb
-        .wrapper("bash")
+        .wrapper("fish")
         .env("PATH", path_with_ssoexec())
         .current_dir(dir.path())
-        .args(["--norc", "-c", bash])
+        .args(["--no-config", "-c", fish])
         .output()
         .unwrap();
     assert_eq!(
         stdout(&out),
-        "[ci-keys][default][dev][legacy][prod][static]\n[ci-keys]\n",
+        "ci-keys\ndefault\ndev\nlegacy\nprod\nstatic\nci-keys\n",
         "{}",
         stderr(&out)
     );
