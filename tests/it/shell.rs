@@ -711,22 +711,15 @@ async fn completion_offers_profiles_of_the_credentials_file() {
         ),
         (Some(0), "ci-keys\ndefault\ndev\nlegacy\nprod\nstatic\n", "")
     );
-    let dir = tempfile::tempdir().unwrap();
     let fish = "ssoexec shell-init fish | source; complete -C 'ssx '; complete -C 'ssx c'";
-    let out = sb
-        .wrapper("fish")
-        .env("PATH", path_with_ssoexec())
-        .current_dir(dir.path())
-        .args(["--no-config", "-c", fish])
-        .output()
-        .unwrap();
+    let out = run_shell(&sb, "fish", &["--no-config", "-c", fish]);
     assert_eq!(
         stdout(&out),
         "ci-keys\ndefault\ndev\nlegacy\nprod\nstatic\nci-keys\n",
         "{}",
         stderr(&out)
     );
-    assert_eq!(bash_completes_profile(&sb, dir.path(), "c"), "ci-keys\n");
+    assert_eq!(bash_completes_profile(&sb, sb.home(), "c"), "ci-keys\n");
 }
 
 /// Issue 19.9: a bare `ssx` on a terminal offers the picker, then sets what it chose.
