@@ -17,22 +17,14 @@ if [ -z "${MOCK:-}" ]; then
     MOCK=${CARGO_TARGET_DIR:-target}/$(rustc -vV | sed -n 's/^host: //p')/release/examples/mock_idc
 fi
 work=$(mktemp -d)
-mock_pid=
-cleanup() { [ -n "$mock_pid" ] && kill "$mock_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-"$MOCK" --port 0 --role-ttl 43200 --access-token-ttl 28800 >"$work/url" 2>"$work/mock.log" </dev/null &
-mock_pid=$!
-for _ in $(seq 100); do [ -s "$work/url" ] && break; sleep 0.1; done
-url=$(head -n1 "$work/url")
-[ -n "$url" ] || { echo "error: the mock did not start" >&2; cat "$work/mock.log" >&2; exit 1; }
+. bench/mock.sh
+trap 'mock_stop_all; rm -rf "$work"' EXIT
+mock_start "$MOCK" "$work" --role-ttl 43200 --access-token-ttl 28800
 
 export HOME=$work/home PATH=/usr/bin:/bin
-export AWS_ENDPOINT_URL_SSO_OIDC=$url AWS_ENDPOINT_URL_SSO=$url AWS_ENDPOINT_URL_STS=$url AWS_ENDPOINT_URL_EKS=$url
 export HTTPS_PROXY=http://127.0.0.1:9 NO_PROXY=127.0.0.1
 mkdir -p "$HOME/.aws" "$work/bin"
-printf '#!/bin/sh\nexec curl -fsS -o /dev/null "$1"\n' >"$work/bin/browser"
-chmod +x "$work/bin/browser"
-export BROWSER=$work/bin/browser
+mock_browser "$work/bin"
 cat >"$HOME/.aws/config" <<CONFIG
 [profile bench]
 sso_session = corp
@@ -50,12 +42,12 @@ cp "$new" "$work/bin/ssoexec-new"
 "$work/bin/ssoexec-new" credential-process --profile bench >/dev/null </dev/null
 "$work/bin/ssoexec-new" eks-token --profile bench --cluster-name prod-eks >/dev/null </dev/null
 # Both binaries must answer from the cache (no request to the mock) with the same document.
-before=$(curl -fsS "$url/__mock/stats")
+before=$(mock_count total)
 a=$("$work/bin/ssoexec-old" credential-process --profile bench </dev/null)
 b=$("$work/bin/ssoexec-new" credential-process --profile bench </dev/null)
 [ "$a" = "$b" ] || { echo "error: the two binaries print different credentials" >&2; exit 1; }
 "$work/bin/ssoexec-old" eks-token --profile bench --cluster-name prod-eks >/dev/null </dev/null
-after=$(curl -fsS "$url/__mock/stats")
+after=$(mock_count total)
 [ "$before" = "$after" ] || { echo "error: a cache hit reached the mock" >&2; exit 1; }
 
 hf=(-N --warmup "$warmup" --runs "$runs" --export-markdown "$work/table.md")

@@ -21,7 +21,8 @@ runs=${RUNS:-7}
 calls_for=${SECONDS_OF_CALLS:-60}
 role_ttl=${ROLE_TTL:-20}
 results=${RESULTS_FILE:-bench/RESULTS.md}
-target=${CARGO_TARGET_DIR:-target}
+# .cargo/config.toml builds for the host triple: artifacts are under target/<triple>/.
+target=${CARGO_TARGET_DIR:-target}/$(rustc -vV | sed -n 's/^host: //p')
 
 scripts/docker-daemon.sh
 image=$(scripts/container-image.sh)
@@ -31,14 +32,12 @@ bin=$target/$profile/ssoexec
 mock_bin=$target/$profile/examples/mock_idc
 
 work=$(mktemp -d)
+. bench/mock.sh
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; mock_stop_all; rm -rf "$work"; }
 trap cleanup EXIT
 
-"$mock_bin" --port 0 --role-ttl "$role_ttl" --access-token-ttl 28800 >"$work/mock.url" 2>"$work/mock.log" </dev/null &
-pids+=($!)
-for _ in $(seq 100); do read -r mock_url <"$work/mock.url" 2>/dev/null && [ -n "$mock_url" ] && break; sleep 0.1; done
-[ -n "${mock_url:-}" ] || { echo "error: the mock did not start" >&2; exit 1; }
+mock_start "$mock_bin" "$work" --role-ttl "$role_ttl" --access-token-ttl 28800
 
 export HOME=$work/home
 mkdir -p "$HOME/.aws" "$work/bin"
@@ -53,10 +52,7 @@ region = eu-west-1
 sso_start_url = https://d-1234567890.awsapps.com/start
 sso_region = us-east-1
 CONFIG
-printf '#!/bin/sh\nexec curl -fsS -o /dev/null "$1"\n' >"$work/bin/browser"
-chmod +x "$work/bin/browser"
-export BROWSER=$work/bin/browser AWS_ENDPOINT_URL_SSO_OIDC=$mock_url AWS_ENDPOINT_URL_SSO=$mock_url \
-    AWS_ENDPOINT_URL_STS=$mock_url
+mock_browser "$work/bin"
 unset AWS_PROFILE AWS_CONTAINER_CREDENTIALS_FULL_URI AWS_CONTAINER_AUTHORIZATION_TOKEN
 "$bin" login --profile bench --device-code 2>"$work/login.log"
 
@@ -93,9 +89,9 @@ while time.time() < end:
     time.sleep(1)
 print(calls, asked[0], len(keys))
 '
-curl -fsS -X POST "$mock_url/__mock/reset" >/dev/null
+mock_reset
 read -r calls asked keys < <("$bin" docker --profile bench -- run --rm "$image" python3 -c "$count" "$calls_for")
-fetches=$(curl -fsS "$mock_url/__mock/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["GetRoleCredentials"])')
+fetches=$(mock_count GetRoleCredentials)
 echo "$calls SDK calls in ${calls_for} s with ${role_ttl}-s credentials: $asked endpoint requests, $keys keys, $fetches GetRoleCredentials" >&2
 
 section=$(

@@ -36,12 +36,8 @@ start_url=https://d-1234567890.awsapps.com/start
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 work=$(mktemp -d)
-mock_pid=
-cleanup() {
-    if [ -n "$mock_pid" ]; then kill "$mock_pid" 2>/dev/null || true; wait "$mock_pid" 2>/dev/null || true; fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
+. bench/mock.sh
+trap 'mock_stop_all; rm -rf "$work"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 mkdir -p "$work/bin"
@@ -73,33 +69,10 @@ unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_REGION AWS_DEFAULT_REGION AWS_CONFIG_F
     SSOEXEC_LOGIN_FLOW SSOEXEC_TEST_NOW KUBECONFIG
 export HTTP_PROXY=http://127.0.0.1:9 HTTPS_PROXY=http://127.0.0.1:9 NO_PROXY=127.0.0.1,localhost
 export http_proxy=$HTTP_PROXY https_proxy=$HTTPS_PROXY no_proxy=$NO_PROXY AWS_EC2_METADATA_DISABLED=true
-# shellcheck disable=SC2016 # $1 belongs to the generated script
-printf '#!/bin/sh\nexec curl -fsS -o /dev/null "$1"\n' >"$work/bin/browser"
-chmod +x "$work/bin/browser"
-export BROWSER=$work/bin/browser
+mock_browser "$work/bin"
 
-mock_url=
-start_mock() { # latency_ms
-    : >"$work/mock.url"
-    "$work/bin/mock_idc" --port 0 --latency-ms "$1" --accounts "$accounts" --roles "$roles" \
-        --page-size "$page_size" --clusters-per-account 1 --cluster-regions eu-west-1 \
-        --access-token-ttl 28800 --role-ttl 43200 >"$work/mock.url" 2>>"$work/mock.log" </dev/null &
-    mock_pid=$!
-    local i
-    for ((i = 0; i < 100; i++)); do
-        if read -r mock_url <"$work/mock.url" 2>/dev/null && [ -n "$mock_url" ]; then return 0; fi
-        sleep 0.1
-    done
-    echo "error: the mock did not start" >&2
-    exit 1
-}
-stop_mock() { kill "$mock_pid" 2>/dev/null || true; wait "$mock_pid" 2>/dev/null || true; mock_pid=; }
-mock_reset() { curl -fsS -X POST "$mock_url/__mock/reset" >/dev/null; }
 mock_sum() { # ops...: the sum of their counts since the last reset
-    curl -fsS "$mock_url/__mock/stats" | python3 -c '
-import json, sys
-s = json.load(sys.stdin)
-print(sum(s.get(op, 0) for op in sys.argv[1:]))' "$@"
+    mock_count "$@" | awk '{for (i = 1; i <= NF; i++) n += $i; print n}'
 }
 now() { date +%s.%N; }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
@@ -117,11 +90,11 @@ CONFIG
 rows=()
 for latency in $latencies; do
     log "mock: $accounts accounts × $roles roles, ${latency} ms latency"
-    start_mock "$latency"
+    mock_start "$work/bin/mock_idc" "$work" --latency-ms "$latency" --accounts "$accounts" --roles "$roles" \
+        --page-size "$page_size" --clusters-per-account 1 --cluster-regions eu-west-1 \
+        --access-token-ttl 28800 --role-ttl 43200
     export HOME=$work/home-$latency
     mkdir -p "$HOME/.aws"
-    export AWS_ENDPOINT_URL_SSO_OIDC=$mock_url AWS_ENDPOINT_URL_SSO=$mock_url AWS_ENDPOINT_URL_STS=$mock_url \
-        AWS_ENDPOINT_URL_EKS=$mock_url
     base_config >"$HOME/.aws/config"
     # One login for the sso-session (ssoexec) and one for the start URL (aws-sso-util's cache key).
     "$bin" login --sso-session corp --device-code 2>>"$work/login.log"
@@ -190,7 +163,7 @@ for latency in $latencies; do
             rows+=("| kubeconfig --all ($what), ${latency} ms, concurrency $c | $((contexts / 3)) clusters, $reqs requests | $(fmt "$took") s | $(fmt "$ideal") s | $(awk -v a="$took" -v b="$ideal" 'BEGIN {if (b > 0) printf "%.2f×", a / b; else print "-"}') | | | | |")
         done
     done
-    stop_mock
+    mock_stop
 done
 
 section=$work/section.md

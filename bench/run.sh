@@ -63,13 +63,12 @@ warn() { printf 'warning: %s\n' "$*" >&2; }
 work=$(mktemp -d)
 out=$work/out
 mkdir -p "$out" "$work/bin"
-mock_pids=()
+. bench/mock.sh
 caller_pids=()
 cleanup() {
     local pid
     for pid in "${caller_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${mock_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${mock_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    mock_stop_all
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -212,33 +211,10 @@ EOF
 # ---------------------------------------------------------------------------------------------
 # 2. Mock, environment, sign-in
 
-# Starts a mock; sets mock_url and mock_pid. Role credentials live 12 h and tokens 8 h, so no cache
-# entry crosses the 15-minute refresh window while the script runs.
-start_mock() { # latency_ms name
-    local url_file=$work/mock-$2.url
-    : >"$url_file"
-    "$work/bin/mock_idc" --port 0 --latency-ms "$1" --role-ttl 43200 --access-token-ttl 28800 \
-        >"$url_file" 2>>"$work/mock-$2.log" </dev/null &
-    mock_pid=$!
-    mock_pids+=("$mock_pid")
-    local i
-    for ((i = 0; i < 100; i++)); do
-        if read -r mock_url <"$url_file" 2>/dev/null && [ -n "$mock_url" ]; then return 0; fi
-        kill -0 "$mock_pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    echo "error: the mock did not start" >&2
-    cat "$work/mock-$2.log" >&2
-    exit 1
-}
-stop_mock() { kill "$mock_pid" 2>/dev/null || true; wait "$mock_pid" 2>/dev/null || true; }
-mock_reset() { curl -fsS -X POST "$mock_url/__mock/reset" >/dev/null; }
-# Prints the counts of the named operations (or "total"), space-separated.
-mock_count() {
-    curl -fsS "$mock_url/__mock/stats" | python3 -c '
-import json, sys
-stats = json.load(sys.stdin)
-print(" ".join(str(stats[op]) for op in sys.argv[1:]))' "$@"
+# Starts a mock (bench/mock.sh) and points the endpoints at it. Role credentials live 12 h and tokens
+# 8 h, so no cache entry crosses the 15-minute refresh window while the script runs.
+start_mock() { # latency_ms
+    mock_start "$work/bin/mock_idc" "$work" --latency-ms "$1" --role-ttl 43200 --access-token-ttl 28800
 }
 
 # The environment every measured command runs in.
@@ -254,10 +230,7 @@ export http_proxy=$HTTP_PROXY https_proxy=$HTTPS_PROXY no_proxy=$NO_PROXY
 export AWS_EC2_METADATA_DISABLED=true AWS_PAGER='' AWS_CLI_AUTO_PROMPT=off
 export KUBERNETES_EXEC_INFO='{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","spec":{"interactive":false}}'
 # The "browser": visits the verification URL, which approves the device code in the mock.
-# shellcheck disable=SC2016 # $1 belongs to the generated script
-printf '#!/bin/sh\nexec curl -fsS -o /dev/null "$1"\n' >"$work/bin/browser"
-chmod +x "$work/bin/browser"
-export BROWSER=$work/bin/browser
+mock_browser "$work/bin"
 
 sha1() { printf '%s' "$1" | sha1sum | cut -d' ' -f1; }
 # Cache files (docs/cache-files.md): the token of the sso-session and of the legacy profile, and the role
@@ -266,11 +239,9 @@ token_file_rel=.aws/sso/cache/$(sha1 "$session").json
 role_file_rel=.aws/cli/cache/$(sha1 "{\"accountId\":\"$account\",\"roleName\":\"$role\",\"sessionName\":\"$session\"}").json
 legacy_role_file_rel=.aws/cli/cache/$(sha1 "{\"accountId\":\"$account\",\"roleName\":\"$role\",\"startUrl\":\"$start_url\"}").json
 
-# Points HOME and the endpoints at a fresh home for the current mock and signs both profiles in.
+# Points HOME at a fresh home for the current mock and signs both profiles in.
 setup_home() { # dir
     export HOME=$1
-    export AWS_ENDPOINT_URL_SSO_OIDC=$mock_url AWS_ENDPOINT_URL_SSO=$mock_url AWS_ENDPOINT_URL_STS=$mock_url \
-        AWS_ENDPOINT_URL_EKS=$mock_url
     mkdir -p "$HOME/.aws"
     cat >"$HOME/.aws/config" <<CONFIG
 [profile bench]
@@ -332,7 +303,7 @@ print(match.group(1) if match else "")'
 
 main_home=$work/home
 log "starting the mock and signing in (home: $main_home)"
-start_mock 0 main
+start_mock 0
 setup_home "$main_home"
 "$bin" eks-token --profile bench --cluster-name "$cluster" >/dev/null # warms the EKS token cache
 ak=$("$bin" credential-process --profile bench | akid_of)
@@ -559,7 +530,7 @@ print(len(set(docs)), docs[0] if docs else "")')
         printf '  %-14s N=%-4s done\n' "$case" "$n" >&2
     done
 done
-stop_mock
+mock_stop
 
 # ---------------------------------------------------------------------------------------------
 # 5. Cold path: role credentials deleted, token valid, one GetRoleCredentials at each latency.
@@ -567,7 +538,7 @@ stop_mock
 : >"$out/cold.tsv"
 for latency in $cold_latencies; do
     log "cold path: mock latency $latency ms"
-    start_mock "$latency" "cold-$latency"
+    start_mock "$latency"
     setup_home "$work/home-cold-$latency"
     # What one GetRoleCredentials round trip to this mock takes, seen from the client (curl's own
     # timer): the "network" part of a cold call, slightly above the nominal latency.
@@ -609,7 +580,7 @@ for latency in $cold_latencies; do
         printf '%s\t%s\t%s\t%s\n' "$latency" "$label" "$total" "$grc" >>"$out/cold.tsv"
     done
     [ "${#hf[@]}" -le 9 ] || hyperfine "${hf[@]}" >&2
-    stop_mock
+    mock_stop
 done
 if ! $aws2_reaches_mock && $aws2_ok; then
     skip "AWS CLI v2 (cold path)" "cannot be pointed at the mock: it ignores AWS_ENDPOINT_URL_* (see the notes), so it is measured on cache hits only"

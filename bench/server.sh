@@ -28,15 +28,13 @@ mock_bin=$target/$profile/examples/mock_idc
 load_bin=$target/$profile/examples/server_load
 
 work=$(mktemp -d)
+. bench/mock.sh
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; mock_stop_all; rm -rf "$work"; }
 trap cleanup EXIT
 
 # The mock: role credentials for 12 h, so nothing is renewed during the run.
-"$mock_bin" --port 0 --role-ttl 43200 --access-token-ttl 28800 >"$work/mock.url" 2>"$work/mock.log" </dev/null &
-pids+=($!)
-for _ in $(seq 100); do read -r mock_url <"$work/mock.url" 2>/dev/null && [ -n "$mock_url" ] && break; sleep 0.1; done
-[ -n "${mock_url:-}" ] || { echo "error: the mock did not start" >&2; exit 1; }
+mock_start "$mock_bin" "$work" --role-ttl 43200 --access-token-ttl 28800
 
 export HOME=$work/home
 mkdir -p "$HOME/.aws" "$work/bin"
@@ -51,10 +49,7 @@ region = eu-west-1
 sso_start_url = https://d-1234567890.awsapps.com/start
 sso_region = us-east-1
 CONFIG
-printf '#!/bin/sh\nexec curl -fsS -o /dev/null "$1"\n' >"$work/bin/browser"
-chmod +x "$work/bin/browser"
-export BROWSER=$work/bin/browser AWS_ENDPOINT_URL_SSO_OIDC=$mock_url AWS_ENDPOINT_URL_SSO=$mock_url \
-    AWS_ENDPOINT_URL_STS=$mock_url AWS_ENDPOINT_URL_EKS=$mock_url
+mock_browser "$work/bin"
 unset AWS_PROFILE AWS_CONTAINER_CREDENTIALS_FULL_URI AWS_CONTAINER_AUTHORIZATION_TOKEN SSOEXEC_SERVE_TOKEN
 "$bin" login --profile bench --device-code 2>"$work/login.log"
 

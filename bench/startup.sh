@@ -23,17 +23,11 @@ if [ -z "${MOCK:-}" ]; then
     MOCK=$out/examples/mock_idc
 fi
 work=$(mktemp -d)
-mock_pid=
-cleanup() { [ -n "$mock_pid" ] && kill "$mock_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-"$MOCK" --port 0 --auto-approve --role-ttl 43200 --access-token-ttl 28800 >"$work/url" 2>"$work/mock.log" </dev/null &
-mock_pid=$!
-for _ in $(seq 100); do [ -s "$work/url" ] && break; sleep 0.1; done
-url=$(head -n1 "$work/url")
-[ -n "$url" ] || { echo "error: the mock did not start" >&2; cat "$work/mock.log" >&2; exit 1; }
+. bench/mock.sh
+trap 'mock_stop_all; rm -rf "$work"' EXIT
+mock_start "$MOCK" "$work" --auto-approve --role-ttl 43200 --access-token-ttl 28800
 
 export HOME=$work/home PATH=/usr/bin:/bin
-export AWS_ENDPOINT_URL_SSO_OIDC=$url AWS_ENDPOINT_URL_SSO=$url AWS_ENDPOINT_URL_STS=$url
 mkdir -p "$HOME/.aws"
 cat >"$HOME/.aws/config" <<CONFIG
 [profile bench]
@@ -56,9 +50,9 @@ echo "| binary | linking (ldd) | ssoexec median µs | cat median µs | median ra
 echo "|---|---|---:|---:|---:|"
 for bin in "$@"; do
     bin=$(realpath "$bin")
-    before=$(curl -fsS "$url/__mock/stats")
+    before=$(mock_count total)
     "$bin" credential-process --profile bench >/dev/null </dev/null
-    [ "$(curl -fsS "$url/__mock/stats")" = "$before" ] || { echo "error: $bin did not answer from the cache" >&2; exit 1; }
+    [ "$(mock_count total)" = "$before" ] || { echo "error: $bin did not answer from the cache" >&2; exit 1; }
     linking=$(ldd "$bin" 2>&1 | head -n1 | sed 's/^[[:space:]]*//; s/ (0x.*//')
     python3 - "$bin" "$role" "$pairs" "$warmup" "$linking" <<'PY'
 import os, statistics, sys, time

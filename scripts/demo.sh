@@ -10,16 +10,12 @@ cargo build --quiet --bin ssoexec --example mock_idc
 out="$PWD/target/$(rustc -vV | sed -n 's/^host: //p')/debug"
 bin="$out/ssoexec"
 work="$(mktemp -d)"
-cleanup() { [ -n "${mock_pid:-}" ] && kill "$mock_pid" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
+. bench/mock.sh
+trap 'mock_stop_all; rm -rf "$work"' EXIT
+# Sets mock_url and points the AWS endpoints at it.
+mock_start "$out/examples/mock_idc" "$work"
 
-# The mock prints its URL on the first line of stdout.
-mkfifo "$work/url"
-"$out/examples/mock_idc" --port 0 >"$work/url" 2>/dev/null &
-mock_pid=$!
-read -r mock_url <"$work/url"
-
-export HOME="$work/home" AWS_ENDPOINT_URL_SSO_OIDC="$mock_url" AWS_ENDPOINT_URL_SSO="$mock_url" AWS_ENDPOINT_URL_STS="$mock_url"
+export HOME="$work/home"
 unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN SSOEXEC_PROFILE
 mkdir -p "$HOME/.aws"
 cat >"$HOME/.aws/config" <<CONFIG
@@ -35,9 +31,7 @@ sso_region = us-east-1
 sso_registration_scopes = sso:account:access
 CONFIG
 # The "browser": visits the verification URL, which approves the code in the mock.
-printf '#!/bin/sh\nexec curl -fsS -o /dev/null "$1"\n' >"$work/browser"
-chmod +x "$work/browser"
-export BROWSER="$work/browser"
+mock_browser "$work"
 
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*" >&2; }
 step ssoexec login --profile demo --device-code
@@ -45,9 +39,9 @@ step ssoexec login --profile demo --device-code
 step ssoexec credential-process --profile demo
 "$bin" credential-process --profile demo
 step "ssoexec credential-process --profile demo   # again: from the cache, no request"
-before=$(curl -fsS "$mock_url/__mock/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
+before=$(mock_count total)
 "$bin" credential-process --profile demo >/dev/null
-after=$(curl -fsS "$mock_url/__mock/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
+after=$(mock_count total)
 echo "requests to the mock during the cached call: $((after - before))" >&2
 step "ssoexec --profile demo -- sh -c 'echo \$AWS_ACCESS_KEY_ID \$AWS_REGION \$SSOEXEC_PROFILE'"
 "$bin" --profile demo -- sh -c 'echo "$AWS_ACCESS_KEY_ID $AWS_REGION $SSOEXEC_PROFILE"'

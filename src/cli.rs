@@ -572,7 +572,8 @@ pub enum Command {
     /// Print the manual page (roff) on stdout: `ssoexec man | man -l -`; `ssoexec man login` for
     /// the page of a subcommand (ssoexec-login(1)).
     Man(ManArgs),
-    /// Internal (completion scripts): print the profile names of ~/.aws/config, one a line.
+    /// Internal (completion scripts): print the profile names of ~/.aws/config and
+    /// ~/.aws/credentials, one a line.
     #[command(hide = true)]
     CompleteProfiles,
     /// Internal (`ssx` with no profile): the person picks a profile on the terminal; its name

@@ -85,6 +85,22 @@ pub async fn describe_cluster(
 ) -> Result<Cluster, EksError> {
     let segment: String = url::form_urlencoded::byte_serialize(name.as_bytes()).collect();
     let url = format!("{base}/clusters/{}", segment.replace('+', "%20"));
+    let response = signed_get(client, OP, &url, credentials, region).await?;
+    let r: Response = client::json(OP, response)
+        .await
+        .map_err(|e| describe_error(e, name, region))?;
+    Ok(cluster(r))
+}
+
+/// Sends `GET url` for `op`, SigV4-signed for EKS in `region` with `credentials`. Retried like
+/// every read: both EKS calls only read.
+async fn signed_get(
+    client: &Client,
+    op: &'static str,
+    url: &str,
+    credentials: &Credentials,
+    region: &str,
+) -> Result<reqwest::Response, HttpError> {
     let signer = Signer {
         credentials,
         service: SIGNING_NAME,
@@ -92,25 +108,21 @@ pub async fn describe_cluster(
         time: client.now(),
     };
     let signed = signer
-        .headers("GET", &url, &[], &[])
+        .headers("GET", url, &[], &[])
         .map_err(|reason| HttpError::Decode {
-            op: OP,
+            op,
             reason: format!("cannot sign the request: {reason}"),
         })?;
     let http = client.http()?;
-    let response = client
-        .send(OP, true, || {
-            let mut builder = http.get(&url);
+    client
+        .send(op, true, || {
+            let mut builder = http.get(url);
             for (k, v) in &signed {
                 builder = builder.header(k, v);
             }
             builder
         })
-        .await?;
-    let r: Response = client::json(OP, response)
         .await
-        .map_err(|e| describe_error(e, name, region))?;
-    Ok(cluster(r))
 }
 
 /// A DescribeCluster body as a cluster (for the fuzz target and the properties).
@@ -189,28 +201,7 @@ pub async fn list_clusters(
                 q.append_pair("nextToken", n);
             }
         }
-        let signer = Signer {
-            credentials,
-            service: SIGNING_NAME,
-            region,
-            time: client.now(),
-        };
-        let signed = signer
-            .headers("GET", url.as_str(), &[], &[])
-            .map_err(|reason| HttpError::Decode {
-                op: LIST,
-                reason: format!("cannot sign the request: {reason}"),
-            })?;
-        let http = client.http()?;
-        let response = client
-            .send(LIST, true, || {
-                let mut builder = http.get(url.as_str());
-                for (k, v) in &signed {
-                    builder = builder.header(k, v);
-                }
-                builder
-            })
-            .await?;
+        let response = signed_get(client, LIST, url.as_str(), credentials, region).await?;
         let page: ClusterPage = client::json(LIST, response)
             .await
             .map_err(|e| match e.api() {

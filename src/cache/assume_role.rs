@@ -9,7 +9,7 @@
 //! [`list`] finds every assume-role entry in the directory and [`remove_entry`] removes one (for
 //! `logout --all`). The key does not name the source, so an entry reached from two sessions goes
 //! with either logout; the next use simply assumes the role again.
-use super::{CacheError, Lookup, json::python_dumps, read_optional};
+use super::{CacheError, Lookup, json::python_dumps, read_expiring, read_optional};
 use crate::aws::credentials::Credentials;
 use crate::aws::sts::AssumedRole;
 use crate::config::identity::{self, AssumeRole, Identity};
@@ -115,32 +115,24 @@ struct AssumedRoleUser {
 
 /// Reads an entry; `Expiration` may end in `Z` or in botocore's `UTC`.
 pub fn load(path: &Path) -> Result<Lookup<Credentials>, CacheError> {
-    let Some(bytes) = read_optional(path)? else {
-        return Ok(Lookup::Absent);
-    };
-    let entry: CacheEntry = match serde_json::from_slice(&bytes) {
-        Ok(e) => e,
-        Err(e) => return Ok(Lookup::Corrupt(e.to_string())),
-    };
-    let Some(expiration) = parse_timestamp(&entry.credentials.expiration) else {
-        return Ok(Lookup::Corrupt(format!(
-            "Expiration {:?} is not a timestamp",
-            entry.credentials.expiration
-        )));
-    };
-    let c = entry.credentials;
-    let account_id = c.account_id.or_else(|| {
-        entry
-            .assumed_role_user
-            .and_then(|u| u.arn)
-            .and_then(|a| crate::aws::arn::account(&a).map(String::from))
-    });
-    Ok(Lookup::Found(Credentials {
-        access_key_id: c.access_key_id,
-        secret_access_key: c.secret_access_key,
-        session_token: Some(c.session_token),
-        expiration: Some(expiration),
-        account_id,
+    let found = read_expiring(path, "Expiration", |e: &CacheEntry| {
+        &e.credentials.expiration
+    })?;
+    Ok(found.map(|(entry, expiration)| {
+        let c = entry.credentials;
+        let account_id = c.account_id.or_else(|| {
+            entry
+                .assumed_role_user
+                .and_then(|u| u.arn)
+                .and_then(|a| crate::aws::arn::account(&a).map(String::from))
+        });
+        Credentials {
+            access_key_id: c.access_key_id,
+            secret_access_key: c.secret_access_key,
+            session_token: Some(c.session_token),
+            expiration: Some(expiration),
+            account_id,
+        }
     }))
 }
 

@@ -2,11 +2,11 @@
 //! (session, account, role, cluster, region, role ARN), so repeated kubectl calls cost one read.
 //! Reads and writes files; no network.
 use crate::cache::assume_role::KeyArgs;
-use crate::cache::{CacheError, Lookup, read_optional};
+use crate::cache::{CacheError, Lookup, read_expiring};
 use crate::config::profile::sha1_hex;
 use crate::config::{Identity, SsoTarget};
 use crate::support::atomic;
-use crate::support::clock::{format_timestamp, needs_refresh, parse_timestamp};
+use crate::support::clock::{format_timestamp, needs_refresh};
 use crate::support::secret::Secret;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -135,23 +135,13 @@ pub fn path(own: &Path, key: &TokenKey<'_>) -> PathBuf {
 }
 
 pub fn load(path: &Path) -> Result<Lookup<EksToken>, CacheError> {
-    let Some(bytes) = read_optional(path)? else {
-        return Ok(Lookup::Absent);
-    };
-    let entry: Entry = match serde_json::from_slice(&bytes) {
-        Ok(e) => e,
-        Err(e) => return Ok(Lookup::Corrupt(e.to_string())),
-    };
-    Ok(match parse_timestamp(&entry.expiration_timestamp) {
-        Some(expires_at) => Lookup::Found(EksToken {
-            token: entry.token,
-            expires_at,
-        }),
-        None => Lookup::Corrupt(format!(
-            "expirationTimestamp {:?} is not a timestamp",
-            entry.expiration_timestamp
-        )),
-    })
+    let found = read_expiring(path, "expirationTimestamp", |e: &Entry| {
+        &e.expiration_timestamp
+    })?;
+    Ok(found.map(|(entry, expires_at)| EksToken {
+        token: entry.token,
+        expires_at,
+    }))
 }
 
 /// The token in `path` if it has at least [`REUSE_MARGIN`] left at `now`.

@@ -1,10 +1,10 @@
 //! The role-credential cache, `~/.aws/cli/cache/<sha1>.json`, as the AWS CLI keeps it (`docs/cache-files.md#role-credential-cache`).
-use super::{CacheError, Lookup, json::python_dumps, read_optional};
+use super::{CacheError, Lookup, json::python_dumps, read_expiring, read_optional};
 use crate::aws::credentials::Credentials;
 use crate::config::SsoTarget;
 use crate::config::profile::sha1_hex;
 use crate::support::atomic;
-use crate::support::clock::{format_timestamp, parse_timestamp};
+use crate::support::clock::format_timestamp;
 use crate::support::secret::Secret;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -92,26 +92,18 @@ pub fn path(cache_dir: &Path, target: &SsoTarget) -> PathBuf {
 }
 
 pub fn load(path: &Path) -> Result<Lookup<Credentials>, CacheError> {
-    let Some(bytes) = read_optional(path)? else {
-        return Ok(Lookup::Absent);
-    };
-    let entry: CacheEntry = match serde_json::from_slice(&bytes) {
-        Ok(e) => e,
-        Err(e) => return Ok(Lookup::Corrupt(e.to_string())),
-    };
-    let Some(expiration) = parse_timestamp(&entry.credentials.expiration) else {
-        return Ok(Lookup::Corrupt(format!(
-            "Expiration {:?} is not a timestamp",
-            entry.credentials.expiration
-        )));
-    };
-    let c = entry.credentials;
-    Ok(Lookup::Found(Credentials {
-        access_key_id: c.access_key_id,
-        secret_access_key: c.secret_access_key,
-        session_token: c.session_token,
-        expiration: Some(expiration),
-        account_id: c.account_id,
+    let found = read_expiring(path, "Expiration", |e: &CacheEntry| {
+        &e.credentials.expiration
+    })?;
+    Ok(found.map(|(entry, expiration)| {
+        let c = entry.credentials;
+        Credentials {
+            access_key_id: c.access_key_id,
+            secret_access_key: c.secret_access_key,
+            session_token: c.session_token,
+            expiration: Some(expiration),
+            account_id: c.account_id,
+        }
     }))
 }
 

@@ -75,11 +75,14 @@ pub fn man(args: &ManArgs) -> Result<ExitStatus, Error> {
     Ok(ExitStatus::Success)
 }
 
-/// `complete-profiles`: the profile names, one a line (no error for a missing config).
+/// `complete-profiles`: the profile names of the config and credentials files, sorted, one a
+/// line (no error for a missing file): the names the picker offers.
 pub fn profiles(config: &AwsConfig) -> Result<ExitStatus, Error> {
-    let mut names: Vec<&String> = config.config.profiles.keys().collect();
-    names.sort();
-    let text: String = names.iter().map(|n| format!("{n}\n")).collect();
+    let text: String = config
+        .profile_names()
+        .iter()
+        .map(|n| format!("{n}\n"))
+        .collect();
     super::write_stdout(text.as_bytes())?;
     Ok(ExitStatus::Success)
 }

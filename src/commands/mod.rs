@@ -46,7 +46,7 @@ pub async fn run(mut cli: Cli, env: Env, printer: Printer) -> Result<ExitStatus,
     }
     let home = home_dir(&env)?;
     if let Some(Command::CompleteProfiles) = &cli.command {
-        // Completion must not fail on a bad AWS_REGION: only the config is read.
+        // Completion must not fail on a bad AWS_REGION: only the config files are read.
         return completions::profiles(&AwsConfig::load(&env, &home)?);
     }
     if let Some(Command::PickProfile) = &cli.command {

@@ -278,20 +278,8 @@ pub fn merge(
         Some((profile, region)) => with_marker(v, profile, region),
         None => v,
     };
-    let mut doc = doc.unwrap_or_else(|| {
-        mapping(vec![
-            ("apiVersion", string("v1")),
-            ("kind", string("Config")),
-            ("preferences", Value::Mapping(Mapping::new())),
-            ("clusters", Value::Sequence(Vec::new())),
-            ("users", Value::Sequence(Vec::new())),
-            ("contexts", Value::Sequence(Vec::new())),
-        ])
-    });
-    let root = doc.as_mapping_mut().ok_or_else(|| KubeError::Kubeconfig {
-        path: path.to_path_buf(),
-        why: "the top level is not a mapping".into(),
-    })?;
+    let mut doc = doc.unwrap_or_else(empty);
+    let root = top_level(&mut doc, path)?;
     upsert(
         root,
         "clusters",
@@ -452,6 +440,26 @@ const LISTS: [(&str, &str); 3] = [
     ("contexts", "context"),
 ];
 
+/// A kubeconfig with nothing in it yet: what `merge` and `merge_managed` add to without a file.
+fn empty() -> Value {
+    mapping(vec![
+        ("apiVersion", string("v1")),
+        ("kind", string("Config")),
+        ("preferences", Value::Mapping(Mapping::new())),
+        ("clusters", Value::Sequence(Vec::new())),
+        ("users", Value::Sequence(Vec::new())),
+        ("contexts", Value::Sequence(Vec::new())),
+    ])
+}
+
+/// The top-level mapping of a kubeconfig, or why `path` is not one.
+fn top_level<'a>(doc: &'a mut Value, path: &Path) -> Result<&'a mut Mapping, KubeError> {
+    doc.as_mapping_mut().ok_or_else(|| KubeError::Kubeconfig {
+        path: path.to_path_buf(),
+        why: "the top level is not a mapping".into(),
+    })
+}
+
 fn list_mut<'a>(
     root: &'a mut Mapping,
     list: &str,
@@ -482,20 +490,8 @@ pub fn merge_managed(
     prune: bool,
     path: &Path,
 ) -> Result<(Value, ManagedChange), KubeError> {
-    let mut doc = doc.unwrap_or_else(|| {
-        mapping(vec![
-            ("apiVersion", string("v1")),
-            ("kind", string("Config")),
-            ("preferences", Value::Mapping(Mapping::new())),
-            ("clusters", Value::Sequence(Vec::new())),
-            ("users", Value::Sequence(Vec::new())),
-            ("contexts", Value::Sequence(Vec::new())),
-        ])
-    });
-    let root = doc.as_mapping_mut().ok_or_else(|| KubeError::Kubeconfig {
-        path: path.to_path_buf(),
-        why: "the top level is not a mapping".into(),
-    })?;
+    let mut doc = doc.unwrap_or_else(empty);
+    let root = top_level(&mut doc, path)?;
     let mut change = ManagedChange::default();
     let mut sorted: Vec<&ManagedEntry> = entries.iter().collect();
     sorted.sort_by(|a, b| a.entry.context.cmp(&b.entry.context));
@@ -628,6 +624,31 @@ current-context: prod
 "
         );
         assert_eq!(to_yaml(&doc, Path::new("config")).unwrap(), want);
+    }
+
+    /// Both merges start a missing file from the same empty kubeconfig and refuse one whose
+    /// top level is not a mapping, naming the file.
+    #[test]
+    fn both_merges_start_empty_and_refuse_a_top_level_that_is_not_a_mapping() {
+        let managed = ManagedEntry {
+            entry: entry(),
+            profile: "p".into(),
+            region: "eu-west-1".into(),
+        };
+        let (doc, _) =
+            merge_managed(None, &[], &Searched::default(), false, Path::new("k")).unwrap();
+        assert_eq!(
+            to_yaml(&doc, Path::new("k")).unwrap(),
+            "apiVersion: v1\nkind: Config\npreferences: {}\nclusters: []\nusers: []\ncontexts: []\n"
+        );
+        let path = Path::new("/home/u/.kube/config");
+        let list: Value = serde_yaml::from_str("- a\n- b\n").unwrap();
+        let want = "/home/u/.kube/config is not a kubeconfig ssoexec can update: the top level is not a mapping";
+        let err = merge(Some(list.clone()), &entry(), None, path).unwrap_err();
+        assert_eq!(err.to_string(), want);
+        let err =
+            merge_managed(Some(list), &[managed], &Searched::default(), false, path).unwrap_err();
+        assert_eq!(err.to_string(), want);
     }
 
     #[test]

@@ -5,7 +5,6 @@
 #![cfg(unix)]
 use crate::support::mock::Op;
 use crate::support::sandbox::*;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
@@ -19,52 +18,6 @@ fn bin() -> String {
 /// `path` as one sh word.
 fn sh_word(path: &Path) -> String {
     format!("'{}'", path.display().to_string().replace('\'', r"'\''"))
-}
-
-/// `script` running the sh command `line` on a new pseudo-terminal (util-linux): it is the
-/// controlling terminal, and stdin, stdout and stderr unless `line` redirects them. `typed` is
-/// written at once: what the person types ahead of the prompt (the terminal keeps it). Bounded
-/// by `timeout`, so a broken test cannot hang the suite.
-fn spawn_pty(
-    sb: &Sandbox,
-    line: &str,
-    typed: &str,
-) -> (std::process::Child, std::process::ChildStdin) {
-    let mut child = sb
-        .wrapper("timeout")
-        .args(["90", "script", "-qec", line, "/dev/null"])
-        .env("SHELL", "/bin/sh")
-        .env("TERM", "xterm")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    stdin.write_all(typed.as_bytes()).unwrap();
-    stdin.flush().unwrap();
-    (child, stdin)
-}
-
-/// Runs `line` on a new pseudo-terminal with `typed` as input (see [`spawn_pty`]), then closes
-/// its input. Returns the exit status and the screen, with `\r\n` as `\n`.
-pub fn on_pty(sb: &Sandbox, line: &str, typed: &str) -> (Option<i32>, String) {
-    let (child, stdin) = spawn_pty(sb, line, typed);
-    drop(stdin);
-    let out = child.wait_with_output().unwrap();
-    let screen = stdout(&out).replace("\r\n", "\n");
-    (out.status.code(), screen)
-}
-
-/// As [`on_pty`], but stdin stays open until the command ends: a lone Esc is read as Esc, not
-/// as the start of a sequence with the end of input that `script` sends when stdin closes.
-fn on_pty_held(sb: &Sandbox, line: &str, typed: &str) -> (Option<i32>, String) {
-    let (mut child, stdin) = spawn_pty(sb, line, typed);
-    let status = child.wait().unwrap();
-    drop(stdin);
-    let mut screen = String::new();
-    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut screen).unwrap();
-    (status.code(), screen.replace("\r\n", "\n"))
 }
 
 fn read(path: &Path) -> String {
@@ -100,8 +53,7 @@ async fn captured_stderr_at_a_terminal_gets_the_device_prompt_on_the_terminal() 
     let sb = Sandbox::new().await;
     let (out, err) = files(&sb);
     // As the AWS CLI runs credential_process: stdin is the terminal, stdout and stderr are captured.
-    let (code, screen) = on_pty(
-        &sb,
+    let (code, screen) = sb.run_on_pty(
         &format!(
             "exec {} credential-process --profile dev --device-code >{} 2>{}",
             bin(),
@@ -140,8 +92,7 @@ async fn captured_stderr_at_a_terminal_gets_the_device_prompt_on_the_terminal() 
 async fn captured_stderr_at_a_terminal_gets_the_pkce_prompt_and_countdown_on_the_terminal() {
     let sb = Sandbox::new().await;
     let (out, err) = files(&sb);
-    let (code, screen) = on_pty(
-        &sb,
+    let (code, screen) = sb.run_on_pty(
         &format!(
             "exec {} credential-process --profile dev --pkce >{} 2>{}",
             bin(),
@@ -173,8 +124,7 @@ async fn a_terminal_that_stdin_is_not_on_is_background() {
     let sb = Sandbox::new().await;
     let (out, err) = files(&sb);
     // There is a controlling terminal, but the caller redirected stdin away from it.
-    let (code, screen) = on_pty(
-        &sb,
+    let (code, screen) = sb.run_on_pty(
         &format!(
             "exec {} credential-process --profile dev >{} 2>{} </dev/null",
             bin(),
@@ -196,8 +146,7 @@ async fn a_terminal_stdin_that_is_not_the_controlling_terminal_is_background() {
     let sb = Sandbox::new().await;
     let (out, err) = files(&sb);
     // stdin is a terminal, but `setsid` puts ssoexec in a session without a controlling terminal.
-    let (code, screen) = on_pty(
-        &sb,
+    let (code, screen) = sb.run_on_pty(
         &format!(
             "setsid -w {} credential-process --profile dev >{} 2>{}",
             bin(),
@@ -289,6 +238,18 @@ const ROWS: [&str; 2] = [
     "prod    222222222222 ReadOnly",
 ];
 
+/// Runs the sh command `line` on a pseudo-terminal and answers the profile picker as a person
+/// does: waits until it is drawn, then types `keys` (so what the screen shows of them is the
+/// picker's drawing, not the terminal's echo of keys typed ahead). The terminal stays open until
+/// the command ends: a lone Esc is read as Esc, not as the start of a sequence with the end of
+/// input. Returns the exit code and the screen (`\n`-ended lines).
+fn pick_on_pty(sb: &Sandbox, line: &str, keys: &str) -> (Option<i32>, String) {
+    let mut pty = sb.sh_on_pty(line);
+    pty.expect(PICKER);
+    pty.type_text(keys);
+    pty.finish_lines()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn without_a_profile_the_person_picks_one_by_typing_part_of_it() {
     let sb = Sandbox::new().await;
@@ -296,7 +257,7 @@ async fn without_a_profile_the_person_picks_one_by_typing_part_of_it() {
     sb.login("dev");
     let (out, _) = files(&sb);
     // Before: a numbered list answered with a number.
-    let (code, screen) = on_pty(
+    let (code, screen) = pick_on_pty(
         &sb,
         &format!("exec {} export --format env >{}", bin(), sh_word(&out)),
         "pro\r",
@@ -339,7 +300,7 @@ async fn the_picker_reaches_a_terminal_behind_captured_stderr_and_asks_again() {
         sh_word(&err)
     );
     // Before: configure's picker drew on stderr, so it could not work with stderr captured.
-    let (code, screen) = on_pty(&sb, &line, "leg\r");
+    let (code, screen) = pick_on_pty(&sb, &line, "leg\r");
     assert_eq!(code, Some(0), "{screen}\n{}", read(&err));
     assert!(screen.contains(PICKER), "{screen}");
     assert!(screen.contains("Using profile legacy"), "{screen}");
@@ -347,7 +308,7 @@ async fn the_picker_reaches_a_terminal_behind_captured_stderr_and_asks_again() {
     assert!(read(&out).starts_with("export AWS_ACCESS_KEY_ID=ASIAMOCK"));
     // Enter with nothing matching picks nothing (before: an unknown answer, three times, fell
     // through to `default`); the picker waits until the person picks or gives up (Esc).
-    let (code, screen) = on_pty_held(&sb, &line, "zzz\r\x1b");
+    let (code, screen) = pick_on_pty(&sb, &line, "zzz\r\x1b");
     assert_eq!(code, Some(1), "{screen}\n{}", read(&err));
     assert!(screen.contains("zzz"), "{screen}");
     assert!(!screen.contains("Using profile"), "{screen}");
@@ -365,7 +326,7 @@ async fn giving_up_or_no_terminal_fails_as_without_a_picker() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(stderr(&out), not_found);
     let (_, err) = files(&sb);
-    let (code, screen) = on_pty_held(
+    let (code, screen) = pick_on_pty(
         &sb,
         &format!("exec {} export --format env 2>{}", bin(), sh_word(&err)),
         "\x1b",
@@ -375,8 +336,7 @@ async fn giving_up_or_no_terminal_fails_as_without_a_picker() {
     assert_eq!(read(&err), not_found);
     // A named profile, AWS_PROFILE, or a [default] profile: no question.
     sb.login("dev");
-    let (code, screen) = on_pty(
-        &sb,
+    let (code, screen) = sb.run_on_pty(
         &format!("AWS_PROFILE=dev exec {} export --format env", bin()),
         "",
     );
@@ -389,15 +349,11 @@ async fn login_with_one_sso_session_and_kubeconfig_all_never_ask_for_a_profile()
     let sb = Sandbox::new().await;
     sb.write_config(&config_without_default());
     // Before: login showed the list of profiles although they all sign in to sso-session corp.
-    let (code, screen) = on_pty(&sb, &format!("exec {} login --device-code", bin()), "");
+    let (code, screen) = sb.run_on_pty(&format!("exec {} login --device-code", bin()), "");
     assert_eq!(code, Some(0), "{screen}");
     assert!(!screen.contains(PICKER), "{screen}");
     assert_eq!(sb.mock.count(Op::CreateTokenDevice), 1);
     // Before: `kubeconfig --all` asked for a profile it does not use.
-    let (_, screen) = on_pty(
-        &sb,
-        &format!("exec {} kubeconfig --all --dry-run", bin()),
-        "",
-    );
+    let (_, screen) = sb.run_on_pty(&format!("exec {} kubeconfig --all --dry-run", bin()), "");
     assert!(!screen.contains(PICKER), "{screen}");
 }

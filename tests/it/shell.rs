@@ -2,7 +2,6 @@
 //! credentials; `ssoexec shell-init SHELL` prints the `ssx` function, run here in bash, zsh, dash
 //! and fish, as a script file and inline, against the mock.
 #![cfg(unix)]
-use crate::prompts::on_pty;
 use crate::support::sandbox::*;
 use std::path::{Path, PathBuf};
 
@@ -343,8 +342,7 @@ async fn no_command_starts_the_shell_with_the_credentials_and_returns_its_status
     sb.login("dev");
     let e = expected(&sb);
     let shell = fake_shell(&sb, 7);
-    let (code, screen) = on_pty(
-        &sb,
+    let (code, screen) = sb.run_on_pty(
         &format!(
             "SHELL={} exec {} --profile dev",
             sh_word(&shell),
@@ -366,8 +364,7 @@ async fn no_command_starts_the_shell_with_the_credentials_and_returns_its_status
 async fn without_shell_set_sh_starts_and_reads_the_terminal() {
     let sb = Sandbox::new().await;
     sb.login("dev");
-    let (code, screen) = on_pty(
-        &sb,
+    let (code, screen) = sb.run_on_pty(
         &format!("unset SHELL; exec {} --profile prod", sh_word(&bin())),
         "echo \"inside=$SSOEXEC_PROFILE/$AWS_REGION\"; exit 5\n",
     );
@@ -411,8 +408,7 @@ async fn the_picker_then_the_shell() {
     sb.write_config(&CONFIG[start..]);
     sb.login("dev");
     let shell = fake_shell(&sb, 0);
-    let (code, screen) = on_pty(
-        &sb,
+    let (code, screen) = sb.run_on_pty(
         &format!("SHELL={} exec {}", sh_word(&shell), sh_word(&bin())),
         "prod\n",
     );
@@ -451,8 +447,7 @@ async fn the_startup_lines_define_ssx_in_interactive_shells() {
             format!("{path} XDG_CONFIG_HOME={rc_dir} exec fish -i"),
         ),
     ] {
-        let (code, screen) = on_pty(
-            &sb,
+        let (code, screen) = sb.run_on_pty(
             &line,
             "ssx prod; echo \"in=$SSOEXEC_PROFILE/$AWS_REGION\"; exit\n",
         );
@@ -695,6 +690,38 @@ CURRENT=2; _ssx
     );
 }
 
+/// Completion offers the names the picker offers: a profile only in `~/.aws/credentials` too,
+/// through the hidden `complete-profiles`, `ssx <TAB>` in fish and `ssoexec --profile <TAB>` in
+/// bash. A name in both files is offered once.
+#[tokio::test(flavor = "multi_thread")]
+async fn completion_offers_profiles_of_the_credentials_file() {
+    let sb = Sandbox::new().await;
+    std::fs::write(
+        sb.home().join(".aws/credentials"),
+        "[ci-keys]\naws_access_key_id = AKIAEXAMPLEKEY000001\naws_secret_access_key = not-a-secret\n\n\
+         [dev]\naws_access_key_id = AKIAEXAMPLEKEY000002\naws_secret_access_key = not-a-secret\n",
+    )
+    .unwrap();
+    let out = sb.run(&["complete-profiles"]);
+    assert_eq!(
+        (
+            out.status.code(),
+            stdout(&out).as_str(),
+            stderr(&out).as_str()
+        ),
+        (Some(0), "ci-keys\ndefault\ndev\nlegacy\nprod\nstatic\n", "")
+    );
+    let fish = "ssoexec shell-init fish | source; complete -C 'ssx '; complete -C 'ssx c'";
+    let out = run_shell(&sb, "fish", &["--no-config", "-c", fish]);
+    assert_eq!(
+        stdout(&out),
+        "ci-keys\ndefault\ndev\nlegacy\nprod\nstatic\nci-keys\n",
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(bash_completes_profile(&sb, sb.home(), "c"), "ci-keys\n");
+}
+
 /// Issue 19.9: a bare `ssx` on a terminal offers the picker, then sets what it chose.
 #[tokio::test(flavor = "multi_thread")]
 async fn bare_ssx_offers_the_picker() {
@@ -704,7 +731,7 @@ async fn bare_ssx_offers_the_picker() {
         r#"PATH={}:$PATH bash --norc -c 'eval "$(ssoexec shell-init bash)"; ssx && echo "picked=$SSOEXEC_PROFILE key=$AWS_ACCESS_KEY_ID"'"#,
         sh_word(bin().parent().unwrap())
     );
-    let (code, screen) = on_pty(&sb, &line, "prod\r");
+    let (code, screen) = sb.run_on_pty(&line, "prod\r");
     assert_eq!(code, Some(0), "{screen}");
     assert!(screen.contains("Profile (type to filter)"), "{screen}");
     assert!(screen.contains("picked=prod key=ASIAMOCK"), "{screen}");

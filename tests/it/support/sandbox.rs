@@ -168,6 +168,27 @@ impl Sandbox {
     /// As [`Sandbox::on_pty`], with the variables `env` set as well (e.g. `NO_COLOR`).
     pub fn on_pty_with_env(&self, args: &str, with_browser: bool, env: &[(&str, &str)]) -> Pty {
         let bin = assert_cmd::cargo::cargo_bin("ssoexec");
+        self.spawn_pty(&format!("{} {args}", bin.display()), with_browser, env)
+    }
+
+    /// The sh command `line` on a pseudo-terminal, in the sandbox's environment (the fake browser
+    /// included), for what [`Sandbox::on_pty`] cannot say: ssoexec under a wrapper (`setsid`),
+    /// or a shell that runs it. The terminal is the controlling terminal, and stdin, stdout and
+    /// stderr unless `line` redirects them.
+    pub fn sh_on_pty(&self, line: &str) -> Pty {
+        self.spawn_pty(line, true, &[])
+    }
+
+    /// Runs the sh command `line` to its end on a pseudo-terminal ([`Sandbox::sh_on_pty`]),
+    /// with `typed` typed ahead (the terminal keeps it until the program reads). Returns the exit
+    /// code and the screen with the terminal's `\r\n` as `\n`.
+    pub fn run_on_pty(&self, line: &str, typed: &str) -> (Option<i32>, String) {
+        let mut pty = self.sh_on_pty(line);
+        pty.type_text(typed);
+        pty.finish_lines()
+    }
+
+    fn spawn_pty(&self, line: &str, with_browser: bool, env: &[(&str, &str)]) -> Pty {
         let mut cmd = self.wrapper("script");
         if !with_browser {
             cmd.env_remove("BROWSER");
@@ -175,7 +196,7 @@ impl Sandbox {
         cmd.envs(env.iter().copied());
         // -f: flush as the program writes, so the screen can be watched; -e: its exit status.
         let mut child = cmd
-            .args(["-qfec", &format!("{} {args}", bin.display()), "/dev/null"])
+            .args(["-qfec", line, "/dev/null"])
             .env("SHELL", "/bin/sh")
             .env("TERM", "xterm")
             .stdin(std::process::Stdio::piped())
@@ -352,5 +373,12 @@ impl Pty {
             reader.join().unwrap();
         }
         (status, self.screen())
+    }
+
+    /// As [`Pty::finish`], with the exit code (`None` after a signal) and the screen's lines
+    /// ended by `\n` instead of the terminal's `\r\n`, for whole-line comparisons.
+    pub fn finish_lines(self) -> (Option<i32>, String) {
+        let (status, screen) = self.finish();
+        (status.code(), screen.replace("\r\n", "\n"))
     }
 }
