@@ -399,6 +399,8 @@ os.execvp("sh", ["sh", "-c", "curl -s -o /dev/null -w '%{http_code}\\n' -H \"Aut
 /// Issue 18.13: a child that dies at once (SIGKILL, or exit leaving a background grandchild)
 /// still takes the `--renew` helper with it, every time: the helper knows its parent before the
 /// parent can exit. (Before, some helper was re-parented first and served on with no owner.)
+// Signals, `sh` and `kill`: Unix only (Windows has no signals; its helper's lifeline is a pipe).
+#[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
 async fn the_renew_helper_dies_with_a_child_that_dies_at_once() {
     use std::os::unix::process::ExitStatusExt;

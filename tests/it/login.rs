@@ -59,24 +59,16 @@ async fn pkce_login_happy_path() {
     assert_eq!(sb.mock.count(Op::RegisterClient), 2);
 }
 
-fn with_browser(sb: &Sandbox, script: &str) -> String {
-    let path = sb.home().join("bin/custom-browser");
-    std::fs::write(&path, format!("#!/bin/sh\n{script}\n")).unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    path.display().to_string()
+/// The sandbox's fake browser with `flag` (examples/fake_browser.rs): `--idle` notes the URL
+/// and approves nothing; `--forge-state` visits it with a forged `state`.
+fn browser_with(sb: &Sandbox, flag: &str) -> String {
+    format!("{} {flag}", sb.fake_browser())
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn pkce_ignores_a_callback_with_the_wrong_state() {
     let sb = Sandbox::new().await;
-    let browser = with_browser(
-        &sb,
-        "exec curl -fsSL -o /dev/null \"$(echo \"$1\" | sed 's/state=[^&]*/state=forged/')\"",
-    );
+    let browser = browser_with(&sb, "--forge-state");
     let out = sb
         .cmd()
         .args(["login", "--profile", "dev", "--pkce"])
@@ -115,7 +107,7 @@ async fn denied_logins_fail_cleanly_in_both_flows() {
 #[tokio::test(flavor = "multi_thread")]
 async fn unanswered_logins_time_out() {
     let sb = Sandbox::new().await;
-    let idle = with_browser(&sb, "exit 0");
+    let idle = browser_with(&sb, "--idle");
     let out = sb
         .cmd()
         .args(["login", "--profile", "dev", "--pkce"])
@@ -368,7 +360,7 @@ async fn sixteen_callers_with_an_expired_token_make_one_refresh() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_login_killed_mid_wait_blocks_nobody() {
     let sb = Sandbox::new().await;
-    let idle = with_browser(&sb, "exit 0");
+    let idle = browser_with(&sb, "--idle");
     let mut stuck = sb
         .std_cmd()
         .args([
@@ -569,13 +561,8 @@ async fn a_terminal_gets_a_qr_code_and_a_countdown() {
 async fn ctrl_c_ends_a_waiting_login_with_exit_130() {
     let sb = Sandbox::new().await;
     // A browser that notes the URL and opens nothing: nobody approves.
-    let opened = sb.home().join("opened.log");
-    let idle = with_browser(&sb, &format!("echo \"$1\" >> '{}'", opened.display()));
-    let opens = || {
-        std::fs::read_to_string(&opened)
-            .map(|s| s.lines().count())
-            .unwrap_or(0)
-    };
+    let idle = browser_with(&sb, "--idle");
+    let opens = || sb.browser_opens();
     for (i, flow) in ["--pkce", "--device-code"].into_iter().enumerate() {
         let child = sb
             .std_cmd()
