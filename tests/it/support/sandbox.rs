@@ -75,11 +75,11 @@ impl Sandbox {
     }
 
     pub fn sso_cache(&self) -> PathBuf {
-        self.home().join(".aws/sso/cache")
+        self.home().join(".aws").join("sso").join("cache")
     }
 
     pub fn cli_cache(&self) -> PathBuf {
-        self.home().join(".aws/cli/cache")
+        self.home().join(".aws").join("cli").join("cache")
     }
 
     /// `~/.aws/sso/cache/<sha1(name)>.json` of an sso-session.
