@@ -21,11 +21,11 @@ fn image() -> &'static str {
     static IMAGE: OnceLock<String> = OnceLock::new();
     IMAGE.get_or_init(|| {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let daemon = Command::new(root.join("scripts/docker-daemon.sh"))
+        let daemon = Command::new(root.join("scripts").join("docker-daemon.sh"))
             .status()
             .unwrap();
         assert!(daemon.success(), "scripts/docker-daemon.sh failed");
-        let out = Command::new(root.join("scripts/container-image.sh"))
+        let out = Command::new(root.join("scripts").join("container-image.sh"))
             .stderr(Stdio::inherit())
             .output()
             .unwrap();
@@ -565,7 +565,7 @@ async fn bad_input_fails_before_any_container_starts() {
         &[],
     );
     assert_eq!(code, 1, "{err}");
-    let config = sb.home().join(".aws/config");
+    let config = sb.home().join(".aws").join("config");
     assert_eq!(
         err,
         format!(

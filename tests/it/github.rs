@@ -542,6 +542,7 @@ fn run_action(
     )
 }
 
+#[cfg_attr(windows, ignore = "needs bash (the action's steps)")]
 #[tokio::test(flavor = "multi_thread")]
 async fn the_action_runs_as_a_runner_would_run_it() {
     let sb = Sandbox::new().await;
@@ -574,6 +575,7 @@ async fn the_action_runs_as_a_runner_would_run_it() {
     assert!(sb.home().join(".env").exists());
 }
 
+#[cfg_attr(windows, ignore = "needs bash (the action's steps)")]
 #[tokio::test(flavor = "multi_thread")]
 async fn hostile_inputs_never_execute() {
     let sb = Sandbox::new().await;
@@ -619,6 +621,7 @@ fn sts_forms(sb: &Sandbox) -> Vec<BTreeMap<String, String>> {
 
 /// configure-aws-credentials inputs, run through the action's own steps: session policies reach
 /// STS, the account id is masked and kept out of the summary, empty inputs mean their defaults.
+#[cfg_attr(windows, ignore = "needs bash (the action's steps)")]
 #[tokio::test(flavor = "multi_thread")]
 async fn configure_aws_credentials_inputs_through_the_action() {
     let sb = Sandbox::new().await;

@@ -526,6 +526,10 @@ async fn accounts_and_roles_follow_pagination() {
     );
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs util-linux script (a pseudo-terminal)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn a_terminal_gets_a_qr_code_and_a_countdown() {
     let sb = Sandbox::new().await;
@@ -594,6 +598,10 @@ async fn ctrl_c_ends_a_waiting_login_with_exit_130() {
     sb.login("dev"); // nothing was left locked
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs util-linux script (a pseudo-terminal)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn a_terminal_shows_how_long_the_pkce_login_waits() {
     let sb = Sandbox::new().await;

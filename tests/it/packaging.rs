@@ -45,7 +45,7 @@ fn render(sums: &BTreeMap<String, String>, out: &Path) -> Output {
     let text: String = sums.iter().map(|(n, s)| format!("{s}  {n}\n")).collect();
     std::fs::write(&file, text).unwrap();
     Command::new("bash")
-        .arg(root().join("scripts/package-manifests.sh"))
+        .arg(root().join("scripts").join("package-manifests.sh"))
         .arg(format!("v{VERSION}"))
         .arg(&file)
         .arg(out)

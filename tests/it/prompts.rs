@@ -359,7 +359,7 @@ async fn giving_up_or_no_terminal_fails_as_without_a_picker() {
     sb.write_config(&config_without_default());
     let not_found = format!(
         "error: the config profile (default) could not be found in {}\nhint: list profiles with `ssoexec status`, or pass --profile NAME\n",
-        sb.home().join(".aws/config").display()
+        sb.home().join(".aws").join("config").display()
     );
     let out = sb.run(&["export", "--format", "env"]);
     assert_eq!(out.status.code(), Some(1));

@@ -605,7 +605,7 @@ impl Docs {
         search_path(&[
             p.join(".stubs"),
             repo().join("plugins"),
-            repo().join("plugins/kubectl"),
+            repo().join("plugins").join("kubectl"),
         ])
     }
 
@@ -782,7 +782,7 @@ impl Docs {
             b.at()
         );
         let action: serde_yaml::Value = serde_yaml::from_str(
-            &std::fs::read_to_string(repo().join("action/action.yml")).unwrap(),
+            &std::fs::read_to_string(repo().join("action").join("action.yml")).unwrap(),
         )
         .unwrap();
         let declared = action["inputs"].as_mapping().unwrap();

@@ -320,7 +320,7 @@ function ssx {
 
 /// A shell for the tests: says what it was given, then exits with `code`.
 fn fake_shell(sb: &Sandbox, code: i32) -> PathBuf {
-    let path = sb.home().join("bin/fake-shell");
+    let path = sb.home().join("bin").join("fake-shell");
     std::fs::write(
         &path,
         format!(
@@ -434,7 +434,7 @@ async fn the_startup_lines_define_ssx_in_interactive_shells() {
     std::fs::write(rc.join("bashrc"), "eval \"$(ssoexec shell-init bash)\"\n").unwrap();
     std::fs::write(rc.join(".zshrc"), "eval \"$(ssoexec shell-init zsh)\"\n").unwrap();
     std::fs::write(
-        rc.join("fish/config.fish"),
+        rc.join("fish").join("config.fish"),
         "ssoexec shell-init fish | source\n",
     )
     .unwrap();

@@ -49,7 +49,7 @@ fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 fn workflow_files() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join(".github/workflows"))
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join(".github").join("workflows"))
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "yml" || e == "yaml"))
@@ -98,10 +98,11 @@ fn actionlint_reports_broken_workflows() {
         let broken = good.replacen("runs-on:", "needs: no-such-job\n    runs-on:", 1);
         assert_ne!(good, broken);
         let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(dir.path().join(".github/workflows")).unwrap();
+        std::fs::create_dir_all(dir.path().join(".github").join("workflows")).unwrap();
         std::fs::write(
             dir.path()
-                .join(".github/workflows")
+                .join(".github")
+                .join("workflows")
                 .join(file.file_name().unwrap()),
             broken,
         )
@@ -143,7 +144,7 @@ fn strings(v: &serde_yaml::Value, out: &mut Vec<String>) {
 /// shell code never interpolates an expression.
 #[test]
 fn action_yml_is_consistent() {
-    let doc = yaml(&root().join("action/action.yml"));
+    let doc = yaml(&root().join("action").join("action.yml"));
     for key in ["name", "description"] {
         assert!(doc[key].is_string(), "action.yml needs {key}");
     }
@@ -167,7 +168,7 @@ fn action_yml_is_consistent() {
 
     // What install.sh plan writes to GITHUB_OUTPUT.
     let plan = Command::new("bash")
-        .arg(root().join("action/install.sh"))
+        .arg(root().join("action").join("install.sh"))
         .arg("plan")
         .env("SSOEXEC_VERSION", VERSION)
         .output()
@@ -257,7 +258,10 @@ impl FakeRelease {
                 &format!("#!/bin/sh\necho \"ssoexec {VERSION} {target}\"\n"),
             );
             std::fs::copy(
-                root().join("plugins/kubectl/kubectl-ssoexec"),
+                root()
+                    .join("plugins")
+                    .join("kubectl")
+                    .join("kubectl-ssoexec"),
                 stage.path().join("kubectl-ssoexec"),
             )
             .unwrap();
@@ -360,7 +364,7 @@ impl Runner {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("bin")).unwrap();
         write_exec(
-            &dir.path().join("bin/uname"),
+            &dir.path().join("bin").join("uname"),
             &format!(
                 "#!/bin/sh\ncase \"$1\" in -s) echo '{uname_s}' ;; -m) echo '{uname_m}' ;; *) exit 1 ;; esac\n"
             ),
@@ -384,7 +388,7 @@ impl Runner {
         self.dir.path().join("tool")
     }
     fn install_sh(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
-        self.script(&root().join("action/install.sh"), args, env)
+        self.script(&root().join("action").join("install.sh"), args, env)
     }
     fn script(&self, script: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
         Command::new("bash")
@@ -480,15 +484,20 @@ fn install_plan_follows_the_action_ref() {
 
     // github.action_ref can be empty in composite actions: the runner's download path names it.
     let actions = tempfile::tempdir().unwrap();
-    let checkout = actions.path().join("_actions/octo/ssoexec/v4.5.6");
+    let checkout = actions
+        .path()
+        .join("_actions")
+        .join("octo")
+        .join("ssoexec")
+        .join("v4.5.6");
     std::fs::create_dir_all(checkout.join("action")).unwrap();
     std::fs::copy(
-        root().join("action/install.sh"),
-        checkout.join("action/install.sh"),
+        root().join("action").join("install.sh"),
+        checkout.join("action").join("install.sh"),
     )
     .unwrap();
     std::fs::copy(root().join("Cargo.toml"), checkout.join("Cargo.toml")).unwrap();
-    let out = runner.script(&checkout.join("action/install.sh"), &["plan"], &[]);
+    let out = runner.script(&checkout.join("action").join("install.sh"), &["plan"], &[]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(
         text(&out).contains("mode=release\nversion=4.5.6\n"),
@@ -584,7 +593,7 @@ fn install_verifies_a_cached_binary_before_reusing_it() {
     ];
     let (target, name) = (TARGETS[0].2, archive_name(VERSION, TARGETS[0].2));
     let dir = runner.install_dir();
-    let exe = dir.join("bin/ssoexec");
+    let exe = dir.join("bin").join("ssoexec");
     let ran = runner.dir.path().join("impostor-ran");
     let impostor = format!(
         "#!/bin/sh\ntouch '{}'\necho \"ssoexec {VERSION} {target}\"\n",
@@ -680,7 +689,7 @@ fn install_refuses_a_tampered_or_unlisted_archive() {
         "{}",
         text(&out)
     );
-    assert!(!runner.install_dir().join("bin/ssoexec").exists());
+    assert!(!runner.install_dir().join("bin").join("ssoexec").exists());
     assert_eq!(
         std::fs::read_to_string(runner.dir.path().join("github_path")).unwrap(),
         ""
@@ -721,14 +730,14 @@ fn install_refuses_a_tampered_or_unlisted_archive() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("cannot download"), "{}", text(&out));
     assert!(!text(&out).contains("cargo install"), "{}", text(&out));
-    assert!(!runner.install_dir().join("bin/ssoexec").exists());
+    assert!(!runner.install_dir().join("bin").join("ssoexec").exists());
 }
 
 /// The release workflow, install.sh and the krew manifest use one naming scheme and one set of
 /// targets (docs/release.md).
 #[test]
 fn release_workflow_install_sh_and_krew_agree() {
-    let release_yml = yaml(&root().join(".github/workflows/release.yml"));
+    let release_yml = yaml(&root().join(".github").join("workflows").join("release.yml"));
     let build = &release_yml["jobs"]["build"];
     let targets: BTreeSet<&str> = build["strategy"]["matrix"]["include"]
         .as_sequence()
@@ -758,7 +767,7 @@ fn release_workflow_install_sh_and_krew_agree() {
         pack["with"]["include"].as_str(),
         Some("plugins/kubectl/kubectl-ssoexec")
     );
-    let docs = std::fs::read_to_string(root().join("docs/release.md")).unwrap();
+    let docs = std::fs::read_to_string(root().join("docs").join("release.md")).unwrap();
     for (_, _, target) in TARGETS {
         assert!(
             docs.contains(&format!("`{}`", archive_name("X.Y.Z", target))),
@@ -769,7 +778,7 @@ fn release_workflow_install_sh_and_krew_agree() {
     // Render the krew manifest from a fake release's SHA256SUMS.
     let release = FakeRelease::new();
     let out = Command::new("bash")
-        .arg(root().join("scripts/krew-manifest.sh"))
+        .arg(root().join("scripts").join("krew-manifest.sh"))
         .arg(format!("v{VERSION}"))
         .arg(release.file("SHA256SUMS"))
         .output()
@@ -823,7 +832,7 @@ fn release_workflow_install_sh_and_krew_agree() {
     )
     .unwrap();
     let out = Command::new("bash")
-        .arg(root().join("scripts/krew-manifest.sh"))
+        .arg(root().join("scripts").join("krew-manifest.sh"))
         .arg(VERSION)
         .arg(release.file("SHA256SUMS"))
         .output()
@@ -846,8 +855,8 @@ fn install_builds_unreleased_refs_from_source_and_reuses_the_build() {
     std::fs::create_dir_all(src.join("action")).unwrap();
     std::fs::create_dir_all(src.join("src")).unwrap();
     std::fs::copy(
-        root().join("action/install.sh"),
-        src.join("action/install.sh"),
+        root().join("action").join("install.sh"),
+        src.join("action").join("install.sh"),
     )
     .unwrap();
     std::fs::write(
@@ -856,12 +865,12 @@ fn install_builds_unreleased_refs_from_source_and_reuses_the_build() {
     )
     .unwrap();
     std::fs::write(src.join("Cargo.lock"), "").unwrap();
-    std::fs::write(src.join("src/main.rs"), "fn main() {}\n").unwrap();
+    std::fs::write(src.join("src").join("main.rs"), "fn main() {}\n").unwrap();
 
     let runner = Runner::new("Linux", "x86_64");
     let calls = runner.dir.path().join("cargo-calls");
     write_exec(
-        &runner.dir.path().join("bin/cargo"),
+        &runner.dir.path().join("bin").join("cargo"),
         &format!(
             "#!/bin/sh\necho \"$*\" >>'{}'\nwhile [ $# -gt 0 ]; do [ \"$1\" = --root ] && root=$2; shift; done\n\
              mkdir -p \"$root/bin\" && printf '#!/bin/sh\\necho ssoexec 5.6.7\\n' >\"$root/bin/ssoexec\" && chmod 755 \"$root/bin/ssoexec\"\n",
@@ -870,7 +879,7 @@ fn install_builds_unreleased_refs_from_source_and_reuses_the_build() {
     );
     let install = || {
         let out = runner.script(
-            &src.join("action/install.sh"),
+            &src.join("action").join("install.sh"),
             &[],
             &[("SSOEXEC_ACTION_REF", "main")],
         );
@@ -897,14 +906,14 @@ fn install_builds_unreleased_refs_from_source_and_reuses_the_build() {
             src.display()
         )
     );
-    assert!(runner.install_dir().join("bin/ssoexec").exists());
+    assert!(runner.install_dir().join("bin").join("ssoexec").exists());
 
     let log = install();
     assert!(log.contains("ssoexec 5.6.7 (source tree "), "{log}");
     assert!(log.contains(") from the cache"), "{log}");
     assert_eq!(cargo_calls(), 1, "an unchanged tree is not rebuilt");
 
-    std::fs::write(src.join("src/main.rs"), "fn main() { todo!() }\n").unwrap();
+    std::fs::write(src.join("src").join("main.rs"), "fn main() { todo!() }\n").unwrap();
     let log = install();
     assert!(log.contains("building"), "{log}");
     assert_eq!(cargo_calls(), 2, "a changed tree is rebuilt");
