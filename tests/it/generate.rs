@@ -428,6 +428,10 @@ print(json.dumps(c.build_profile_map(c.raw_config_parse(sys.argv[1]))["profiles"
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs python3 with botocore (scripts/install-test-tools.sh)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn hostile_account_ids_and_role_names_never_become_config_lines() {
     let sb = Sandbox::new().await;

@@ -161,7 +161,8 @@ async fn oidc_to_sts_to_github_files_with_masks_first() {
     assert_eq!(
         env["SSOEXEC_GITHUB_STATE"],
         runner
-            .file("temp/ssoexec-github.json")
+            .file("temp")
+            .join("ssoexec-github.json")
             .display()
             .to_string()
     );

@@ -592,9 +592,7 @@ users:
 ";
 
 fn ssoexec_path() -> String {
-    assert_cmd::cargo::cargo_bin("ssoexec")
-        .display()
-        .to_string()
+    ssoexec_bin().display().to_string()
 }
 
 /// The three entries `ssoexec kubeconfig --profile dev --cluster-name prod-eks` writes for the
@@ -635,6 +633,7 @@ fn our_entries(
     (cluster, user, context)
 }
 
+#[cfg_attr(windows, ignore = "needs python3")]
 #[tokio::test(flavor = "multi_thread")]
 async fn kubeconfig_merge_keeps_unrelated_entries_and_uses_describe_cluster() {
     let sb = Sandbox::new().await;
@@ -734,13 +733,10 @@ async fn kubeconfig_dry_run_prints_the_yaml_and_writes_nothing() {
             "prod",
             "--dry-run",
         ])
+        // A path list, `:`- or (Windows) `;`-separated.
         .env(
             "KUBECONFIG",
-            format!(
-                "{}:{}",
-                target.display(),
-                sb.home().join("kube-b").display()
-            ),
+            std::env::join_paths([target.clone(), sb.home().join("kube-b")]).unwrap(),
         )
         .output()
         .unwrap();
@@ -777,13 +773,10 @@ async fn kubeconfig_dry_run_prints_the_yaml_and_writes_nothing() {
             "--alias",
             "prod",
         ])
+        // A path list, `:`- or (Windows) `;`-separated.
         .env(
             "KUBECONFIG",
-            format!(
-                "{}:{}",
-                target.display(),
-                sb.home().join("kube-b").display()
-            ),
+            std::env::join_paths([target.clone(), sb.home().join("kube-b")]).unwrap(),
         )
         .output()
         .unwrap();
@@ -1268,11 +1261,10 @@ async fn one_name_scheme_and_one_flag_with_or_without_all() {
 
 #[test]
 fn eks_token_cluster_suggests_cluster_name() {
-    let out = assert_cmd::Command::cargo_bin("ssoexec")
-        .unwrap()
+    // The binary itself, not through CARGO_TARGET_…_RUNNER as `Command::cargo_bin` would start
+    // it (under wine that is wine64, a Linux program a Windows process cannot start).
+    let out = assert_cmd::Command::new(assert_cmd::cargo::cargo_bin("ssoexec"))
         .args(["eks-token", "--cluster", "prod"])
-        // Not the test's own stdin (under wine it may be no valid handle).
-        .write_stdin("")
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));

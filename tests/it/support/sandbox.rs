@@ -318,6 +318,23 @@ fn find_fake_browser() -> PathBuf {
     }
 }
 
+/// `path` as the programs the tests start see it. Under wine, cargo's paths (`CARGO_BIN_EXE_…`,
+/// `CARGO_MANIFEST_DIR`) are Unix paths, which wine runs and opens, while a Windows program names
+/// the same file `Z:\…` (wine's drive for `/`); elsewhere `path` itself.
+pub fn native_path(path: &Path) -> PathBuf {
+    match path.to_str() {
+        Some(unix) if cfg!(windows) && unix.starts_with('/') => {
+            PathBuf::from(format!("Z:{}", unix.replace('/', "\\")))
+        }
+        _ => path.to_path_buf(),
+    }
+}
+
+/// The ssoexec binary under test, as it names itself ([`native_path`]).
+pub fn ssoexec_bin() -> PathBuf {
+    native_path(&assert_cmd::cargo::cargo_bin("ssoexec"))
+}
+
 pub fn sha1_hex(s: &str) -> String {
     use sha1::Digest;
     hex::encode(sha1::Sha1::digest(s.as_bytes()))
