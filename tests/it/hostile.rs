@@ -195,6 +195,10 @@ async fn an_endless_response_body_is_refused_at_one_mebibyte() {
     }
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs python3 with botocore (scripts/install-test-tools.sh)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn a_config_that_is_not_a_regular_file_reads_as_absent_like_botocore() {
     let sb = Sandbox::new().await;

