@@ -231,7 +231,8 @@ mod tests {
             ])
         );
         assert_eq!(
-            command_line("open -a 'Google Chrome' %s", "u"),
+            // Double quotes group words under both the POSIX and the Windows rules.
+            command_line("open -a \"Google Chrome\" %s", "u"),
             Some(vec![
                 "open".into(),
                 "-a".into(),

@@ -63,6 +63,10 @@ pub fn read_regular(path: &Path, max: u64) -> Result<Option<Vec<u8>>, ReadError>
     let file = match options.open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        // Windows refuses to open a directory as a file ("Access denied"): say what it is.
+        Err(_) if cfg!(windows) && std::fs::metadata(path).is_ok_and(|m| m.is_dir()) => {
+            return Err(ReadError::NotRegular("a directory"));
+        }
         Err(e) => return Err(e.into()),
     };
     let meta = file.metadata()?;
