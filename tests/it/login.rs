@@ -269,16 +269,65 @@ fn spawn_many(sb: &Sandbox, n: usize, args: &[&str]) -> Vec<Output> {
 #[tokio::test(flavor = "multi_thread")]
 async fn sixteen_callers_without_a_token_make_one_login() {
     let sb = Sandbox::new().await;
-    let outs = spawn_many(
-        &sb,
-        16,
-        &[
-            "credential-process",
-            "--profile",
-            "dev",
-            "--login-if-needed",
-        ],
-    );
+    // The browser only notes the URL; the sign-in is completed (by visiting it) once a caller
+    // says it waits, so the callers overlap however slowly 16 processes start (under wine, one
+    // after the other).
+    let idle = browser_with(&sb, "--idle");
+    let mut children: Vec<_> = (0..16)
+        .map(|_| {
+            sb.std_cmd()
+                .args([
+                    "credential-process",
+                    "--profile",
+                    "dev",
+                    "--login-if-needed",
+                ])
+                .env("BROWSER", &idle)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let errs: Vec<_> = children
+        .iter_mut()
+        .map(|c| {
+            let mut pipe = c.stderr.take().unwrap();
+            let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+            let sink = seen.clone();
+            let reader = std::thread::spawn(move || {
+                use std::io::Read;
+                let mut buf = [0u8; 4096];
+                while let Ok(n @ 1..) = pipe.read(&mut buf) {
+                    sink.lock().unwrap().extend_from_slice(&buf[..n]);
+                }
+            });
+            (seen, reader)
+        })
+        .collect();
+    sb.wait_until("a caller to say that it waits for the login", || {
+        errs.iter().any(|(seen, _)| {
+            String::from_utf8_lossy(&seen.lock().unwrap())
+                .contains("Waiting for another ssoexec that is")
+        })
+    });
+    let log = std::fs::read_to_string(sb.home().join("browser.log")).unwrap();
+    let url = log.lines().next().unwrap();
+    let signed_in = std::process::Command::new(fake_browser_exe())
+        .arg(url)
+        .status()
+        .unwrap();
+    assert!(signed_in.success());
+    let outs: Vec<Output> = children
+        .into_iter()
+        .zip(errs)
+        .map(|(child, (seen, reader))| {
+            let mut out = child.wait_with_output().unwrap();
+            reader.join().unwrap();
+            out.stderr = std::mem::take(&mut *seen.lock().unwrap());
+            out
+        })
+        .collect();
     let first = stdout(&outs[0]);
     for o in &outs {
         assert!(o.status.success(), "{}", stderr(o));
