@@ -255,7 +255,10 @@ fn helpers_alive(sb: &Sandbox) -> Vec<u32> {
         .collect()
 }
 
-#[cfg_attr(windows, ignore = "needs sh and curl (the child)")]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs sh and curl (the child), and /proc (the helper's end)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn renew_serves_fresh_credentials_and_the_helper_dies_with_the_child() {
     let sb = Sandbox::new().await;
@@ -386,6 +389,7 @@ async fn nested_exec_compares_the_whole_identity_not_the_profile_name() {
 }
 
 #[cfg(unix)]
+#[cfg_attr(not(target_os = "linux"), ignore = "reads /proc (the helper's end)")]
 #[tokio::test(flavor = "multi_thread")]
 async fn the_renew_helper_outlives_a_child_that_closes_every_inherited_descriptor() {
     let sb = Sandbox::new().await;
@@ -419,6 +423,7 @@ os.execvp("sh", ["sh", "-c", "curl -s -o /dev/null -w '%{http_code}\\n' -H \"Aut
 /// parent can exit. (Before, some helper was re-parented first and served on with no owner.)
 // Signals, `sh` and `kill`: Unix only (Windows has no signals; its helper's lifeline is a pipe).
 #[cfg(unix)]
+#[cfg_attr(not(target_os = "linux"), ignore = "reads /proc (the helpers left)")]
 #[tokio::test(flavor = "multi_thread")]
 async fn the_renew_helper_dies_with_a_child_that_dies_at_once() {
     use std::os::unix::process::ExitStatusExt;

@@ -310,7 +310,7 @@ async fn aws_ca_bundle_is_trusted_and_required() {
 /// both are set); before, only the variable was read while the hint named both.
 #[cfg_attr(
     not(target_os = "linux"),
-    ignore = "needs python3 with botocore (scripts/install-test-tools.sh)"
+    ignore = "needs openssl and python3 as on Linux (a TLS server with a CA made here)"
 )]
 #[tokio::test(flavor = "multi_thread")]
 async fn a_profile_ca_bundle_is_trusted() {
@@ -579,7 +579,6 @@ fn kill_repeatedly(sb: &Sandbox, args: &[&str], check: impl Fn(usize)) -> usize 
 }
 
 #[cfg(unix)]
-#[cfg_attr(not(target_os = "linux"), ignore = "needs util-linux unshare")]
 #[tokio::test(flavor = "multi_thread")]
 async fn sigkill_during_dotenv_and_kubeconfig_writes_keeps_old_or_new() {
     let sb = Sandbox::new().await;
@@ -784,10 +783,6 @@ fn mode_of(p: &Path) -> u32 {
 }
 
 #[cfg(unix)]
-#[cfg_attr(
-    not(target_os = "linux"),
-    ignore = "needs python3 with botocore (scripts/install-test-tools.sh)"
-)]
 #[tokio::test(flavor = "multi_thread")]
 async fn a_group_writable_sso_cache_of_ours_is_fixed_before_any_request() {
     let sb = Sandbox::new().await;
