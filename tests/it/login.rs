@@ -311,6 +311,8 @@ async fn sixteen_callers_without_a_token_make_one_login() {
                 .contains("Waiting for another ssoexec that is")
         })
     });
+    // The holder may still be on its way to the browser (registering the client).
+    sb.wait_until("the browser to be opened", || sb.browser_opens() == 1);
     let log = std::fs::read_to_string(sb.home().join("browser.log")).unwrap();
     let url = log.lines().next().unwrap();
     let signed_in = std::process::Command::new(fake_browser_exe())
