@@ -13,9 +13,11 @@
 #          the shim forwards to advapi32's SystemFunction036, built with mingw) and the three C
 #          headers ring's C needs to type-check for macOS without an SDK.
 #   check  `cargo check` of every target (lib, bin, tests, examples) for x86_64-pc-windows-gnu,
-#          and of the library and binary for aarch64-apple-darwin and x86_64-apple-darwin. Any
-#          warning in this repository's code fails it (dead code on one platform included).
-#   test   the library's unit tests for Windows, run under wine.
+#          aarch64-apple-darwin and x86_64-apple-darwin. Any warning in this repository's code
+#          fails it (dead code on one platform included).
+#   test   the library's unit tests and the integration suite (tests/it, with the fake browser
+#          it signs in through, examples/fake_browser.rs) for Windows, run under wine. Tests
+#          that need Unix or Linux programs are reported as ignored, with the reason.
 #   e2e    scripts/wine-e2e.sh: the Windows binary under wine against the mock (native).
 #
 # Needs root for apt-get (or run `setup` once as root). Output of cargo goes to target/cross.
@@ -153,16 +155,20 @@ check() {
   for target in "${MACS[@]}"; do
     local arch=${target%%-*} var=${target//-/_}
     [ "$arch" = aarch64 ] && arch=arm64
-    log "check $target (lib, bin)"
+    log "check $target (all targets)"
     env "CC_$var=clang" \
       "CFLAGS_$var=-target $arch-apple-macos11 -ffreestanding -nostdinc -isystem $ENV_DIR/macos-stubs -isystem $resource/include" \
-      bash -c "$(declare -f checked log); checked cargo +nightly check ${BUILD_STD[*]} --locked --target $target --lib --bins"
+      bash -c "$(declare -f checked log); checked cargo +nightly check ${BUILD_STD[*]} --locked --target $target --all-targets"
   done
 }
 
 unit_tests() {
   log "unit tests for $WIN under wine"
   cargo +nightly test "${BUILD_STD[@]}" --locked --target "$WIN" --lib
+  log "integration tests (tests/it) for $WIN under wine"
+  # The sandbox's browser is a program of its own, found beside the test binary.
+  cargo +nightly build "${BUILD_STD[@]}" --locked --target "$WIN" --example fake_browser
+  cargo +nightly test "${BUILD_STD[@]}" --locked --target "$WIN" --test it
 }
 
 case "${1:-all}" in

@@ -289,7 +289,7 @@ async fn write(
         app.env.get(KUBECONFIG),
         &app.settings.paths.home,
     );
-    let path = std::fs::canonicalize(&path).unwrap_or(path);
+    let path = crate::support::fs::canonicalize(&path).unwrap_or(path);
     let lock = if args.dry_run {
         None
     } else {

@@ -540,13 +540,23 @@ fn resolve_program(app: &App, program: &str) -> Option<PathBuf> {
         #[cfg(not(unix))]
         p.is_file()
     };
-    if program.contains('/') {
-        let p = PathBuf::from(program);
-        return runnable(&p).then_some(p);
+    // Windows starts `ssoexec` as `ssoexec.exe` (CreateProcess adds `.exe` to a name without
+    // an extension), and a path there may be written with `\`.
+    let candidates = |p: PathBuf| {
+        let exe = (cfg!(windows) && p.extension().is_none()).then(|| p.with_extension("exe"));
+        exe.into_iter().chain([p])
+    };
+    if is_path(program) {
+        return candidates(PathBuf::from(program)).find(|p| runnable(p));
     }
     std::env::split_paths(app.env.get(env::PATH).unwrap_or_default())
-        .map(|d| d.join(program))
+        .flat_map(|d| candidates(d.join(program)))
         .find(|p| runnable(p))
+}
+
+/// A program named by a path (not looked up on PATH).
+fn is_path(program: &str) -> bool {
+    program.contains('/') || (cfg!(windows) && program.contains('\\'))
 }
 
 fn is_ssoexec(program: &str) -> bool {
@@ -572,7 +582,7 @@ fn check_call(
     let mut fine = true;
     if resolve_program(app, program).is_none() {
         fine = false;
-        let fix = if program.contains('/') {
+        let fix = if is_path(program) {
             format!("install ssoexec at {program}, or point {what} at the ssoexec you have")
         } else {
             "put ssoexec on PATH, or write its absolute path".to_string()
@@ -581,7 +591,7 @@ fn check_call(
             check,
             format!(
                 "{what} runs {program}, which is not {}",
-                if program.contains('/') {
+                if is_path(program) {
                     "an executable file"
                 } else {
                     "on PATH"

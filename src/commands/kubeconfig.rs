@@ -46,7 +46,7 @@ pub async fn kubeconfig(app: &App, args: &KubeconfigArgs) -> Result<ExitStatus, 
         &app.settings.paths.home,
     );
     // Write through a symlinked kubeconfig (dotfile managers), never replace the link itself.
-    let path = std::fs::canonicalize(&path).unwrap_or(path);
+    let path = crate::support::fs::canonicalize(&path).unwrap_or(path);
     let managed = Some((profile.as_str(), region));
     if args.dry_run {
         let (doc, _) = kubeconfig::merge(kubeconfig::load(&path)?, &entry, managed, &path)?;

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 /// The file to write: a symlink is resolved so the link itself survives.
 pub fn target(path: &Path) -> PathBuf {
-    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+    crate::support::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// The text of `path`, empty when it does not exist. Only a regular file of at most

@@ -65,9 +65,9 @@ fn try_open(
         ));
     }
     let candidates: Vec<Vec<String>> = match configured_command(app) {
-        // BROWSER may list several commands separated by ':' (as Python's webbrowser reads it).
+        // BROWSER may list several commands, separated as Python's webbrowser reads it.
         Some(cmd) => cmd
-            .split(':')
+            .split(LIST_SEPARATOR)
             .filter(|c| !c.trim().is_empty())
             .filter_map(|c| command_line(c, url))
             .collect(),
@@ -111,9 +111,14 @@ pub fn safe_url(url: &str) -> bool {
     }
 }
 
-/// Splits a browser command with shell rules; `%s` is replaced by the URL, else the URL is appended.
+/// What separates the commands `BROWSER` lists: `os.pathsep`, as Python's webbrowser splits it
+/// (`;` on Windows, where a path such as `C:\…\firefox.exe` holds a `:`).
+const LIST_SEPARATOR: char = if cfg!(windows) { ';' } else { ':' };
+
+/// Splits a browser command (POSIX shell rules on Unix, Windows rules on Windows); `%s` is
+/// replaced by the URL, else the URL is appended.
 fn command_line(cmd: &str, url: &str) -> Option<Vec<String>> {
-    let mut argv = shlex::split(cmd.trim())?;
+    let mut argv = split_command(cmd.trim(), cfg!(windows))?;
     if argv.is_empty() {
         return None;
     }
@@ -125,6 +130,33 @@ fn command_line(cmd: &str, url: &str) -> Option<Vec<String>> {
         argv.push(url.to_string());
     }
     Some(argv)
+}
+
+/// POSIX shell words, or on Windows words as a Windows command line has them: a backslash is a
+/// path separator, not an escape (`C:\Program Files\…` stays a path), and double quotes group
+/// words with spaces. `None` for an unbalanced quote.
+fn split_command(cmd: &str, windows: bool) -> Option<Vec<String>> {
+    if !windows {
+        return shlex::split(cmd);
+    }
+    let mut words = Vec::new();
+    let mut word: Option<String> = None;
+    let mut quoted = false;
+    for c in cmd.chars() {
+        match c {
+            '"' => {
+                quoted = !quoted;
+                word.get_or_insert_with(String::new);
+            }
+            c if c.is_whitespace() && !quoted => words.extend(word.take()),
+            c => word.get_or_insert_with(String::new).push(c),
+        }
+    }
+    if quoted {
+        return None;
+    }
+    words.extend(word);
+    Some(words)
 }
 
 fn platform_opener(url: &str) -> Option<Vec<String>> {
@@ -199,13 +231,41 @@ mod tests {
             ])
         );
         assert_eq!(
-            command_line("open -a 'Google Chrome' %s", "u"),
+            // Double quotes group words under both the POSIX and the Windows rules.
+            command_line("open -a \"Google Chrome\" %s", "u"),
             Some(vec![
                 "open".into(),
                 "-a".into(),
                 "Google Chrome".into(),
                 "u".into()
             ])
+        );
+    }
+
+    #[test]
+    fn windows_browser_commands_keep_backslashes_and_group_quoted_words() {
+        let split = |cmd| split_command(cmd, true);
+        assert_eq!(
+            split(r"C:\Users\me\fake.exe --new-tab"),
+            Some(vec![r"C:\Users\me\fake.exe".into(), "--new-tab".into()])
+        );
+        assert_eq!(
+            split(r#""C:\Program Files\Mozilla Firefox\firefox.exe" -private %s"#),
+            Some(vec![
+                r"C:\Program Files\Mozilla Firefox\firefox.exe".into(),
+                "-private".into(),
+                "%s".into()
+            ])
+        );
+        assert_eq!(
+            split(r#"a "" b"#),
+            Some(vec!["a".into(), "".into(), "b".into()])
+        );
+        assert_eq!(split(r#""unbalanced"#), None);
+        // The POSIX rules elsewhere: a backslash escapes.
+        assert_eq!(
+            split_command(r"C:\x\y.exe", false),
+            Some(vec![r"C:\x\y.exe".replace('\\', "")])
         );
     }
 }

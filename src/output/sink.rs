@@ -127,7 +127,7 @@ pub fn check_destination(path: &Path, force: bool) -> Result<(), SinkError> {
         }),
         Ok(m) if m.file_type().is_symlink() && !force => Err(SinkError::Symlink {
             path: path.to_path_buf(),
-            target: std::fs::canonicalize(path).ok(),
+            target: crate::support::fs::canonicalize(path).ok(),
         }),
         Ok(m) => regular_or_link(path, &m),
         Err(_) => Ok(()),
@@ -245,7 +245,7 @@ impl fmt::Display for GitExposure {
 /// `Some` when `path` lies in a git work tree and git would not ignore it. No git, or no work
 /// tree, is `None`: there is nothing to warn about.
 pub fn git_exposure(path: &Path) -> Option<GitExposure> {
-    let dir = std::fs::canonicalize(parent(path)).ok()?;
+    let dir = crate::support::fs::canonicalize(parent(path)).ok()?;
     let name = path.file_name()?;
     let git = |args: &[&std::ffi::OsStr]| {
         Command::new("git")
@@ -263,7 +263,10 @@ pub fn git_exposure(path: &Path) -> Option<GitExposure> {
         return None;
     }
     let top = git(&["rev-parse".as_ref(), "--show-toplevel".as_ref()])?;
-    let toplevel = std::fs::canonicalize(String::from_utf8_lossy(&top.stdout).trim()).ok()?;
+    let toplevel = crate::support::fs::canonicalize(std::path::Path::new(
+        String::from_utf8_lossy(&top.stdout).trim(),
+    ))
+    .ok()?;
     let relative = dir.join(name).strip_prefix(&toplevel).ok()?.to_path_buf();
     let ignore_line = format!("/{}", relative.to_string_lossy().replace('\\', "/"));
     Some(GitExposure {

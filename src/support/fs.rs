@@ -63,6 +63,10 @@ pub fn read_regular(path: &Path, max: u64) -> Result<Option<Vec<u8>>, ReadError>
     let file = match options.open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        // Windows refuses to open a directory as a file ("Access denied"): say what it is.
+        Err(_) if cfg!(windows) && std::fs::metadata(path).is_ok_and(|m| m.is_dir()) => {
+            return Err(ReadError::NotRegular("a directory"));
+        }
         Err(e) => return Err(e.into()),
     };
     let meta = file.metadata()?;
@@ -149,8 +153,49 @@ impl ReadError {
     }
 }
 
+/// `std::fs::canonicalize`, as a person writes the path: on Windows that call answers with a
+/// verbatim path (`\\?\C:\Users\me\.aws\config`), which messages would show and some programs
+/// cannot open; the prefix is dropped again where the path means the same without it.
+pub fn canonicalize(path: &Path) -> std::io::Result<PathBuf> {
+    let canonical = std::fs::canonicalize(path)?;
+    if cfg!(windows)
+        && let Some(plain) = canonical.to_str().and_then(without_verbatim_prefix)
+    {
+        return Ok(PathBuf::from(plain));
+    }
+    Ok(canonical)
+}
+
+/// `\\?\C:\…` is `C:\…` and `\\?\UNC\server\share\…` is `\\server\share\…`; any other
+/// verbatim path (a device, a volume GUID) has no other spelling: `None`.
+fn without_verbatim_prefix(path: &str) -> Option<String> {
+    let rest = path.strip_prefix(r"\\?\")?;
+    if let Some(unc) = rest.strip_prefix(r"UNC\") {
+        return Some(format!(r"\\{unc}"));
+    }
+    let mut chars = rest.chars();
+    let drive = chars.next()?.is_ascii_alphabetic() && chars.next()? == ':';
+    drive.then(|| rest.to_string())
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn verbatim_windows_paths_lose_their_prefix_where_they_mean_the_same() {
+        use super::without_verbatim_prefix as plain;
+        assert_eq!(
+            plain(r"\\?\C:\Users\me\.aws\config").as_deref(),
+            Some(r"C:\Users\me\.aws\config")
+        );
+        assert_eq!(
+            plain(r"\\?\UNC\server\share\.kube\config").as_deref(),
+            Some(r"\\server\share\.kube\config")
+        );
+        assert_eq!(plain(r"\\?\Volume{0b1c}\x"), None);
+        assert_eq!(plain(r"C:\Users\me"), None);
+        assert_eq!(plain("/home/me/.aws/config"), None);
+    }
+
     use super::*;
 
     #[test]

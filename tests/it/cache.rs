@@ -224,7 +224,7 @@ async fn legacy_profile_uses_the_start_url_hash() {
 #[tokio::test(flavor = "multi_thread")]
 async fn config_less_flags() {
     let sb = Sandbox::new().await;
-    std::fs::remove_file(sb.home().join(".aws/config")).unwrap();
+    std::fs::remove_file(sb.home().join(".aws").join("config")).unwrap();
     let flags = ["--start-url", START_URL, "--sso-region", "us-east-1"];
     let out = sb
         .cmd()
@@ -285,6 +285,10 @@ async fn a_token_written_by_aws_cli_v2_is_used_without_a_new_login() {
     );
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs python3 with botocore (scripts/install-test-tools.sh)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn the_token_we_write_is_read_by_botocore() {
     let sb = Sandbox::new().await;
@@ -317,7 +321,7 @@ print(json.dumps({"expiresAt": token["expiresAt"], "hasRefresh": "refreshToken" 
 async fn validation_errors_name_the_fault() {
     let sb = Sandbox::new().await;
     sb.write_config("[profile a]\nsso_session = nope\nsso_account_id = 1\nsso_role_name = r\n[profile b]\nsso_account_id = 1\n[profile c]\nsso_session = s\nsso_region = us-east-1\nsso_account_id = 1\nsso_role_name = r\n[sso-session s]\nsso_start_url = https://x.awsapps.com/start\nsso_region = eu-west-1\n[profile d]\nregion = eu-west-1\n[profile e]\nsso_start_url = http://insecure/start\nsso_region = us-east-1\nsso_account_id = 1\nsso_role_name = r\n");
-    let cfg = sb.home().join(".aws/config").display().to_string();
+    let cfg = sb.home().join(".aws").join("config").display().to_string();
     let cases = [
         ("a", format!("error: the specified sso-session does not exist: \"nope\" (referenced by profile \"a\" in {cfg})")),
         ("b", "error: the profile \"b\" is configured to use SSO but is missing required configuration: sso_role_name, sso_start_url, sso_region".to_string()),

@@ -297,7 +297,7 @@ print(s.get_credentials().get_frozen_credentials().access_key)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("HOME", sb.home())
-        .env("AWS_CONFIG_FILE", sb.home().join(".aws/config"))
+        .env("AWS_CONFIG_FILE", sb.home().join(".aws").join("config"))
         .env("AWS_SHARED_CREDENTIALS_FILE", creds_file)
         .env("AWS_ENDPOINT_URL_STS", sb.mock.uri())
         .env("AWS_EC2_METADATA_DISABLED", "true")
@@ -307,6 +307,10 @@ print(s.get_credentials().get_frozen_credentials().access_key)
     stdout(&out).trim().to_string()
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs python3 with botocore (scripts/install-test-tools.sh)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn the_assume_role_cache_is_shared_with_botocore_both_ways() {
     let sb = chain_sandbox().await;
@@ -314,7 +318,7 @@ async fn the_assume_role_cache_is_shared_with_botocore_both_ways() {
     sb.mock.set_now(now);
     sb.mock
         .add_static_credentials("444444444444", "deployer", STATIC_KEY, STATIC_SECRET);
-    let creds_file = sb.home().join(".aws/credentials");
+    let creds_file = sb.home().join(".aws").join("credentials");
     std::fs::write(
         &creds_file,
         format!(
@@ -396,6 +400,10 @@ fn on_a_terminal(sb: &Sandbox, args: &str, input: &str) -> std::process::Output 
     }
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs util-linux script (a pseudo-terminal)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn mfa_codes_are_asked_on_the_terminal_and_without_one_exit_3() {
     let sb = chain_sandbox().await;
@@ -453,6 +461,7 @@ fn file_commands(text: &str) -> BTreeMap<String, String> {
     out
 }
 
+#[cfg_attr(windows, ignore = "needs sh (a browser command, a child)")]
 #[tokio::test(flavor = "multi_thread")]
 async fn every_consumer_works_with_a_chained_profile() {
     let sb = chain_sandbox().await;
@@ -720,6 +729,7 @@ fn query(url: &url::Url) -> Vec<(String, String)> {
     url.query_pairs().into_owned().collect()
 }
 
+#[cfg_attr(windows, ignore = "needs curl")]
 #[tokio::test(flavor = "multi_thread")]
 async fn console_print_writes_only_the_url_with_every_parameter() {
     let sb = chain_sandbox().await;
@@ -806,7 +816,7 @@ async fn console_for_a_chained_profile_sends_no_session_duration() {
     sb.mock
         .add_static_credentials("444444444444", "deployer", STATIC_KEY, STATIC_SECRET);
     std::fs::write(
-        sb.home().join(".aws/credentials"),
+        sb.home().join(".aws").join("credentials"),
         format!(
             "[base]\naws_access_key_id = {STATIC_KEY}\naws_secret_access_key = {STATIC_SECRET}\n"
         ),
@@ -854,6 +864,7 @@ async fn console_url_and_token_never_reach_the_debug_log() {
     }
 }
 
+#[cfg_attr(windows, ignore = "needs sh (a browser command, a child)")]
 #[tokio::test(flavor = "multi_thread")]
 async fn console_opens_the_browser_or_refuses_to_leak_the_url() {
     let sb = chain_sandbox().await;
@@ -944,7 +955,7 @@ async fn console_opens_the_browser_or_refuses_to_leak_the_url() {
 async fn logout_removes_roles_assumed_from_the_session() {
     let sb = chain_sandbox().await;
     std::fs::write(
-        sb.home().join(".aws/credentials"),
+        sb.home().join(".aws").join("credentials"),
         format!(
             "[base]\naws_access_key_id = {STATIC_KEY}\naws_secret_access_key = {STATIC_SECRET}\n"
         ),

@@ -4,7 +4,7 @@ use crate::support::mock::Op;
 use crate::support::sandbox::{CONFIG, START_URL, Sandbox, stderr, stdout};
 
 fn read_config(sb: &Sandbox) -> String {
-    std::fs::read_to_string(sb.home().join(".aws/config")).unwrap()
+    std::fs::read_to_string(sb.home().join(".aws").join("config")).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -49,7 +49,7 @@ region = eu-west-1
     assert!(
         err.ends_with(&format!(
             "Wrote to {}:\n\n{written}\nTry it: ssoexec --profile sandbox-dev -- aws sts get-caller-identity\n",
-            sb.home().join(".aws/config").display()
+            sb.home().join(".aws").join("config").display()
         )),
         "{err}"
     );
@@ -97,14 +97,14 @@ async fn an_existing_session_the_only_role_and_proposed_names() {
         stderr(&again),
         format!(
             "Using the only role: ReadOnly\nerror: the profile prod.ReadOnly already exists (line 33 of {})\nhint: pass --force to replace it, or choose another name with --profile\n",
-            sb.home().join(".aws/config").display()
+            sb.home().join(".aws").join("config").display()
         )
     );
     assert_eq!(read_config(&sb), format!("{CONFIG}\n{section}"));
 
     // --force replaces it in place; a comment after it stays.
     std::fs::write(
-        sb.home().join(".aws/config"),
+        sb.home().join(".aws").join("config"),
         format!("{CONFIG}\n{section}# after\n"),
     )
     .unwrap();
@@ -205,6 +205,10 @@ async fn without_a_terminal_it_never_asks() {
 
 /// The person types into a pseudo-terminal: a filter in each picker, then Enter to accept the
 /// proposed profile name and region.
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs util-linux script (a pseudo-terminal)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn on_a_terminal_the_person_picks_with_a_filter() {
     let sb = Sandbox::new().await;

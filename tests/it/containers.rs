@@ -3,6 +3,7 @@
 //! builds from a Debian root filesystem; nothing is pulled). The mock listens on the docker0
 //! bridge address, so the containers reach its STS with the credentials they were served.
 //! The tests share one daemon and its one credentials network, so they run one at a time.
+// Unix only (not compiled on Windows): Unix sockets, modes and signals around the Docker daemon.
 #![cfg(unix)]
 use crate::support::mock::{MockIdc, Op};
 use crate::support::sandbox::*;
@@ -21,11 +22,11 @@ fn image() -> &'static str {
     static IMAGE: OnceLock<String> = OnceLock::new();
     IMAGE.get_or_init(|| {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let daemon = Command::new(root.join("scripts/docker-daemon.sh"))
+        let daemon = Command::new(root.join("scripts").join("docker-daemon.sh"))
             .status()
             .unwrap();
         assert!(daemon.success(), "scripts/docker-daemon.sh failed");
-        let out = Command::new(root.join("scripts/container-image.sh"))
+        let out = Command::new(root.join("scripts").join("container-image.sh"))
             .stderr(Stdio::inherit())
             .output()
             .unwrap();
@@ -144,6 +145,10 @@ fn cached_secrets(sb: &Sandbox) -> Vec<String> {
     out
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs Docker on Linux (scripts/docker-daemon.sh, scripts/container-image.sh)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn docker_run_serves_the_profiles_role_and_leaves_no_secret_in_inspect() {
     let (_g, image, sb) = setup().await;
@@ -289,6 +294,10 @@ fn probe_from(image: &str, network: &str, url: &str, token: &str) -> String {
     stdout(&out).trim().to_string()
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs Docker on Linux (scripts/docker-daemon.sh, scripts/container-image.sh)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn isolation_a_container_gets_only_its_own_profile() {
     let (_g, image, sb) = setup().await;
@@ -340,6 +349,10 @@ async fn isolation_a_container_gets_only_its_own_profile() {
     assert_nothing_left();
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs Docker on Linux (scripts/docker-daemon.sh, scripts/container-image.sh)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn logout_stops_every_container_getting_credentials() {
     let (_g, image, sb) = setup().await;
@@ -355,6 +368,10 @@ async fn logout_stops_every_container_getting_credentials() {
     assert_nothing_left();
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs Docker on Linux (scripts/docker-daemon.sh, scripts/container-image.sh)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn short_credentials_renew_across_expiries_from_one_fetch_per_half_life() {
     let (_g, image, sb) = setup().await;
@@ -415,6 +432,10 @@ fn compose_down(dir: &Path) {
     assert!(out.status.success(), "{}", stderr(&out));
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs Docker on Linux (scripts/docker-daemon.sh, scripts/container-image.sh)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn compose_up_gives_each_service_its_own_profile_and_leaves_the_files_alone() {
     let (_g, image, sb) = setup().await;
@@ -511,6 +532,10 @@ async fn compose_up_gives_each_service_its_own_profile_and_leaves_the_files_alon
     assert_nothing_left();
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs Docker on Linux (scripts/docker-daemon.sh, scripts/container-image.sh)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn six_containers_started_at_once_make_one_role_fetch() {
     let (_g, image, sb) = setup().await;
@@ -543,6 +568,10 @@ async fn six_containers_started_at_once_make_one_role_fetch() {
     assert_nothing_left();
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs Docker on Linux (scripts/docker-daemon.sh, scripts/container-image.sh)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_input_fails_before_any_container_starts() {
     let (_g, image, sb) = setup().await;
@@ -565,7 +594,7 @@ async fn bad_input_fails_before_any_container_starts() {
         &[],
     );
     assert_eq!(code, 1, "{err}");
-    let config = sb.home().join(".aws/config");
+    let config = sb.home().join(".aws").join("config");
     assert_eq!(
         err,
         format!(
@@ -656,6 +685,10 @@ fn exit_of(sb: &Sandbox, child: &mut Child) -> i32 {
     s.code().unwrap_or_else(|| 128 + s.signal().unwrap())
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs Docker on Linux (scripts/docker-daemon.sh, scripts/container-image.sh)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn sigterm_and_ctrl_c_leave_nothing_behind() {
     let (_g, image, sb) = setup().await;
@@ -689,6 +722,10 @@ async fn sigterm_and_ctrl_c_leave_nothing_behind() {
     }
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs Docker on Linux (scripts/docker-daemon.sh, scripts/container-image.sh)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn a_network_left_behind_is_adopted_and_a_foreign_one_reported() {
     let (_g, image, sb) = setup().await;
@@ -756,6 +793,10 @@ async fn a_network_left_behind_is_adopted_and_a_foreign_one_reported() {
     assert_nothing_left();
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs Docker on Linux (scripts/docker-daemon.sh, scripts/container-image.sh)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn a_container_on_its_own_network_is_connected_to_the_credentials_network_too() {
     let (_g, image, sb) = setup().await;
@@ -803,6 +844,10 @@ async fn a_container_on_its_own_network_is_connected_to_the_credentials_network_
     assert_nothing_left();
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs Docker on Linux (scripts/docker-daemon.sh, scripts/container-image.sh)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn the_containers_exit_status_is_ssoexecs() {
     let (_g, image, sb) = setup().await;
@@ -819,6 +864,10 @@ async fn the_containers_exit_status_is_ssoexecs() {
 
 /// The devcontainer way of docs/containers.md: the container is started through ssoexec, and an
 /// editor attaches to it (`docker exec`): what runs there gets credentials too.
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs Docker on Linux (scripts/docker-daemon.sh, scripts/container-image.sh)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn processes_attached_with_docker_exec_get_credentials() {
     let (_g, image, sb) = setup().await;

@@ -242,6 +242,10 @@ fn sorted_lines(s: &str) -> Vec<String> {
     v
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs kubectl (scripts/install-test-tools.sh)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn every_cluster_becomes_a_managed_context_kubectl_reads() {
     let sb = Sandbox::new().await;

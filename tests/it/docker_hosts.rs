@@ -69,6 +69,10 @@ fn assert_refused(sb: &Sandbox, path: &str, env: &[(&str, &str)], expected: &str
     }
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "off Linux every daemon is refused as Docker on that OS (unit test containers::docker::tests)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn a_remote_docker_host_is_refused_before_docker_is_asked() {
     let sb = Sandbox::new().await;
@@ -97,6 +101,10 @@ async fn a_remote_docker_host_is_refused_before_docker_is_asked() {
     assert_eq!(docker_calls(sb.home()), CONTEXT_CALL.repeat(2));
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "off Linux every daemon is refused as Docker on that OS (unit test containers::docker::tests)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn docker_desktop_and_rootless_daemons_are_refused() {
     let sb = Sandbox::new().await;
@@ -135,6 +143,10 @@ async fn docker_desktop_and_rootless_daemons_are_refused() {
     );
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "off Linux every daemon is refused as Docker on that OS (unit test containers::docker::tests)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn no_daemon_is_reported_before_signing_in() {
     let sb = Sandbox::new().await;

@@ -1,18 +1,33 @@
 //! `ssoexec doctor`: every check has a setup that trips it and one that passes; whole outputs,
 //! `--json`, exit 1 on a problem.
-use crate::support::sandbox::{CONFIG, NOW, Sandbox, stderr, stdout};
+use crate::support::sandbox::{CONFIG, NOW, Sandbox, ssoexec_bin, stderr, stdout};
+use std::path::Path;
 
 /// The output with the sandbox's home shown as `~`.
 fn shown(sb: &Sandbox, out: &std::process::Output) -> String {
-    stdout(out).replace(&sb.home().display().to_string(), "~")
+    tilde(sb, &stdout(out))
 }
 
-fn bin_dir() -> String {
-    assert_cmd::cargo::cargo_bin("ssoexec")
-        .parent()
-        .unwrap()
-        .display()
-        .to_string()
+/// `text` with the sandbox's home shown as `~`, and Windows paths (`~\.aws\config`) written as
+/// on Unix, so one expected text serves both.
+fn tilde(sb: &Sandbox, text: &str) -> String {
+    let text = text.replace(&sb.home().display().to_string(), "~");
+    if cfg!(windows) {
+        text.replace('\\', "/")
+    } else {
+        text
+    }
+}
+
+/// PATH holding this build's ssoexec and the system's programs.
+fn path_with_ssoexec() -> std::ffi::OsString {
+    let bin = ssoexec_bin();
+    let dirs = [
+        bin.parent().unwrap(),
+        Path::new("/usr/bin"),
+        Path::new("/bin"),
+    ];
+    std::env::join_paths(dirs).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -36,7 +51,7 @@ async fn a_healthy_setup_passes_every_check() {
     assert!(ok.status.success(), "{}", stderr(&ok));
     let out = sb
         .cmd()
-        .env("PATH", format!("{}:/usr/bin:/bin", bin_dir()))
+        .env("PATH", path_with_ssoexec())
         .arg("doctor")
         .output()
         .unwrap();
@@ -71,7 +86,7 @@ ok       environment: nothing in the environment overrides the profiles
     ));
     let out = sb
         .cmd()
-        .env("PATH", format!("{}:/usr/bin:/bin", bin_dir()))
+        .env("PATH", path_with_ssoexec())
         .args(["doctor", "--json", "--offline"])
         .output()
         .unwrap();
@@ -149,9 +164,16 @@ sso_region = us-east-1
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    // Windows has no mode bits: the directory is private through its ACL (docs/platforms.md).
+    let sso_cache_line = if cfg!(unix) {
+        "problem  cache: ~/.aws/sso/cache is writable by others (mode 777) (fix: chmod go-w ~/.aws/sso/cache)"
+    } else {
+        "ok       cache: ~/.aws/sso/cache is private and clean"
+    };
     assert_eq!(
         shown(&sb, &out),
-        "\
+        format!(
+            "\
 ok       config: ~/.aws/config parses (4 profiles, 2 sso-sessions)
 problem  inline-comment: line 5: region = \"eu-west-1 # main\" keeps the comment in the value (fix: put the comment on a line of its own)
 problem  credential-process: profile both has credential_process and sso_* keys: the SDKs use SSO and ignore credential_process (fix: keep one of them (a separate profile for credential_process))
@@ -162,7 +184,7 @@ warning  token: sso-session corp: token expired 1 h ago (at 09:00 UTC) and canno
 ok       token: sso-session corp: the client registration expires in 89 d 23 h (at 2027-02-24 09:19 UTC)
 warning  token: sso-session odd: not signed in (fix: ssoexec login --sso-session odd)
 problem  clock: this computer's clock is 10 min behind the server's: tokens and signatures will be refused (fix: enable time synchronisation (NTP))
-problem  cache: ~/.aws/sso/cache is writable by others (mode 777) (fix: chmod go-w ~/.aws/sso/cache)
+{sso_cache_line}
 warning  cache: ~/.aws/cli/cache: 1 temporary file left by an interrupted write (fix: rm ~/.aws/cli/cache/.*.tmp)
 ok       cache: ~/.cache/ssoexec does not exist yet
 problem  credential-process-command: profile both's credential_process runs /nonexistent/ssoexec, which is not an executable file (fix: install ssoexec at /nonexistent/ssoexec, or point profile both's credential_process at the ssoexec you have)
@@ -173,6 +195,7 @@ problem  kubeconfig: kubeconfig user eks uses profile gone, which does not exist
 warning  environment: AWS_ACCESS_KEY_ID is set: AWS SDKs and CLIs use those keys before any profile or AWS_PROFILE (fix: unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN)
 problem  environment: AWS_PROFILE=nope names a profile that does not exist: every command without --profile fails (fix: unset AWS_PROFILE, or create the profile (`ssoexec configure --profile nope`))
 "
+        )
     );
     let json = sb
         .cmd()
@@ -234,7 +257,7 @@ async fn a_line_that_is_not_key_value_is_refused_with_its_line() {
         let used = sb.run(&["credential-process", "--profile", "dev"]);
         assert_eq!(used.status.code(), Some(1));
         assert_eq!(
-            stderr(&used).replace(&sb.home().display().to_string(), "~"),
+            tilde(&sb, &stderr(&used)),
             format!(
                 "error: unable to parse config file ~/.aws/config: line {line}: {why}\nhint: fix the file named above; `ssoexec configure` can write a valid profile\n"
             )
@@ -244,6 +267,10 @@ async fn a_line_that_is_not_key_value_is_refused_with_its_line() {
 
 /// Hostile and odd configs: ssoexec (through `doctor`) accepts exactly what botocore accepts and
 /// finds as many profiles and sso-sessions.
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs python3 with botocore (scripts/install-test-tools.sh)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn doctor_accepts_and_refuses_what_botocore_does() {
     let sb = Sandbox::new().await;
@@ -279,7 +306,7 @@ try:
 except Exception as e:
     print("refused")
 "#;
-    let path = sb.home().join(".aws/config");
+    let path = sb.home().join(".aws").join("config");
     for config in corpus {
         sb.write_config(config);
         let py = std::process::Command::new("python3")

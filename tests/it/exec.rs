@@ -12,6 +12,13 @@ fn role_creds(sb: &Sandbox) -> serde_json::Value {
     v["Credentials"].clone()
 }
 
+/// A child that prints its environment, one `NAME=value` a line: `env`, or cmd's `set` on Windows.
+const PRINT_ENV: &[&str] = if cfg!(windows) {
+    &["cmd", "/c", "set"]
+} else {
+    &["env"]
+};
+
 fn identity_vars(text: &str) -> BTreeMap<String, String> {
     text.lines()
         .filter_map(|l| l.split_once('='))
@@ -29,7 +36,8 @@ async fn child_sees_exactly_the_identity_variables() {
     sb.login("dev");
     let out = sb
         .cmd()
-        .args(["--profile", "dev", "--", "env"])
+        .args(["--profile", "dev", "--"])
+        .args(PRINT_ENV)
         .env("AWS_PROFILE", "other")
         .env("AWS_DEFAULT_PROFILE", "other")
         .env("AWS_ACCESS_KEY_ID", "AKIAOLDOLDOLD")
@@ -60,6 +68,7 @@ async fn child_sees_exactly_the_identity_variables() {
     assert_eq!(identity_vars(&stdout(&out)), want);
 }
 
+#[cfg_attr(not(target_os = "linux"), ignore = "reads /proc")]
 #[tokio::test(flavor = "multi_thread")]
 async fn secrets_never_reach_the_childs_argv() {
     let sb = Sandbox::new().await;
@@ -76,6 +85,10 @@ async fn secrets_never_reach_the_childs_argv() {
     assert_eq!(stdout(&out), "sh -c tr '\\0' ' ' < /proc/$$/cmdline ");
 }
 
+#[cfg_attr(
+    windows,
+    ignore = "needs sh (exit codes of a POSIX shell, a #! script)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn exit_codes_pass_through() {
     let sb = Sandbox::new().await;
@@ -154,7 +167,8 @@ async fn nested_environments_are_guarded() {
     sb.login("dev");
     let out = sb
         .cmd()
-        .args(["--profile", "dev", "--", "env"])
+        .args(["--profile", "dev", "--"])
+        .args(PRINT_ENV)
         .env("SSOEXEC_PROFILE", "prod")
         .output()
         .unwrap();
@@ -165,7 +179,8 @@ async fn nested_environments_are_guarded() {
     );
     let out = sb
         .cmd()
-        .args(["--profile", "dev", "exec", "--force", "--", "env"])
+        .args(["--profile", "dev", "exec", "--force", "--"])
+        .args(PRINT_ENV)
         .env("SSOEXEC_PROFILE", "prod")
         .output()
         .unwrap();
@@ -176,7 +191,8 @@ async fn nested_environments_are_guarded() {
     let before = sb.mock.total_requests();
     let out = sb
         .cmd()
-        .args(["--profile", "dev", "--", "env"])
+        .args(["--profile", "dev", "--"])
+        .args(PRINT_ENV)
         .env("SSOEXEC_PROFILE", "dev")
         .env("AWS_ACCESS_KEY_ID", "ASIAPARENT")
         .env("AWS_SECRET_ACCESS_KEY", "parent-secret")
@@ -239,6 +255,10 @@ fn helpers_alive(sb: &Sandbox) -> Vec<u32> {
         .collect()
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs sh and curl (the child), and /proc (the helper's end)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn renew_serves_fresh_credentials_and_the_helper_dies_with_the_child() {
     let sb = Sandbox::new().await;
@@ -312,6 +332,7 @@ async fn serve_refuses_a_public_bind_without_a_token() {
     );
 }
 
+#[cfg_attr(windows, ignore = "needs sh and curl (the child)")]
 #[tokio::test(flavor = "multi_thread")]
 async fn nested_exec_compares_the_whole_identity_not_the_profile_name() {
     let sb = Sandbox::new().await;
@@ -368,6 +389,7 @@ async fn nested_exec_compares_the_whole_identity_not_the_profile_name() {
 }
 
 #[cfg(unix)]
+#[cfg_attr(not(target_os = "linux"), ignore = "reads /proc (the helper's end)")]
 #[tokio::test(flavor = "multi_thread")]
 async fn the_renew_helper_outlives_a_child_that_closes_every_inherited_descriptor() {
     let sb = Sandbox::new().await;
@@ -399,6 +421,9 @@ os.execvp("sh", ["sh", "-c", "curl -s -o /dev/null -w '%{http_code}\\n' -H \"Aut
 /// Issue 18.13: a child that dies at once (SIGKILL, or exit leaving a background grandchild)
 /// still takes the `--renew` helper with it, every time: the helper knows its parent before the
 /// parent can exit. (Before, some helper was re-parented first and served on with no owner.)
+// Signals, `sh` and `kill`: Unix only (Windows has no signals; its helper's lifeline is a pipe).
+#[cfg(unix)]
+#[cfg_attr(not(target_os = "linux"), ignore = "reads /proc (the helpers left)")]
 #[tokio::test(flavor = "multi_thread")]
 async fn the_renew_helper_dies_with_a_child_that_dies_at_once() {
     use std::os::unix::process::ExitStatusExt;

@@ -5,7 +5,7 @@ use crate::support::sandbox::{CONFIG, Sandbox, stderr, stdout};
 use std::path::PathBuf;
 
 fn config_path(sb: &Sandbox) -> PathBuf {
-    sb.home().join(".aws/config")
+    sb.home().join(".aws").join("config")
 }
 
 fn read_config(sb: &Sandbox) -> String {
@@ -325,6 +325,10 @@ async fn many_accounts_with_bounded_concurrency_through_throttling() {
 
 /// Every generated profile, and its credential_process twin, is what botocore resolves to the
 /// right account and role (GetRoleCredentials against the mock, then STS GetCallerIdentity).
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs python3 with botocore (scripts/install-test-tools.sh)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn botocore_uses_the_generated_profiles() {
     let sb = Sandbox::new().await;
@@ -424,6 +428,10 @@ print(json.dumps(c.build_profile_map(c.raw_config_parse(sys.argv[1]))["profiles"
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs python3 with botocore (scripts/install-test-tools.sh)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn hostile_account_ids_and_role_names_never_become_config_lines() {
     let sb = Sandbox::new().await;
@@ -520,6 +528,10 @@ async fn configure_refuses_a_hostile_only_role() {
     assert_eq!(read_config(&sb), before);
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs python3 with botocore (scripts/install-test-tools.sh)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn a_name_in_the_block_keeps_its_account_when_a_namesake_arrives() {
     let sb = Sandbox::new().await;
@@ -644,6 +656,7 @@ async fn a_crlf_config_that_does_not_change_reports_nothing_updated() {
     assert_eq!(read_config(&sb), written);
 }
 
+#[cfg_attr(not(target_os = "linux"), ignore = "needs util-linux flock")]
 #[tokio::test(flavor = "multi_thread")]
 async fn generate_waits_for_the_config_lock_and_keeps_the_holders_change() {
     use std::io::{BufRead, BufReader, Write};

@@ -161,7 +161,8 @@ async fn oidc_to_sts_to_github_files_with_masks_first() {
     assert_eq!(
         env["SSOEXEC_GITHUB_STATE"],
         runner
-            .file("temp/ssoexec-github.json")
+            .file("temp")
+            .join("ssoexec-github.json")
             .display()
             .to_string()
     );
@@ -542,6 +543,7 @@ fn run_action(
     )
 }
 
+#[cfg_attr(windows, ignore = "needs bash (the action's steps)")]
 #[tokio::test(flavor = "multi_thread")]
 async fn the_action_runs_as_a_runner_would_run_it() {
     let sb = Sandbox::new().await;
@@ -574,6 +576,7 @@ async fn the_action_runs_as_a_runner_would_run_it() {
     assert!(sb.home().join(".env").exists());
 }
 
+#[cfg_attr(windows, ignore = "needs bash (the action's steps)")]
 #[tokio::test(flavor = "multi_thread")]
 async fn hostile_inputs_never_execute() {
     let sb = Sandbox::new().await;
@@ -619,6 +622,7 @@ fn sts_forms(sb: &Sandbox) -> Vec<BTreeMap<String, String>> {
 
 /// configure-aws-credentials inputs, run through the action's own steps: session policies reach
 /// STS, the account id is masked and kept out of the summary, empty inputs mean their defaults.
+#[cfg_attr(windows, ignore = "needs bash (the action's steps)")]
 #[tokio::test(flavor = "multi_thread")]
 async fn configure_aws_credentials_inputs_through_the_action() {
     let sb = Sandbox::new().await;

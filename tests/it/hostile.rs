@@ -195,6 +195,10 @@ async fn an_endless_response_body_is_refused_at_one_mebibyte() {
     }
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs python3 with botocore (scripts/install-test-tools.sh)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn a_config_that_is_not_a_regular_file_reads_as_absent_like_botocore() {
     let sb = Sandbox::new().await;
@@ -390,7 +394,7 @@ async fn a_verification_url_that_is_not_https_never_reaches_the_browser() {
 /// A browser script that first sends `bad` requests to the loopback callback (with the port and
 /// state taken from the authorize URL it is given), then completes the real sign-in.
 fn callback_attacker(sb: &Sandbox, bad: &[&str], then_follow: bool) -> String {
-    let path = sb.home().join("bin/attacker-browser");
+    let path = sb.home().join("bin").join("attacker-browser");
     let mut script = String::from(
         "#!/bin/sh\nport=$(printf '%s' \"$1\" | sed -n 's/.*127\\.0\\.0\\.1%3A\\([0-9]*\\).*/\\1/p')\nstate=$(printf '%s' \"$1\" | sed -n 's/.*[?&]state=\\([^&]*\\).*/\\1/p')\n",
     );

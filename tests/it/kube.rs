@@ -35,7 +35,9 @@ fn role_creds(home: &Path, account: &str, role: &str) -> Creds {
     let key =
         format!("{{\"accountId\":\"{account}\",\"roleName\":\"{role}\",\"sessionName\":\"corp\"}}");
     let path = home
-        .join(".aws/cli/cache")
+        .join(".aws")
+        .join("cli")
+        .join("cache")
         .join(format!("{}.json", sha1_hex(&key)));
     let v: Value = serde_json::from_slice(
         &std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
@@ -218,6 +220,7 @@ fn eks_token(sb: &Sandbox, info: Option<&str>, extra: &[&str]) -> std::process::
     cmd.output().unwrap()
 }
 
+#[cfg_attr(windows, ignore = "needs python3")]
 #[tokio::test(flavor = "multi_thread")]
 async fn eks_token_prints_the_aws_cli_document_for_v1_and_v1beta1_then_serves_the_cache() {
     let sb = Sandbox::new().await;
@@ -235,7 +238,7 @@ async fn eks_token_prints_the_aws_cli_document_for_v1_and_v1beta1_then_serves_th
     assert_eq!(sb.mock.count(Op::GetRoleCredentials), 1);
 
     // The cache file: 0600 in a 0700 directory of our own.
-    let eks_dir = sb.home().join(".cache/ssoexec/eks");
+    let eks_dir = sb.home().join(".cache").join("ssoexec").join("eks");
     let files: Vec<PathBuf> = std::fs::read_dir(&eks_dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -300,6 +303,7 @@ async fn eks_token_prints_the_aws_cli_document_for_v1_and_v1beta1_then_serves_th
     assert_eq!(sb.mock.total_requests(), before);
 }
 
+#[cfg_attr(windows, ignore = "needs python3")]
 #[tokio::test(flavor = "multi_thread")]
 async fn presigned_url_matches_the_spec_and_its_signature_verifies() {
     let sb = Sandbox::new().await;
@@ -419,6 +423,7 @@ async fn not_interactive_without_a_token_exits_3_with_the_login_line() {
     assert_eq!(sb.browser_opens(), 0);
 }
 
+#[cfg_attr(windows, ignore = "needs python3")]
 #[tokio::test(flavor = "multi_thread")]
 async fn interactive_kubectl_lets_a_needed_login_run() {
     let sb = Sandbox::new().await;
@@ -434,6 +439,7 @@ async fn interactive_kubectl_lets_a_needed_login_run() {
     ));
 }
 
+#[cfg_attr(windows, ignore = "needs python3")]
 #[tokio::test(flavor = "multi_thread")]
 async fn role_arn_assumes_the_role_with_a_signed_call_first() {
     let sb = Sandbox::new().await;
@@ -586,9 +592,7 @@ users:
 ";
 
 fn ssoexec_path() -> String {
-    assert_cmd::cargo::cargo_bin("ssoexec")
-        .display()
-        .to_string()
+    ssoexec_bin().display().to_string()
 }
 
 /// The three entries `ssoexec kubeconfig --profile dev --cluster-name prod-eks` writes for the
@@ -629,11 +633,12 @@ fn our_entries(
     (cluster, user, context)
 }
 
+#[cfg_attr(windows, ignore = "needs python3")]
 #[tokio::test(flavor = "multi_thread")]
 async fn kubeconfig_merge_keeps_unrelated_entries_and_uses_describe_cluster() {
     let sb = Sandbox::new().await;
     sb.login("dev");
-    let path = sb.home().join(".kube/config");
+    let path = sb.home().join(".kube").join("config");
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(&path, EXISTING_KUBECONFIG).unwrap();
 
@@ -728,13 +733,10 @@ async fn kubeconfig_dry_run_prints_the_yaml_and_writes_nothing() {
             "prod",
             "--dry-run",
         ])
+        // A path list, `:`- or (Windows) `;`-separated.
         .env(
             "KUBECONFIG",
-            format!(
-                "{}:{}",
-                target.display(),
-                sb.home().join("kube-b").display()
-            ),
+            std::env::join_paths([target.clone(), sb.home().join("kube-b")]).unwrap(),
         )
         .output()
         .unwrap();
@@ -771,13 +773,10 @@ async fn kubeconfig_dry_run_prints_the_yaml_and_writes_nothing() {
             "--alias",
             "prod",
         ])
+        // A path list, `:`- or (Windows) `;`-separated.
         .env(
             "KUBECONFIG",
-            format!(
-                "{}:{}",
-                target.display(),
-                sb.home().join("kube-b").display()
-            ),
+            std::env::join_paths([target.clone(), sb.home().join("kube-b")]).unwrap(),
         )
         .output()
         .unwrap();
@@ -802,7 +801,7 @@ async fn kubeconfig_for_a_missing_cluster_is_a_clear_error() {
         "{}",
         stderr(&out)
     );
-    assert!(!sb.home().join(".kube/config").exists());
+    assert!(!sb.home().join(".kube").join("config").exists());
 }
 
 /// A fake EKS API server: HTTPS on 127.0.0.1 (kubectl sends no credentials to a plain-http
@@ -940,6 +939,10 @@ impl Drop for FakeApiServer {
     }
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs kubectl (scripts/install-test-tools.sh) and openssl"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn kubectl_reaches_the_api_through_the_kubeconfig_ssoexec_wrote() {
     let sb = Sandbox::new().await;
@@ -993,7 +996,7 @@ async fn kubectl_reaches_the_api_through_the_kubeconfig_ssoexec_wrote() {
         assert!(out.status.success(), "{}", stderr(&out));
     };
 
-    let kubeconfig = sb.home().join(".kube/config");
+    let kubeconfig = sb.home().join(".kube").join("config");
     write(&kubeconfig, CLUSTER);
     let out = kubectl(&kubeconfig);
     assert!(
@@ -1025,11 +1028,17 @@ async fn kubectl_reaches_the_api_through_the_kubeconfig_ssoexec_wrote() {
     );
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs kubectl (scripts/install-test-tools.sh)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn kubectl_plugin_forwards_every_argument_to_ssoexec() {
     let sb = Sandbox::new().await;
     sb.login("dev");
-    let plugin_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("plugins/kubectl");
+    let plugin_dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("plugins")
+        .join("kubectl");
     let bin = assert_cmd::cargo::cargo_bin("ssoexec");
     let path = std::env::join_paths(
         [plugin_dir.as_path(), bin.parent().unwrap()]
@@ -1079,6 +1088,7 @@ async fn kubectl_plugin_forwards_every_argument_to_ssoexec() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
 }
 
+#[cfg_attr(windows, ignore = "needs python3")]
 #[tokio::test(flavor = "multi_thread")]
 async fn exec_credential_is_an_export_format_beside_the_others() {
     let sb = Sandbox::new().await;
@@ -1140,7 +1150,7 @@ async fn logout_drops_cached_eks_tokens() {
             .status
             .success()
     );
-    let eks_dir = sb.home().join(".cache/ssoexec/eks");
+    let eks_dir = sb.home().join(".cache").join("ssoexec").join("eks");
     assert_eq!(std::fs::read_dir(&eks_dir).unwrap().count(), 1);
     assert!(sb.run(&["logout", "--profile", "dev"]).status.success());
     assert_eq!(std::fs::read_dir(&eks_dir).unwrap().count(), 0);
@@ -1251,8 +1261,9 @@ async fn one_name_scheme_and_one_flag_with_or_without_all() {
 
 #[test]
 fn eks_token_cluster_suggests_cluster_name() {
-    let out = assert_cmd::Command::cargo_bin("ssoexec")
-        .unwrap()
+    // The binary itself, not through CARGO_TARGET_…_RUNNER as `Command::cargo_bin` would start
+    // it (under wine that is wine64, a Linux program a Windows process cannot start).
+    let out = assert_cmd::Command::new(assert_cmd::cargo::cargo_bin("ssoexec"))
         .args(["eks-token", "--cluster", "prod"])
         .output()
         .unwrap();

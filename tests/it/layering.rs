@@ -239,7 +239,7 @@ fn check(src: &Path, rel: &Path, own: &[String], used: &Use) -> Option<String> {
         .iter()
         .find(|(item, _)| *item == target_top)
         .map_or(target_top, |(_, module)| *module);
-    let at = format!("{}:{}", rel.display(), used.line);
+    let at = format!("{}:{}", slashed(rel), used.line);
     let Some(layer) = layer_of(target_top) else {
         return Some(format!("{at}: `crate::{target_top}` is in no layer"));
     };
@@ -278,14 +278,14 @@ fn scan(src: &Path) -> (Vec<String>, Vec<(String, String)>) {
             .cloned()
             .unwrap_or_else(|| rel.to_string_lossy().trim_end_matches(".rs").to_owned());
         if layer_of(&top).is_none() {
-            bad.push(format!("{}: module `{top}` is in no layer", rel.display()));
+            bad.push(format!("{}: module `{top}` is in no layer", slashed(rel)));
             continue;
         }
         let text = std::fs::read_to_string(&file).unwrap();
         let syntax = match syn::parse_file(&text) {
             Ok(syntax) => syntax,
             Err(e) => {
-                bad.push(format!("{}: does not parse: {e}", rel.display()));
+                bad.push(format!("{}: does not parse: {e}", slashed(rel)));
                 continue;
             }
         };
@@ -412,4 +412,9 @@ fn the_checker_sees_a_command_importing_another() {
             "commands/beta.rs:1: command `beta` imports command `alpha`",
         ]
     );
+}
+
+/// A path under `src/` as findings name it, with `/` on every platform.
+fn slashed(rel: &Path) -> String {
+    rel.to_string_lossy().replace('\\', "/")
 }

@@ -128,7 +128,7 @@ fn contexts(path: &std::path::Path) -> Vec<String> {
 async fn parallel_kubeconfig_runs_keep_every_context() {
     let sb = Sandbox::new().await;
     sb.login("dev");
-    let path = sb.home().join("kube/config");
+    let path = sb.home().join("kube").join("config");
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     let runs: Vec<_> = (0..10)
         .map(|i| {
@@ -147,7 +147,7 @@ async fn parallel_kubeconfig_runs_keep_every_context() {
         .collect();
     assert_eq!(contexts(&path), want);
     assert!(
-        !sb.home().join("kube/config.lock").exists(),
+        !sb.home().join("kube").join("config.lock").exists(),
         "the lock is removed"
     );
 }
@@ -184,9 +184,9 @@ fn watch_stderr(
 async fn kubeconfig_honours_a_lock_held_by_kubectl() {
     let sb = Sandbox::new().await;
     sb.login("dev");
-    let path = sb.home().join("kube/config");
+    let path = sb.home().join("kube").join("config");
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    let lock = sb.home().join("kube/config.lock");
+    let lock = sb.home().join("kube").join("config.lock");
     // kubectl (client-go) holds the lock: ssoexec says it waits for it to go, then writes.
     std::fs::write(&lock, "").unwrap();
     let mut run = kubeconfig_run(&sb, &path, "c0").spawn().unwrap();

@@ -59,24 +59,16 @@ async fn pkce_login_happy_path() {
     assert_eq!(sb.mock.count(Op::RegisterClient), 2);
 }
 
-fn with_browser(sb: &Sandbox, script: &str) -> String {
-    let path = sb.home().join("bin/custom-browser");
-    std::fs::write(&path, format!("#!/bin/sh\n{script}\n")).unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    path.display().to_string()
+/// The sandbox's fake browser with `flag` (examples/fake_browser.rs): `--idle` notes the URL
+/// and approves nothing; `--forge-state` visits it with a forged `state`.
+fn browser_with(sb: &Sandbox, flag: &str) -> String {
+    format!("{} {flag}", sb.fake_browser())
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn pkce_ignores_a_callback_with_the_wrong_state() {
     let sb = Sandbox::new().await;
-    let browser = with_browser(
-        &sb,
-        "exec curl -fsSL -o /dev/null \"$(echo \"$1\" | sed 's/state=[^&]*/state=forged/')\"",
-    );
+    let browser = browser_with(&sb, "--forge-state");
     let out = sb
         .cmd()
         .args(["login", "--profile", "dev", "--pkce"])
@@ -115,7 +107,7 @@ async fn denied_logins_fail_cleanly_in_both_flows() {
 #[tokio::test(flavor = "multi_thread")]
 async fn unanswered_logins_time_out() {
     let sb = Sandbox::new().await;
-    let idle = with_browser(&sb, "exit 0");
+    let idle = browser_with(&sb, "--idle");
     let out = sb
         .cmd()
         .args(["login", "--profile", "dev", "--pkce"])
@@ -277,16 +269,67 @@ fn spawn_many(sb: &Sandbox, n: usize, args: &[&str]) -> Vec<Output> {
 #[tokio::test(flavor = "multi_thread")]
 async fn sixteen_callers_without_a_token_make_one_login() {
     let sb = Sandbox::new().await;
-    let outs = spawn_many(
-        &sb,
-        16,
-        &[
-            "credential-process",
-            "--profile",
-            "dev",
-            "--login-if-needed",
-        ],
-    );
+    // The browser only notes the URL; the sign-in is completed (by visiting it) once a caller
+    // says it waits, so the callers overlap however slowly 16 processes start (under wine, one
+    // after the other).
+    let idle = browser_with(&sb, "--idle");
+    let mut children: Vec<_> = (0..16)
+        .map(|_| {
+            sb.std_cmd()
+                .args([
+                    "credential-process",
+                    "--profile",
+                    "dev",
+                    "--login-if-needed",
+                ])
+                .env("BROWSER", &idle)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let errs: Vec<_> = children
+        .iter_mut()
+        .map(|c| {
+            let mut pipe = c.stderr.take().unwrap();
+            let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+            let sink = seen.clone();
+            let reader = std::thread::spawn(move || {
+                use std::io::Read;
+                let mut buf = [0u8; 4096];
+                while let Ok(n @ 1..) = pipe.read(&mut buf) {
+                    sink.lock().unwrap().extend_from_slice(&buf[..n]);
+                }
+            });
+            (seen, reader)
+        })
+        .collect();
+    sb.wait_until("a caller to say that it waits for the login", || {
+        errs.iter().any(|(seen, _)| {
+            String::from_utf8_lossy(&seen.lock().unwrap())
+                .contains("Waiting for another ssoexec that is")
+        })
+    });
+    // The holder may still be on its way to the browser (registering the client).
+    sb.wait_until("the browser to be opened", || sb.browser_opens() == 1);
+    let log = std::fs::read_to_string(sb.home().join("browser.log")).unwrap();
+    let url = log.lines().next().unwrap();
+    let signed_in = std::process::Command::new(fake_browser_exe())
+        .arg(url)
+        .status()
+        .unwrap();
+    assert!(signed_in.success());
+    let outs: Vec<Output> = children
+        .into_iter()
+        .zip(errs)
+        .map(|(child, (seen, reader))| {
+            let mut out = child.wait_with_output().unwrap();
+            reader.join().unwrap();
+            out.stderr = std::mem::take(&mut *seen.lock().unwrap());
+            out
+        })
+        .collect();
     let first = stdout(&outs[0]);
     for o in &outs {
         assert!(o.status.success(), "{}", stderr(o));
@@ -368,7 +411,7 @@ async fn sixteen_callers_with_an_expired_token_make_one_refresh() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_login_killed_mid_wait_blocks_nobody() {
     let sb = Sandbox::new().await;
-    let idle = with_browser(&sb, "exit 0");
+    let idle = browser_with(&sb, "--idle");
     let mut stuck = sb
         .std_cmd()
         .args([
@@ -534,6 +577,10 @@ async fn accounts_and_roles_follow_pagination() {
     );
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs util-linux script (a pseudo-terminal)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn a_terminal_gets_a_qr_code_and_a_countdown() {
     let sb = Sandbox::new().await;
@@ -569,13 +616,8 @@ async fn a_terminal_gets_a_qr_code_and_a_countdown() {
 async fn ctrl_c_ends_a_waiting_login_with_exit_130() {
     let sb = Sandbox::new().await;
     // A browser that notes the URL and opens nothing: nobody approves.
-    let opened = sb.home().join("opened.log");
-    let idle = with_browser(&sb, &format!("echo \"$1\" >> '{}'", opened.display()));
-    let opens = || {
-        std::fs::read_to_string(&opened)
-            .map(|s| s.lines().count())
-            .unwrap_or(0)
-    };
+    let idle = browser_with(&sb, "--idle");
+    let opens = || sb.browser_opens();
     for (i, flow) in ["--pkce", "--device-code"].into_iter().enumerate() {
         let child = sb
             .std_cmd()
@@ -607,6 +649,10 @@ async fn ctrl_c_ends_a_waiting_login_with_exit_130() {
     sb.login("dev"); // nothing was left locked
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs util-linux script (a pseudo-terminal)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn a_terminal_shows_how_long_the_pkce_login_waits() {
     let sb = Sandbox::new().await;

@@ -40,7 +40,7 @@ fn credential_files(sb: &Sandbox) -> Vec<String> {
         .map(|f| format!("cli/{f}"))
         .collect();
     out.extend(
-        files_under(&sb.home().join(".cache/ssoexec/eks"))
+        files_under(&sb.home().join(".cache").join("ssoexec").join("eks"))
             .into_iter()
             .map(|f| format!("eks/{f}")),
     );

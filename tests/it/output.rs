@@ -269,7 +269,7 @@ async fn files_are_0600_and_parent_must_exist() {
         ],
     );
     assert_eq!(out.status.code(), Some(1));
-    let missing = dir.path().join("missing/dir");
+    let missing = dir.path().join("missing").join("dir");
     assert_eq!(
         stderr(&out),
         "error: cannot write missing/dir/.env: the directory missing/dir does not exist\nhint: create it first (mkdir -p missing/dir)\n"
@@ -417,6 +417,7 @@ async fn a_file_of_another_kind_is_not_clobbered() {
     assert!(read(&config).contains(A));
 }
 
+#[cfg_attr(windows, ignore = "needs git")]
 #[tokio::test(flavor = "multi_thread")]
 async fn git_warns_about_a_secrets_file_it_would_commit() {
     let sb = Sandbox::new().await;
@@ -525,6 +526,10 @@ fn expected(values: [&str; 3]) -> BTreeMap<String, String> {
         .collect()
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs bash, fish and docker compose (scripts/install-test-tools.sh)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn hostile_values_survive_sh_eval_fish_and_compose() {
     let sb = Sandbox::new().await;
@@ -612,6 +617,10 @@ const HOSTILE_DOTENV: [&str; 3] = [
     "it's #1 = ok\n  spaced  ",
 ];
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs bash, python-dotenv and npm dotenv (scripts/install-test-tools.sh)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn hostile_values_survive_python_dotenv_npm_dotenv_and_sh() {
     let sb = Sandbox::new().await;
@@ -693,13 +702,17 @@ async fn formats_that_cannot_carry_a_value_say_which_and_write_nothing() {
 
 /// `--emit ini=~/.aws/credentials` lands under HOME (the shell does not expand `~` after `=`),
 /// and botocore resolves the profile from it: keys, token and region.
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs python3 with botocore (scripts/install-test-tools.sh)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn ini_profile_in_the_shared_credentials_file_is_what_botocore_uses() {
     let sb = Sandbox::new().await;
     seed_role(&sb, A, "secret/with=odd+chars%and'quote\"", T);
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
-        sb.home().join(".aws/credentials"),
+        sb.home().join(".aws").join("credentials"),
         "[other]\naws_access_key_id = KEEP\naws_secret_access_key = KEEP\n",
     )
     .unwrap();
@@ -711,7 +724,7 @@ async fn ini_profile_in_the_shared_credentials_file_is_what_botocore_uses() {
     assert!(
         stderr(&out).contains(&format!(
             "Wrote {} (ini).",
-            sb.home().join(".aws/credentials").display()
+            sb.home().join(".aws").join("credentials").display()
         )),
         "{}",
         stderr(&out)
@@ -736,7 +749,8 @@ async fn ini_profile_in_the_shared_credentials_file_is_what_botocore_uses() {
         [A, "secret/with=odd+chars%and'quote\"", T, "eu-west-1"]
     );
     assert!(
-        read(sb.home().join(".aws/credentials")).starts_with("[other]\naws_access_key_id = KEEP\n")
+        read(sb.home().join(".aws").join("credentials"))
+            .starts_with("[other]\naws_access_key_id = KEEP\n")
     );
 
     // Without a profile there is no section name to guess.
@@ -775,6 +789,7 @@ fn plugin_path() -> String {
     format!("{}:{}", plugins.display(), std::env::var("PATH").unwrap())
 }
 
+#[cfg_attr(windows, ignore = "needs sh (the plugin is a script)")]
 #[tokio::test(flavor = "multi_thread")]
 async fn tfvars_plugin_writes_through_the_protocol() {
     let sb = Sandbox::new().await;
@@ -1013,6 +1028,10 @@ async fn github_masks_reach_stdout_before_any_value_is_written() {
 
 /// Credential values are written bare in the compose format, so a compose file that reads the
 /// env file literally (`format: raw`) gets the same values as the default (interpolating) reader.
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs docker compose (scripts/install-test-tools.sh)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn compose_env_file_reads_the_same_with_format_raw() {
     let sb = Sandbox::new().await;

@@ -45,7 +45,7 @@ fn render(sums: &BTreeMap<String, String>, out: &Path) -> Output {
     let text: String = sums.iter().map(|(n, s)| format!("{s}  {n}\n")).collect();
     std::fs::write(&file, text).unwrap();
     Command::new("bash")
-        .arg(root().join("scripts/package-manifests.sh"))
+        .arg(root().join("scripts").join("package-manifests.sh"))
         .arg(format!("v{VERSION}"))
         .arg(&file)
         .arg(out)
@@ -57,6 +57,10 @@ fn url(name: &str) -> String {
     format!("{BASE}/v{VERSION}/{name}")
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs sha256sum and kubectl (scripts/install-test-tools.sh)"
+)]
 #[test]
 fn homebrew_formula_and_scoop_manifest_render_from_sha256sums() {
     let dir = tempfile::tempdir().unwrap();
@@ -111,6 +115,10 @@ fn homebrew_formula_and_scoop_manifest_render_from_sha256sums() {
     );
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs sha256sum and kubectl (scripts/install-test-tools.sh)"
+)]
 #[test]
 fn package_manifests_refuse_a_sha256sums_missing_an_archive() {
     let dir = tempfile::tempdir().unwrap();
@@ -147,6 +155,10 @@ fn toml_string(text: &str, section: &str, key: &str) -> Option<String> {
 }
 
 /// `cargo binstall` expands pkg-url per target: each is a release archive's URL.
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs sha256sum and kubectl (scripts/install-test-tools.sh)"
+)]
 #[test]
 fn binstall_metadata_points_at_each_release_archive() {
     let cargo = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();

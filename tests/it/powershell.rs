@@ -3,8 +3,8 @@
 //! it evaluates, and the completion script of `completions powershell` answering TabExpansion2.
 //!
 //! PowerShell is on every GitHub runner (Linux, macOS, Windows) but not installable on the Debian
-//! machine `.ci/run` uses (no package in its registries), so off Windows these tests are ignored
-//! by default and `ci.yml` runs them with `--ignored` on every runner (docs/platforms.md).
+//! machine `.ci/run` uses (no package in its registries) nor under wine, so these tests are
+//! ignored by default and `ci.yml` runs them with `--ignored` on every runner (docs/platforms.md).
 use crate::support::sandbox::*;
 use std::ffi::OsString;
 use std::path::PathBuf;

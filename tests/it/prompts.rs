@@ -2,7 +2,6 @@
 //! stderr (the AWS CLI running `credential_process`), and the background contract holds: without
 //! a controlling terminal with stdin on it, exit 3 at once, or a login on stderr only with
 //! `--login-if-needed`. And the profile picker, on both kinds of terminal.
-#![cfg(unix)]
 use crate::support::mock::Op;
 use crate::support::sandbox::*;
 use std::path::{Path, PathBuf};
@@ -48,6 +47,10 @@ fn assert_process_json(text: &str) {
 
 const LOGIN_REQUIRED: &str = "error: login required: no valid SSO token for sso-session corp (ssoexec does not start a login without a terminal)\nhint: run `ssoexec login --profile dev` in a terminal, then try again\n";
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs util-linux script (a pseudo-terminal)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn captured_stderr_at_a_terminal_gets_the_device_prompt_on_the_terminal() {
     let sb = Sandbox::new().await;
@@ -88,6 +91,10 @@ async fn captured_stderr_at_a_terminal_gets_the_device_prompt_on_the_terminal() 
     assert_eq!(sb.browser_opens(), 1);
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs util-linux script (a pseudo-terminal)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn captured_stderr_at_a_terminal_gets_the_pkce_prompt_and_countdown_on_the_terminal() {
     let sb = Sandbox::new().await;
@@ -119,6 +126,10 @@ async fn captured_stderr_at_a_terminal_gets_the_pkce_prompt_and_countdown_on_the
     assert_eq!(sb.mock.count(Op::CreateTokenAuthCode), 1);
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs util-linux script (a pseudo-terminal)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn a_terminal_that_stdin_is_not_on_is_background() {
     let sb = Sandbox::new().await;
@@ -141,6 +152,10 @@ async fn a_terminal_that_stdin_is_not_on_is_background() {
     assert_eq!(sb.mock.count(Op::RegisterClient), 0);
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs util-linux script (a pseudo-terminal)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn a_terminal_stdin_that_is_not_the_controlling_terminal_is_background() {
     let sb = Sandbox::new().await;
@@ -175,6 +190,10 @@ fn detached(sb: &Sandbox, args: &[&str]) -> (Output, Duration) {
     (out, started.elapsed())
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs util-linux script (a pseudo-terminal)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn no_controlling_terminal_fails_fast_with_exit_3() {
     let sb = Sandbox::new().await;
@@ -194,6 +213,10 @@ async fn no_controlling_terminal_fails_fast_with_exit_3() {
     assert_eq!(sb.browser_opens(), 0);
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs util-linux script (a pseudo-terminal)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn login_if_needed_without_a_terminal_logs_in_with_the_url_on_stderr() {
     let sb = Sandbox::new().await;
@@ -250,6 +273,10 @@ fn pick_on_pty(sb: &Sandbox, line: &str, keys: &str) -> (Option<i32>, String) {
     pty.finish_lines()
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs util-linux script (a pseudo-terminal)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn without_a_profile_the_person_picks_one_by_typing_part_of_it() {
     let sb = Sandbox::new().await;
@@ -287,6 +314,10 @@ async fn without_a_profile_the_person_picks_one_by_typing_part_of_it() {
     );
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs util-linux script (a pseudo-terminal)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn the_picker_reaches_a_terminal_behind_captured_stderr_and_asks_again() {
     let sb = Sandbox::new().await;
@@ -314,13 +345,17 @@ async fn the_picker_reaches_a_terminal_behind_captured_stderr_and_asks_again() {
     assert!(!screen.contains("Using profile"), "{screen}");
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs util-linux script (a pseudo-terminal)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn giving_up_or_no_terminal_fails_as_without_a_picker() {
     let sb = Sandbox::new().await;
     sb.write_config(&config_without_default());
     let not_found = format!(
         "error: the config profile (default) could not be found in {}\nhint: list profiles with `ssoexec status`, or pass --profile NAME\n",
-        sb.home().join(".aws/config").display()
+        sb.home().join(".aws").join("config").display()
     );
     let out = sb.run(&["export", "--format", "env"]);
     assert_eq!(out.status.code(), Some(1));
@@ -344,6 +379,10 @@ async fn giving_up_or_no_terminal_fails_as_without_a_picker() {
     assert!(!screen.contains("choose one"), "{screen}");
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs util-linux script (a pseudo-terminal)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn login_with_one_sso_session_and_kubeconfig_all_never_ask_for_a_profile() {
     let sb = Sandbox::new().await;

@@ -220,6 +220,10 @@ fn readme_config() -> String {
         .join("\n")
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "runs the README's examples in bash with botocore and kubectl (scripts/install-test-tools.sh)"
+)]
 #[test]
 fn every_code_block_has_a_checked_or_listed_language() {
     let checked = ["ini", "sh", "bash", "console", "yaml", "json"];
@@ -292,6 +296,10 @@ fn values(v: &serde_json::Value, at: &str, out: &mut Vec<(String, String)>) {
     }
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "runs the README's examples in bash with botocore and kubectl (scripts/install-test-tools.sh)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn ini_examples_parse_with_ssoexec_and_botocore() {
     let sb = Sandbox::new().await;
@@ -340,6 +348,10 @@ async fn ini_examples_parse_with_ssoexec_and_botocore() {
     }
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "runs the README's examples in bash with botocore and kubectl (scripts/install-test-tools.sh)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn the_readme_config_gives_every_profile_credentials_and_a_region() {
     let sb = Sandbox::new().await;
@@ -605,7 +617,7 @@ impl Docs {
         search_path(&[
             p.join(".stubs"),
             repo().join("plugins"),
-            repo().join("plugins/kubectl"),
+            repo().join("plugins").join("kubectl"),
         ])
     }
 
@@ -782,7 +794,7 @@ impl Docs {
             b.at()
         );
         let action: serde_yaml::Value = serde_yaml::from_str(
-            &std::fs::read_to_string(repo().join("action/action.yml")).unwrap(),
+            &std::fs::read_to_string(repo().join("action").join("action.yml")).unwrap(),
         )
         .unwrap();
         let declared = action["inputs"].as_mapping().unwrap();
@@ -902,12 +914,20 @@ async fn run_doc(doc: &'static str) -> Docs {
     docs
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "runs the README's examples in bash with botocore and kubectl (scripts/install-test-tools.sh)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn readme_shell_examples_run() {
     let docs = run_doc("README.md").await;
     assert!(docs.ran >= 20, "only {} lines ran", docs.ran);
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "runs the README's examples in bash with botocore and kubectl (scripts/install-test-tools.sh)"
+)]
 #[test]
 fn every_not_run_line_is_still_in_a_document() {
     let lines: BTreeSet<String> = DOCS
@@ -928,6 +948,10 @@ fn every_not_run_line_is_still_in_a_document() {
     }
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "runs the README's examples in bash with botocore and kubectl (scripts/install-test-tools.sh)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn action_readme_workflow_runs_as_a_job() {
     let docs = run_doc("action/README.md").await;
@@ -944,6 +968,10 @@ async fn action_readme_workflow_runs_as_a_job() {
     );
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "runs the README's examples in bash with botocore and kubectl (scripts/install-test-tools.sh)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn plugins_readme_examples_run() {
     let docs = run_doc("plugins/README.md").await;
@@ -964,6 +992,10 @@ fn shape(v: &serde_json::Value) -> serde_json::Value {
     }
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "runs the README's examples in bash with botocore and kubectl (scripts/install-test-tools.sh)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn json_examples_parse_and_the_plugin_request_is_what_a_plugin_receives() {
     let sb = Sandbox::new().await;
@@ -1038,6 +1070,10 @@ async fn json_examples_parse_and_the_plugin_request_is_what_a_plugin_receives() 
 
 /// `ssoexec ...` in inline code (`` `ssoexec login --profile dev` ``) outside the code blocks is
 /// parsed by clap too: `[...]` optional, `…` an elision, capitals placeholders for values.
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "runs the README's examples in bash with botocore and kubectl (scripts/install-test-tools.sh)"
+)]
 #[test]
 fn inline_ssoexec_commands_are_accepted_by_the_argument_parser() {
     let mut count = 0;
@@ -1067,6 +1103,10 @@ fn inline_ssoexec_commands_are_accepted_by_the_argument_parser() {
     assert!(count >= 15, "only {count} inline commands found");
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "runs the README's examples in bash with botocore and kubectl (scripts/install-test-tools.sh)"
+)]
 #[test]
 fn the_line_helpers_do_what_they_say() {
     assert_eq!(

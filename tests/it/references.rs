@@ -117,7 +117,11 @@ fn missing(root: &Path) -> Vec<String> {
     }
     let mut bad = Vec::new();
     for (file, text, is_markdown) in &texts {
-        let rel = file.strip_prefix(root).unwrap().display().to_string();
+        let rel = file
+            .strip_prefix(root)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
         for cited in cited_paths(text) {
             if !root.join(&cited).exists() {
                 bad.push(format!("{rel}: {cited}"));
@@ -163,7 +167,11 @@ fn the_checker_sees_stale_citations_and_ignores_urls() {
     for d in ["docs", "src/support"] {
         std::fs::create_dir_all(root.join(d)).unwrap();
     }
-    std::fs::write(root.join("src/support/env.rs"), "// See docs/config.md.\n").unwrap();
+    std::fs::write(
+        root.join("src").join("support").join("env.rs"),
+        "// See docs/config.md.\n",
+    )
+    .unwrap();
     std::fs::write(
         root.join("clippy.toml"),
         "# declared in src/env.rs (STYLE.md 2)\n",
@@ -175,7 +183,7 @@ fn the_checker_sees_stale_citations_and_ignores_urls() {
     )
     .unwrap();
     std::fs::write(
-        root.join("docs/config.md"),
+        root.join("docs").join("config.md"),
         "Decided in `src/exit.rs`; also `src/support/env.rs`. [Up](../README.md), [x](#a).\n\
          Upstream: https://github.com/o/r/blob/main/src/missing.rs and [p](https://e.com/docs/x.md).\n",
     )

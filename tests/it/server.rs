@@ -128,6 +128,7 @@ async fn descriptor_exhaustion_neither_spins_a_core_nor_locks_clients_out() {
     drop(idle);
 }
 
+#[cfg_attr(windows, ignore = "needs sh")]
 #[tokio::test(flavor = "multi_thread")]
 async fn idle_connections_are_closed_at_the_header_deadline() {
     let sb = Sandbox::new().await;
@@ -147,6 +148,7 @@ async fn idle_connections_are_closed_at_the_header_deadline() {
     );
 }
 
+#[cfg_attr(windows, ignore = "needs sh")]
 #[tokio::test(flavor = "multi_thread")]
 async fn serve_prints_an_ipv6_url_in_brackets_and_quotes_a_chosen_token() {
     let sb = Sandbox::new().await;

@@ -1,6 +1,7 @@
 //! Issue 14.4: `ssoexec --profile P` with no command starts the user's shell with the
 //! credentials; `ssoexec shell-init SHELL` prints the `ssx` function, run here in bash, zsh, dash
 //! and fish, as a script file and inline, against the mock.
+// Unix only (not compiled on Windows): Unix shells on a pseudo-terminal, executable scripts.
 #![cfg(unix)]
 use crate::support::sandbox::*;
 use std::path::{Path, PathBuf};
@@ -134,6 +135,10 @@ fn assert_ssx_session(shell: &str, how: &str, out: &std::process::Output, e: &Ex
     );
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs bash, zsh, dash, fish (scripts/install-test-tools.sh) and util-linux script"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn ssx_sets_and_unsets_credentials_in_posix_shells_scripts_and_inline() {
     let sb = Sandbox::new().await;
@@ -154,6 +159,10 @@ async fn ssx_sets_and_unsets_credentials_in_posix_shells_scripts_and_inline() {
     }
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs bash, zsh, dash, fish (scripts/install-test-tools.sh) and util-linux script"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn ssx_sets_and_unsets_credentials_in_fish() {
     let sb = Sandbox::new().await;
@@ -166,6 +175,10 @@ async fn ssx_sets_and_unsets_credentials_in_fish() {
     assert_ssx_session("fish", "-c", &out, &e);
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs bash, zsh, dash, fish (scripts/install-test-tools.sh) and util-linux script"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn a_failed_ssx_leaves_the_environment_as_it_was() {
     let sb = Sandbox::new().await;
@@ -201,6 +214,10 @@ echo "$AWS_ACCESS_KEY_ID $AWS_SECRET_ACCESS_KEY $token $SSOEXEC_PROFILE"
     }
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs bash, zsh, dash, fish (scripts/install-test-tools.sh) and util-linux script"
+)]
 #[test]
 fn shell_init_text_for_each_shell() {
     let run = |shell: &str| {
@@ -264,6 +281,10 @@ fn shell_init_text_for_each_shell() {
 
 /// PowerShell is not installable here, so its function is checked as text: the structure a
 /// PowerShell parser needs (balanced braces, each statement) and the same contract as the others.
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs bash, zsh, dash, fish (scripts/install-test-tools.sh) and util-linux script"
+)]
 #[test]
 fn shell_init_powershell_text() {
     let out = assert_cmd::Command::new(bin())
@@ -319,7 +340,7 @@ function ssx {
 
 /// A shell for the tests: says what it was given, then exits with `code`.
 fn fake_shell(sb: &Sandbox, code: i32) -> PathBuf {
-    let path = sb.home().join("bin/fake-shell");
+    let path = sb.home().join("bin").join("fake-shell");
     std::fs::write(
         &path,
         format!(
@@ -336,6 +357,10 @@ fn sh_word(path: &Path) -> String {
     format!("'{}'", path.display().to_string().replace('\'', r"'\''"))
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs bash, zsh, dash, fish (scripts/install-test-tools.sh) and util-linux script"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn no_command_starts_the_shell_with_the_credentials_and_returns_its_status() {
     let sb = Sandbox::new().await;
@@ -360,6 +385,10 @@ async fn no_command_starts_the_shell_with_the_credentials_and_returns_its_status
     );
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs bash, zsh, dash, fish (scripts/install-test-tools.sh) and util-linux script"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn without_shell_set_sh_starts_and_reads_the_terminal() {
     let sb = Sandbox::new().await;
@@ -372,6 +401,10 @@ async fn without_shell_set_sh_starts_and_reads_the_terminal() {
     assert!(screen.contains("inside=prod/eu-central-1\n"), "{screen}");
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs bash, zsh, dash, fish (scripts/install-test-tools.sh) and util-linux script"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn the_shell_starts_without_a_terminal_too() {
     let sb = Sandbox::new().await;
@@ -401,6 +434,10 @@ async fn the_shell_starts_without_a_terminal_too() {
     );
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs bash, zsh, dash, fish (scripts/install-test-tools.sh) and util-linux script"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn the_picker_then_the_shell() {
     let sb = Sandbox::new().await;
@@ -421,6 +458,10 @@ async fn the_picker_then_the_shell() {
 }
 
 /// The startup-file lines of the README define `ssx` in interactive shells on a terminal.
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs bash, zsh, dash, fish (scripts/install-test-tools.sh) and util-linux script"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn the_startup_lines_define_ssx_in_interactive_shells() {
     let sb = Sandbox::new().await;
@@ -430,7 +471,7 @@ async fn the_startup_lines_define_ssx_in_interactive_shells() {
     std::fs::write(rc.join("bashrc"), "eval \"$(ssoexec shell-init bash)\"\n").unwrap();
     std::fs::write(rc.join(".zshrc"), "eval \"$(ssoexec shell-init zsh)\"\n").unwrap();
     std::fs::write(
-        rc.join("fish/config.fish"),
+        rc.join("fish").join("config.fish"),
         "ssoexec shell-init fish | source\n",
     )
     .unwrap();
@@ -488,6 +529,10 @@ for r in "${{COMPREPLY[@]}}"; do eval "set -- $r"; [ $# -eq 1 ] && printf '%s\n'
     stdout(&out)
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs bash, zsh, dash, fish (scripts/install-test-tools.sh) and util-linux script"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn bash_completion_offers_hostile_profile_names_literally() {
     let sb = Sandbox::new().await;
@@ -529,6 +574,7 @@ async fn bash_completion_offers_hostile_profile_names_literally() {
 proptest::proptest! {
     #![proptest_config(proptest::test_runner::Config { cases: 24, ..Default::default() })]
     /// Any profile name of shell metacharacters is offered as exactly itself, and nothing runs.
+    #[cfg_attr(not(target_os = "linux"), ignore = "needs bash, zsh, dash, fish (scripts/install-test-tools.sh) and util-linux script")]
     #[test]
     fn bash_completion_offers_any_profile_name_as_itself(
         names in proptest::collection::btree_set("[a-c $()`*?;&|<>'\"\\\\{},~!#=-]{1,12}", 1..5)
@@ -556,6 +602,10 @@ proptest::proptest! {
 
 /// Issue 18.3: inside `ssoexec --profile dev`, `ssx prod` then `ssoexec --profile dev -- CMD` must
 /// not hand CMD prod's keys as dev's; after `ssx --unset`, CMD gets dev's keys again.
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs bash, zsh, dash, fish (scripts/install-test-tools.sh) and util-linux script"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn nested_exec_trusts_no_marker_ssx_made_stale() {
     let sb = Sandbox::new().await;
@@ -592,6 +642,10 @@ ssoexec --profile dev -- sh -c 'echo "inner2 $AWS_ACCESS_KEY_ID"'; echo "status2
 
 /// Issue 19.10: `ssx --unset` removes everything `ssx` set, the region included, and nothing it
 /// did not set.
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs bash, zsh, dash, fish (scripts/install-test-tools.sh) and util-linux script"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn ssx_unset_removes_the_region_ssx_set_and_only_that() {
     let sb = Sandbox::new().await;
@@ -627,6 +681,10 @@ echo "mine: "(show AWS_REGION)
 }
 
 /// Issue 19.9: `ssx <TAB>` completes profile names in bash, zsh and fish, as data.
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs bash, zsh, dash, fish (scripts/install-test-tools.sh) and util-linux script"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn ssx_completes_profile_names_in_bash_zsh_and_fish() {
     let sb = Sandbox::new().await;
@@ -723,6 +781,10 @@ async fn completion_offers_profiles_of_the_credentials_file() {
 }
 
 /// Issue 19.9: a bare `ssx` on a terminal offers the picker, then sets what it chose.
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs bash, zsh, dash, fish (scripts/install-test-tools.sh) and util-linux script"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn bare_ssx_offers_the_picker() {
     let sb = Sandbox::new().await;

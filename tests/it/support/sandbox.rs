@@ -57,7 +57,7 @@ impl Sandbox {
     pub async fn new() -> Sandbox {
         let mock = MockIdc::start().await;
         mock.set_now(NOW);
-        let home = tempfile::tempdir().expect("temp home");
+        let home = tempfile::tempdir_in(temp_base()).expect("temp home");
         let sb = Sandbox { home, mock };
         sb.write_config(CONFIG);
         sb.install_fake_browser();
@@ -75,11 +75,11 @@ impl Sandbox {
     }
 
     pub fn sso_cache(&self) -> PathBuf {
-        self.home().join(".aws/sso/cache")
+        self.home().join(".aws").join("sso").join("cache")
     }
 
     pub fn cli_cache(&self) -> PathBuf {
-        self.home().join(".aws/cli/cache")
+        self.home().join(".aws").join("cli").join("cache")
     }
 
     /// `~/.aws/sso/cache/<sha1(name)>.json` of an sso-session.
@@ -87,30 +87,22 @@ impl Sandbox {
         self.sso_cache().join(format!("{}.json", sha1_hex(session)))
     }
 
-    /// The fake browser: visits the URL with curl (following the PKCE redirect to our loopback
-    /// listener) and appends it to `browser.log`, so tests can count browser opens.
+    /// `bin/` of the sandbox, for the scripts some tests write. The browser itself is
+    /// [`fake_browser_exe`].
     fn install_fake_browser(&self) {
-        let bin = self.home().join("bin");
-        std::fs::create_dir_all(&bin).unwrap();
-        let script = bin.join("fake-browser");
-        let log = self.home().join("browser.log");
-        std::fs::write(
-            &script,
-            format!(
-                "#!/bin/sh\necho \"$1\" >> '{}'\nexec curl -fsSL -o /dev/null \"$1\"\n",
-                log.display()
-            ),
-        )
-        .unwrap();
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-        }
+        std::fs::create_dir_all(self.home().join("bin")).unwrap();
     }
 
+    /// `BROWSER` for the fake browser: it appends each URL to `browser.log` (so tests can count
+    /// browser opens) and visits it, following the PKCE redirect to ssoexec's loopback listener.
     pub fn fake_browser(&self) -> String {
-        self.home().join("bin/fake-browser").display().to_string()
+        let exe = fake_browser_exe().display().to_string();
+        // ssoexec splits the command as the platform does (src/login/browser.rs).
+        if cfg!(windows) && exe.contains(' ') {
+            format!("\"{exe}\"")
+        } else {
+            exe
+        }
     }
 
     /// How many URLs the fake browser was asked to open.
@@ -239,8 +231,20 @@ impl Sandbox {
         cmd.stdin(std::process::Stdio::null());
         cmd.env("PATH", std::env::var("PATH").unwrap_or_default());
         cmd.env("HOME", self.home());
+        // `~` on Windows (src/commands/mod.rs), and what a Windows process needs to run at all
+        // (sockets need SystemRoot; temp files TEMP).
+        #[cfg(windows)]
+        {
+            cmd.env("USERPROFILE", self.home());
+            for var in ["SYSTEMROOT", "WINDIR", "COMSPEC", "PATHEXT", "TEMP", "TMP"] {
+                if let Some(value) = std::env::var_os(var) {
+                    cmd.env(var, value);
+                }
+            }
+        }
         cmd.env("SSOEXEC_TEST_NOW", NOW.to_string());
         cmd.env("BROWSER", self.fake_browser());
+        cmd.env(BROWSER_LOG, self.home().join("browser.log"));
         // A login nobody approves ends in a minute, so a broken test cannot hang the suite.
         cmd.env("SSOEXEC_LOGIN_TIMEOUT", "60");
         for var in [
@@ -285,6 +289,84 @@ impl Sandbox {
         std::fs::create_dir_all(self.sso_cache()).unwrap();
         std::fs::write(self.token_file("corp"), serde_json::to_string(&v).unwrap()).unwrap();
     }
+}
+
+/// Where the fake browser notes the URLs it was given (examples/fake_browser.rs).
+pub const BROWSER_LOG: &str = "FAKE_BROWSER_LOG";
+
+/// The fake browser (examples/fake_browser.rs), which cargo builds beside this test binary
+/// (`target/…/debug/examples/` next to `target/…/debug/deps/it-…`): the newest of
+/// `fake_browser[.exe]` (`cargo build --example fake_browser`, a plain `cargo test`) and
+/// `fake_browser-<hash>[.exe]` (`cargo test --all-targets`; the same program).
+pub fn fake_browser_exe() -> PathBuf {
+    static EXE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    EXE.get_or_init(find_fake_browser).clone()
+}
+
+fn find_fake_browser() -> PathBuf {
+    let test = std::env::current_exe().expect("the test binary's path");
+    let examples = test
+        .parent()
+        .and_then(Path::parent)
+        .expect("the test binary is in target/…/deps")
+        .join("examples");
+    let suffix = std::env::consts::EXE_SUFFIX;
+    let newest = std::fs::read_dir(&examples)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let Some(rest) = name.strip_prefix("fake_browser") else {
+                return false;
+            };
+            rest.strip_suffix(suffix).is_some_and(|rest| {
+                rest.is_empty()
+                    || rest
+                        .strip_prefix('-')
+                        .is_some_and(|hash| hash.chars().all(|c| c.is_ascii_hexdigit()))
+            })
+        })
+        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+        .max();
+    match newest {
+        Some((_, path)) => path,
+        None => panic!(
+            "no fake browser in {}: build it with `cargo build --example fake_browser` (with \
+             the same --target, if any), or run the tests with `cargo test --all-targets`",
+            examples.display()
+        ),
+    }
+}
+
+/// The system's temp directory as ssoexec shows paths it resolves (`canonicalize`): macOS's
+/// `/var/folders/…` is `/private/var/folders/…`, a Windows `C:\Users\RUNNER~1\…` has its long
+/// name, and without the verbatim `\\?\` (src/support/fs.rs). Sandboxes live there, so an
+/// expected message can name the sandbox's paths as they are.
+fn temp_base() -> PathBuf {
+    let temp = std::env::temp_dir();
+    let canonical = std::fs::canonicalize(&temp).unwrap_or(temp);
+    match canonical.to_str().and_then(|p| p.strip_prefix(r"\\?\")) {
+        Some(plain) if plain.as_bytes().get(1) == Some(&b':') => PathBuf::from(plain),
+        _ => canonical,
+    }
+}
+
+/// `path` as the programs the tests start see it. Under wine, cargo's paths (`CARGO_BIN_EXE_…`,
+/// `CARGO_MANIFEST_DIR`) are Unix paths, which wine runs and opens, while a Windows program names
+/// the same file `Z:\…` (wine's drive for `/`); elsewhere `path` itself.
+pub fn native_path(path: &Path) -> PathBuf {
+    match path.to_str() {
+        Some(unix) if cfg!(windows) && unix.starts_with('/') => {
+            PathBuf::from(format!("Z:{}", unix.replace('/', "\\")))
+        }
+        _ => path.to_path_buf(),
+    }
+}
+
+/// The ssoexec binary under test, as it names itself ([`native_path`]).
+pub fn ssoexec_bin() -> PathBuf {
+    native_path(&assert_cmd::cargo::cargo_bin("ssoexec"))
 }
 
 pub fn sha1_hex(s: &str) -> String {
