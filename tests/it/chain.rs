@@ -878,8 +878,13 @@ async fn console_opens_the_browser_or_refuses_to_leak_the_url() {
         stderr(&out),
         "Opened the AWS console as 111111111111/ReadOnly in the browser.\n"
     );
-    // The login's own browser open may land in the log after ours: pick the federation URL.
-    let log = std::fs::read_to_string(sb.home().join("browser.log")).unwrap();
+    // The browser runs on after ssoexec exits and notes the URL when it starts; the login's own
+    // open may land in the log after ours: wait for the federation URL and pick it.
+    let browser_log = || std::fs::read_to_string(sb.home().join("browser.log")).unwrap_or_default();
+    sb.wait_until("the browser to note the console URL", || {
+        browser_log().contains("/federation?")
+    });
+    let log = browser_log();
     let line = log
         .lines()
         .find(|l| l.contains("/federation?"))
