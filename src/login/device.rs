@@ -38,7 +38,8 @@ pub async fn run(
         session.describe(),
         user_code
     ));
-    if p.is_terminal() {
+    // Not on a Windows console reached through `CONOUT$`, which shows ASCII only.
+    if p.is_terminal() && p.terminal().shows_unicode() {
         // A phone can scan it: the approval often happens on another device.
         p.raw(&qr(&url));
     }
