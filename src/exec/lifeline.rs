@@ -2,16 +2,16 @@
 //! `exec --renew` exec's into the child, so the helper's parent *is* the child: the helper ends
 //! when its parent does, whatever the child does with its descriptors. Elsewhere the parent waits
 //! for the child and holds the helper's stdin pipe until then.
-use std::time::Duration;
-
 /// How often the helper checks that its parent is still there.
-const PARENT_POLL: Duration = Duration::from_millis(100);
+#[cfg(unix)]
+const PARENT_POLL: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// What the helper watches.
 #[derive(Debug)]
 pub enum Lifeline {
     /// The parent with this process id: a changed parent id means it exited (an orphan is
-    /// re-parented to init or a subreaper).
+    /// re-parented to init or a subreaper). Unix only: elsewhere the parent holds our stdin.
+    #[cfg(unix)]
     Parent(u32),
     /// End of file on our stdin.
     Stdin,
@@ -41,8 +41,6 @@ impl Lifeline {
                     tokio::time::sleep(PARENT_POLL).await;
                 }
             }
-            #[cfg(not(unix))]
-            Lifeline::Parent(_) => stdin_closed().await,
             Lifeline::Stdin => stdin_closed().await,
         }
     }
