@@ -9,8 +9,8 @@
 # pseudo-terminal, which wine makes the console): Ctrl-C reaching the child of exec while ssoexec
 # waits and passes on the child's code, Ctrl-C ending a login wait (130), the profile picker on the
 # console (both when stderr is the console and, through CONOUT$/CONIN$, when stderr is
-# redirected), nobody asked without a console, and `export --format windows-cmd` loaded by cmd.exe.
-# Exits non-zero on the first difference.
+# redirected), nobody asked without a console, `export --format windows-cmd` loaded by cmd.exe,
+# and a login opening the browser with rundll32. Exits non-zero on the first difference.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -253,4 +253,17 @@ set -e
 [ "$code" = 3 ] || { cat "$work/after-logout.err" >&2; fail "credential-process after logout exited $code, not 3"; }
 [ ! -s "$work/after-logout.out" ] || fail "credential-process after logout printed on stdout"
 ok "logout: token gone; credential-process then needs a login (exit 3, nothing on stdout)"
+
+# No BROWSER: the Windows way, `rundll32 url.dll,FileProtocolHandler URL`. Wine hands the URL to
+# winebrowser, which runs the Linux `xdg-open`: a fake one on PATH notes the URL it was given.
+mkdir -p "$work/bin"
+printf '#!/bin/sh\nprintf "%%s\\n" "$*" >>"%s"\n' "$work/opened" >"$work/bin/xdg-open"
+chmod +x "$work/bin/xdg-open"
+PATH="$work/bin:$PATH" ssoexec login --profile demo --device-code 2>"$work/browser.err" ||
+  { cat "$work/browser.err" >&2; fail "login with the browser"; }
+grep -qxF 'Opened the browser (rundll32).' "$work/browser.err" || { cat "$work/browser.err" >&2; fail "no rundll32"; }
+# winebrowser may still be on its way when ssoexec has exited: wait for the note, with a deadline.
+for _ in $(seq 300); do [ -s "$work/opened" ] && break; sleep 0.1; done
+same "the URL the browser got through rundll32" "$url/device?user_code=ABCD-0002" "$(cat "$work/opened" 2>/dev/null)"
+ok "login without BROWSER opens the URL with rundll32 url.dll,FileProtocolHandler (wine: winebrowser, xdg-open)"
 echo "wine-e2e: all checks passed" >&2
