@@ -38,9 +38,8 @@ pub async fn run(
         session.describe(),
         user_code
     ));
-    // Not on a Windows console reached through `CONOUT$`, which shows ASCII only.
     if p.is_terminal() && p.terminal().shows_unicode() {
-        // A phone can scan it: the approval often happens on another device.
+        // A phone can scan it (approval often happens on another device); drawn in Unicode.
         p.raw(&qr(&url));
     }
     if da.verification_uri_complete.is_some() {
