@@ -3,6 +3,9 @@
  *   wine-console-child wait CODE   prints "child-ready", then waits for Ctrl-C (or Ctrl-Break);
  *                                  its handler prints "child-got-ctrl-c" and the process exits
  *                                  with CODE (decimal or 0x hex). Gives up after 60 s (exit 9).
+ *   wine-console-child until-file PATH
+ *                                  waits until PATH exists, then exits 0 (gives up after 60 s:
+ *                                  exit 9).
  *   wine-console-child run LINE    runs the command line LINE, waits for it and prints
  *                                  "exit code 0x........": the whole 32-bit code, which a Unix
  *                                  caller of wine sees only modulo 256. It ignores Ctrl-C itself
@@ -39,6 +42,14 @@ static int wait_for_interrupt(const char *code) {
   return 9;
 }
 
+static int until_file(const char *path) {
+  for (int i = 0; i < 1200; i++) {
+    if (GetFileAttributesA(path) != INVALID_FILE_ATTRIBUTES) return 0;
+    Sleep(50);
+  }
+  return 9;
+}
+
 static int run(char *line) {
   STARTUPINFOA si;
   PROCESS_INFORMATION pi;
@@ -58,7 +69,8 @@ static int run(char *line) {
 
 int main(int argc, char **argv) {
   if (argc == 3 && strcmp(argv[1], "wait") == 0) return wait_for_interrupt(argv[2]);
+  if (argc == 3 && strcmp(argv[1], "until-file") == 0) return until_file(argv[2]);
   if (argc == 3 && strcmp(argv[1], "run") == 0) return run(argv[2]);
-  fprintf(stderr, "usage: wine-console-child wait CODE | run COMMAND-LINE\n");
+  fprintf(stderr, "usage: wine-console-child wait CODE | until-file PATH | run COMMAND-LINE\n");
   return 2;
 }

@@ -10,7 +10,8 @@
 # waits and passes on the child's code, Ctrl-C ending a login wait (130), the profile picker on the
 # console (both when stderr is the console and, through CONOUT$/CONIN$, when stderr is
 # redirected), nobody asked without a console, `export --format windows-cmd` loaded by cmd.exe,
-# and a login opening the browser with rundll32. Exits non-zero on the first difference.
+# `exec --renew` (the helper serves the child and stops with ssoexec), and a login opening the
+# browser with rundll32. Exits non-zero on the first difference.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,7 +31,10 @@ work="$(mktemp -d)"
 # A Windows console program that waits for Ctrl-C, and runs a command to show its whole exit code.
 x86_64-w64-mingw32-gcc -O2 -o "$work/console-child.exe" scripts/wine-console-child.c
 mock_pids=()
+renew_pid=
 cleanup() {
+  # The child of the `exec --renew` check ends when this file exists, and ssoexec with it.
+  [ -n "$renew_pid" ] && : >"$work/renew.stop"
   [ ${#mock_pids[@]} -gt 0 ] && kill "${mock_pids[@]}" 2>/dev/null
   wait 2>/dev/null || true
   rm -rf "$work"
@@ -243,6 +247,32 @@ hint: the env, json and compose formats carry any value" "$code $(cat "$work/ref
 same "exec: a value with % in the child's environment" "AWS_SECRET_ACCESS_KEY=100%sure" \
   "$(ssoexec --profile refused -- cmd /c set AWS_SECRET_ACCESS_KEY | tr -d '\r')"
 ok "export --format windows-cmd run by cmd.exe: values intact; a value with % refused; exec carries it"
+
+# exec --renew: the child gets the helper's URL and token; the helper serves the role credentials
+# while the child runs, and stops when ssoexec exits (its stdin, a pipe only ssoexec holds, closes).
+printf '@echo %%AWS_CONTAINER_CREDENTIALS_FULL_URI%% %%AWS_CONTAINER_AUTHORIZATION_TOKEN%%>%s\r\n@%s until-file %s\r\n' \
+  "$(winpath "$work/renew.env")" "$child" "$(winpath "$work/renew.stop")" >"$work/renew.cmd"
+"$WINE" "$exe" --profile demo --renew -- cmd /c "$(winpath "$work/renew.cmd")" </dev/null >"$work/renew.out" 2>"$work/renew.err" &
+renew_pid=$!
+for _ in $(seq 600); do [ -s "$work/renew.env" ] && break; sleep 0.1; done
+read -r helper_url helper_token < <(tr -d '\r' <"$work/renew.env") || fail "exec --renew: the child saw no helper"
+[[ "$helper_url" =~ ^http://127\.0\.0\.1:[0-9]+/$ ]] || fail "exec --renew: the child saw $helper_url"
+served="$(curl -fsS -H "Authorization: $helper_token" "$helper_url")" || fail "exec --renew: the helper did not answer"
+same "exec --renew: the helper serves the cached role credentials" "$key" \
+  "$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["AccessKeyId"])' "$served")"
+: >"$work/renew.stop"
+wait "$renew_pid" || fail "exec --renew exited $? ($(cat "$work/renew.err"))"
+renew_pid=
+# The helper ends once its stdin pipe is closed: wait until nothing listens on its port (curl
+# exit 7: cannot connect), with a deadline.
+helper_gone() {
+  local code=0
+  curl -s -o /dev/null "$helper_url" || code=$?
+  [ "$code" = 7 ]
+}
+for _ in $(seq 300); do helper_gone && break; sleep 0.1; done
+helper_gone || fail "exec --renew: the helper still listens after ssoexec exited"
+ok "exec --renew: the helper serves the child, and stops when ssoexec exits (the stdin lifeline)"
 
 ssoexec logout --profile demo 2>"$work/logout.err" || { cat "$work/logout.err" >&2; fail "logout"; }
 [ ! -e "$token" ] || fail "logout left $token"

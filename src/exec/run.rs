@@ -62,7 +62,9 @@ pub fn exec(argv: &[OsString], env: &ChildEnv) -> Result<ExitStatus, Error> {
     Err(start_error(argv, e))
 }
 
-/// Runs the child and returns its exit code (platforms without execvp).
+/// Runs the child and returns its exit code (platforms without execvp). The wait blocks this
+/// (current-thread) runtime on purpose: a Ctrl-C recorded meanwhile cannot make `main_entry`'s
+/// `select!` report 130, because this future is ready in the same poll the wait returns in.
 #[cfg(not(unix))]
 pub fn exec(argv: &[OsString], env: &ChildEnv) -> Result<ExitStatus, Error> {
     check_values(env)?;
