@@ -9,7 +9,8 @@
 # pseudo-terminal, which wine makes the console): Ctrl-C reaching the child of exec while ssoexec
 # waits and passes on the child's code, Ctrl-C ending a login wait (130), the profile picker on the
 # console (both when stderr is the console and, through CONOUT$/CONIN$, when stderr is
-# redirected), nobody asked without a console, `export --format windows-cmd` loaded by cmd.exe,
+# redirected), an MFA code typed there, nobody asked without a console, `export --format
+# windows-cmd` loaded by cmd.exe,
 # `exec --renew` (the helper serves the child and stops with ssoexec), and a login opening the
 # browser with rundll32. Exits non-zero on the first difference.
 set -euo pipefail
@@ -49,8 +50,9 @@ start_mock() {
   for _ in $(seq 100); do [ -s "$work/$name.url" ] && break; sleep 0.1; done
   [ -s "$work/$name.url" ] || { echo "wine-e2e: the mock did not start" >&2; cat "$work/$name.log" >&2; exit 1; }
 }
-# Device codes are approved as soon as they are created: no browser needed under wine.
-start_mock approving --auto-approve
+# Device codes are approved as soon as they are created: no browser needed under wine. Assuming
+# the role of profile mfa needs the code 123456.
+start_mock approving --auto-approve --require-mfa 222222222222:Admin
 url="$(head -n1 "$work/approving.url")"
 # Its device codes are never approved: a login waits until interrupted.
 start_mock waiting
@@ -94,6 +96,11 @@ sso_region = us-east-1
 
 [profile awkward]
 region = eu-central-1
+
+[profile mfa]
+role_arn = arn:aws:iam::222222222222:role/Admin
+source_profile = demo
+mfa_serial = arn:aws:iam::111111111111:mfa/me
 CONFIG
 # Static keys with characters cmd's `set` carries (awkward) and one it cannot (refused: %).
 cat >"$home/.aws/credentials" <<'CREDENTIALS'
@@ -196,17 +203,18 @@ ok "Ctrl-C during a login wait: exit 130; prompts on CONOUT\$ while stderr is re
 
 # No profile and no [default]: the picker. stderr redirected, so it is the numbered list on the
 # console; a wrong answer is asked again.
-out="$(on_console --stderr "$work/pick.err" --on 'give up):' 'x\r' --on 'give up):' '3\r' -- \
+out="$(on_console --stderr "$work/pick.err" --on 'give up):' 'x\r' --on 'give up):' '4\r' -- \
   "$WINE" "$exe" exec -- cmd /c echo profile=%SSOEXEC_PROFILE%)" || fail "the picker on CONOUT\$: $out"
 same "the picker on CONOUT\$/CONIN\$" "No profile given (--profile, PROFILE, SSOEXEC_PROFILE, AWS_PROFILE) and no [default] profile; choose one:
    1) awkward
    2) demo     111111111111 ReadOnly
-   3) other    222222222222 ReadOnly
-   4) refused
-   5) waiting  111111111111 ReadOnly
+   3) mfa      arn:aws:iam::222222222222:role/Admin
+   4) other    222222222222 ReadOnly
+   5) refused
+   6) waiting  111111111111 ReadOnly
 Number (Enter for 1, q to give up): x
-x is not a number from 1 to 5.
-Number (Enter for 1, q to give up): 3
+x is not a number from 1 to 6.
+Number (Enter for 1, q to give up): 4
 Using profile other (next time: ssoexec COMMAND other, or AWS_PROFILE=other).
 profile=other
 exit 0" "$out"
@@ -227,6 +235,16 @@ set -e
 same "no console: nobody asked, exit 1" "1 error: the config profile (default) could not be found in $profile_dir\\.aws\\config
 hint: list profiles with \`ssoexec status\`, or pass --profile NAME" "$code $(cat "$work/nobody.out" "$work/nobody.err")"
 ok "the profile picker: numbered on CONOUT\$ (stderr redirected), filtering on the console's stderr; nobody asked without a console"
+
+# A question with a typed answer: the MFA code for a role that needs one, asked on CONOUT$ and read
+# from CONIN$ (the mock accepts only 123456).
+out="$(on_console --stderr "$work/mfa.err" --on 'Enter MFA code' '123456\r' -- \
+  "$WINE" "$exe" --profile mfa -- cmd /c echo profile=%SSOEXEC_PROFILE%)" || fail "the MFA code on CONIN\$: $out"
+same "the MFA code asked on the console" "Enter MFA code for arn:aws:iam::111111111111:mfa/me: 123456
+profile=mfa
+exit 0" "$out"
+same "nothing on the redirected stderr" "" "$(cat "$work/mfa.err")"
+ok "the MFA code asked on CONOUT\$ and read from CONIN\$ (stderr redirected)"
 
 # export --format windows-cmd, loaded by cmd.exe from a batch file: the values arrive intact.
 ssoexec export --profile awkward --format windows-cmd >"$work/creds.cmd" || fail "export --format windows-cmd"
