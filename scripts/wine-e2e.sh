@@ -10,9 +10,8 @@
 # waits and passes on the child's code, Ctrl-C ending a login wait (130), the profile picker on the
 # console (both when stderr is the console and, through CONOUT$/CONIN$, when stderr is
 # redirected), an MFA code typed there, nobody asked without a console, `export --format
-# windows-cmd` loaded by cmd.exe,
-# `exec --renew` (the helper serves the child and stops with ssoexec), and a login opening the
-# browser with rundll32. Exits non-zero on the first difference.
+# windows-cmd` loaded by cmd.exe, `exec --renew` (the helper serves the child and stops with
+# ssoexec), and a login opening the browser with rundll32. Exits non-zero on the first difference.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
