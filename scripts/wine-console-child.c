@@ -1,8 +1,9 @@
 /* A Windows console program for scripts/wine-e2e.sh (built there with mingw-w64):
  *
- *   wine-console-child wait CODE   prints "child-ready", then waits for Ctrl-C (or Ctrl-Break);
- *                                  its handler prints "child-got-ctrl-c" and the process exits
- *                                  with CODE (decimal or 0x hex). Gives up after 60 s (exit 9).
+ *   wine-console-child wait CODE   prints "child-ready" on stderr, then waits for Ctrl-C (or
+ *                                  Ctrl-Break); its handler prints "child-got-ctrl-c" on stdout
+ *                                  and the process exits with CODE (decimal or 0x hex). Gives up
+ *                                  after 60 s (exit 9).
  *   wine-console-child until-file PATH
  *                                  waits until PATH exists, then exits 0 (gives up after 60 s:
  *                                  exit 9).
@@ -28,8 +29,8 @@ static BOOL WINAPI note_interrupt(DWORD type) {
 
 static int wait_for_interrupt(const char *code) {
   SetConsoleCtrlHandler(note_interrupt, TRUE);
-  printf("child-ready\n");
-  fflush(stdout);
+  fprintf(stderr, "child-ready\n");
+  fflush(stderr);
   for (int i = 0; i < 600; i++) {
     if (interrupted) {
       printf("child-got-ctrl-c\n");

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Runs a command on a new pseudo-terminal, as a person at a console would, for scripts/wine-e2e.sh.
 
-    wine-pty.py [--stdin-null] [--stdout FILE] [--stderr FILE] [--deadline SECS]
+    wine-pty.py [--stdin-null] [--stdout FILE] [--stderr FILE] [--deadline SECS] [--raw FILE]
                 [--on TEXT SEND]... -- COMMAND [ARG...]
 
 The command gets the terminal as its controlling terminal, on stdin, stdout and stderr, except
@@ -13,6 +13,8 @@ Each --on TEXT SEND waits until TEXT is on the screen (after the previous step's
 console reads keys (`reads_keys`), then types SEND, in order; SEND is Python-escaped (\\r is
 Enter, \\x03 is Ctrl-C). No sleeps: each wait ends when its condition holds, or fails at the
 deadline (default 60 s for the whole run).
+
+--raw FILE keeps the bytes the terminal received, escape sequences and all (for a difference).
 
 Prints what the screen shows at the end (a small terminal emulator replays the escape
 sequences; trailing blanks and empty lines dropped), then `exit N` with the command's exit status.
@@ -147,14 +149,14 @@ def usage(message):
 
 
 def parse(argv):
-    opts = {"stdin_null": False, "stdout": None, "stderr": None, "deadline": 60.0, "steps": []}
+    opts = {"stdin_null": False, "stdout": None, "stderr": None, "raw": None, "deadline": 60.0, "steps": []}
     i = 0
     while i < len(argv) and argv[i] != "--":
         flag = argv[i]
         if flag == "--stdin-null":
             opts["stdin_null"] = True
             i += 1
-        elif flag in ("--stdout", "--stderr", "--deadline") and i + 1 < len(argv):
+        elif flag in ("--stdout", "--stderr", "--raw", "--deadline") and i + 1 < len(argv):
             opts[flag[2:]] = float(argv[i + 1]) if flag == "--deadline" else argv[i + 1]
             i += 2
         elif flag == "--on" and i + 2 < len(argv):
@@ -204,6 +206,7 @@ def main():
     screen, decoder = Screen(), codecs.getincrementaldecoder("utf-8")("replace")
     steps, seen_upto, deadline = list(opts["steps"]), 0, time.monotonic() + opts["deadline"]
     status, open_fd = None, True
+    raw = open(opts["raw"], "wb") if opts["raw"] else None
     # Until the command has ended and every process on the terminal has closed it (wine's conhost
     # draws the last lines after its client is gone, then exits: end of file).
     while (status is None or open_fd) and time.monotonic() < deadline:
@@ -220,17 +223,18 @@ def main():
                 data = b""
             if data:
                 screen.feed(decoder.decode(data))
-                if os.environ.get("WINE_PTY_RAW"):  # debugging: what the terminal received
-                    with open(os.environ["WINE_PTY_RAW"], "ab") as raw:
-                        raw.write(data)
+                if raw:
+                    raw.write(data)
             else:
                 open_fd = False
         elif not open_fd:
             time.sleep(0.05)  # polling for the exit status only; the deadline bounds it
         if status is None:
-            done, raw = os.waitpid(pid, os.WNOHANG)
+            done, code = os.waitpid(pid, os.WNOHANG)
             if done:
-                status = os.waitstatus_to_exitcode(raw)
+                status = os.waitstatus_to_exitcode(code)
+    if raw:
+        raw.close()
     print(screen.text())
     if status is None or open_fd:
         try:
