@@ -7,7 +7,9 @@
 The command gets the terminal as its controlling terminal, on stdin, stdout and stderr, except
 those redirected (--stdin-null: /dev/null; --stdout/--stderr: a file). Wine makes such a terminal
 the Windows console of the program (its conhost draws the screen with escape sequences and reads
-keys from it), and turns a ^C typed there into CTRL_C_EVENT for every process on that console.
+keys from it). A ^C typed there is SIGINT for every process on the terminal (the line discipline's
+ISIG), which wine turns into CTRL_C_EVENT for each, as Windows sends it to every process on the
+console.
 
 Each --on TEXT SEND waits until TEXT is on the screen (after the previous step's text) and the
 console reads keys (`reads_keys`), then types SEND, in order; SEND is Python-escaped (\\r is
