@@ -5,7 +5,13 @@
 # device-code login, credential-process, a cache hit with no request to the mock, export
 # (PowerShell lines), eks-token (an ExecCredential), exec of a Windows child (cmd.exe) with the
 # credentials in its environment and its exit code passed through, logout, and the files under
-# %USERPROFILE%\.aws. Exits non-zero on the first difference.
+# %USERPROFILE%\.aws. Then a person at the console (scripts/wine-pty.py runs wine on a
+# pseudo-terminal, which wine makes the console): Ctrl-C reaching the child of exec while ssoexec
+# waits and passes on the child's code, Ctrl-C ending a login wait (130), the profile picker on the
+# console (both when stderr is the console and, through CONOUT$/CONIN$, when stderr is
+# redirected), an MFA code typed there, nobody asked without a console, `export --format
+# windows-cmd` loaded by cmd.exe, `exec --renew` (the helper serves the child and stops with
+# ssoexec), and a login opening the browser with rundll32. Exits non-zero on the first difference.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,19 +28,34 @@ CARGO_TARGET_DIR="$PWD/target" cargo build --locked --quiet --example mock_idc
 mock="$PWD/target/$(rustc -vV | sed -n 's/^host: //p')/debug/examples/mock_idc"
 
 work="$(mktemp -d)"
-mock_pid=
+# A Windows console program that waits for Ctrl-C, and runs a command to show its whole exit code.
+x86_64-w64-mingw32-gcc -O2 -o "$work/console-child.exe" scripts/wine-console-child.c
+mock_pids=()
+renew_pid=
 cleanup() {
-  [ -n "$mock_pid" ] && kill "$mock_pid" 2>/dev/null
+  # The child of the `exec --renew` check ends when this file exists, and ssoexec with it.
+  [ -n "$renew_pid" ] && : >"$work/renew.stop"
+  [ ${#mock_pids[@]} -gt 0 ] && kill "${mock_pids[@]}" 2>/dev/null
   wait 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
-# Device codes are approved as soon as they are created: no browser needed under wine.
-"$mock" --port 0 --auto-approve >"$work/url" 2>"$work/mock.log" </dev/null &
-mock_pid=$!
-for _ in $(seq 100); do [ -s "$work/url" ] && break; sleep 0.1; done
-url="$(head -n1 "$work/url")"
-[ -n "$url" ] || { echo "wine-e2e: the mock did not start" >&2; cat "$work/mock.log" >&2; exit 1; }
+# Starts a mock; its URL is in $work/NAME.url once it listens. More flags are the mock's.
+start_mock() {
+  local name=$1
+  shift
+  "$mock" --port 0 "$@" >"$work/$name.url" 2>"$work/$name.log" </dev/null &
+  mock_pids+=($!)
+  for _ in $(seq 100); do [ -s "$work/$name.url" ] && break; sleep 0.1; done
+  [ -s "$work/$name.url" ] || { echo "wine-e2e: the mock did not start" >&2; cat "$work/$name.log" >&2; exit 1; }
+}
+# Device codes are approved as soon as they are created: no browser needed under wine. Assuming
+# the role of profile mfa needs the code 123456.
+start_mock approving --auto-approve --require-mfa 222222222222:Admin
+url="$(head -n1 "$work/approving.url")"
+# Its device codes are never approved: a login waits until interrupted.
+start_mock waiting
+waiting_url="$(head -n1 "$work/waiting.url")"
 
 export AWS_ENDPOINT_URL_SSO_OIDC="$url" AWS_ENDPOINT_URL_SSO="$url" AWS_ENDPOINT_URL_STS="$url" AWS_ENDPOINT_URL_EKS="$url"
 unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN SSOEXEC_PROFILE \
@@ -56,9 +77,57 @@ region = eu-west-1
 sso_start_url = https://d-1234567890.awsapps.com/start
 sso_region = us-east-1
 sso_registration_scopes = sso:account:access
+
+[profile other]
+sso_session = demo
+sso_account_id = 222222222222
+sso_role_name = ReadOnly
+region = us-west-2
+
+[profile waiting]
+sso_session = waiting
+sso_account_id = 111111111111
+sso_role_name = ReadOnly
+
+[sso-session waiting]
+sso_start_url = https://d-0000000000.awsapps.com/start
+sso_region = us-east-1
+
+[profile awkward]
+region = eu-central-1
+
+[profile mfa]
+role_arn = arn:aws:iam::222222222222:role/Admin
+source_profile = demo
+mfa_serial = arn:aws:iam::111111111111:mfa/me
 CONFIG
+# Static keys with characters cmd's `set` carries (awkward) and one it cannot (refused: %).
+cat >"$home/.aws/credentials" <<'CREDENTIALS'
+[awkward]
+aws_access_key_id = AKIAAWKWARD000000001
+aws_secret_access_key = a b=c/d+e:f,g(h)i@j$k'l~m*n?o[p]q{r}s\t`u
+aws_session_token = tok en/with spaces;and=more
+
+[refused]
+aws_access_key_id = AKIAREFUSED000000001
+aws_secret_access_key = 100%sure
+CREDENTIALS
 
 ssoexec() { "$WINE" "$exe" "$@" </dev/null; }
+# The Windows path of a Unix one (wine's drive Z: is /).
+winpath() { printf 'Z:%s' "${1//\//\\}"; }
+# Runs a command on a pseudo-terminal, wine's console there (scripts/wine-pty.py: its screen,
+# then `exit N`). What the terminal received is kept in $work/console.raw for a difference.
+on_console() { python3 scripts/wine-pty.py --deadline 60 --raw "$work/console.raw" "$@"; }
+# NAME EXPECTED ACTUAL: the whole texts are equal, else the difference and a failure (with the
+# last console's bytes, escape sequences and all, if there was one).
+same() {
+  [ "$2" = "$3" ] && return 0
+  diff -u <(printf '%s\n' "$2") <(printf '%s\n' "$3") >&2 || true
+  [ -f "$work/console.raw" ] &&
+    python3 -c 'import sys; print("console bytes:", repr(open(sys.argv[1], "rb").read()))' "$work/console.raw" >&2
+  fail "$1"
+}
 requests() { curl -fsS "$url/__mock/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])'; }
 fail() { echo "wine-e2e: FAIL: $*" >&2; exit 1; }
 ok() { echo "wine-e2e: ok: $*" >&2; }
@@ -102,6 +171,133 @@ set -e
 [ "$code" = 7 ] || fail "exit code $code from a child that exited 7"
 ok "exec of cmd.exe: credentials in its environment, its exit code 7 passed through"
 
+# --- A person at the console -------------------------------------------------------------------
+# The child says it is ready on the console (stderr) and what it got on stdout, a file: a ^C is
+# SIGINT for every process on the terminal, wine's conhost too, and what conhost draws at that
+# moment is not always whole.
+child="$(winpath "$work/console-child.exe")"
+out="$(on_console --stdout "$work/ctrl-c.out" --on child-ready '\x03' -- "$WINE" "$exe" --profile demo -- "$child" wait 42)" ||
+  fail "Ctrl-C during exec: $out"
+same "Ctrl-C during exec: ssoexec waits and exits with the child's 42" "$(printf 'child-ready\nexit 42')" "$out"
+same "Ctrl-C during exec: the child handles it" "child-got-ctrl-c" "$(tr -d '\r' <"$work/ctrl-c.out")"
+# A Windows caller sees the whole 32-bit code (a Unix one only its low byte): the code a console
+# program ends with on Ctrl-C (wine's default handler exits 0 instead, so the child returns it).
+out="$(on_console --stdout "$work/ctrl-c.out" --on child-ready '\x03' -- "$WINE" "$work/console-child.exe" run \
+  "\"$(winpath "$exe")\" --profile demo -- \"$child\" wait 0xC000013A")" || fail "Ctrl-C under a Windows caller: $out"
+same "Ctrl-C during exec under a Windows caller: its exit code" "$(printf 'child-ready\nexit 0')" "$out"
+same "Ctrl-C during exec, seen by a Windows caller" "$(printf 'child-got-ctrl-c\nexit code 0xc000013a')" \
+  "$(tr -d '\r' <"$work/ctrl-c.out")"
+ok "Ctrl-C during exec reaches the child; ssoexec passes on its code (42; 0xC000013A to a Windows caller)"
+
+# stderr redirected, stdin the console: the prompts are on the console (CONOUT$), in ASCII, without
+# the QR code; the error report goes to stderr. The countdown line is erased by the interruption.
+out="$(AWS_ENDPOINT_URL_SSO_OIDC="$waiting_url" AWS_ENDPOINT_URL_SSO="$waiting_url" \
+  on_console --stderr "$work/wait.err" --on 'giving up' '\x03' -- \
+  "$WINE" "$exe" login --profile waiting --device-code --no-browser)" || fail "Ctrl-C during a login wait: $out"
+same "the login prompts on the console, then Ctrl-C: 130" "Sign in to sso-session waiting in a browser:
+
+    $waiting_url/device?user_code=ABCD-0001
+
+and check that it shows the code:
+
+    ABCD-0001
+
+(On another device, open $waiting_url/device and enter the code.)
+exit 130" "$out"
+same "the report after Ctrl-C goes to stderr" "error: interrupted" "$(cat "$work/wait.err")"
+ok "Ctrl-C during a login wait: exit 130; prompts on CONOUT\$ while stderr is redirected"
+
+# No profile and no [default]: the picker. stderr redirected, so it is the numbered list on the
+# console; a wrong answer is asked again.
+out="$(on_console --stderr "$work/pick.err" --on 'give up):' 'x\r' --on 'give up):' '4\r' -- \
+  "$WINE" "$exe" exec -- cmd /c echo profile=%SSOEXEC_PROFILE%)" || fail "the picker on CONOUT\$: $out"
+same "the picker on CONOUT\$/CONIN\$" "No profile given (--profile, PROFILE, SSOEXEC_PROFILE, AWS_PROFILE) and no [default] profile; choose one:
+   1) awkward
+   2) demo     111111111111 ReadOnly
+   3) mfa      arn:aws:iam::222222222222:role/Admin
+   4) other    222222222222 ReadOnly
+   5) refused
+   6) waiting  111111111111 ReadOnly
+Number (Enter for 1, q to give up): x
+x is not a number from 1 to 6.
+Number (Enter for 1, q to give up): 4
+Using profile other (next time: ssoexec COMMAND other, or AWS_PROFILE=other).
+profile=other
+exit 0" "$out"
+same "nothing on the redirected stderr" "" "$(cat "$work/pick.err")"
+# stderr is the console too: the filter-as-you-type picker; stdout redirected. The screen is not
+# compared: wine's conhost draws the picker's colour sequences as text at line ends.
+out="$(on_console --stdout "$work/pick.out" --on 'choose one' 'oth\r' -- \
+  "$WINE" "$exe" exec -- cmd /c echo profile=%SSOEXEC_PROFILE%)" || fail "the picker on stderr: $out"
+same "the picker on stderr: exit code" "exit 0" "$(tail -n1 <<<"$out")"
+grep -qxF 'Using profile other (next time: ssoexec COMMAND other, or AWS_PROFILE=other).' <<<"$out" ||
+  fail "the picker on stderr showed: $out"
+same "the picker on stderr: the child's stdout" "profile=other" "$(tr -d '\r' <"$work/pick.out")"
+# No console (stdin redirected): nobody is asked.
+set +e
+ssoexec exec -- cmd /c echo profile=%SSOEXEC_PROFILE% >"$work/nobody.out" 2>"$work/nobody.err"
+code=$?
+set -e
+same "no console: nobody asked, exit 1" "1 error: the config profile (default) could not be found in $profile_dir\\.aws\\config
+hint: list profiles with \`ssoexec status\`, or pass --profile NAME" "$code $(cat "$work/nobody.out" "$work/nobody.err")"
+ok "the profile picker: numbered on CONOUT\$ (stderr redirected), filtering on the console's stderr; nobody asked without a console"
+
+# A question with a typed answer: the MFA code for a role that needs one, asked on CONOUT$ and read
+# from CONIN$ (the mock accepts only 123456).
+out="$(on_console --stderr "$work/mfa.err" --on 'Enter MFA code' '123456\r' -- \
+  "$WINE" "$exe" --profile mfa -- cmd /c echo profile=%SSOEXEC_PROFILE%)" || fail "the MFA code on CONIN\$: $out"
+same "the MFA code asked on the console" "Enter MFA code for arn:aws:iam::111111111111:mfa/me: 123456
+profile=mfa
+exit 0" "$out"
+same "nothing on the redirected stderr" "" "$(cat "$work/mfa.err")"
+ok "the MFA code asked on CONOUT\$ and read from CONIN\$ (stderr redirected)"
+
+# export --format windows-cmd, loaded by cmd.exe from a batch file: the values arrive intact.
+ssoexec export --profile awkward --format windows-cmd >"$work/creds.cmd" || fail "export --format windows-cmd"
+printf '@echo off\r\ncall %s\r\nset AWS_ACCESS_KEY_ID\r\nset AWS_SECRET_ACCESS_KEY\r\nset AWS_SESSION_TOKEN\r\nset AWS_REGION\r\nset AWS_DEFAULT_REGION\r\n' \
+  "$(winpath "$work/creds.cmd")" >"$work/load.cmd"
+same "cmd.exe loading export --format windows-cmd" "AWS_ACCESS_KEY_ID=AKIAAWKWARD000000001
+AWS_SECRET_ACCESS_KEY=a b=c/d+e:f,g(h)i@j\$k'l~m*n?o[p]q{r}s\\t\`u
+AWS_SESSION_TOKEN=tok en/with spaces;and=more
+AWS_REGION=eu-central-1
+AWS_DEFAULT_REGION=eu-central-1" "$("$WINE" cmd /c "$(winpath "$work/load.cmd")" </dev/null | tr -d '\r')"
+set +e
+ssoexec export --profile refused --format windows-cmd >"$work/refused.out" 2>"$work/refused.err"
+code=$?
+set -e
+same "a value cmd cannot carry: refused, pointing to powershell" "1 error: the windows-cmd format cannot carry the value of AWS_SECRET_ACCESS_KEY: cmd interprets % ! ^ & | < > and \" in a set line; use the powershell format
+hint: the env, json and compose formats carry any value" "$code $(cat "$work/refused.out" "$work/refused.err")"
+# exec hands values to the child in its environment block, where cmd's syntax plays no part.
+same "exec: a value with % in the child's environment" "AWS_SECRET_ACCESS_KEY=100%sure" \
+  "$(ssoexec --profile refused -- cmd /c set AWS_SECRET_ACCESS_KEY | tr -d '\r')"
+ok "export --format windows-cmd run by cmd.exe: values intact; a value with % refused; exec carries it"
+
+# exec --renew: the child gets the helper's URL and token; the helper serves the role credentials
+# while the child runs, and stops when ssoexec exits (its stdin, a pipe only ssoexec holds, closes).
+printf '@echo %%AWS_CONTAINER_CREDENTIALS_FULL_URI%% %%AWS_CONTAINER_AUTHORIZATION_TOKEN%%>%s\r\n@%s until-file %s\r\n' \
+  "$(winpath "$work/renew.env")" "$child" "$(winpath "$work/renew.stop")" >"$work/renew.cmd"
+"$WINE" "$exe" --profile demo --renew -- cmd /c "$(winpath "$work/renew.cmd")" </dev/null >"$work/renew.out" 2>"$work/renew.err" &
+renew_pid=$!
+for _ in $(seq 600); do [ -s "$work/renew.env" ] && break; sleep 0.1; done
+read -r helper_url helper_token < <(tr -d '\r' <"$work/renew.env") || fail "exec --renew: the child saw no helper"
+[[ "$helper_url" =~ ^http://127\.0\.0\.1:[0-9]+/$ ]] || fail "exec --renew: the child saw $helper_url"
+served="$(curl -fsS -H "Authorization: $helper_token" "$helper_url")" || fail "exec --renew: the helper did not answer"
+same "exec --renew: the helper serves the cached role credentials" "$key" \
+  "$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["AccessKeyId"])' "$served")"
+: >"$work/renew.stop"
+wait "$renew_pid" || fail "exec --renew exited $? ($(cat "$work/renew.err"))"
+renew_pid=
+# The helper ends once its stdin pipe is closed: wait until nothing listens on its port (curl
+# exit 7: cannot connect), with a deadline.
+helper_gone() {
+  local code=0
+  curl -s -o /dev/null "$helper_url" || code=$?
+  [ "$code" = 7 ]
+}
+for _ in $(seq 300); do helper_gone && break; sleep 0.1; done
+helper_gone || fail "exec --renew: the helper still listens after ssoexec exited"
+ok "exec --renew: the helper serves the child, and stops when ssoexec exits (the stdin lifeline)"
+
 ssoexec logout --profile demo 2>"$work/logout.err" || { cat "$work/logout.err" >&2; fail "logout"; }
 [ ! -e "$token" ] || fail "logout left $token"
 set +e
@@ -111,4 +307,17 @@ set -e
 [ "$code" = 3 ] || { cat "$work/after-logout.err" >&2; fail "credential-process after logout exited $code, not 3"; }
 [ ! -s "$work/after-logout.out" ] || fail "credential-process after logout printed on stdout"
 ok "logout: token gone; credential-process then needs a login (exit 3, nothing on stdout)"
+
+# No BROWSER: the Windows way, `rundll32 url.dll,FileProtocolHandler URL`. Wine hands the URL to
+# winebrowser, which runs the Linux `xdg-open`: a fake one on PATH notes the URL it was given.
+mkdir -p "$work/bin"
+printf '#!/bin/sh\nprintf "%%s\\n" "$*" >>"%s"\n' "$work/opened" >"$work/bin/xdg-open"
+chmod +x "$work/bin/xdg-open"
+PATH="$work/bin:$PATH" ssoexec login --profile demo --device-code 2>"$work/browser.err" ||
+  { cat "$work/browser.err" >&2; fail "login with the browser"; }
+grep -qxF 'Opened the browser (rundll32).' "$work/browser.err" || { cat "$work/browser.err" >&2; fail "no rundll32"; }
+# winebrowser may still be on its way when ssoexec has exited: wait for the note, with a deadline.
+for _ in $(seq 300); do [ -s "$work/opened" ] && break; sleep 0.1; done
+same "the URL the browser got through rundll32" "$url/device?user_code=ABCD-0002" "$(cat "$work/opened" 2>/dev/null)"
+ok "login without BROWSER opens the URL with rundll32 url.dll,FileProtocolHandler (wine: winebrowser, xdg-open)"
 echo "wine-e2e: all checks passed" >&2

@@ -62,11 +62,17 @@ pub fn exec(argv: &[OsString], env: &ChildEnv) -> Result<ExitStatus, Error> {
     Err(start_error(argv, e))
 }
 
-/// Runs the child and returns its exit code (platforms without execvp).
+/// Runs the child and returns its exit code (platforms without execvp). The wait blocks this
+/// (current-thread) runtime on purpose: a Ctrl-C recorded meanwhile cannot make `main_entry`'s
+/// `select!` report 130, because this future is ready in the same poll the wait returns in.
 #[cfg(not(unix))]
 pub fn exec(argv: &[OsString], env: &ChildEnv) -> Result<ExitStatus, Error> {
     check_values(env)?;
-    let _ignored = ignore_console_interrupts();
+    // Never dropped: Windows runs a console handler on a new thread of its own, which may start
+    // after the child (given the same Ctrl-C) has exited and this process is on its way out; with
+    // no listener left, tokio's handler would hand the event to the default one, which ends this
+    // process with STATUS_CONTROL_C_EXIT (wine: 0) instead of the child's code.
+    std::mem::forget(ignore_console_interrupts());
     let status = command(argv, env)
         .status()
         .map_err(|e| start_error(argv, e))?;

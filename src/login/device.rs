@@ -38,8 +38,8 @@ pub async fn run(
         session.describe(),
         user_code
     ));
-    if p.is_terminal() {
-        // A phone can scan it: the approval often happens on another device.
+    if p.is_terminal() && p.terminal().shows_unicode() {
+        // A phone can scan it (approval often happens on another device); drawn in Unicode.
         p.raw(&qr(&url));
     }
     if da.verification_uri_complete.is_some() {

@@ -51,6 +51,9 @@ struct Inner {
     tty: Option<Mutex<File>>,
     /// Where answers come from then (`/dev/tty` again, `CONIN$`).
     tty_input: Option<File>,
+    /// Text for `tty` must be ASCII: Windows shows the bytes written to `CONOUT$` in the console's
+    /// code page (437, 850, …), not UTF-8 ([`console_ascii`]).
+    ascii_only: bool,
 }
 
 impl std::fmt::Debug for Terminal {
@@ -88,12 +91,14 @@ impl Terminal {
             Some(t) => (Some(Mutex::new(t.output)), Some(t.input)),
             None => (None, None),
         };
+        let ascii_only = cfg!(windows) && tty.is_some();
         Terminal {
             inner: Arc::new(Inner {
                 reach,
                 stderr_tty,
                 tty,
                 tty_input,
+                ascii_only,
             }),
         }
     }
@@ -115,10 +120,21 @@ impl Terminal {
         }
     }
 
+    /// What is written reaches the person as Unicode: false for a Windows console reached
+    /// through `CONOUT$`, where [`Terminal::write`] keeps to ASCII (so no QR code there).
+    pub fn shows_unicode(&self) -> bool {
+        !self.inner.ascii_only
+    }
+
     /// Writes `text` (no newline added) where the person reads it: the controlling terminal with
     /// [`Reach::ControllingTerminal`], else stderr.
     pub fn write(&self, text: &str) {
         if let Some(tty) = &self.inner.tty {
+            let text = if self.inner.ascii_only {
+                console_ascii(text)
+            } else {
+                std::borrow::Cow::Borrowed(text)
+            };
             let mut tty = tty.lock().unwrap_or_else(|p| p.into_inner());
             let _ = tty.write_all(text.as_bytes());
             let _ = tty.flush();
@@ -133,6 +149,14 @@ impl Terminal {
     /// returns the answer line, trimmed and without control characters. `None` when nobody can
     /// answer here, or on end of input. The caller decides what an empty answer means.
     pub async fn ask(&self, question: &str) -> Option<String> {
+        let (terminal, question) = (self.clone(), question.to_string());
+        tokio::task::spawn_blocking(move || terminal.ask_blocking(&question))
+            .await
+            .ok()?
+    }
+
+    /// [`Terminal::ask`] on this thread (it blocks until the person answers).
+    pub fn ask_blocking(&self, question: &str) -> Option<String> {
         if !self.interactive() {
             return None;
         }
@@ -141,9 +165,7 @@ impl Terminal {
             Some(input) => Box::new(input.try_clone().ok()?),
             None => Box::new(std::io::stdin()),
         };
-        let line = tokio::task::spawn_blocking(move || read_answer(source))
-            .await
-            .ok()??;
+        let line = read_answer(source)?;
         Some(super::text::clean(&line).trim().to_string())
     }
 
@@ -180,6 +202,28 @@ fn read_answer(source: Box<dyn Read + Send>) -> Option<String> {
         Ok(0) | Err(_) => None,
         Ok(_) => Some(String::from_utf8_lossy(&line).into_owned()),
     }
+}
+
+/// `text` as ASCII: the punctuation ssoexec writes spelled out, any other character `?`.
+/// Bytes written to a Windows console handle are read in the console's code page, where UTF-8
+/// shows as several wrong characters each; writing UTF-16 (`WriteConsoleW`) would need `unsafe`,
+/// which this crate does not use.
+pub(crate) fn console_ascii(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.is_ascii() {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            c if c.is_ascii() => out.push(c),
+            '…' => out.push_str("..."),
+            '—' | '–' => out.push('-'),
+            '‘' | '’' => out.push('\''),
+            '“' | '”' => out.push('"'),
+            _ => out.push('?'),
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// stdin is the controlling terminal of this process's session.
@@ -257,6 +301,18 @@ mod tests {
         let long = "x".repeat(5000);
         let got = read_answer(Box::new(std::io::Cursor::new(long.into_bytes()))).unwrap();
         assert_eq!(got.len(), MAX_ANSWER as usize);
+    }
+
+    #[test]
+    fn console_text_is_ascii() {
+        assert!(matches!(
+            console_ascii("Sign in: ABCD-0001\n"),
+            std::borrow::Cow::Borrowed("Sign in: ABCD-0001\n")
+        ));
+        assert_eq!(
+            console_ascii("Waiting for the browser… giving up at 21:43 — profile ‘dév’ █▀"),
+            "Waiting for the browser... giving up at 21:43 - profile 'd?v' ??"
+        );
     }
 
     #[tokio::test]
