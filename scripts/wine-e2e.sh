@@ -30,34 +30,24 @@ mock="$PWD/target/$(rustc -vV | sed -n 's/^host: //p')/debug/examples/mock_idc"
 work="$(mktemp -d)"
 # A Windows console program that waits for Ctrl-C, and runs a command to show its whole exit code.
 x86_64-w64-mingw32-gcc -O2 -o "$work/console-child.exe" scripts/wine-console-child.c
-mock_pids=()
+# One way to start and stop the mock for every script (mock_start, mock_stop_all).
+. bench/mock.sh
 renew_pid=
 cleanup() {
   # The child of the `exec --renew` check ends when this file exists, and ssoexec with it.
   [ -n "$renew_pid" ] && : >"$work/renew.stop"
-  [ ${#mock_pids[@]} -gt 0 ] && kill "${mock_pids[@]}" 2>/dev/null
+  mock_stop_all
   wait 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
-# Starts a mock; its URL is in $work/NAME.url once it listens. More flags are the mock's.
-start_mock() {
-  local name=$1
-  shift
-  "$mock" --port 0 "$@" >"$work/$name.url" 2>"$work/$name.log" </dev/null &
-  mock_pids+=($!)
-  for _ in $(seq 100); do [ -s "$work/$name.url" ] && break; sleep 0.1; done
-  [ -s "$work/$name.url" ] || { echo "wine-e2e: the mock did not start" >&2; cat "$work/$name.log" >&2; exit 1; }
-}
-# Device codes are approved as soon as they are created: no browser needed under wine. Assuming
-# the role of profile mfa needs the code 123456.
-start_mock approving --auto-approve --require-mfa 222222222222:Admin
-url="$(head -n1 "$work/approving.url")"
 # Its device codes are never approved: a login waits until interrupted.
-start_mock waiting
-waiting_url="$(head -n1 "$work/waiting.url")"
-
-export AWS_ENDPOINT_URL_SSO_OIDC="$url" AWS_ENDPOINT_URL_SSO="$url" AWS_ENDPOINT_URL_STS="$url" AWS_ENDPOINT_URL_EKS="$url"
+mock_start "$mock" "$work" || exit 1
+waiting_url=$mock_url
+# Device codes are approved as soon as they are created: no browser needed under wine. Assuming
+# the role of profile mfa needs the code 123456. Started last: "the" mock (AWS_ENDPOINT_URL_*).
+mock_start "$mock" "$work" --auto-approve --require-mfa 222222222222:Admin || exit 1
+url=$mock_url
 unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN SSOEXEC_PROFILE \
   AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE XDG_CACHE_HOME BROWSER HTTPS_PROXY HTTP_PROXY ALL_PROXY
 # %USERPROFILE% of the prefix, as a Unix path: where ssoexec must keep ~/.aws.
