@@ -77,10 +77,7 @@ fn lines(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).replace("\r\n", "\n")
 }
 
-#[cfg_attr(
-    not(windows),
-    ignore = "needs PowerShell 7 (pwsh); ci.yml runs it on every runner"
-)]
+#[ignore = "needs PowerShell 7 (pwsh): ci.yml runs it with --ignored on every GitHub runner"]
 #[tokio::test(flavor = "multi_thread")]
 async fn ssx_sets_and_unsets_credentials_in_powershell() {
     let sb = Sandbox::new().await;
@@ -120,10 +117,7 @@ async fn ssx_sets_and_unsets_credentials_in_powershell() {
 
 /// The completion script loads, and PowerShell's own completion engine then offers ssoexec's
 /// subcommands and a subcommand's options.
-#[cfg_attr(
-    not(windows),
-    ignore = "needs PowerShell 7 (pwsh); ci.yml runs it on every runner"
-)]
+#[ignore = "needs PowerShell 7 (pwsh): ci.yml runs it with --ignored on every GitHub runner"]
 #[tokio::test(flavor = "multi_thread")]
 async fn completions_powershell_answer_tab_expansion() {
     let sb = Sandbox::new().await;
