@@ -53,7 +53,8 @@ for bin in "$@"; do
     before=$(mock_count total)
     "$bin" credential-process --profile bench >/dev/null </dev/null
     [ "$(mock_count total)" = "$before" ] || { echo "error: $bin did not answer from the cache" >&2; exit 1; }
-    linking=$(ldd "$bin" 2>&1 | head -n1 | sed 's/^[[:space:]]*//; s/ (0x.*//')
+    # ldd exits 1 for a binary with no dynamic section ("not a dynamic executable").
+    linking=$( (ldd "$bin" 2>&1 || true) | head -n1 | sed 's/^[[:space:]]*//; s/ (0x.*//')
     python3 - "$bin" "$role" "$pairs" "$warmup" "$linking" <<'PY'
 import os, statistics, sys, time
 binary, role, pairs, warmup, linking = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]

@@ -928,7 +928,7 @@ fn linux_release_archives_are_static_native_builds() {
     for target in ["x86_64-unknown-linux-gnu", "aarch64-unknown-linux-gnu"] {
         assert!(
             config.contains(&format!(
-                "[target.{target}]\nrustflags = [\"-C\", \"target-feature=+crt-static\"]"
+                "[target.{target}]\nrustflags = [\"-C\", \"target-feature=+crt-static\", \"-C\", \"relocation-model=static\"]"
             )),
             "{target} is linked statically"
         );
