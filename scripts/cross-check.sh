@@ -17,7 +17,9 @@
 #          fails it (dead code on one platform included).
 #   test   the library's unit tests and the integration suite (tests/it, with the fake browser
 #          it signs in through, examples/fake_browser.rs) for Windows, run under wine. Tests
-#          that need Unix or Linux programs are reported as ignored, with the reason.
+#          that need Unix or Linux programs are reported as ignored, with the reason. A test that
+#          failed only because wine could not start a process (os error 1359, see wine_test) runs
+#          once more, announced by "== RETRY"; any other failure fails at once.
 #   e2e    scripts/wine-e2e.sh: the Windows binary under wine against the mock (native).
 #
 # Needs root for apt-get (or run `setup` once as root). Output of cargo goes to target/cross.
