@@ -132,10 +132,43 @@ pub fn write(path: &Path, bytes: &[u8]) -> Result<(), CacheError> {
         .map_err(err)?;
     tmp.write_all(bytes).map_err(err)?;
     tmp.as_file().sync_all().map_err(err)?;
-    tmp.persist(path).map_err(|e| err(e.error))?;
+    persist(tmp, path).map_err(err)?;
     sync_dir(dir);
     remove_temp_files(dir, Some(&name), STALE_TEMP_AGE);
     Ok(())
+}
+
+/// How long a replace refused because another process has the file open is tried again (Windows).
+const BUSY_RETRY_FOR: std::time::Duration = std::time::Duration::from_millis(1500);
+
+/// Renames `tmp` over `path`. Windows refuses to replace a file that another process has open
+/// without `FILE_SHARE_DELETE` (kubectl or another ssoexec reading its kubeconfig, an editor, a
+/// virus scanner) with "Access denied" or a sharing violation, for as long as it stays open:
+/// usually a moment. There the rename is tried again with a growing pause, for up to
+/// [`BUSY_RETRY_FOR`] (npm's graceful-fs does the same for its renames), then reported. On Unix a
+/// rename never waits for readers, and a refusal is final.
+fn persist(mut tmp: tempfile::NamedTempFile, path: &Path) -> std::io::Result<()> {
+    let started = std::time::Instant::now();
+    let mut pause = std::time::Duration::from_millis(5);
+    loop {
+        match tmp.persist(path) {
+            Ok(_) => return Ok(()),
+            Err(e)
+                if cfg!(windows) && held_open(&e.error) && started.elapsed() < BUSY_RETRY_FOR =>
+            {
+                tmp = e.file;
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(std::time::Duration::from_millis(100));
+            }
+            Err(e) => return Err(e.error),
+        }
+    }
+}
+
+/// What Windows answers a rename over a file someone has open: ERROR_ACCESS_DENIED (5) or
+/// ERROR_SHARING_VIOLATION (32).
+fn held_open(e: &std::io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(5 | 32))
 }
 
 const TEMP_SUFFIX: &str = ".tmp";
@@ -330,5 +363,56 @@ mod tests {
         remove_stale_temp_files(dir.path()).unwrap();
         assert!(!fresh.exists() && !other.exists());
         assert!(path.exists());
+    }
+
+    /// A reader holding the file open without FILE_SHARE_DELETE (as Go's os.Open, so kubectl,
+    /// does) makes Windows refuse the replace; the write waits until the reader lets go.
+    #[cfg(windows)]
+    #[test]
+    fn a_replace_waits_for_a_reader_that_holds_the_file_open() {
+        use std::os::windows::fs::OpenOptionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config");
+        std::fs::write(&path, b"old").unwrap();
+        // FILE_SHARE_READ | FILE_SHARE_WRITE: no FILE_SHARE_DELETE.
+        let held = std::fs::OpenOptions::new()
+            .read(true)
+            .share_mode(1 | 2)
+            .open(&path)
+            .unwrap();
+        let release = std::thread::spawn(move || {
+            // How long the reader keeps the file: well inside BUSY_RETRY_FOR.
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            drop(held);
+        });
+        write(&path, b"new").unwrap();
+        release.join().unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"new");
+    }
+
+    /// A reader that never lets go: the refusal is reported once the retry time is up, and the
+    /// file keeps its old content.
+    #[cfg(windows)]
+    #[test]
+    fn a_replace_refused_for_too_long_is_reported() {
+        use std::os::windows::fs::OpenOptionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config");
+        std::fs::write(&path, b"old").unwrap();
+        let held = std::fs::OpenOptions::new()
+            .read(true)
+            .share_mode(1 | 2)
+            .open(&path)
+            .unwrap();
+        let started = std::time::Instant::now();
+        let e = write(&path, b"new").unwrap_err();
+        assert!(
+            started.elapsed() >= BUSY_RETRY_FOR,
+            "{:?}",
+            started.elapsed()
+        );
+        assert!(matches!(e, CacheError::Write { .. }), "{e}");
+        drop(held);
+        assert_eq!(std::fs::read(&path).unwrap(), b"old");
     }
 }
