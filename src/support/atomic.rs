@@ -365,21 +365,28 @@ mod tests {
         assert!(path.exists());
     }
 
-    /// A reader holding the file open without FILE_SHARE_DELETE (as Go's os.Open, so kubectl,
-    /// does) makes Windows refuse the replace; the write waits until the reader lets go.
+    /// A file holding `old`, and a reader's handle on it without FILE_SHARE_DELETE (as Go's
+    /// os.Open, so kubectl, opens files), which makes Windows refuse to replace it.
     #[cfg(windows)]
-    #[test]
-    fn a_replace_waits_for_a_reader_that_holds_the_file_open() {
+    fn config_held_open(dir: &Path) -> (std::path::PathBuf, std::fs::File) {
         use std::os::windows::fs::OpenOptionsExt;
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("config");
+        let path = dir.join("config");
         std::fs::write(&path, b"old").unwrap();
-        // FILE_SHARE_READ | FILE_SHARE_WRITE: no FILE_SHARE_DELETE.
+        // FILE_SHARE_READ | FILE_SHARE_WRITE.
         let held = std::fs::OpenOptions::new()
             .read(true)
             .share_mode(1 | 2)
             .open(&path)
             .unwrap();
+        (path, held)
+    }
+
+    /// The write waits until the reader lets go.
+    #[cfg(windows)]
+    #[test]
+    fn a_replace_waits_for_a_reader_that_holds_the_file_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, held) = config_held_open(dir.path());
         let release = std::thread::spawn(move || {
             // How long the reader keeps the file: well inside BUSY_RETRY_FOR.
             std::thread::sleep(std::time::Duration::from_millis(300));
@@ -395,15 +402,8 @@ mod tests {
     #[cfg(windows)]
     #[test]
     fn a_replace_refused_for_too_long_is_reported() {
-        use std::os::windows::fs::OpenOptionsExt;
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("config");
-        std::fs::write(&path, b"old").unwrap();
-        let held = std::fs::OpenOptions::new()
-            .read(true)
-            .share_mode(1 | 2)
-            .open(&path)
-            .unwrap();
+        let (path, held) = config_held_open(dir.path());
         let started = std::time::Instant::now();
         let e = write(&path, b"new").unwrap_err();
         assert!(
