@@ -94,12 +94,12 @@ CONFIG
 # Static keys with characters cmd's `set` carries (awkward) and one it cannot (refused: %).
 cat >"$home/.aws/credentials" <<'CREDENTIALS'
 [awkward]
-aws_access_key_id = AKIAAWKWARD000000001
+aws_access_key_id = FAKEKEYAWKWARD01
 aws_secret_access_key = a b=c/d+e:f,g(h)i@j$k'l~m*n?o[p]q{r}s\t`u
 aws_session_token = tok en/with spaces;and=more
 
 [refused]
-aws_access_key_id = AKIAREFUSED000000001
+aws_access_key_id = FAKEKEYREFUSED01
 aws_secret_access_key = 100%sure
 CREDENTIALS
 
@@ -246,7 +246,7 @@ ok "the MFA code asked on CONOUT\$ and read from CONIN\$ (stderr redirected)"
 ssoexec export --profile awkward --format windows-cmd >"$work/creds.cmd" || fail "export --format windows-cmd"
 printf '@echo off\r\ncall %s\r\nset AWS_ACCESS_KEY_ID\r\nset AWS_SECRET_ACCESS_KEY\r\nset AWS_SESSION_TOKEN\r\nset AWS_REGION\r\nset AWS_DEFAULT_REGION\r\n' \
   "$(winpath "$work/creds.cmd")" >"$work/load.cmd"
-same "cmd.exe loading export --format windows-cmd" "AWS_ACCESS_KEY_ID=AKIAAWKWARD000000001
+same "cmd.exe loading export --format windows-cmd" "AWS_ACCESS_KEY_ID=FAKEKEYAWKWARD01
 AWS_SECRET_ACCESS_KEY=a b=c/d+e:f,g(h)i@j\$k'l~m*n?o[p]q{r}s\\t\`u
 AWS_SESSION_TOKEN=tok en/with spaces;and=more
 AWS_REGION=eu-central-1
