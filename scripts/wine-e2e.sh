@@ -299,15 +299,31 @@ set -e
 ok "logout: token gone; credential-process then needs a login (exit 3, nothing on stdout)"
 
 # No BROWSER: the Windows way, `rundll32 url.dll,FileProtocolHandler URL`. Wine hands the URL to
-# winebrowser, which runs the Linux `xdg-open`: a fake one on PATH notes the URL it was given.
+# winebrowser (HKCR\http\shell\open\command), which runs the Linux `xdg-open`: a fake one on PATH
+# notes the URL it was given. ssoexec does not wait for its launcher, so rundll32, winebrowser and
+# xdg-open go on after ssoexec has exited: the note is waited for, with a deadline. Once in a CI
+# run the note never came although ssoexec said it had started rundll32 (not reproduced here in
+# 100 runs, loaded or not); a lost wine process start (as os error 1359 elsewhere) is the likely
+# cause. So the login is tried up to 3 times, each attempt announced; 3 losses fail, as does any
+# other difference (a wrong URL, no "Opened the browser (rundll32)").
 mkdir -p "$work/bin"
 printf '#!/bin/sh\nprintf "%%s\\n" "$*" >>"%s"\n' "$work/opened" >"$work/bin/xdg-open"
 chmod +x "$work/bin/xdg-open"
-PATH="$work/bin:$PATH" ssoexec login --profile demo --device-code 2>"$work/browser.err" ||
-  { cat "$work/browser.err" >&2; fail "login with the browser"; }
-grep -qxF 'Opened the browser (rundll32).' "$work/browser.err" || { cat "$work/browser.err" >&2; fail "no rundll32"; }
-# winebrowser may still be on its way when ssoexec has exited: wait for the note, with a deadline.
-for _ in $(seq 300); do [ -s "$work/opened" ] && break; sleep 0.1; done
-same "the URL the browser got through rundll32" "$url/device?user_code=ABCD-0002" "$(cat "$work/opened" 2>/dev/null)"
+for attempt in 1 2 3; do
+  rm -f "$work/opened"
+  ssoexec logout --profile demo 2>/dev/null || fail "logout before the browser login"
+  PATH="$work/bin:$PATH" ssoexec login --profile demo --device-code 2>"$work/browser.err" ||
+    { cat "$work/browser.err" >&2; fail "login with the browser"; }
+  grep -qxF 'Opened the browser (rundll32).' "$work/browser.err" || { cat "$work/browser.err" >&2; fail "no rundll32"; }
+  for _ in $(seq 300); do [ -s "$work/opened" ] && break; sleep 0.1; done
+  [ -s "$work/opened" ] && break
+  echo "wine-e2e: note: attempt $attempt: rundll32 was started but xdg-open got no URL within 30 s; wine processes now:" >&2
+  ps -eo pid,ppid,etime,args | grep -iE 'rundll32|winebrowser|xdg-open' | grep -v grep >&2 || echo "  (none)" >&2
+done
+# The URL the login showed (its user code counts the mock's device authorizations).
+shown="$(sed -n 's/^    \(http.*\)$/\1/p' "$work/browser.err" | head -n 1)"
+[[ "$shown" =~ ^"$url/device?user_code=ABCD-"[0-9]{4}$ ]] || { cat "$work/browser.err" >&2; fail "the login showed no device URL"; }
+same "the URL the browser got through rundll32" "$shown" "$(cat "$work/opened" 2>/dev/null)"
+[ "$attempt" = 1 ] || echo "wine-e2e: note: the browser got the URL on attempt $attempt" >&2
 ok "login without BROWSER opens the URL with rundll32 url.dll,FileProtocolHandler (wine: winebrowser, xdg-open)"
 echo "wine-e2e: all checks passed" >&2
