@@ -7,6 +7,8 @@ pub mod session;
 pub mod ui;
 
 use crate::app::App;
+use crate::aws::client::HttpError;
+use crate::aws::error_code::ErrorCode;
 use crate::aws::oidc::{
     CreateTokenRequest, GRANT_REFRESH_TOKEN, Oidc, RegisterRequest, TokenResponse,
 };
@@ -67,9 +69,20 @@ pub async fn login(app: &App, session: &SsoSession) -> Result<SsoToken, Error> {
     app.printer.debug(format!("login flow {name} ({why})"));
     let oidc = app.oidc(&session.region)?;
     let auth_code = flow == Flow::Pkce;
-    let reg = registration(app, &oidc, session, auth_code).await?;
+    let (mut reg, cached) = registration(app, &oidc, session, auth_code, true).await?;
     let response = match flow {
-        Flow::DeviceCode => device::run(app, &oidc, session, &reg).await?,
+        Flow::DeviceCode => match device::run(app, &oidc, session, &reg).await {
+            // The service no longer knows the cached client (revoked, or another endpoint):
+            // nothing was shown yet, so register anew and start again, once.
+            Err(Error::Http(e)) if cached && refused_client(&e) => {
+                app.printer.debug(format!(
+                    "the cached client registration was refused ({e}); registering anew"
+                ));
+                (reg, _) = registration(app, &oidc, session, auth_code, false).await?;
+                device::run(app, &oidc, session, &reg).await?
+            }
+            other => other?,
+        },
         Flow::Pkce => pkce::run(app, &oidc, session, &reg).await?,
     };
     let expires_in = response.expires_in;
@@ -117,19 +130,27 @@ fn unusable(app: &App, token: &SsoToken, expires_in: i64) -> Option<Error> {
     })
 }
 
-/// A cached registration of the right kind with time left, or a new one (stored for reuse).
+/// StartDeviceAuthorization's answer for a client id the service does not know.
+fn refused_client(e: &HttpError) -> bool {
+    e.api()
+        .is_some_and(|a| a.op == "StartDeviceAuthorization" && a.code == ErrorCode::InvalidClient)
+}
+
+/// A cached registration of the right kind with time left (when `reuse`), or a new one (stored
+/// for reuse); and whether it came from the cache.
 async fn registration(
     app: &App,
     oidc: &Oidc<'_>,
     session: &SsoSession,
     auth_code: bool,
-) -> Result<Registration, Error> {
+    reuse: bool,
+) -> Result<(Registration, bool), Error> {
     let path = registration::path(&app.settings.paths.sso_cache, session);
     match registration::load(&path)? {
-        Lookup::Found(r) if r.reusable(app.now(), auth_code) => {
+        Lookup::Found(r) if reuse && r.reusable(app.now(), auth_code) => {
             app.printer
                 .debug(format!("reusing client registration {}", path.display()));
-            return Ok(r);
+            return Ok((r, true));
         }
         Lookup::Corrupt(why) => crate::cache::warn_corrupt(&app.printer, &path, &why),
         _ => {}
@@ -157,7 +178,7 @@ async fn registration(
         &app.printer,
         "the client registration was",
     )?;
-    Ok(reg)
+    Ok((reg, false))
 }
 
 /// Exchanges the refresh token for a new access token (`docs/cache-files.md#token-refresh`). The old refresh token is kept

@@ -746,3 +746,37 @@ async fn logout_by_sso_session_and_roles_of_every_account() {
     assert_eq!(sb.mock.count(Op::Logout), 1);
     assert!(!sb.token_file("corp").exists());
 }
+
+/// A cached client registration the service no longer knows (revoked, or made against another
+/// endpoint) is replaced: StartDeviceAuthorization's InvalidClientException makes one new
+/// registration and one new start, before anything is shown; the AWS CLI reads the new file.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_cached_registration_is_replaced_once() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    let token = sb.token_file("corp");
+    let reg_file = std::fs::read_dir(sb.sso_cache())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| *p != token)
+        .expect("the registration file");
+    let mut reg: Value = serde_json::from_slice(&std::fs::read(&reg_file).unwrap()).unwrap();
+    reg["clientId"] = "revoked-client".into();
+    std::fs::write(&reg_file, serde_json::to_vec(&reg).unwrap()).unwrap();
+    std::fs::remove_file(&token).unwrap();
+    sb.mock.reset_counts();
+
+    let out = sb.run(&["login", "--profile", "dev", "--device-code", "--debug"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(err.matches("Sign in to").count(), 1, "{err}");
+    assert!(
+        err.contains("debug: the cached client registration was refused (StartDeviceAuthorization failed: Invalid client provided (InvalidClientException)); registering anew\n"),
+        "{err}"
+    );
+    assert_eq!(sb.mock.count(Op::RegisterClient), 1);
+    assert_eq!(sb.mock.count(Op::StartDeviceAuthorization), 2);
+    let now: Value = serde_json::from_slice(&std::fs::read(&reg_file).unwrap()).unwrap();
+    assert_ne!(now["clientId"], "revoked-client");
+    assert!(token.exists());
+}
