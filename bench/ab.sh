@@ -23,19 +23,9 @@ mock_start "$MOCK" "$work" --role-ttl 43200 --access-token-ttl 28800
 
 export HOME=$work/home PATH=/usr/bin:/bin
 export HTTPS_PROXY=http://127.0.0.1:9 NO_PROXY=127.0.0.1
-mkdir -p "$HOME/.aws" "$work/bin"
+mkdir -p "$work/bin"
 mock_browser "$work/bin"
-cat >"$HOME/.aws/config" <<CONFIG
-[profile bench]
-sso_session = corp
-sso_account_id = 111111111111
-sso_role_name = ReadOnly
-region = eu-west-1
-
-[sso-session corp]
-sso_start_url = https://d-1234567890.awsapps.com/start
-sso_region = us-east-1
-CONFIG
+mock_config bench
 cp "$old" "$work/bin/ssoexec-old"
 cp "$new" "$work/bin/ssoexec-new"
 "$work/bin/ssoexec-new" login --profile bench --device-code 2>"$work/login.log" </dev/null

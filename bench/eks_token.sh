@@ -26,17 +26,9 @@ export HOME=$work
 unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_REGION AWS_DEFAULT_REGION AWS_CONFIG_FILE XDG_CACHE_HOME \
     AWS_ENDPOINT_URL AWS_ENDPOINT_URL_STS AWS_ENDPOINT_URL_SSO AWS_ENDPOINT_URL_SSO_OIDC SSOEXEC_TEST_NOW
 mkdir -p "$HOME/.aws/cli/cache"
-cat >"$HOME/.aws/config" <<'EOF'
-[profile dev]
-sso_session = corp
-sso_account_id = 111111111111
-sso_role_name = ReadOnly
-region = eu-west-1
-
-[sso-session corp]
-sso_start_url = https://d-1234567890.awsapps.com/start
-sso_region = us-east-1
-EOF
+# The bench config (bench/mock.sh; no mock is started: every credential here is cached).
+. bench/mock.sh
+mock_config dev
 # Role credentials valid for 12 hours, in the AWS CLI cache file ssoexec reads first.
 key=$(printf '%s' '{"accountId":"111111111111","roleName":"ReadOnly","sessionName":"corp"}' | sha1sum | cut -d' ' -f1)
 expires=$(date -u -d '+12 hours' +%Y-%m-%dT%H:%M:%SZ)

@@ -20,6 +20,8 @@
 # mock_reset      clears the mock's request counts.
 # mock_count      OP...: prints the request count of each named operation (`total` for all requests,
 #                 `GetRoleCredentials`, ...), space-separated.
+# mock_config     PROFILE: writes $HOME/.aws/config with [profile PROFILE] (account 111111111111, role
+#                 ReadOnly, eu-west-1) in [sso-session corp] (the start URL the mock knows, us-east-1).
 
 mock_pids=()
 mock_pid=
@@ -82,4 +84,19 @@ mock_count() {
 import json, sys
 stats = json.load(sys.stdin)
 print(" ".join(str(stats[op]) for op in sys.argv[1:]))' "$@"
+}
+
+mock_config() {
+    mkdir -p "$HOME/.aws"
+    cat >"$HOME/.aws/config" <<CONFIG
+[profile $1]
+sso_session = corp
+sso_account_id = 111111111111
+sso_role_name = ReadOnly
+region = eu-west-1
+
+[sso-session corp]
+sso_start_url = https://d-1234567890.awsapps.com/start
+sso_region = us-east-1
+CONFIG
 }

@@ -37,18 +37,8 @@ trap cleanup EXIT
 mock_start "$mock_bin" "$work" --role-ttl 43200 --access-token-ttl 28800
 
 export HOME=$work/home
-mkdir -p "$HOME/.aws" "$work/bin"
-cat >"$HOME/.aws/config" <<CONFIG
-[profile bench]
-sso_session = bench
-sso_account_id = 111111111111
-sso_role_name = ReadOnly
-region = eu-west-1
-
-[sso-session bench]
-sso_start_url = https://d-1234567890.awsapps.com/start
-sso_region = us-east-1
-CONFIG
+mkdir -p "$work/bin"
+mock_config bench
 mock_browser "$work/bin"
 unset AWS_PROFILE AWS_CONTAINER_CREDENTIALS_FULL_URI AWS_CONTAINER_AUTHORIZATION_TOKEN SSOEXEC_SERVE_TOKEN
 "$bin" login --profile bench --device-code 2>"$work/login.log"

@@ -28,18 +28,7 @@ trap 'mock_stop_all; rm -rf "$work"' EXIT
 mock_start "$MOCK" "$work" --auto-approve --role-ttl 43200 --access-token-ttl 28800
 
 export HOME=$work/home PATH=/usr/bin:/bin
-mkdir -p "$HOME/.aws"
-cat >"$HOME/.aws/config" <<CONFIG
-[profile bench]
-sso_session = corp
-sso_account_id = 111111111111
-sso_role_name = ReadOnly
-region = eu-west-1
-
-[sso-session corp]
-sso_start_url = https://d-1234567890.awsapps.com/start
-sso_region = us-east-1
-CONFIG
+mock_config bench
 first=$(realpath "$1")
 "$first" login --profile bench --device-code --no-browser 2>"$work/login.log" </dev/null
 "$first" credential-process --profile bench >/dev/null </dev/null
