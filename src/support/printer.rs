@@ -4,7 +4,7 @@
 use super::terminal::Terminal;
 use std::collections::HashSet;
 use std::io::{IsTerminal, Write};
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Where an unfinished progress line is on screen (`Printer::progress`).
@@ -17,6 +17,9 @@ const LINE_ON_TERMINAL: u8 = 2;
 pub struct Printer {
     debug: bool,
     stderr_tty: bool,
+    /// stderr interprets escape sequences (colour, erasing a line): a terminal, on Windows only
+    /// once virtual-terminal processing is on (`stderr_takes_escapes`).
+    escapes: bool,
     /// `error:`, `warning:` and `hint:` in colour (stderr is a terminal and `NO_COLOR` is unset).
     colour: bool,
     terminal: Terminal,
@@ -25,6 +28,8 @@ pub struct Printer {
     /// A progress line (the login countdown) is on screen without its newline, and where: the
     /// next message erases it first, so an error never lands after the countdown's text.
     line_open: Arc<AtomicU8>,
+    /// How many characters that line has: without escape sequences it is erased by overwriting.
+    line_width: Arc<AtomicUsize>,
     /// Warnings already said: a check repeated under a lock must not say the same thing twice.
     warned: Arc<Mutex<HashSet<String>>>,
 }
@@ -36,13 +41,16 @@ impl Printer {
     }
 
     pub fn with_terminal(debug: bool, terminal: Terminal) -> Self {
+        let stderr_tty = std::io::stderr().is_terminal();
         Printer {
             debug,
-            stderr_tty: std::io::stderr().is_terminal(),
+            stderr_tty,
+            escapes: stderr_takes_escapes(stderr_tty),
             colour: false,
             terminal,
             to_person: false,
             line_open: Arc::new(AtomicU8::new(NO_LINE)),
+            line_width: Arc::new(AtomicUsize::new(0)),
             warned: Arc::new(Mutex::new(HashSet::new())),
         }
     }
@@ -50,7 +58,7 @@ impl Printer {
     /// Colours the labels of messages on stderr when it is a terminal and `allowed` (the caller
     /// passes "`NO_COLOR` is unset").
     pub fn with_colour(mut self, allowed: bool) -> Self {
-        self.colour = allowed && self.stderr_tty;
+        self.colour = allowed && self.escapes;
         self
     }
 
@@ -112,6 +120,9 @@ impl Printer {
     /// Writes a progress line in place (`\r`, no newline), e.g. the login countdown; the next
     /// message or `end_progress` ends it.
     pub fn progress(&self, text: &str) {
+        // `…` may reach a Windows console as `...` (`terminal::console_ascii`).
+        let width = text.chars().map(|c| if c.is_ascii() { 1 } else { 3 }).sum();
+        self.line_width.store(width, Ordering::SeqCst);
         let text = format!("\r{text}");
         if self.to_person {
             self.terminal.write(&text);
@@ -124,9 +135,18 @@ impl Printer {
 
     /// Erases the progress line, if one is on screen, where it was drawn.
     pub fn end_progress(&self) {
+        let erase = |escapes: bool| {
+            if escapes {
+                "\r\x1b[2K".to_string()
+            } else {
+                let blank = " ".repeat(self.line_width.load(Ordering::SeqCst));
+                format!("\r{blank}\r")
+            }
+        };
         match self.line_open.swap(NO_LINE, Ordering::SeqCst) {
-            LINE_ON_TERMINAL => self.terminal.write("\r\x1b[2K"),
-            LINE_ON_STDERR => Self::to_stderr("\r\x1b[2K"),
+            // Windows' console handle (CONOUT$) is not switched to escape sequences.
+            LINE_ON_TERMINAL => self.terminal.write(&erase(!cfg!(windows))),
+            LINE_ON_STDERR => Self::to_stderr(&erase(self.escapes)),
             _ => {}
         }
     }
@@ -157,6 +177,23 @@ impl Printer {
         let mut err = std::io::stderr().lock();
         let _ = writeln!(err, "{text}");
     }
+}
+
+/// Whether escape sequences written to stderr are interpreted. A Windows console (conhost)
+/// interprets them only once `ENABLE_VIRTUAL_TERMINAL_PROCESSING` is set on the handle (Windows 10
+/// 1511 and later; Windows Terminal and mintty always do): the `console` crate sets it, and says
+/// whether it could. Without it, no colour, and a progress line is erased by overwriting it.
+#[cfg(windows)]
+fn stderr_takes_escapes(stderr_tty: bool) -> bool {
+    stderr_tty
+        && dialoguer::console::Term::stderr()
+            .features()
+            .colors_supported()
+}
+
+#[cfg(not(windows))]
+fn stderr_takes_escapes(stderr_tty: bool) -> bool {
+    stderr_tty
 }
 
 /// Messages may be coloured unless `NO_COLOR` is set to something (https://no-color.org).
