@@ -11,7 +11,8 @@
 # console (both when stderr is the console and, through CONOUT$/CONIN$, when stderr is
 # redirected), an MFA code typed there, nobody asked without a console, `export --format
 # windows-cmd` loaded by cmd.exe, `exec --renew` (the helper serves the child and stops with
-# ssoexec), and a login opening the browser with rundll32. Exits non-zero on the first difference.
+# ssoexec; it still serves after a Ctrl-C the child survives), and a login opening the browser
+# with rundll32. Exits non-zero on the first difference.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,8 +35,9 @@ x86_64-w64-mingw32-gcc -O2 -o "$work/console-child.exe" scripts/wine-console-chi
 . bench/mock.sh
 renew_pid=
 cleanup() {
-  # The child of the `exec --renew` check ends when this file exists, and ssoexec with it.
+  # The children of the `exec --renew` checks end when these files exist, and ssoexec with them.
   [ -n "$renew_pid" ] && : >"$work/renew.stop"
+  : >"$work/hold.stop"
   mock_stop_all
   wait 2>/dev/null || true
   rm -rf "$work"
@@ -287,6 +289,26 @@ helper_gone() {
 for _ in $(seq 300); do helper_gone && break; sleep 0.1; done
 helper_gone || fail "exec --renew: the helper still listens after ssoexec exited"
 ok "exec --renew: the helper serves the child, and stops when ssoexec exits (the stdin lifeline)"
+
+# A Ctrl-C typed at the console reaches every process on it: the child, which may handle it and
+# go on (as terraform's graceful stop does, still calling AWS), and the helper, which must go on
+# serving it. The child notes the Ctrl-C in a file; the helper is asked after that.
+on_console --stdout "$work/hold.out" --on child-ready '\x03' -- "$WINE" "$exe" --profile demo --renew -- \
+  "$child" hold "$(winpath "$work/hold.env")" "$(winpath "$work/hold.stop")" >"$work/hold.screen" &
+hold_pid=$!
+for _ in $(seq 600); do [ -e "$work/hold.env.ctrl-c" ] && break; sleep 0.1; done
+[ -e "$work/hold.env.ctrl-c" ] || { cat "$work/hold.screen" >&2; fail "exec --renew: the child got no Ctrl-C"; }
+read -r helper_url helper_token < <(tr -d '\r' <"$work/hold.env") || fail "exec --renew: the child saw no helper"
+# A helper ended by the Ctrl-C would be gone within this pause.
+sleep 1
+served="$(curl -fsS -H "Authorization: $helper_token" "$helper_url")" ||
+  fail "exec --renew: the helper stopped serving after a Ctrl-C the child survived"
+same "exec --renew after a Ctrl-C: the helper still serves" "$key" \
+  "$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["AccessKeyId"])' "$served")"
+: >"$work/hold.stop"
+wait "$hold_pid" || { cat "$work/hold.screen" >&2; fail "exec --renew with a Ctrl-C: the console run failed"; }
+same "exec --renew with a Ctrl-C: the child's code" "exit 0" "$(tail -n 1 "$work/hold.screen")"
+ok "exec --renew: a Ctrl-C the child survives leaves the helper serving it"
 
 ssoexec logout --profile demo 2>"$work/logout.err" || { cat "$work/logout.err" >&2; fail "logout"; }
 [ ! -e "$token" ] || fail "logout left $token"

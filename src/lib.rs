@@ -41,6 +41,17 @@ pub fn fuzz_server_response(bytes: &[u8]) {
     aws::response::parse_all(bytes, time::OffsetDateTime::UNIX_EPOCH);
 }
 
+/// Takes Ctrl-C (SIGINT; the console's CTRL_C_EVENT) from now on and does nothing with it: the
+/// handler is installed before this returns, so the default action (ending the process) is gone.
+fn ignore_interrupts() -> std::io::Result<()> {
+    #[cfg(unix)]
+    let mut interrupts = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
+    #[cfg(windows)]
+    let mut interrupts = tokio::signal::windows::ctrl_c()?;
+    tokio::spawn(async move { while interrupts.recv().await.is_some() {} });
+    Ok(())
+}
+
 /// Parses the command line, runs the command, prints the error report; returns the exit code.
 pub fn main_entry() -> i32 {
     let cli = match cli::parse_from(std::env::args_os().collect()) {
@@ -60,7 +71,17 @@ pub fn main_entry() -> i32 {
             return ExitStatus::Usage.code();
         }
     };
+    // The `exec --renew` helper shares the child's console (Windows) or process group (Unix), so
+    // a Ctrl-C meant for the child reaches it too: the child may go on (terraform's graceful stop,
+    // a REPL, a shell) and must keep its credentials. The helper ends with its lifeline only.
+    let helper = matches!(&cli.command, Some(cli::Command::Serve(a)) if a.lifeline_stdin || a.lifeline_parent);
     let result = runtime.block_on(async {
+        if helper {
+            if let Err(e) = ignore_interrupts() {
+                printer.debug(format!("cannot ignore Ctrl-C: {e}"));
+            }
+            return commands::run(cli, env, printer.clone()).await;
+        }
         tokio::select! {
             r = commands::run(cli, env, printer.clone()) => r,
             _ = tokio::signal::ctrl_c() => Err(error::Error::Interrupted),

@@ -418,6 +418,38 @@ os.execvp("sh", ["sh", "-c", "curl -s -o /dev/null -w '%{http_code}\\n' -H \"Aut
     });
 }
 
+/// A Ctrl-C typed at the terminal reaches the whole foreground process group: the child, which
+/// may handle it and go on (terraform's graceful stop), and the `--renew` helper, which must go on
+/// serving it. Here the child sends SIGINT to its group itself (ssoexec runs in a group of its
+/// own, so nothing else gets it), then asks the helper for credentials.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn the_renew_helper_keeps_serving_a_child_that_survives_ctrl_c() {
+    use std::os::unix::process::CommandExt;
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    // The pause gives a helper that would die of the signal the time to do so.
+    let script = r#"trap 'echo got-int' INT; kill -INT 0; sleep 0.5; curl -s -o /dev/null -w '%{http_code}\n' -H "Authorization: $AWS_CONTAINER_AUTHORIZATION_TOKEN" "$AWS_CONTAINER_CREDENTIALS_FULL_URI""#;
+    let out = sb
+        .std_cmd()
+        .args([
+            "--profile",
+            "dev",
+            "exec",
+            "--renew",
+            "--",
+            "sh",
+            "-c",
+            script,
+        ])
+        .process_group(0)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "got-int\n200\n", "{}", stderr(&out));
+}
+
 /// Issue 18.13: a child that dies at once (SIGKILL, or exit leaving a background grandchild)
 /// still takes the `--renew` helper with it, every time: the helper knows its parent before the
 /// parent can exit. (Before, some helper was re-parented first and served on with no owner.)
