@@ -3,8 +3,9 @@
 # filesystem from debootstrap with the stock AWS CLI and boto3, imported with `docker import`,
 # because no image registry is reachable here. Debian 13 (trixie), because its botocore reads
 # AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE, which is how ssoexec hands a container its token
-# (docs/containers.md). Built once: an image already present is reused. Needs root and a Docker
-# daemon (scripts/docker-daemon.sh). Prints the image name.
+# (docs/containers.md). Built once: an image already present is reused. Building needs root (run
+# as root, or by a user with password-less sudo: the script then runs itself through sudo) and a
+# Docker daemon (scripts/docker-daemon.sh). Prints the image name.
 set -euo pipefail
 image="${SSOEXEC_TEST_IMAGE:-ssoexec-test-client:trixie-1}"
 mirror="${SSOEXEC_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
@@ -12,6 +13,9 @@ mirror="${SSOEXEC_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 if docker image inspect "$image" >/dev/null 2>&1; then
   echo "$image"
   exit 0
+fi
+if [ "$(id -u)" != 0 ]; then
+  exec sudo -n --preserve-env=SSOEXEC_TEST_IMAGE,SSOEXEC_DEBIAN_MIRROR bash "$0" "$@"
 fi
 command -v debootstrap >/dev/null 2>&1 || {
   apt-get update -qq

@@ -8,16 +8,19 @@
 # nothing is downloaded at run time); and Docker for the container tests (scripts/docker-daemon.sh,
 # scripts/container-image.sh). Idempotent;
 # a missing tool makes tests fail, never skip.
+# Debian packages need root: run as root (the project's CI machine), or by a user with
+# password-less sudo (GitHub's runners).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "$@"; fi; }
 
 apt_missing=()
 for tool in curl:curl git:git fish:fish zsh:zsh dash:dash groff:groff-base openssl:openssl kubectl:kubectl node:nodejs npm:npm unshare:util-linux setsid:util-linux script:bsdutils unzip:unzip strace:strace; do
   command -v "${tool%%:*}" >/dev/null 2>&1 || apt_missing+=("${tool##*:}")
 done
 if [ ${#apt_missing[@]} -gt 0 ]; then
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_missing[@]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_missing[@]}"
 fi
 
 pip_missing=()

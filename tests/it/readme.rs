@@ -68,7 +68,7 @@ const NOT_RUN: &[(&str, &str)] = &[
     ),
     (
         "cargo install --locked --git https://github.com/ssoexec/ssoexec",
-        "fetches from GitHub (no network here); the same build as the line above",
+        "fetches from GitHub (no network here); the same crate as the line above, without the checkout's .cargo/config.toml",
     ),
     (
         "v=0.1.0 t=x86_64-unknown-linux-gnu",
@@ -107,7 +107,7 @@ const NOT_RUN: &[(&str, &str)] = &[
         "needs Windows and GitHub; the manifest rendered from SHA256SUMS is checked in packaging.rs",
     ),
     (
-        "cargo binstall ssoexec",
+        "cargo binstall --git https://github.com/ssoexec/ssoexec ssoexec",
         "needs cargo-binstall and GitHub; its Cargo.toml metadata is checked in packaging.rs",
     ),
     (
