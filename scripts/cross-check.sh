@@ -12,9 +12,10 @@
 #          prefix with bcryptprimitives.dll (Rust's std calls its ProcessPrng, which wine 8 lacks;
 #          the shim forwards to advapi32's SystemFunction036, built with mingw) and the three C
 #          headers ring's C needs to type-check for macOS without an SDK.
-#   check  `cargo check` of every target (lib, bin, tests, examples) for x86_64-pc-windows-gnu,
-#          aarch64-apple-darwin and x86_64-apple-darwin. Any warning in this repository's code
-#          fails it (dead code on one platform included).
+#   check  `cargo clippy` (nightly's: a type-check plus the lints) of every target (lib, bin,
+#          tests, examples) for x86_64-pc-windows-gnu, aarch64-apple-darwin and
+#          x86_64-apple-darwin, as ci.yml lints them on those runners. Any warning in this
+#          repository's code fails it (dead code on one platform, a clippy lint included).
 #   test   the library's unit tests and the integration suite (tests/it, with the fake browser
 #          it signs in through, examples/fake_browser.rs) for Windows, run under wine. Tests
 #          that need Unix or Linux programs are reported as ignored, with the reason. A test that
@@ -151,7 +152,7 @@ checked() {
 
 check() {
   log "check $WIN (all targets)"
-  checked cargo +nightly check "${BUILD_STD[@]}" --locked --target "$WIN" --all-targets
+  checked cargo +nightly clippy "${BUILD_STD[@]}" --locked --target "$WIN" --all-targets
   local resource
   resource="$(clang -print-resource-dir)"
   for target in "${MACS[@]}"; do
@@ -160,7 +161,7 @@ check() {
     log "check $target (all targets)"
     env "CC_$var=clang" \
       "CFLAGS_$var=-target $arch-apple-macos11 -ffreestanding -nostdinc -isystem $ENV_DIR/macos-stubs -isystem $resource/include" \
-      bash -c "$(declare -f checked log); checked cargo +nightly check ${BUILD_STD[*]} --locked --target $target --all-targets"
+      bash -c "$(declare -f checked log); checked cargo +nightly clippy ${BUILD_STD[*]} --locked --target $target --all-targets"
   done
 }
 
