@@ -721,6 +721,10 @@ pub struct ServeArgs {
     /// needs a token in SSOEXEC_SERVE_TOKEN.
     #[arg(long, value_name = "ADDR:PORT")]
     pub bind: Option<SocketAddr>,
+    /// How the two variables are printed: env (sh `export` lines, the default), env-no-export,
+    /// fish, powershell or windows-cmd.
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
     /// Internal (exec --renew): print the port, then serve until stdin closes.
     #[arg(long, hide = true)]
     pub lifeline_stdin: bool,

@@ -6,6 +6,7 @@ use crate::error::Error;
 use crate::exec::lifeline::Lifeline;
 use crate::exec::server;
 use crate::exec::{ExecError, marker};
+use crate::output::{FormatKind, SHELL_FORMATS, assignments};
 use crate::support::env::SSOEXEC_SERVE_TOKEN;
 use crate::support::exit::ExitStatus;
 use crate::support::secret::Secret;
@@ -24,6 +25,19 @@ pub async fn serve(app: Arc<App>, args: &ServeArgs) -> Result<ExitStatus, Error>
         Some(Lifeline::Stdin)
     } else {
         None
+    };
+    let format = match args.format.as_deref() {
+        None => FormatKind::Env,
+        Some(name) => FormatKind::parse(name)
+            .filter(|k| SHELL_FORMATS.contains(k))
+            .ok_or_else(|| {
+                let names: Vec<_> = SHELL_FORMATS.iter().map(|k| k.name()).collect();
+                Error::Usage(format!(
+                    "serve prints its variables as {}, not {}",
+                    names.join(", "),
+                    crate::support::text::clean(name)
+                ))
+            })?,
     };
     let target = Arc::new(app.settings.identity()?);
     let addr = args.bind.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0)));
@@ -73,12 +87,13 @@ pub async fn serve(app: Arc<App>, args: &ServeArgs) -> Result<ExitStatus, Error>
             Box::pin(lifeline.cut())
         }
         None => {
-            let doc = format!(
-                "export AWS_CONTAINER_CREDENTIALS_FULL_URI=http://{host}:{}/\nexport AWS_CONTAINER_AUTHORIZATION_TOKEN={}\n",
-                local.port(),
-                // The lines are meant for `eval`: a chosen token is quoted.
-                crate::support::shell::word(token.expose())
-            );
+            let uri = format!("http://{host}:{}/", local.port());
+            // The lines are meant for the shell: a chosen token is quoted as that shell needs.
+            let vars = [
+                ("AWS_CONTAINER_CREDENTIALS_FULL_URI", uri.as_str()),
+                ("AWS_CONTAINER_AUTHORIZATION_TOKEN", token.expose()),
+            ];
+            let doc = assignments(format, &vars).unwrap_or_else(|| Ok(String::new()))?;
             super::write_stdout(doc.as_bytes())?;
             app.printer.info(format!(
                 "Serving credentials for {} on {local}; Ctrl-C stops.",

@@ -255,6 +255,43 @@ pub fn owned_variables(ctx: &OutputContext<'_>) -> Vec<&'static str> {
 }
 
 /// The error for a value a format cannot carry.
+/// The names of the formats [`assignments`] writes.
+pub const SHELL_FORMATS: [FormatKind; 5] = [
+    FormatKind::Env,
+    FormatKind::EnvNoExport,
+    FormatKind::Fish,
+    FormatKind::Powershell,
+    FormatKind::WindowsCmd,
+];
+
+/// Variables other than credentials (`serve`'s endpoint and token) as lines of a shell format,
+/// quoted exactly as that format quotes credentials; None for a format that is not a shell's.
+pub fn assignments(
+    kind: FormatKind,
+    vars: &[(&'static str, &str)],
+) -> Option<Result<String, OutputError>> {
+    let line = |name: &'static str, value: &str| -> Result<String, OutputError> {
+        let why = |why| unrepresentable(kind.name(), name, why);
+        Ok(match kind {
+            FormatKind::Env => format!("export {name}={}\n", sh::quote(value).map_err(why)?),
+            FormatKind::EnvNoExport => format!("{name}={}\n", sh::quote(value).map_err(why)?),
+            FormatKind::Fish => format!("set -gx {name} {}\n", fish::quote(value).map_err(why)?),
+            FormatKind::Powershell => {
+                format!("$Env:{name}={}\n", powershell::quote(value).map_err(why)?)
+            }
+            _ => {
+                windows_cmd::check(value).map_err(why)?;
+                format!("set {name}={value}\n")
+            }
+        })
+    };
+    SHELL_FORMATS.contains(&kind).then(|| {
+        vars.iter()
+            .map(|(name, value)| line(name, value))
+            .collect::<Result<String, _>>()
+    })
+}
+
 pub(crate) fn unrepresentable(
     format: &'static str,
     variable: &'static str,

@@ -1,5 +1,6 @@
 //! The credentials server (`serve`, the `exec --renew` helper) under load and attack: idle
 //! connections, descriptor exhaustion, and what `serve` prints.
+use crate::support::mock::Op;
 use crate::support::sandbox::*;
 use std::io::{BufRead, BufReader, Read};
 use std::net::TcpStream;
@@ -64,9 +65,11 @@ fn serve(sb: &Sandbox, prefix: &str, env: &[(&str, &str)], extra: &[&str]) -> Se
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let url_line = lines.next().unwrap().unwrap();
     let token_line = lines.next().unwrap().unwrap();
+    // Quoted when it holds a character sh would expand (`[::1]`: a glob).
     let url = url_line
         .strip_prefix("export AWS_CONTAINER_CREDENTIALS_FULL_URI=")
         .unwrap()
+        .trim_matches('\'')
         .to_string();
     let token = token_line
         .strip_prefix("export AWS_CONTAINER_AUTHORIZATION_TOKEN=")
@@ -213,4 +216,89 @@ async fn a_public_bind_needs_a_strong_token() {
             "error: refusing to serve credentials on the non-loopback address 0.0.0.0:0 with a token of fewer than 16 characters\nhint: set SSOEXEC_SERVE_TOKEN to a long random value (e.g. `openssl rand -hex 32`), or bind 127.0.0.1\n"
         );
     }
+}
+
+/// `serve --format`: the two variables as each shell's lines, quoted as `export` quotes
+/// credentials in that format; a format that is not a shell's, or that cannot carry the token, is
+/// refused before anything is served.
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_prints_its_variables_in_the_shell_format_asked_for() {
+    let sb = Sandbox::new().await;
+    sb.login("dev");
+    let token = "tok'en $x";
+    let first_lines = |format: &str| -> String {
+        let mut child = sb
+            .std_cmd()
+            .args(["serve", "--profile", "dev", "--format", format])
+            .env("SSOEXEC_SERVE_TOKEN", token)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let (a, b) = (lines.next(), lines.next());
+        let _ = child.kill();
+        let _ = child.wait();
+        let doc = format!("{}\n{}\n", a.unwrap().unwrap(), b.unwrap().unwrap());
+        // The port is the system's choice.
+        let port = doc
+            .split("127.0.0.1:")
+            .nth(1)
+            .unwrap()
+            .split('/')
+            .next()
+            .unwrap()
+            .to_string();
+        doc.replace(&format!("127.0.0.1:{port}/"), "127.0.0.1:PORT/")
+    };
+    let cases = [
+        (
+            "env",
+            "export AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:PORT/\nexport AWS_CONTAINER_AUTHORIZATION_TOKEN='tok'\\''en $x'\n",
+        ),
+        (
+            "env-no-export",
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:PORT/\nAWS_CONTAINER_AUTHORIZATION_TOKEN='tok'\\''en $x'\n",
+        ),
+        (
+            "fish",
+            "set -gx AWS_CONTAINER_CREDENTIALS_FULL_URI \"http://127.0.0.1:PORT/\"\nset -gx AWS_CONTAINER_AUTHORIZATION_TOKEN \"tok'en \\$x\"\n",
+        ),
+        (
+            "powershell",
+            "$Env:AWS_CONTAINER_CREDENTIALS_FULL_URI=\"http://127.0.0.1:PORT/\"\n$Env:AWS_CONTAINER_AUTHORIZATION_TOKEN='tok''en $x'\n",
+        ),
+        (
+            "windows-cmd",
+            "set AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:PORT/\nset AWS_CONTAINER_AUTHORIZATION_TOKEN=tok'en $x\n",
+        ),
+    ];
+    for (format, expected) in cases {
+        assert_eq!(first_lines(format), expected, "{format}");
+    }
+    sb.mock.reset_counts();
+    let out = sb.run(&["serve", "--profile", "dev", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "");
+    assert_eq!(
+        stderr(&out),
+        "error: serve prints its variables as env, env-no-export, fish, powershell, windows-cmd, not json\nhint: see `ssoexec --help`\n"
+    );
+    let out = sb
+        .cmd()
+        .args(["serve", "--profile", "dev", "--format", "windows-cmd"])
+        .env("SSOEXEC_SERVE_TOKEN", "100%sure")
+        .timeout(Duration::from_secs(20))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "");
+    assert!(
+        stderr(&out).starts_with("error: the windows-cmd format cannot carry the value of AWS_CONTAINER_AUTHORIZATION_TOKEN: cmd interprets"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains("100%sure"));
+    assert_eq!(sb.mock.count(Op::GetRoleCredentials), 0);
 }
