@@ -59,7 +59,7 @@ fn url(name: &str) -> String {
 
 #[cfg_attr(
     not(target_os = "linux"),
-    ignore = "needs sha256sum and kubectl (scripts/install-test-tools.sh)"
+    ignore = "runs scripts/package-manifests.sh, written for bash with GNU awk, sed and grep (not tried with the BSD ones)"
 )]
 #[test]
 fn homebrew_formula_and_scoop_manifest_render_from_sha256sums() {
@@ -117,7 +117,7 @@ fn homebrew_formula_and_scoop_manifest_render_from_sha256sums() {
 
 #[cfg_attr(
     not(target_os = "linux"),
-    ignore = "needs sha256sum and kubectl (scripts/install-test-tools.sh)"
+    ignore = "runs scripts/package-manifests.sh, written for bash with GNU awk, sed and grep (not tried with the BSD ones)"
 )]
 #[test]
 fn package_manifests_refuse_a_sha256sums_missing_an_archive() {
@@ -157,7 +157,7 @@ fn toml_string(text: &str, section: &str, key: &str) -> Option<String> {
 /// `cargo binstall` expands pkg-url per target: each is a release archive's URL.
 #[cfg_attr(
     not(target_os = "linux"),
-    ignore = "needs sha256sum and kubectl (scripts/install-test-tools.sh)"
+    ignore = "runs scripts/package-manifests.sh, written for bash with GNU awk, sed and grep (not tried with the BSD ones)"
 )]
 #[test]
 fn binstall_metadata_points_at_each_release_archive() {
