@@ -221,6 +221,11 @@ same "nothing on the redirected stderr" "" "$(cat "$work/pick.err")"
 # compared: wine's conhost draws the picker's colour sequences as text at line ends.
 out="$(on_console --stdout "$work/pick.out" --on 'choose one' 'oth\r' -- \
   "$WINE" "$exe" exec -- cmd /c echo profile=%SSOEXEC_PROFILE%)" || fail "the picker on stderr: $out"
+# On a failure, what the child wrote and which wine processes were left (it once missed the deadline).
+[ "$(tail -n1 <<<"$out")" = "exit 0" ] || {
+  echo "wine-e2e: the child's stdout: $(tr -d '\r' <"$work/pick.out" 2>/dev/null)" >&2
+  ps -eo pid,ppid,etime,args | grep -iE '\.exe|wine' | grep -v grep >&2 || true
+}
 same "the picker on stderr: exit code" "exit 0" "$(tail -n1 <<<"$out")"
 grep -qxF 'Using profile other (next time: ssoexec COMMAND other, or AWS_PROFILE=other).' <<<"$out" ||
   fail "the picker on stderr showed: $out"
