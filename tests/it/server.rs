@@ -166,24 +166,7 @@ async fn serve_prints_an_ipv6_url_in_brackets_and_quotes_a_chosen_token() {
     }
     // A chosen token with shell syntax in it is quoted for `eval`.
     let token = "a b;$(touch pwned)'x";
-    let bin = assert_cmd::cargo::cargo_bin("ssoexec");
-    let mut child = sb
-        .wrapper(bin.to_str().unwrap())
-        .args(["serve", "--profile", "dev"])
-        .env("SSOEXEC_SERVE_TOKEN", token)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let doc = format!(
-        "{}\n{}\n",
-        lines.next().unwrap().unwrap(),
-        lines.next().unwrap().unwrap()
-    );
-    let _ = child.kill();
-    let _ = child.wait();
+    let doc = printed_variables(&sb, &[], token);
     let dir = tempfile::tempdir().unwrap();
     let out = std::process::Command::new("sh")
         .arg("-c")
@@ -218,6 +201,26 @@ async fn a_public_bind_needs_a_strong_token() {
     }
 }
 
+/// The two lines `ssoexec serve --profile dev EXTRA…` prints with `SSOEXEC_SERVE_TOKEN=token`
+/// (the server is stopped once they are read).
+fn printed_variables(sb: &Sandbox, extra: &[&str], token: &str) -> String {
+    let mut child = sb
+        .std_cmd()
+        .args(["serve", "--profile", "dev"])
+        .args(extra)
+        .env("SSOEXEC_SERVE_TOKEN", token)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let (a, b) = (lines.next(), lines.next());
+    let _ = child.kill();
+    let _ = child.wait();
+    format!("{}\n{}\n", a.unwrap().unwrap(), b.unwrap().unwrap())
+}
+
 /// `serve --format`: the two variables as each shell's lines, quoted as `export` quotes
 /// credentials in that format; a format that is not a shell's, or that cannot carry the token, is
 /// refused before anything is served.
@@ -227,20 +230,7 @@ async fn serve_prints_its_variables_in_the_shell_format_asked_for() {
     sb.login("dev");
     let token = "tok'en $x";
     let first_lines = |format: &str| -> String {
-        let mut child = sb
-            .std_cmd()
-            .args(["serve", "--profile", "dev", "--format", format])
-            .env("SSOEXEC_SERVE_TOKEN", token)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let (a, b) = (lines.next(), lines.next());
-        let _ = child.kill();
-        let _ = child.wait();
-        let doc = format!("{}\n{}\n", a.unwrap().unwrap(), b.unwrap().unwrap());
+        let doc = printed_variables(&sb, &["--format", format], token);
         // The port is the system's choice.
         let port = doc
             .split("127.0.0.1:")
