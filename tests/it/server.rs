@@ -228,6 +228,24 @@ fn printed_variables(sb: &Sandbox, extra: &[&str], token: &str) -> String {
 async fn serve_prints_its_variables_in_the_shell_format_asked_for() {
     let sb = Sandbox::new().await;
     sb.login("dev");
+    // First, with nothing cached yet: a chosen token cmd cannot carry is refused before any
+    // request for credentials.
+    let out = sb
+        .cmd()
+        .args(["serve", "--profile", "dev", "--format", "windows-cmd"])
+        .env("SSOEXEC_SERVE_TOKEN", "100%sure")
+        .timeout(Duration::from_secs(20))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "");
+    assert!(
+        stderr(&out).starts_with("error: the windows-cmd format cannot carry the value of AWS_CONTAINER_AUTHORIZATION_TOKEN: cmd interprets"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains("100%sure"));
+    assert_eq!(sb.mock.count(Op::GetRoleCredentials), 0);
     let token = "tok'en $x";
     let first_lines = |format: &str| -> String {
         let doc = printed_variables(&sb, &["--format", format], token);
@@ -275,20 +293,5 @@ async fn serve_prints_its_variables_in_the_shell_format_asked_for() {
         stderr(&out),
         "error: serve prints its variables as env, env-no-export, fish, powershell, windows-cmd, not json\nhint: see `ssoexec --help`\n"
     );
-    let out = sb
-        .cmd()
-        .args(["serve", "--profile", "dev", "--format", "windows-cmd"])
-        .env("SSOEXEC_SERVE_TOKEN", "100%sure")
-        .timeout(Duration::from_secs(20))
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert_eq!(stdout(&out), "");
-    assert!(
-        stderr(&out).starts_with("error: the windows-cmd format cannot carry the value of AWS_CONTAINER_AUTHORIZATION_TOKEN: cmd interprets"),
-        "{}",
-        stderr(&out)
-    );
-    assert!(!stderr(&out).contains("100%sure"));
     assert_eq!(sb.mock.count(Op::GetRoleCredentials), 0);
 }

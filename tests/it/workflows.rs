@@ -885,7 +885,11 @@ fn release_workflow_install_sh_and_krew_agree() {
 /// The Linux archives are the binary `cargo install --path .` makes and bench/startup.sh
 /// measures: built natively (an x86_64 and an arm64 runner, no cross, no emulation) with the
 /// release profile and .cargo/config.toml's static linking, then checked to have no program
-/// interpreter before they are packed.
+/// interpreter before they are uploaded.
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "runs the release's readelf check on this suite's Linux binary"
+)]
 #[test]
 fn linux_release_archives_are_static_native_builds() {
     let release_yml = yaml(&root().join(".github/workflows/release.yml"));
@@ -919,10 +923,33 @@ fn linux_release_archives_are_static_native_builds() {
         .position(|s| s["name"].as_str() == Some("The Linux binary is static"))
         .expect("the static check");
     assert!(check > pack, "checked after the build");
+    // The step's script, run as Actions runs it (bash -e -o pipefail), on this suite's ssoexec
+    // (.cargo/config.toml makes it static) and on a dynamic program.
     let script = steps[check]["run"].as_str().unwrap();
     assert!(
-        script.contains("readelf -l \"$bin\" | grep -q 'INTERP'"),
+        script.starts_with("bin=\"target/$TARGET/release/ssoexec\"\n"),
         "{script}"
+    );
+    let run_on = |bin: &str| {
+        std::process::Command::new("bash")
+            .args(["--noprofile", "--norc", "-e", "-o", "pipefail", "-c"])
+            .arg(script.replacen("target/$TARGET/release/ssoexec", bin, 1))
+            .output()
+            .unwrap()
+    };
+    let ssoexec = assert_cmd::cargo::cargo_bin("ssoexec");
+    let out = run_on(ssoexec.to_str().unwrap());
+    assert!(out.status.success(), "{}", text(&out));
+    let dynamic = std::fs::canonicalize("/bin/sh").unwrap();
+    let out = run_on(dynamic.to_str().unwrap());
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with(&format!(
+            "::error::{} has a program interpreter (not a static binary)\n",
+            dynamic.display()
+        )),
+        "{}",
+        text(&out)
     );
     let config = std::fs::read_to_string(root().join(".cargo/config.toml")).unwrap();
     for target in ["x86_64-unknown-linux-gnu", "aarch64-unknown-linux-gnu"] {
