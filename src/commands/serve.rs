@@ -6,7 +6,7 @@ use crate::error::Error;
 use crate::exec::lifeline::Lifeline;
 use crate::exec::server;
 use crate::exec::{ExecError, marker};
-use crate::output::{FormatKind, SHELL_FORMATS, assignments};
+use crate::output::{FormatKind, ShellFormat};
 use crate::support::env::SSOEXEC_SERVE_TOKEN;
 use crate::support::exit::ExitStatus;
 use crate::support::secret::Secret;
@@ -26,19 +26,17 @@ pub async fn serve(app: Arc<App>, args: &ServeArgs) -> Result<ExitStatus, Error>
     } else {
         None
     };
-    let format = match args.format.as_deref() {
-        None => FormatKind::Env,
-        Some(name) => FormatKind::parse(name)
-            .filter(|k| SHELL_FORMATS.contains(k))
-            .ok_or_else(|| {
-                let names: Vec<_> = SHELL_FORMATS.iter().map(|k| k.name()).collect();
-                Error::Usage(format!(
-                    "serve prints its variables as {}, not {}",
-                    names.join(", "),
-                    crate::support::text::clean(name)
-                ))
-            })?,
-    };
+    let name = args.format.as_deref().unwrap_or("env");
+    let format = FormatKind::parse(name)
+        .and_then(ShellFormat::new)
+        .ok_or_else(|| {
+            let names: Vec<_> = ShellFormat::ALL.iter().map(|k| k.name()).collect();
+            Error::Usage(format!(
+                "serve prints its variables as {}, not {}",
+                names.join(", "),
+                crate::support::text::clean(name)
+            ))
+        })?;
     let target = Arc::new(app.settings.identity()?);
     let addr = args.bind.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0)));
     let given_token = app.env.get(SSOEXEC_SERVE_TOKEN).map(Secret::new);
@@ -57,13 +55,8 @@ pub async fn serve(app: Arc<App>, args: &ServeArgs) -> Result<ExitStatus, Error>
     let token = Arc::new(given_token.unwrap_or_else(server::random_token));
     let helper = lifeline.is_some();
     // A chosen token the format cannot carry is refused before any sign-in or request.
-    if !helper
-        && let Some(Err(e)) = assignments(
-            format,
-            &[("AWS_CONTAINER_AUTHORIZATION_TOKEN", token.expose())],
-        )
-    {
-        return Err(e.into());
+    if !helper {
+        format.assignments(&[("AWS_CONTAINER_AUTHORIZATION_TOKEN", token.expose())])?;
     }
     let permission = if helper {
         if app.settings.login.login_if_needed {
@@ -102,7 +95,7 @@ pub async fn serve(app: Arc<App>, args: &ServeArgs) -> Result<ExitStatus, Error>
                 ("AWS_CONTAINER_CREDENTIALS_FULL_URI", uri.as_str()),
                 ("AWS_CONTAINER_AUTHORIZATION_TOKEN", token.expose()),
             ];
-            let doc = assignments(format, &vars).unwrap_or_else(|| Ok(String::new()))?;
+            let doc = format.assignments(&vars)?;
             super::write_stdout(doc.as_bytes())?;
             app.printer.info(format!(
                 "Serving credentials for {} on {local}; Ctrl-C stops.",

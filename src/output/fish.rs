@@ -9,11 +9,17 @@ pub struct Fish;
 impl Format for Fish {
     fn write(&self, ctx: &OutputContext<'_>, out: &mut dyn Write) -> Result<(), OutputError> {
         for v in variables(ctx) {
-            let value = quote(&v.value).map_err(|why| unrepresentable("fish", v.name, why))?;
-            writeln!(out, "set -gx {} {value}", v.name)?;
+            let line =
+                assignment(v.name, &v.value).map_err(|why| unrepresentable("fish", v.name, why))?;
+            out.write_all(line.as_bytes())?;
         }
         Ok(())
     }
+}
+
+/// `set -gx NAME "VALUE"` and its newline.
+pub fn assignment(name: &str, value: &str) -> Result<String, &'static str> {
+    Ok(format!("set -gx {name} {}\n", quote(value)?))
 }
 
 /// `value` as a fish double-quoted string.

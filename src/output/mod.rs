@@ -254,41 +254,41 @@ pub fn owned_variables(ctx: &OutputContext<'_>) -> Vec<&'static str> {
     names
 }
 
-/// The names of the formats [`assignments`] writes.
-pub const SHELL_FORMATS: [FormatKind; 5] = [
-    FormatKind::Env,
-    FormatKind::EnvNoExport,
-    FormatKind::Fish,
-    FormatKind::Powershell,
-    FormatKind::WindowsCmd,
-];
+/// A built-in format whose document is lines of shell assignments (env, env-no-export, fish,
+/// powershell, windows-cmd). `serve` prints its endpoint and token in one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ShellFormat(FormatKind);
 
-/// Variables other than credentials (`serve`'s endpoint and token) as lines of a shell format,
-/// quoted exactly as that format quotes credentials; None for a format that is not a shell's.
-pub fn assignments(
-    kind: FormatKind,
-    vars: &[(&'static str, &str)],
-) -> Option<Result<String, OutputError>> {
-    let line = |name: &'static str, value: &str| -> Result<String, OutputError> {
-        let why = |why| unrepresentable(kind.name(), name, why);
-        Ok(match kind {
-            FormatKind::Env => format!("export {name}={}\n", sh::quote(value).map_err(why)?),
-            FormatKind::EnvNoExport => format!("{name}={}\n", sh::quote(value).map_err(why)?),
-            FormatKind::Fish => format!("set -gx {name} {}\n", fish::quote(value).map_err(why)?),
-            FormatKind::Powershell => {
-                format!("$Env:{name}={}\n", powershell::quote(value).map_err(why)?)
-            }
-            _ => {
-                windows_cmd::check(value).map_err(why)?;
-                format!("set {name}={value}\n")
-            }
-        })
-    };
-    SHELL_FORMATS.contains(&kind).then(|| {
+impl ShellFormat {
+    pub const ALL: [FormatKind; 5] = [
+        FormatKind::Env,
+        FormatKind::EnvNoExport,
+        FormatKind::Fish,
+        FormatKind::Powershell,
+        FormatKind::WindowsCmd,
+    ];
+
+    pub fn new(kind: FormatKind) -> Option<ShellFormat> {
+        Self::ALL.contains(&kind).then_some(ShellFormat(kind))
+    }
+
+    /// Variables other than credentials as this format's lines, each written by the same
+    /// function the format writes credentials with.
+    pub fn assignments(self, vars: &[(&'static str, &str)]) -> Result<String, OutputError> {
         vars.iter()
-            .map(|(name, value)| line(name, value))
-            .collect::<Result<String, _>>()
-    })
+            .map(|&(name, value)| {
+                match self.0 {
+                    FormatKind::Env => sh::assignment(true, name, value),
+                    FormatKind::EnvNoExport => sh::assignment(false, name, value),
+                    FormatKind::Fish => fish::assignment(name, value),
+                    FormatKind::Powershell => powershell::assignment(name, value),
+                    // WindowsCmd: `new` admits no other kind.
+                    _ => windows_cmd::assignment(name, value),
+                }
+                .map_err(|why| unrepresentable(self.0.name(), name, why))
+            })
+            .collect()
+    }
 }
 
 /// The error for a value a format cannot carry.

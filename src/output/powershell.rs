@@ -12,12 +12,17 @@ pub struct Powershell;
 impl Format for Powershell {
     fn write(&self, ctx: &OutputContext<'_>, out: &mut dyn Write) -> Result<(), OutputError> {
         for v in variables(ctx) {
-            let value =
-                quote(&v.value).map_err(|why| unrepresentable("powershell", v.name, why))?;
-            writeln!(out, "$Env:{}={value}", v.name)?;
+            let line = assignment(v.name, &v.value)
+                .map_err(|why| unrepresentable("powershell", v.name, why))?;
+            out.write_all(line.as_bytes())?;
         }
         Ok(())
     }
+}
+
+/// `$Env:NAME=VALUE` and its newline.
+pub fn assignment(name: &str, value: &str) -> Result<String, &'static str> {
+    Ok(format!("$Env:{name}={}\n", quote(value)?))
 }
 
 /// Quote characters of PowerShell single-quoted strings.

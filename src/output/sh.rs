@@ -13,13 +13,19 @@ pub struct Sh {
 impl Format for Sh {
     fn write(&self, ctx: &OutputContext<'_>, out: &mut dyn Write) -> Result<(), OutputError> {
         let format = if self.export { "env" } else { "env-no-export" };
-        let prefix = if self.export { "export " } else { "" };
         for v in variables(ctx) {
-            let value = quote(&v.value).map_err(|why| unrepresentable(format, v.name, why))?;
-            writeln!(out, "{prefix}{}={value}", v.name)?;
+            let line = assignment(self.export, v.name, &v.value)
+                .map_err(|why| unrepresentable(format, v.name, why))?;
+            out.write_all(line.as_bytes())?;
         }
         Ok(())
     }
+}
+
+/// `export NAME=VALUE` (or `NAME=VALUE`) and its newline.
+pub fn assignment(export: bool, name: &str, value: &str) -> Result<String, &'static str> {
+    let prefix = if export { "export " } else { "" };
+    Ok(format!("{prefix}{name}={}\n", quote(value)?))
 }
 
 pub use crate::support::shell::quote;

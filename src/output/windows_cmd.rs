@@ -10,11 +10,18 @@ pub struct WindowsCmd;
 impl Format for WindowsCmd {
     fn write(&self, ctx: &OutputContext<'_>, out: &mut dyn Write) -> Result<(), OutputError> {
         for v in variables(ctx) {
-            check(&v.value).map_err(|why| unrepresentable("windows-cmd", v.name, why))?;
-            writeln!(out, "set {}={}", v.name, v.value)?;
+            let line = assignment(v.name, &v.value)
+                .map_err(|why| unrepresentable("windows-cmd", v.name, why))?;
+            out.write_all(line.as_bytes())?;
         }
         Ok(())
     }
+}
+
+/// `set NAME=VALUE` and its newline, for a value cmd carries verbatim.
+pub fn assignment(name: &str, value: &str) -> Result<String, &'static str> {
+    check(value)?;
+    Ok(format!("set {name}={value}\n"))
 }
 
 /// Why cmd cannot carry `value` verbatim in `set NAME=VALUE`, if it cannot.
