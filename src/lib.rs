@@ -48,13 +48,12 @@ fn ignore_interrupts() -> std::io::Result<()> {
     #[cfg(unix)]
     let mut interrupts = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
     #[cfg(windows)]
-    {
+    let mut interrupts = {
         // Ctrl-Break too: ssoexec, waiting for the child, ignores both (exec::run).
         let mut breaks = tokio::signal::windows::ctrl_break()?;
         tokio::spawn(async move { while breaks.recv().await.is_some() {} });
-    }
-    #[cfg(windows)]
-    let mut interrupts = tokio::signal::windows::ctrl_c()?;
+        tokio::signal::windows::ctrl_c()?
+    };
     tokio::spawn(async move { while interrupts.recv().await.is_some() {} });
     Ok(())
 }

@@ -5,7 +5,7 @@ use super::terminal::Terminal;
 use std::collections::HashSet;
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Where an unfinished progress line is on screen (`Printer::progress`).
 const NO_LINE: u8 = 0;
@@ -18,10 +18,11 @@ pub struct Printer {
     debug: bool,
     stderr_tty: bool,
     /// stderr interprets escape sequences (colour, erasing a line): a terminal, on Windows only
-    /// once virtual-terminal processing is on (`stderr_takes_escapes`).
-    escapes: bool,
-    /// `error:`, `warning:` and `hint:` in colour (stderr is a terminal and `NO_COLOR` is unset).
-    colour: bool,
+    /// once virtual-terminal processing is on (`stderr_takes_escapes`). Asked the first time
+    /// something is written, so a run that writes nothing (a cache hit) does not ask.
+    escapes: Arc<OnceLock<bool>>,
+    /// `error:`, `warning:` and `hint:` in colour where stderr takes escapes (`NO_COLOR` unset).
+    colour_allowed: bool,
     terminal: Terminal,
     /// `info` and `raw` go to the terminal handle rather than stderr.
     to_person: bool,
@@ -45,8 +46,8 @@ impl Printer {
         Printer {
             debug,
             stderr_tty,
-            escapes: stderr_takes_escapes(stderr_tty),
-            colour: false,
+            escapes: Arc::new(OnceLock::new()),
+            colour_allowed: false,
             terminal,
             to_person: false,
             line_open: Arc::new(AtomicU8::new(NO_LINE)),
@@ -58,8 +59,14 @@ impl Printer {
     /// Colours the labels of messages on stderr when it is a terminal and `allowed` (the caller
     /// passes "`NO_COLOR` is unset").
     pub fn with_colour(mut self, allowed: bool) -> Self {
-        self.colour = allowed && self.escapes;
+        self.colour_allowed = allowed;
         self
+    }
+
+    fn escapes(&self) -> bool {
+        *self
+            .escapes
+            .get_or_init(|| stderr_takes_escapes(self.stderr_tty))
     }
 
     /// The handle to the person (prompts, questions).
@@ -146,7 +153,7 @@ impl Printer {
         match self.line_open.swap(NO_LINE, Ordering::SeqCst) {
             // Windows' console handle (CONOUT$) is not switched to escape sequences.
             LINE_ON_TERMINAL => self.terminal.write(&erase(!cfg!(windows))),
-            LINE_ON_STDERR => Self::to_stderr(&erase(self.escapes)),
+            LINE_ON_STDERR => Self::to_stderr(&erase(self.escapes())),
             _ => {}
         }
     }
@@ -169,7 +176,7 @@ impl Printer {
 
     fn line(&self, msg: &str) {
         self.end_progress();
-        let text = if self.colour {
+        let text = if self.colour_allowed && self.escapes() {
             paint(msg)
         } else {
             msg.to_string()
